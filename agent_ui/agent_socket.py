@@ -1,0 +1,152 @@
+"""The agent desktop's websocket: offers, conversations, collaboration, resume.
+
+Every frame the server forwards from the bus carries ``event_id``. After a drop the
+desktop reconnects with ``{"type": "hello", "last_event_id": N}`` and gets exactly
+what it missed; if N is too old it gets ``resync`` and a fresh snapshot instead.
+Heartbeats carry the newest id so the resume point moves even when nothing is
+addressed to this agent. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import AsyncExitStack, suppress
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from agent_ui.auth import current_agent, same_origin
+from agent_ui.desk import AgentDesk
+from contact_center import metrics
+from contact_center.bus import BusEvent, ResumeGap
+from contact_center.frames import Frame, FrameError, dispatch, receive_frame, send_error, send_frame
+from repository.errors import Forbidden
+
+if TYPE_CHECKING:
+    from contact_center.context import AppContext
+    from repository.models import Agent
+
+log = logging.getLogger(__name__)
+HELLO_TIMEOUT_SECONDS = 15
+
+
+class AgentSocket:
+    def __init__(self, ws: WebSocket, ctx: AppContext) -> None:
+        self.ws = ws
+        self.ctx = ctx
+        self.last_event_id = "0"
+        self.desk: AgentDesk | None = None
+
+    async def run(self) -> None:
+        await self.ws.accept()
+        if not same_origin(self.ws):
+            await self._refuse(Forbidden("cross-site websocket refused", code="origin_not_allowed"), 4403)
+            return
+        agent = await current_agent(self.ctx, self.ws)
+        if agent is None:
+            await self._refuse(
+                Forbidden("sign in again: the session is missing or expired", code="unauthorized"), 4401
+            )
+            return
+        try:
+            hello = await asyncio.wait_for(
+                receive_frame(self.ws, self.ctx.settings.max_frame_bytes), HELLO_TIMEOUT_SECONDS
+            )
+            if hello.get("type") != "hello":
+                raise FrameError('the first frame must be "hello"', code="hello_required")
+        except FrameError as exc:
+            await self._refuse(exc, 4400)
+            return
+        except (TimeoutError, WebSocketDisconnect):
+            return
+        self.desk = AgentDesk(self.ws, self.ctx, agent)
+        presence = self.ctx.presence
+        presence.connected(agent.id)  # type: ignore[arg-type]
+        metrics.WS_CONNECTIONS.labels(kind="agent").inc()
+        try:
+            await presence.beat_now()
+            async with AsyncExitStack() as stack:
+                subscription = await self._subscribe(stack, hello.get("last_event_id"), agent)
+                tasks = [
+                    asyncio.create_task(self._forward(subscription)),
+                    asyncio.create_task(self._heartbeat()),
+                ]
+                try:
+                    await self._read_loop()
+                finally:
+                    for task in tasks:
+                        task.cancel()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            metrics.WS_CONNECTIONS.labels(kind="agent").dec()
+            presence.disconnected(agent.id)  # type: ignore[arg-type]
+            with suppress(Exception):
+                await self.desk.leave_all()
+
+    async def _refuse(self, error: Exception, code: int) -> None:
+        assert isinstance(error, FrameError | Forbidden)
+        await send_error(self.ws, "agent", error)
+        await self.ws.close(code=code)
+
+    async def _subscribe(self, stack: AsyncExitStack, since: Any, agent: Agent) -> Any:
+        assert self.desk is not None
+        bus = self.ctx.bus
+        if isinstance(since, str) and since:
+            try:
+                subscription = await stack.enter_async_context(bus.subscribe(since))
+            except ResumeGap:
+                await send_frame(self.ws, {"type": "resync", "reason": "the resume point is too old"})
+            else:
+                self.last_event_id = since
+                await self.desk.restore_interest()
+                await send_frame(self.ws, {"type": "resumed", "last_event_id": since})
+                return subscription
+        # Subscribe before reading the snapshot, so nothing falls between the two.
+        subscription = await stack.enter_async_context(bus.subscribe())
+        self.last_event_id = await bus.head()
+        await self.desk.send_welcome(self.last_event_id)
+        return subscription
+
+    async def _read_loop(self) -> None:
+        assert self.desk is not None
+        while True:
+            try:
+                frame = await receive_frame(self.ws, self.ctx.settings.max_frame_bytes)
+            except FrameError as exc:
+                await send_error(self.ws, "agent", exc)
+                continue
+            await dispatch(self.ws, "agent", self.desk.handlers, frame)
+
+    async def _forward(self, subscription: Any) -> None:
+        assert self.desk is not None
+        try:
+            async for event in subscription:
+                frame = await self._translate(event)
+                if frame is not None:
+                    frame["event_id"] = event.id
+                    if not await send_frame(self.ws, frame):
+                        return
+                # Only now: a heartbeat must never name an id whose frame is not yet sent.
+                self.last_event_id = event.id
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.warning("agent desktop fell behind the bus; closing so it resumes")
+            await self.ws.close(code=4408)
+
+    async def _translate(self, event: BusEvent) -> Frame | None:
+        assert self.desk is not None
+        try:
+            return await self.desk.translate(event)
+        except Exception:
+            # One odd event must not cut this agent off from the rest.
+            log.exception("agent fan-out: cannot translate event %s", event.id)
+            return None
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.ctx.settings.heartbeat_seconds)
+            if not await send_frame(self.ws, {"type": "heartbeat", "event_id": self.last_event_id}):
+                return

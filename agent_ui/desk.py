@@ -1,0 +1,240 @@
+"""What one agent's desktop may see and do: the frame handlers and the event filter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from contact_center.frames import Frame, FrameError, field, send_frame
+from repository import queries
+from repository.directory import list_agents, list_canned_replies, list_queues, list_wrapup_codes
+from repository.serialize import agent_dict, event_dict, interaction_dict, queue_dict
+
+if TYPE_CHECKING:
+    from starlette.websockets import WebSocket
+
+    from contact_center.bus import BusEvent
+    from contact_center.context import AppContext
+    from repository.models import Agent
+
+MAX_REPLY_CHARS = 10_000
+
+
+class AgentDesk:
+    def __init__(self, ws: WebSocket, ctx: AppContext, agent: Agent) -> None:
+        self.ws = ws
+        self.ctx = ctx
+        self.hub = ctx.hub
+        self.agent = agent
+        self.agent_id: int = agent.id  # type: ignore[assignment]
+        # Interactions whose events this desktop receives: held, offered or viewed.
+        self.interest: set[int] = set()
+        self.viewing: set[int] = set()
+        self.handlers = {
+            "presence": self.on_presence,
+            "accept": self.on_accept,
+            "reject": self.on_reject,
+            "reply": self.on_reply,
+            "note": self.on_note,
+            "typing": self.on_typing,
+            "view": self.on_view,
+            "unview": self.on_unview,
+            "transfer": self.on_transfer,
+            "close": self.on_close,
+            "ping": self.on_ping,
+        }
+
+    # -- snapshot -------------------------------------------------------------
+    async def conversation(self, interaction_id: int) -> dict[str, Any]:
+        detail = await self.hub.run_db(queries.interaction_with_events, interaction_id)
+        if not detail:
+            raise FrameError("no such interaction", code="not_found")
+        events = detail.pop("events")
+        context = await self.hub.run_db(queries.customer_context, detail["customer_id"])
+        return {"interaction": detail, "events": events, "context": context}
+
+    async def restore_interest(self) -> None:
+        held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
+        self.interest = {i.id for i in held}
+
+    async def send_welcome(self, last_event_id: str) -> None:
+        held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
+        self.interest = {i.id for i in held}
+        conversations = [await self.conversation(i.id) for i in held]
+        agents = await self.hub.run_db(list_agents)
+        await send_frame(
+            self.ws,
+            {
+                "type": "welcome",
+                "last_event_id": last_event_id,
+                "agent": agent_dict(self.agent),
+                "conversations": conversations,
+                "queues": [queue_dict(q) for q in await self.hub.run_db(list_queues)],
+                "agents": [
+                    {"id": a.id, "display_name": a.display_name, "presence": a.presence}
+                    for a in agents
+                    if a.is_active
+                ],
+                "wrapup_codes": [
+                    {"code": c.code, "label": c.label} for c in await self.hub.run_db(list_wrapup_codes)
+                ],
+                "canned_replies": [
+                    {"shortcut": c.shortcut, "title": c.title, "body": c.body}
+                    for c in await self.hub.run_db(list_canned_replies)
+                ],
+                "reservation_timeout_seconds": self.ctx.settings.reservation_timeout_seconds,
+            },
+        )
+
+    # -- bus → desktop ----------------------------------------------------------
+    async def translate(self, event: BusEvent) -> Frame | None:
+        data = event.data
+        kind = event.type
+        if kind == "offer":
+            if data.get("agent_id") != self.agent_id:
+                return None
+            self.interest.add(data["interaction"]["id"])
+            return {
+                "type": "offer",
+                "interaction": data["interaction"],
+                "context": data["context"],
+                "events": data.get("events", []),
+            }
+        if kind == "interaction.updated":
+            interaction = data["interaction"]
+            iid = interaction["id"]
+            mine = interaction["agent_id"] == self.agent_id
+            was_mine = data.get("previous_agent_id") == self.agent_id
+            if not (mine or was_mine or iid in self.interest):
+                return None
+            if mine:
+                self.interest.add(iid)
+            elif iid not in self.viewing:
+                self.interest.discard(iid)
+            return {"type": "interaction", "interaction": interaction, "reason": data.get("reason")}
+        if kind == "agent.presence":
+            if data.get("agent_id") == self.agent_id:
+                self.agent.presence = data["presence"]
+            return {"type": "agent_presence", "agent_id": data["agent_id"], "presence": data["presence"]}
+        iid = data.get("interaction_id")
+        if iid not in self.interest:
+            return None
+        if kind == "interaction.event":
+            return {"type": "event", "interaction_id": iid, "event": data["event"]}
+        if kind == "typing":
+            if data.get("who") == "agent" and data.get("agent_id") == self.agent_id:
+                return None
+            return {
+                "type": "typing",
+                "interaction_id": iid,
+                "who": data.get("who"),
+                "name": data.get("name", ""),
+                "state": bool(data.get("state")),
+                "preview": data.get("preview", ""),
+            }
+        if kind == "viewer":
+            return {
+                "type": "viewer",
+                "interaction_id": iid,
+                "agent_id": data["agent_id"],
+                "name": data["name"],
+                "viewing": data["viewing"],
+            }
+        return None
+
+    # -- desktop → server -------------------------------------------------------
+    def _interaction_id(self, frame: Frame) -> int:
+        return int(field(frame, "interaction_id", int))
+
+    async def on_presence(self, frame: Frame) -> None:
+        state = field(frame, "state", str, max_len=20)
+        self.agent = await self.hub.set_presence(self.agent_id, state)
+
+    async def on_accept(self, frame: Frame) -> None:
+        iid = self._interaction_id(frame)
+        await self.hub.accept(self.agent, iid)
+        self.interest.add(iid)
+
+    async def on_reject(self, frame: Frame) -> None:
+        await self.hub.reject(self.agent, self._interaction_id(frame))
+
+    async def _post(self, frame: Frame, internal: bool) -> None:
+        iid = self._interaction_id(frame)
+        body = field(frame, "body", str, max_len=MAX_REPLY_CHARS)
+        client_id = field(frame, "client_id", str, max_len=64)
+        if not body.strip():
+            raise FrameError("write something first", code="empty_message")
+        event = await self.hub.reply(self.agent, iid, body, internal=internal, client_id=client_id)
+        self.interest.add(iid)
+        await send_frame(self.ws, {"type": "ack", "client_id": client_id, "event": event_dict(event)})
+
+    async def on_reply(self, frame: Frame) -> None:
+        await self._post(frame, internal=False)
+
+    async def on_note(self, frame: Frame) -> None:
+        await self._post(frame, internal=True)
+
+    async def on_typing(self, frame: Frame) -> None:
+        iid = self._interaction_id(frame)
+        if iid not in self.interest:
+            return
+        await self.hub.publish(
+            {
+                "type": "typing",
+                "interaction_id": iid,
+                "who": "agent",
+                "agent_id": self.agent_id,
+                "name": self.agent.display_name,
+                "state": bool(frame.get("state")),
+                "internal": bool(frame.get("internal")),
+            }
+        )
+
+    async def on_view(self, frame: Frame) -> None:
+        iid = self._interaction_id(frame)
+        conversation = await self.conversation(iid)
+        self.interest.add(iid)
+        self.viewing.add(iid)
+        viewers = self.ctx.presence.apply_viewer_event(iid, self.agent_id, self.agent.display_name, True)
+        await send_frame(self.ws, {"type": "conversation", **conversation, "viewers": viewers})
+        await self._announce_view(iid, True)
+
+    async def on_unview(self, frame: Frame) -> None:
+        iid = self._interaction_id(frame)
+        if iid in self.viewing:
+            self.viewing.discard(iid)
+            self.ctx.presence.apply_viewer_event(iid, self.agent_id, self.agent.display_name, False)
+            await self._announce_view(iid, False)
+
+    async def _announce_view(self, iid: int, viewing: bool) -> None:
+        await self.hub.publish(
+            {
+                "type": "viewer",
+                "interaction_id": iid,
+                "agent_id": self.agent_id,
+                "name": self.agent.display_name,
+                "viewing": viewing,
+            }
+        )
+
+    async def leave_all(self) -> None:
+        for iid in list(self.viewing):
+            self.ctx.presence.apply_viewer_event(iid, self.agent_id, self.agent.display_name, False)
+            await self._announce_view(iid, False)
+        self.viewing.clear()
+
+    async def on_transfer(self, frame: Frame) -> None:
+        iid = self._interaction_id(frame)
+        queue_id = field(frame, "queue_id", int, required=False)
+        agent_id = field(frame, "agent_id", int, required=False)
+        await self.hub.transfer(self.agent, iid, to_queue_id=queue_id, to_agent_id=agent_id)
+
+    async def on_close(self, frame: Frame) -> None:
+        iid = self._interaction_id(frame)
+        disposition = field(frame, "disposition", str, max_len=60)
+        await self.hub.close(self.agent, iid, disposition)
+
+    async def on_ping(self, frame: Frame) -> None:
+        await send_frame(self.ws, {"type": "pong"})
+
+
+__all__ = ["AgentDesk", "interaction_dict"]

@@ -1,0 +1,78 @@
+"""The web UI: sign-in, the agent desktop and its websocket, the admin pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.websockets import WebSocket
+
+from agent_ui.agent_socket import AgentSocket
+from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, require_role
+from contact_center.context import AppContext, Plugin
+from repository.directory import authenticate
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["csrf_token"] = csrf_token
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link borrow our login page.
+    if not target or not target.startswith("/") or target.startswith("//") or urlparse(target).netloc:
+        return "/agent"
+    return target
+
+
+def plugin(ctx: AppContext) -> Plugin:
+    from agent_ui.admin import admin_routes
+
+    async def login_page(request: Request) -> Response:
+        if request.method == "POST":
+            form = await check_csrf(request)
+            agent = await ctx.hub.run_db(
+                authenticate, str(form.get("username", ""))[:80], str(form.get("password", ""))[:200]
+            )
+            if agent is None:
+                return templates.TemplateResponse(
+                    request,
+                    "login.html",
+                    {"error": "Wrong username or password.", "next": _safe_next(str(form.get("next", "")))},
+                    status_code=401,
+                )
+            login_session(request, agent)
+            return RedirectResponse(_safe_next(str(form.get("next", ""))), status_code=303)
+        return templates.TemplateResponse(
+            request, "login.html", {"error": None, "next": _safe_next(request.query_params.get("next"))}
+        )
+
+    async def logout(request: Request) -> Response:
+        await check_csrf(request)
+        agent = await current_agent(ctx, request)
+        if agent is not None and agent.presence != "offline":
+            await ctx.hub.set_presence(agent.id, "offline")  # type: ignore[arg-type]
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    @require_role(ctx, "agent")
+    async def desktop(request: Request, agent: object) -> Response:
+        return templates.TemplateResponse(request, "agent.html", {"agent": agent})
+
+    async def agent_ws(ws: WebSocket) -> None:
+        await AgentSocket(ws, ctx).run()
+
+    return Plugin(
+        routes=[
+            Route("/login", login_page, methods=["GET", "POST"]),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/agent", desktop),
+            WebSocketRoute("/agent/ws", agent_ws),
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+            *admin_routes(ctx, templates),
+        ]
+    )

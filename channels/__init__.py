@@ -1,0 +1,1 @@
+"""Channel adapters: each turns what arrives on its channel into an InboundItem."""

@@ -1,0 +1,120 @@
+"""Web chat routes: the embeddable widget, the visitor websocket, uploads, the demo page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from anyio import to_thread
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from channels.webchat.attachments import AttachmentStore
+from channels.webchat.socket import VisitorSession
+from channels.webchat.tokens import VisitorTokens
+from contact_center.context import AppContext, Plugin
+from contact_center.errors import error_body
+from repository.errors import ContactCenterError
+
+if TYPE_CHECKING:
+    from config import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _own_origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.headers.get('host', '')}"
+
+
+def _cors_headers(settings: Settings, request: Request) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin or not settings.origin_allowed(origin, _own_origin(request)):
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Headers": "X-Visitor-Token, Content-Type",
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+def plugin(ctx: AppContext) -> Plugin:
+    settings = ctx.settings
+    tokens = VisitorTokens(str(settings.secret_key))
+    files = AttachmentStore(ctx.db, settings.attachment_dir, tokens, settings.attachment_max_bytes)
+
+    async def visitor_ws(ws: WebSocket) -> None:
+        await VisitorSession(ws, ctx, tokens, files).run()
+
+    async def widget_js(request: Request) -> Response:
+        return FileResponse(
+            STATIC / "widget.js",
+            media_type="application/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
+        )
+
+    async def demo(request: Request) -> Response:
+        html = (STATIC / "demo.html").read_text(encoding="utf-8")
+        return HTMLResponse(html)
+
+    async def upload(request: Request) -> Response:
+        cors = _cors_headers(settings, request)
+        if request.headers.get("origin") and not cors:
+            body = error_body("origin_not_allowed", "this origin may not embed the chat")
+            return JSONResponse(body, status_code=403)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=cors)
+        try:
+            visitor_id = tokens.verify(request.headers.get("x-visitor-token", ""))
+            declared = int(request.headers.get("content-length") or 0)
+            if declared > settings.attachment_max_bytes + 64 * 1024:
+                raise HTTPException(413, f"attachments are limited to {settings.attachment_max_bytes} bytes")
+            form = await request.form(
+                max_files=1, max_fields=2, max_part_size=settings.attachment_max_bytes + 1
+            )
+            upload_file = form.get("file")
+            if not isinstance(upload_file, UploadFile):
+                raise HTTPException(400, 'send the file as multipart field "file"')
+            data = await upload_file.read(settings.attachment_max_bytes + 1)
+            described = await files.save(visitor_id, upload_file.filename or "file", data)
+        except ContactCenterError as exc:
+            return JSONResponse(
+                error_body(exc.code, exc.message, **exc.details), status_code=exc.status_code, headers=cors
+            )
+        except HTTPException as exc:
+            code = "too_large" if exc.status_code == 413 else "bad_upload"
+            return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=cors)
+        return JSONResponse(described, status_code=201, headers=cors)
+
+    async def download(request: Request) -> Response:
+        row = await files.load(request.path_params["token"])
+        path = Path(row.storage_path)
+        if not await to_thread.run_sync(path.exists):
+            raise HTTPException(404, "the file is gone")
+        inline = row.content_type.startswith("image/")
+        return FileResponse(
+            path,
+            media_type=row.content_type,
+            filename=row.filename,
+            content_disposition_type="inline" if inline else "attachment",
+            headers={
+                "X-Content-Type-Options": "nosniff",
+                "Content-Security-Policy": "default-src 'none'; sandbox",
+                "Cache-Control": "private, max-age=3600",
+            },
+        )
+
+    return Plugin(
+        routes=[
+            WebSocketRoute("/channels/webchat/ws", visitor_ws),
+            Route("/widget.js", widget_js),
+            Route("/demo", demo),
+            Route("/channels/webchat/attachments", upload, methods=["POST", "OPTIONS"]),
+            Route("/channels/webchat/attachments/{token}", download),
+        ]
+    )

@@ -1,0 +1,275 @@
+"""The visitor's websocket: one browser tab of a customer chatting from the widget.
+
+Frame types are listed in docs/protocol.md. A message is acknowledged only after
+its commit; a retried message (same ``client_id``) is acknowledged again and stored
+once, so the widget can resend anything unacknowledged after a reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from contact_center import metrics
+from contact_center.bus import BusEvent
+from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
+from repository import queries
+from repository.errors import Conflict, Forbidden
+from repository.identity import normalise_email
+from repository.ingest import InboundItem
+from repository.serialize import public_event_dict
+
+if TYPE_CHECKING:
+    from channels.webchat.attachments import AttachmentStore
+    from channels.webchat.tokens import VisitorTokens
+    from contact_center.context import AppContext
+    from repository.models import Interaction
+
+log = logging.getLogger(__name__)
+HELLO_TIMEOUT_SECONDS = 15
+
+
+class VisitorSession:
+    def __init__(self, ws: WebSocket, ctx: AppContext, tokens: VisitorTokens, files: AttachmentStore) -> None:
+        self.ws = ws
+        self.ctx = ctx
+        self.hub = ctx.hub
+        self.tokens = tokens
+        self.files = files
+        self.visitor_id = ""
+        self.name = ""
+        self.email: str | None = None
+        self.interaction: Interaction | None = None
+        self.handlers = {
+            "message": self.on_message,
+            "typing": self.on_typing,
+            "profile": self.on_profile,
+            "end": self.on_end,
+            "csat": self.on_csat,
+            "ping": self.on_ping,
+        }
+
+    @property
+    def max_frame(self) -> int:
+        return self.ctx.settings.max_frame_bytes
+
+    async def run(self) -> None:
+        own_origin = f"{self.ws.url.scheme.replace('ws', 'http')}://{self.ws.headers.get('host', '')}"
+        origin = self.ws.headers.get("origin")
+        await self.ws.accept()
+        if not self.ctx.settings.origin_allowed(origin, own_origin):
+            await send_error(
+                self.ws,
+                "visitor",
+                Forbidden(f"origin {origin!r} may not embed this chat", code="origin_not_allowed"),
+            )
+            await self.ws.close(code=4403)
+            return
+        try:
+            hello = await asyncio.wait_for(receive_frame(self.ws, self.max_frame), HELLO_TIMEOUT_SECONDS)
+            if hello.get("type") != "hello":
+                raise FrameError('the first frame must be "hello"', code="hello_required")
+            await self._start(hello)
+        except (FrameError, Forbidden) as exc:
+            await send_error(self.ws, "visitor", exc)
+            await self.ws.close(code=4400)
+            return
+        except (TimeoutError, WebSocketDisconnect):
+            return
+        metrics.WS_CONNECTIONS.labels(kind="visitor").inc()
+        try:
+            async with self.hub.bus.subscribe() as subscription:
+                await self._welcome()
+                forward = asyncio.create_task(self._forward(subscription))
+                try:
+                    await self._read_loop()
+                finally:
+                    forward.cancel()
+        finally:
+            metrics.WS_CONNECTIONS.labels(kind="visitor").dec()
+
+    async def _start(self, hello: Frame) -> None:
+        token = hello.get("token")
+        if token:
+            self.visitor_id = self.tokens.verify(token)
+            self.token = token
+        else:
+            self.visitor_id, self.token = self.tokens.issue()
+        await self._set_profile(hello)
+        self.interaction = await self.hub.run_db(queries.latest_interaction, "chat", self.visitor_id)
+
+    async def _welcome(self) -> None:
+        history: list[dict[str, Any]] = []
+        agent = ""
+        if self.interaction is not None:
+            events = await self.hub.run_db(
+                queries.interaction_events, self.interaction.id, include_internal=False
+            )
+            history = [public_event_dict(e) for e in events if e.kind == "message"]
+            agent = await self.hub.run_db(queries.agent_name, self.interaction.agent_id)
+        await send_frame(
+            self.ws,
+            {
+                "type": "welcome",
+                "token": self.token,
+                "visitor_id": self.visitor_id,
+                "conversation": self._conversation(agent),
+                "history": history,
+                "max_attachment_bytes": self.ctx.settings.attachment_max_bytes,
+            },
+        )
+
+    def _conversation(self, agent_name: str = "") -> dict[str, Any] | None:
+        i = self.interaction
+        if i is None:
+            return None
+        return {
+            "id": i.id,
+            "status": _visitor_status(i),
+            "agent_name": agent_name,
+            "rated": i.csat_score is not None,
+        }
+
+    async def _read_loop(self) -> None:
+        while True:
+            try:
+                frame = await receive_frame(self.ws, self.max_frame)
+            except FrameError as exc:
+                await send_error(self.ws, "visitor", exc)
+                continue
+            await dispatch(self.ws, "visitor", self.handlers, frame)
+
+    async def _forward(self, subscription: Any) -> None:
+        try:
+            async for event in subscription:
+                try:
+                    frame = self._translate(event)
+                except Exception:
+                    log.exception("visitor fan-out: cannot translate event %s", event.id)
+                    continue
+                if frame is not None and not await send_frame(self.ws, frame):
+                    return
+        except Exception:
+            # A lagging subscriber: close so the widget reconnects and reloads history.
+            log.warning("visitor %s fell behind the bus; closing", self.visitor_id)
+            await self.ws.close(code=4408)
+
+    def _translate(self, event: BusEvent) -> Frame | None:
+        data = event.data
+        current = self.interaction.id if self.interaction else None
+        kind = event.type
+        if kind == "interaction.updated":
+            interaction = data["interaction"]
+            if interaction["id"] != current or self.interaction is None:
+                return None
+            self.interaction.status = interaction["status"]
+            self.interaction.agent_id = interaction["agent_id"]
+            self.interaction.csat_score = interaction["csat_score"]
+            return {"type": "status", "conversation": self._conversation(data.get("agent_name", ""))}
+        if data.get("interaction_id") != current:
+            return None
+        if kind == "interaction.event" and data.get("public"):
+            public = data["public"]
+            if public["kind"] != "message":
+                return None
+            return {"type": "message", "event": public}
+        if (
+            kind == "typing"
+            and data.get("who") == "agent"
+            and data.get("agent_id") == self.interaction.agent_id
+        ):
+            return {"type": "typing", "name": data.get("name", ""), "state": bool(data.get("state"))}
+        if kind == "queue.position":
+            return {
+                "type": "queue",
+                "position": data["position"],
+                "estimated_wait_seconds": data["estimated_wait_seconds"],
+            }
+        return None
+
+    # -- frame handlers ---------------------------------------------------------
+    async def _set_profile(self, frame: Frame) -> None:
+        name = field(frame, "name", str, required=False, max_len=120)
+        email = field(frame, "email", str, required=False, max_len=320)
+        if name is not None:
+            self.name = name.strip()
+        if email:
+            self.email = normalise_email(email)
+
+    async def on_profile(self, frame: Frame) -> None:
+        await self._set_profile(frame)
+        await send_frame(self.ws, {"type": "profile_saved", "name": self.name, "email": self.email})
+
+    async def on_message(self, frame: Frame) -> None:
+        client_id = field(frame, "client_id", str, max_len=64)
+        body = field(frame, "body", str, required=False, max_len=10_000) or ""
+        attachment_tokens = field(frame, "attachments", list, required=False, max_len=5) or []
+        attachments = [await self.files.describe(t, owner=self.visitor_id) for t in attachment_tokens]
+        if not body.strip() and not attachments:
+            raise FrameError("a message needs text or an attachment", code="empty_message")
+        identities = [("webchat", self.visitor_id)]
+        if self.email:
+            identities.insert(0, ("email", self.email))
+        item = InboundItem(
+            channel="chat",
+            identities=identities,
+            thread_key=self.visitor_id,
+            body=body,
+            external_id=f"{self.visitor_id}:{client_id}",
+            display_name=self.name or (self.email or "Web visitor"),
+            payload={"attachments": attachments} if attachments else {},
+        )
+        result = await self.hub.store(item)
+        previous = self.interaction.id if self.interaction else None
+        self.interaction = result.interaction
+        # Persisted: acknowledge first, then let everyone else know.
+        await send_frame(
+            self.ws, {"type": "ack", "client_id": client_id, "event": public_event_dict(result.event)}
+        )
+        if result.interaction.id != previous:
+            await send_frame(self.ws, {"type": "status", "conversation": self._conversation()})
+        await self.hub.announce(result)
+
+    async def on_typing(self, frame: Frame) -> None:
+        state = bool(frame.get("state"))
+        if self.interaction is None or self.interaction.status not in ("queued", "offered", "active"):
+            return
+        await self.hub.publish(
+            {
+                "type": "typing",
+                "interaction_id": self.interaction.id,
+                "who": "customer",
+                "name": self.name,
+                "state": state,
+                "preview": field(frame, "preview", str, required=False, max_len=500) or "",
+            }
+        )
+
+    async def on_end(self, frame: Frame) -> None:
+        if self.interaction is None:
+            raise Conflict("there is no conversation to end", code="no_conversation")
+        self.interaction = await self.hub.end_by_customer(self.interaction.id)
+        await send_frame(self.ws, {"type": "status", "conversation": self._conversation()})
+
+    async def on_csat(self, frame: Frame) -> None:
+        rating = field(frame, "rating", int)
+        comment = field(frame, "comment", str, required=False, max_len=2000) or ""
+        if self.interaction is None:
+            raise Conflict("there is no conversation to rate", code="no_conversation")
+        self.interaction = await self.hub.rate(self.interaction.id, rating, comment)
+        await send_frame(self.ws, {"type": "csat_saved", "rating": rating})
+
+    async def on_ping(self, frame: Frame) -> None:
+        await send_frame(self.ws, {"type": "pong"})
+
+
+def _visitor_status(interaction: Interaction) -> str:
+    """The customer's view of the status: waiting, connected or ended."""
+    if interaction.status in ("queued", "offered"):
+        return "waiting"
+    if interaction.status == "active":
+        return "connected"
+    return "ended"

@@ -1,0 +1,106 @@
+"""One place for every setting, read from the environment or a ``.env`` file.
+
+Secrets are wrapped in :class:`starlette.datastructures.Secret` so that printing or
+logging the settings never reveals them. Tests build their own ``Settings`` with
+``load_settings(environ={...})`` instead of patching globals.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.config import Config
+from starlette.datastructures import CommaSeparatedStrings, Secret
+
+DEFAULT_CAPACITY = {"chat": 3, "email": 5, "sms": 3, "voice": 1}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    bus_url: str
+    secret_key: Secret
+    data_dir: Path
+    public_url: str
+    widget_allowed_origins: tuple[str, ...]
+    attachment_max_bytes: int
+    max_frame_bytes: int
+    reservation_timeout_seconds: float
+    agent_disconnect_grace_seconds: float
+    router_tick_seconds: float
+    heartbeat_seconds: float
+    session_max_age_seconds: int
+    secure_cookies: bool
+    default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
+    resume_buffer_size: int = 10_000
+    log_level: str = "INFO"
+
+    @property
+    def attachment_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    def origin_allowed(self, origin: str | None, own_origin: str | None = None) -> bool:
+        """Whether a browser page at ``origin`` may embed the widget."""
+        if not origin:
+            # Non-browser clients send no Origin; browsers always do for websockets.
+            return True
+        origin = origin.rstrip("/")
+        if own_origin and origin == own_origin.rstrip("/"):
+            return True
+        return "*" in self.widget_allowed_origins or origin in self.widget_allowed_origins
+
+
+def _secret_key(config: Config, data_dir: Path) -> Secret:
+    """An explicit SECRET_KEY, or one generated once and kept under the data dir.
+
+    Keeping the generated key on disk means sessions survive a restart of the
+    single-box default without anyone having to configure anything.
+    """
+    explicit = config("SECRET_KEY", cast=Secret, default=None)
+    if explicit is not None and str(explicit):
+        return explicit
+    key_file = data_dir / "secret_key"
+    if key_file.exists():
+        return Secret(key_file.read_text().strip())
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return Secret(key)
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: str | None = ".env") -> Settings:
+    """Build settings from ``environ`` (default: the process environment) and ``.env``."""
+    env = dict(os.environ if environ is None else environ)
+    config = Config(env_file if env_file and Path(env_file).exists() else None, environ=env)
+    data_dir = Path(config("DATA_DIR", default="./data"))
+    default_db = f"sqlite:///{data_dir / 'contact_center.db'}"
+    return Settings(
+        database_url=config("DATABASE_URL", default=default_db),
+        bus_url=config("BUS_URL", default="memory://"),
+        secret_key=_secret_key(config, data_dir),
+        data_dir=data_dir,
+        public_url=config("PUBLIC_URL", default="").rstrip("/"),
+        widget_allowed_origins=tuple(
+            o.rstrip("/") for o in config("WIDGET_ALLOWED_ORIGINS", cast=CommaSeparatedStrings, default="")
+        ),
+        attachment_max_bytes=config("ATTACHMENT_MAX_BYTES", cast=int, default=10 * 1024 * 1024),
+        max_frame_bytes=config("MAX_FRAME_BYTES", cast=int, default=64 * 1024),
+        reservation_timeout_seconds=config("RESERVATION_TIMEOUT_SECONDS", cast=float, default=30.0),
+        agent_disconnect_grace_seconds=config("AGENT_DISCONNECT_GRACE_SECONDS", cast=float, default=20.0),
+        router_tick_seconds=config("ROUTER_TICK_SECONDS", cast=float, default=1.0),
+        heartbeat_seconds=config("HEARTBEAT_SECONDS", cast=float, default=5.0),
+        session_max_age_seconds=config("SESSION_MAX_AGE_SECONDS", cast=int, default=12 * 3600),
+        secure_cookies=config("SECURE_COOKIES", cast=bool, default=False),
+        log_level=config("LOG_LEVEL", default="INFO"),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process, read once."""
+    return load_settings()

@@ -1,0 +1,1 @@
+"""The core: app factory, hub, router, presence, event bus and metrics."""

@@ -1,0 +1,141 @@
+"""The app factory: store, bus, router and every mounted part, wired into one lifespan.
+
+Parts of the product (the web UI, each channel, the REST API) are named by dotted
+path and imported here at start-up. That keeps imports pointing one way:
+``agent_ui`` and ``channels`` use ``contact_center``, never the reverse.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from config import Settings, get_settings
+from contact_center.bus import Bus, create_bus
+from contact_center.context import AppContext, Plugin
+from contact_center.coordination import create_leadership
+from contact_center.errors import EXCEPTION_HANDLERS
+from contact_center.hub import Hub
+from contact_center.presence import PresenceKeeper
+from contact_center.router import Router
+from repository import Database, upgrade
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PLUGINS = (
+    "agent_ui.plugin",
+    "channels.webchat.plugin",
+    "contact_center.api.plugin",
+)
+
+
+def _load_plugin(path: str, ctx: AppContext) -> Plugin:
+    module = importlib.import_module(path)
+    plugin: Plugin = module.plugin(ctx)
+    return plugin
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    bus: Bus | None = None,
+    plugins: tuple[str, ...] = DEFAULT_PLUGINS,
+    migrate: bool = True,
+) -> Starlette:
+    settings = settings or get_settings()
+    if migrate:
+        upgrade(settings.database_url)
+    db = Database(settings.database_url)
+    bus = bus or create_bus(settings.bus_url)
+    hub = Hub(settings, db, bus)
+    router = Router(hub, create_leadership(settings.bus_url))
+    presence = PresenceKeeper(hub)
+    ctx = AppContext(settings=settings, db=db, bus=bus, hub=hub, router=router, presence=presence)
+    loaded = [_load_plugin(path, ctx) for path in plugins]
+
+    async def healthz(request: Request) -> Response:
+        checks = {"database": _db_ok(db), "bus": await bus.ping()}
+        ok = all(checks.values())
+        return JSONResponse(
+            {
+                "status": "ok" if ok else "degraded",
+                "checks": checks,
+                "bus_url_scheme": settings.bus_url.split(":")[0],
+            },
+            status_code=200 if ok else 503,
+        )
+
+    async def metrics_endpoint(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    async def index(request: Request) -> Response:
+        return RedirectResponse("/agent", status_code=303)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await bus.connect()
+        await presence.start()
+        for plugin in loaded:
+            for hook in plugin.on_startup:
+                await hook()
+        await router.start()
+        try:
+            yield
+        finally:
+            await router.stop()
+            for plugin in reversed(loaded):
+                for hook in plugin.on_shutdown:
+                    await hook()
+            await presence.stop()
+            await bus.disconnect()
+            db.dispose()
+
+    routes = [
+        Route("/", index),
+        Route("/healthz", healthz),
+        Route("/metrics", metrics_endpoint),
+    ]
+    for plugin in loaded:
+        routes.extend(plugin.routes)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[
+            Middleware(
+                SessionMiddleware,
+                secret_key=str(settings.secret_key),
+                session_cookie="cc_session",
+                max_age=settings.session_max_age_seconds,
+                same_site="lax",
+                https_only=settings.secure_cookies,
+            )
+        ],
+    )
+    app.state.ctx = ctx
+    return app
+
+
+def _db_ok(db: Database) -> bool:
+    from sqlalchemy import text
+
+    try:
+        with db.read() as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        return True
+    except Exception:
+        log.exception("health check: database unreachable")
+        return False

@@ -1,0 +1,174 @@
+"""Redis Streams bus: every node appends to and reads from one stream.
+
+Each node runs a single reader (XREAD BLOCK) and fans out to its local subscribers,
+so a thousand websockets cost one Redis connection, not a thousand. A resuming
+subscriber first registers for live events, then reads the backlog with XRANGE,
+and drops live events it already got from the backlog: no gap, no duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from contextlib import asynccontextmanager, suppress
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as aioredis
+
+from contact_center.bus.base import Bus, BusEvent, ResumeGap, SubscriberLagged, Subscription, id_key
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+log = logging.getLogger(__name__)
+_LAGGED = object()
+
+
+class _RedisSubscription(Subscription):
+    def __init__(self, max_pending: int) -> None:
+        self.queue: asyncio.Queue[BusEvent | object] = asyncio.Queue()
+        self.max_pending = max_pending
+        self.lagged = False
+        self.floor: tuple[int, ...] = (0, 0)
+        # While the backlog is read, live events wait here so they cannot overtake it.
+        self.held: list[BusEvent] | None = None
+
+    def offer(self, event: BusEvent) -> None:
+        if self.held is not None:
+            self.held.append(event)
+            return
+        self._enqueue(event)
+
+    def _enqueue(self, event: BusEvent) -> None:
+        if self.lagged or id_key(event.id) <= self.floor:
+            return
+        if self.queue.qsize() >= self.max_pending:
+            self.lagged = True
+            self.queue.put_nowait(_LAGGED)
+            return
+        self.floor = id_key(event.id)
+        self.queue.put_nowait(event)
+
+    async def __aiter__(self) -> AsyncIterator[BusEvent]:  # type: ignore[override]
+        while True:
+            item = await self.queue.get()
+            if item is _LAGGED:
+                raise SubscriberLagged("subscriber fell behind")
+            assert isinstance(item, BusEvent)
+            yield item
+
+
+class RedisBus(Bus):
+    def __init__(
+        self, url: str, *, stream: str = "cc:events", keep: int = 100_000, max_pending: int = 10_000
+    ) -> None:
+        self.url = url
+        self.stream = stream
+        self.keep = keep
+        self._max_pending = max_pending
+        self._redis: aioredis.Redis | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._subscribers: set[_RedisSubscription] = set()
+
+    @property
+    def client(self) -> aioredis.Redis:
+        if self._redis is None:
+            raise RuntimeError("RedisBus is not connected; did you forget to call connect()?")
+        return self._redis
+
+    async def connect(self) -> None:
+        self._redis = aioredis.from_url(self.url, decode_responses=True)
+        await self._redis.ping()
+        self._reader = asyncio.create_task(self._read_forever(await self.head()), name="redis-bus-reader")
+
+    async def disconnect(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._reader
+        if self._redis is not None:
+            await self._redis.aclose()
+        self._redis = None
+
+    async def publish(self, data: dict[str, Any]) -> str:
+        event_id = await self.client.xadd(
+            self.stream, {"d": json.dumps(data, separators=(",", ":"))}, maxlen=self.keep, approximate=True
+        )
+        return str(event_id)
+
+    async def head(self) -> str:
+        entries = await self.client.xrevrange(self.stream, count=1)
+        return str(entries[0][0]) if entries else "0-0"
+
+    async def _read_forever(self, last_id: str) -> None:
+        # One bad entry or a Redis hiccup must not end fan-out for the whole node.
+        while True:
+            try:
+                reply = await self.client.xread({self.stream: last_id}, block=1000, count=500)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("bus reader: XREAD failed; retrying")
+                await asyncio.sleep(0.5)
+                continue
+            for _stream, entries in reply or []:
+                for entry_id, fields in entries:
+                    last_id = entry_id
+                    event = _decode(entry_id, fields)
+                    if event is None:
+                        continue
+                    for subscriber in list(self._subscribers):
+                        subscriber.offer(event)
+
+    @asynccontextmanager
+    async def subscribe(self, since: str | None = None) -> AsyncIterator[Subscription]:
+        subscription = _RedisSubscription(self._max_pending)
+        if since is not None:
+            subscription.held = []
+        self._subscribers.add(subscription)
+        try:
+            if since is not None:
+                await self._replay(subscription, since)
+            yield subscription
+        finally:
+            self._subscribers.discard(subscription)
+
+    async def _replay(self, subscription: _RedisSubscription, since: str) -> None:
+        try:
+            after = id_key(since)
+        except ValueError as exc:
+            raise ResumeGap(str(exc)) from exc
+        info = await self.client.xinfo_stream(self.stream) if await self.client.exists(self.stream) else None
+        trimmed_upto = str((info or {}).get("max-deleted-entry-id") or "0-0")
+        last = str((info or {}).get("last-generated-id") or "0-0")
+        if after < id_key(trimmed_upto) or after > id_key(last):
+            raise ResumeGap(f"cannot resume after {since}")
+        subscription.floor = after
+        cursor = "(" + since
+        while True:
+            entries = await self.client.xrange(self.stream, min=cursor, count=1000)
+            for entry_id, fields in entries:
+                event = _decode(entry_id, fields)
+                if event is not None:
+                    subscription._enqueue(event)
+            if len(entries) < 1000:
+                break
+            cursor = "(" + entries[-1][0]
+        held, subscription.held = subscription.held or [], None
+        for event in held:
+            subscription._enqueue(event)  # those already in the backlog fall below the floor
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.client.ping())
+        except Exception:
+            return False
+
+
+def _decode(entry_id: str, fields: dict[str, str]) -> BusEvent | None:
+    try:
+        return BusEvent(str(entry_id), json.loads(fields["d"]))
+    except (KeyError, ValueError):
+        log.warning("bus: skipping malformed stream entry %s", entry_id)
+        return None

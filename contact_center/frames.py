@@ -1,0 +1,107 @@
+"""Websocket frames: parse with limits, dispatch by type, answer bad input with an error frame.
+
+A bad frame never closes the socket and never reaches another session: the client
+gets ``{"type": "error", "code": ..., "message": ...}`` and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from contact_center import metrics
+from repository.errors import ContactCenterError
+
+log = logging.getLogger(__name__)
+Frame = dict[str, Any]
+Handler = Callable[[Frame], Awaitable[None]]
+
+
+class FrameError(ContactCenterError):
+    code = "bad_frame"
+
+
+async def receive_frame(ws: WebSocket, max_bytes: int) -> Frame:
+    """The next frame as a dict. Raises FrameError for bad input, WebSocketDisconnect on close."""
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    raw = message.get("text")
+    if raw is None:
+        raw_bytes = message.get("bytes") or b""
+        if len(raw_bytes) > max_bytes:
+            raise FrameError(f"frame larger than {max_bytes} bytes", code="frame_too_large")
+        try:
+            raw = raw_bytes.decode()
+        except UnicodeDecodeError as exc:
+            raise FrameError("frames are UTF-8 JSON text") from exc
+    if len(raw.encode()) > max_bytes:
+        raise FrameError(f"frame larger than {max_bytes} bytes", code="frame_too_large")
+    try:
+        frame = json.loads(raw)
+    except ValueError as exc:
+        raise FrameError("frame is not valid JSON", code="malformed_json") from exc
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise FrameError('a frame is a JSON object with a string "type"', code="malformed_frame")
+    return frame
+
+
+async def send_frame(ws: WebSocket, frame: Frame) -> bool:
+    """Send if the socket is still open; False if it is gone."""
+    if ws.application_state != WebSocketState.CONNECTED or ws.client_state != WebSocketState.CONNECTED:
+        return False
+    try:
+        await ws.send_text(json.dumps(frame, separators=(",", ":"), default=str))
+        return True
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        return False
+
+
+async def send_error(ws: WebSocket, kind: str, error: ContactCenterError, ref: Any = None) -> None:
+    code = error.details.get("code") if isinstance(error.details.get("code"), str) else error.code
+    metrics.BAD_FRAMES.labels(kind=kind, code=str(code)).inc()
+    details = {k: v for k, v in error.details.items() if k != "code"}
+    frame: Frame = {"type": "error", "code": code, "message": error.message, **details}
+    if ref is not None:
+        frame["ref"] = ref
+    await send_frame(ws, frame)
+
+
+def field(frame: Frame, name: str, kind: type, *, required: bool = True, max_len: int | None = None) -> Any:
+    """A typed field of a frame, or a FrameError naming it."""
+    value = frame.get(name)
+    if value is None:
+        if required:
+            raise FrameError(f"{frame['type']} needs {name!r}", code="missing_field", field=name)
+        return None
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise FrameError(f"{name!r} must be a whole number", code="invalid_field", field=name)
+    if kind is not int and not isinstance(value, kind):
+        raise FrameError(f"{name!r} must be a {kind.__name__}", code="invalid_field", field=name)
+    if max_len is not None and isinstance(value, str | list) and len(value) > max_len:
+        raise FrameError(f"{name!r} is longer than {max_len}", code="invalid_field", field=name)
+    return value
+
+
+async def dispatch(ws: WebSocket, kind: str, handlers: dict[str, Handler], frame: Frame) -> None:
+    """Run the handler for the frame's type; errors become error frames."""
+    handler = handlers.get(frame["type"])
+    ref = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+    if handler is None:
+        await send_error(
+            ws, kind, FrameError(f"unknown frame type {frame['type'][:40]!r}", code="unknown_type"), ref
+        )
+        return
+    try:
+        await handler(frame)
+    except ContactCenterError as exc:
+        await send_error(ws, kind, exc, ref)
+    except (WebSocketDisconnect, OSError):
+        raise
+    except Exception:
+        log.exception("%s websocket: handler for %r failed", kind, frame["type"])
+        await send_error(ws, kind, ContactCenterError("internal error; the frame was not processed"), ref)

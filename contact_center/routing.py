@@ -1,0 +1,122 @@
+"""Who should get which contact: priority, eligibility and agent-selection strategies.
+
+This module is pure: it turns a snapshot of waiting contacts and available agents
+into an ordered list of proposed (contact, agent) pairs. The claim that makes a
+proposal real is atomic in the database (repository.lifecycle.claim); a proposal
+that loses a race is simply skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from repository.queries import AgentState, QueuedContact
+
+# Points added for the customer's value tier; a queue's priority is worth 10 a step.
+TIER_BONUS = {"platinum": 30, "gold": 20, "silver": 10, "standard": 0}
+QUEUE_PRIORITY_WEIGHT = 10
+# One point per this many seconds waited, so a long wait outranks a small tier bonus.
+AGING_SECONDS_PER_POINT = 30.0
+# After every eligible agent declined, wait this long before offering to them again.
+REOFFER_COOLDOWN_SECONDS = 10.0
+NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    interaction_id: int
+    agent_id: int
+    queue_id: int
+
+
+def effective_priority(contact: QueuedContact, now: datetime) -> float:
+    waited = max(0.0, (now - contact.queued_at).total_seconds())
+    return (
+        contact.queue_priority * QUEUE_PRIORITY_WEIGHT
+        + TIER_BONUS.get(contact.customer_tier, 0)
+        + waited / AGING_SECONDS_PER_POINT
+    )
+
+
+def order_contacts(queued: list[QueuedContact], now: datetime) -> list[QueuedContact]:
+    """Highest effective priority first; ties go to who has waited longest."""
+    return sorted(queued, key=lambda c: (-effective_priority(c, now), c.queued_at, c.interaction_id))
+
+
+def eligible(contact: QueuedContact, agent: AgentState, defaults: dict[str, int]) -> bool:
+    if contact.target_agent_id is not None and agent.agent_id != contact.target_agent_id:
+        return False
+    return set(contact.required_skills) <= agent.skills and agent.free(contact.channel, defaults) > 0
+
+
+class Selector:
+    """Agent-selection strategies. Round-robin remembers its position per queue."""
+
+    def __init__(self) -> None:
+        self._last_by_queue: dict[int, int] = {}
+
+    def choose(self, contact: QueuedContact, candidates: list[AgentState], now: datetime) -> AgentState:
+        if contact.last_agent_id is not None:
+            # Sticky routing: the agent who helped this customer last, if free.
+            for agent in candidates:
+                if agent.agent_id == contact.last_agent_id:
+                    return agent
+        strategy = getattr(self, "_" + contact.strategy, self._longest_idle)
+        chosen: AgentState = strategy(contact, candidates)
+        self._last_by_queue[contact.queue_id] = chosen.agent_id
+        return chosen
+
+    def _longest_idle(self, _contact: QueuedContact, candidates: list[AgentState]) -> AgentState:
+        return min(candidates, key=lambda a: (a.last_assigned_at or NEVER, sum(a.load.values()), a.agent_id))
+
+    def _least_busy(self, _contact: QueuedContact, candidates: list[AgentState]) -> AgentState:
+        return min(candidates, key=lambda a: (sum(a.load.values()), a.last_assigned_at or NEVER, a.agent_id))
+
+    def _round_robin(self, contact: QueuedContact, candidates: list[AgentState]) -> AgentState:
+        ordered = sorted(candidates, key=lambda a: a.agent_id)
+        last = self._last_by_queue.get(contact.queue_id)
+        for agent in ordered:
+            if last is None or agent.agent_id > last:
+                return agent
+        return ordered[0]
+
+
+def plan(
+    queued: list[QueuedContact],
+    agents: list[AgentState],
+    now: datetime,
+    defaults: dict[str, int],
+    selector: Selector,
+) -> list[Proposal]:
+    """Match waiting contacts to agents, best contact first, respecting capacity."""
+    proposals: list[Proposal] = []
+    for contact in order_contacts(queued, now):
+        candidates = [a for a in agents if eligible(contact, a, defaults)]
+        fresh = [a for a in candidates if a.agent_id not in contact.declined_by]
+        if not fresh:
+            cooled = (
+                contact.offered_at is None
+                or (now - contact.offered_at).total_seconds() >= REOFFER_COOLDOWN_SECONDS
+            )
+            if not (cooled and candidates):
+                continue
+            fresh = candidates
+        agent = selector.choose(contact, fresh, now)
+        # Count the proposal against the agent now so one pass cannot overfill them.
+        agent.load[contact.channel] = agent.load.get(contact.channel, 0) + 1
+        agent.last_assigned_at = now
+        proposals.append(Proposal(contact.interaction_id, agent.agent_id, contact.queue_id))
+    return proposals
+
+
+def queue_positions(queued: list[QueuedContact], now: datetime) -> dict[int, tuple[int, int]]:
+    """interaction id → (queue id, 1-based position within its queue)."""
+    positions: dict[int, tuple[int, int]] = {}
+    counters: dict[int, int] = {}
+    for contact in order_contacts(queued, now):
+        counters[contact.queue_id] = counters.get(contact.queue_id, 0) + 1
+        positions[contact.interaction_id] = (contact.queue_id, counters[contact.queue_id])
+    return positions

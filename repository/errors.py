@@ -1,0 +1,43 @@
+"""The project's exceptions. Every error a client can see carries a stable ``code``."""
+
+from __future__ import annotations
+
+
+class ContactCenterError(Exception):
+    """Root of every error this product raises on purpose."""
+
+    code = "error"
+    status_code = 400
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def as_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, **self.details}
+
+
+class NotFound(ContactCenterError):
+    code = "not_found"
+    status_code = 404
+
+
+class Conflict(ContactCenterError):
+    code = "conflict"
+    status_code = 409
+
+
+class InvalidInput(ContactCenterError):
+    code = "invalid_input"
+    status_code = 422
+
+
+class Forbidden(ContactCenterError):
+    code = "forbidden"
+    status_code = 403
+
+
+class InvalidSignature(ContactCenterError):
+    code = "invalid_signature"
+    status_code = 403

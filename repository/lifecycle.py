@@ -1,0 +1,369 @@
+"""An interaction's life: queued → offered → active → wrap-up → closed.
+
+Every transition is a conditional UPDATE on the state it expects, so two nodes that
+race on the same interaction cannot both win. The claim additionally locks the
+agent's row (PostgreSQL) or holds SQLite's write lock, so the capacity count it
+reads cannot change before it writes.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from repository.errors import Conflict, InvalidInput, NotFound
+from repository.models import (
+    HOLDING_STATUSES,
+    Agent,
+    Event,
+    Interaction,
+    Queue,
+    WrapUpCode,
+    utcnow,
+)
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from repository.db import Database
+
+
+def _status_event(session: Session, interaction: Interaction, body: str, **payload: Any) -> Event:
+    event = Event(
+        interaction_id=interaction.id,  # type: ignore[arg-type]
+        customer_id=interaction.customer_id,
+        channel=interaction.channel,
+        kind="transfer" if body.startswith("transfer") else "status",
+        author_type="system",
+        body=body,
+        payload=payload,
+    )
+    session.add(event)
+    return event
+
+
+def _transition(
+    session: Session, interaction_id: int, expect: dict[str, Any], **values: Any
+) -> Interaction | None:
+    """UPDATE the interaction only if it still matches ``expect``; None if it did not."""
+    stmt = update(Interaction).where(Interaction.id == interaction_id)  # type: ignore[arg-type]
+    for column, value in expect.items():
+        attr = getattr(Interaction, column)
+        stmt = stmt.where(attr.in_(value) if isinstance(value, tuple) else attr == value)
+    result = session.execute(stmt.values(**values))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    interaction = session.get(Interaction, interaction_id, populate_existing=True)
+    assert interaction is not None
+    return interaction
+
+
+def agent_load(session: Session, agent_id: int, channel: str) -> int:
+    return session.exec(
+        select(func.count()).where(
+            Interaction.agent_id == agent_id,
+            Interaction.channel == channel,
+            Interaction.status.in_(HOLDING_STATUSES),  # type: ignore[attr-defined]
+        )
+    ).one()
+
+
+def capacity_for(agent: Agent, channel: str, defaults: dict[str, int]) -> int:
+    return int(agent.capacity.get(channel, defaults.get(channel, 1)))
+
+
+def claim(
+    db: Database, interaction_id: int, agent_id: int, *, reserve_seconds: float, defaults: dict[str, int]
+) -> Interaction | None:
+    """Reserve a queued interaction for an agent, atomically. None if it lost the race."""
+    with db.write() as session:
+        agent = session.exec(select(Agent).where(Agent.id == agent_id).with_for_update()).first()
+        if agent is None or not agent.is_active or agent.presence != "available":
+            return None
+        interaction = session.get(Interaction, interaction_id)
+        if interaction is None or interaction.status != "queued":
+            return None
+        if agent_load(session, agent_id, interaction.channel) >= capacity_for(
+            agent, interaction.channel, defaults
+        ):
+            return None
+        now = utcnow()
+        claimed = _transition(
+            session,
+            interaction_id,
+            {"status": "queued"},
+            status="offered",
+            agent_id=agent_id,
+            offered_at=now,
+            reserved_until=now + timedelta(seconds=reserve_seconds),
+            offer_count=interaction.offer_count + 1,
+        )
+        if claimed is None:
+            return None
+        agent.last_assigned_at = now
+        session.add(agent)
+        _status_event(session, claimed, "offered", agent_id=agent_id, agent_name=agent.display_name)
+        return claimed
+
+
+def accept(db: Database, interaction_id: int, agent_id: int) -> Interaction:
+    with db.write() as session:
+        accepted = _transition(
+            session,
+            interaction_id,
+            {"status": "offered", "agent_id": agent_id},
+            status="active",
+            accepted_at=utcnow(),
+            reserved_until=None,
+            target_agent_id=None,
+        )
+        if accepted is None:
+            raise Conflict("this offer is no longer yours", interaction_id=interaction_id)
+        agent = session.get(Agent, agent_id)
+        _status_event(
+            session, accepted, "accepted", agent_id=agent_id, agent_name=agent.display_name if agent else ""
+        )
+        return accepted
+
+
+def _back_to_queue(
+    session: Session, interaction: Interaction, expect: dict[str, Any], reason: str
+) -> Interaction | None:
+    declined = list(interaction.declined_by)
+    if interaction.agent_id is not None and interaction.agent_id not in declined:
+        declined.append(interaction.agent_id)
+    requeued = _transition(
+        session,
+        interaction.id,  # type: ignore[arg-type]
+        expect,
+        status="queued",
+        agent_id=None,
+        reserved_until=None,
+        declined_by=declined,
+        target_agent_id=None,
+    )
+    if requeued is not None:
+        _status_event(session, requeued, "requeued", reason=reason, previous_agent_id=interaction.agent_id)
+    return requeued
+
+
+def reject(db: Database, interaction_id: int, agent_id: int, reason: str = "rejected") -> Interaction:
+    with db.write() as session:
+        interaction = session.get(Interaction, interaction_id)
+        if interaction is None:
+            raise NotFound("no such interaction", interaction_id=interaction_id)
+        requeued = _back_to_queue(session, interaction, {"status": "offered", "agent_id": agent_id}, reason)
+        if requeued is None:
+            raise Conflict("this offer is no longer yours", interaction_id=interaction_id)
+        return requeued
+
+
+def expire_reservations(db: Database, now: datetime | None = None) -> list[tuple[Interaction, int]]:
+    """Send offers nobody accepted in time back to the queue. Returns (interaction, agent)."""
+    now = now or utcnow()
+    expired: list[tuple[Interaction, int]] = []
+    with db.write() as session:
+        stale = session.exec(
+            select(Interaction).where(Interaction.status == "offered", Interaction.reserved_until < now)  # type: ignore[operator]
+        ).all()
+        for interaction in stale:
+            agent_id = interaction.agent_id
+            requeued = _back_to_queue(
+                session, interaction, {"status": "offered", "agent_id": agent_id}, "reservation timed out"
+            )
+            if requeued is not None and agent_id is not None:
+                expired.append((requeued, agent_id))
+    return expired
+
+
+def release_disconnected_agents(db: Database, grace_seconds: float) -> list[tuple[int, list[Interaction]]]:
+    """Mark agents whose desktop vanished offline and requeue what they held."""
+    cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    released: list[tuple[int, list[Interaction]]] = []
+    with db.write() as session:
+        agents = session.exec(
+            select(Agent).where(
+                Agent.presence != "offline",
+                (Agent.last_heartbeat == None) | (Agent.last_heartbeat < cutoff),  # type: ignore[operator]  # noqa: E711
+            )
+        ).all()
+        for agent in agents:
+            agent.presence = "offline"
+            agent.presence_since = utcnow()
+            session.add(agent)
+            held = session.exec(
+                select(Interaction).where(
+                    Interaction.agent_id == agent.id,
+                    Interaction.status.in_(("offered", "active")),  # type: ignore[attr-defined]
+                )
+            ).all()
+            requeued = []
+            for interaction in held:
+                back = _back_to_queue(
+                    session,
+                    interaction,
+                    {"status": interaction.status, "agent_id": agent.id},
+                    "agent disconnected",
+                )
+                if back is not None:
+                    requeued.append(back)
+            released.append((agent.id, requeued))  # type: ignore[arg-type]
+    return released
+
+
+def release_all_reservations(db: Database) -> list[Interaction]:
+    """On a single node's start-up, no agent can still be looking at an offer."""
+    with db.write() as session:
+        offered = session.exec(select(Interaction).where(Interaction.status == "offered")).all()
+        return [
+            back
+            for interaction in offered
+            if (back := _back_to_queue(session, interaction, {"status": "offered"}, "server restarted"))
+            is not None
+        ]
+
+
+def transfer(
+    db: Database,
+    interaction_id: int,
+    by_agent_id: int,
+    *,
+    to_queue_id: int | None = None,
+    to_agent_id: int | None = None,
+    allow_any_holder: bool = False,
+) -> Interaction:
+    """Put an interaction back in a queue, optionally for one named agent."""
+    if (to_queue_id is None) == (to_agent_id is None):
+        raise InvalidInput("transfer to exactly one of a queue or an agent")
+    with db.write() as session:
+        interaction = session.get(Interaction, interaction_id)
+        if interaction is None:
+            raise NotFound("no such interaction", interaction_id=interaction_id)
+        if interaction.status not in ("offered", "active"):
+            raise Conflict("only a live interaction can be transferred", status=interaction.status)
+        if interaction.agent_id != by_agent_id and not allow_any_holder:
+            raise Conflict("you do not hold this interaction", interaction_id=interaction_id)
+        target_name = ""
+        if to_queue_id is not None:
+            queue = session.get(Queue, to_queue_id)
+            if queue is None:
+                raise NotFound("no such queue", queue_id=to_queue_id)
+            target_name = queue.name
+        if to_agent_id is not None:
+            target = session.get(Agent, to_agent_id)
+            if target is None or not target.is_active:
+                raise NotFound("no such agent", agent_id=to_agent_id)
+            if to_agent_id == interaction.agent_id:
+                raise InvalidInput("the interaction is already yours")
+            target_name = target.display_name
+        moved = _transition(
+            session,
+            interaction_id,
+            {"status": interaction.status, "agent_id": interaction.agent_id},
+            status="queued",
+            agent_id=None,
+            reserved_until=None,
+            declined_by=[],
+            queue_id=to_queue_id if to_queue_id is not None else interaction.queue_id,
+            target_agent_id=to_agent_id,
+        )
+        if moved is None:
+            raise Conflict("the interaction changed while transferring; try again")
+        _status_event(
+            session,
+            moved,
+            f"transferred to {target_name}",
+            from_agent_id=by_agent_id,
+            to_queue_id=to_queue_id,
+            to_agent_id=to_agent_id,
+        )
+        return moved
+
+
+def close(db: Database, interaction_id: int, agent_id: int | None, disposition: str) -> Interaction:
+    """Close with a wrap-up code. ``agent_id`` None means a supervisor or the API."""
+    with db.write() as session:
+        code = session.exec(
+            select(WrapUpCode).where(WrapUpCode.code == disposition, WrapUpCode.is_active)
+        ).first()
+        if code is None:
+            raise InvalidInput("unknown wrap-up code", field="disposition")
+        expect: dict[str, Any] = {"status": ("active", "wrapup")}
+        if agent_id is not None:
+            expect["agent_id"] = agent_id
+        now = utcnow()
+        current = session.get(Interaction, interaction_id)
+        if current is None:
+            raise NotFound("no such interaction", interaction_id=interaction_id)
+        closed = _transition(
+            session,
+            interaction_id,
+            expect,
+            status="closed",
+            disposition=disposition,
+            closed_at=now,
+            ended_at=current.ended_at or now,
+        )
+        if closed is None:
+            raise Conflict("only an interaction you hold can be closed", interaction_id=interaction_id)
+        _status_event(session, closed, "closed", disposition=disposition, agent_id=agent_id)
+        return closed
+
+
+def end_by_customer(db: Database, interaction_id: int) -> Interaction:
+    """The customer left: abandoned if nobody had it yet, otherwise into wrap-up."""
+    with db.write() as session:
+        current = session.get(Interaction, interaction_id)
+        if current is None:
+            raise NotFound("no such interaction", interaction_id=interaction_id)
+        now = utcnow()
+        if current.status in ("queued", "offered"):
+            ended = _transition(
+                session,
+                interaction_id,
+                {"status": current.status},
+                status="closed",
+                disposition="abandoned",
+                ended_at=now,
+                closed_at=now,
+                reserved_until=None,
+            )
+        elif current.status == "active":
+            ended = _transition(session, interaction_id, {"status": "active"}, status="wrapup", ended_at=now)
+        else:
+            return current
+        if ended is None:
+            raise Conflict("the interaction changed; try again")
+        _status_event(session, ended, "ended by customer")
+        return ended
+
+
+def rate(db: Database, interaction_id: int, score: int, comment: str = "") -> Interaction:
+    """Store the customer's satisfaction rating (1–5) for an ended interaction."""
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise InvalidInput("a rating is a whole number from 1 to 5", field="rating")
+    with db.write() as session:
+        interaction = session.get(Interaction, interaction_id)
+        if interaction is None:
+            raise NotFound("no such interaction", interaction_id=interaction_id)
+        if interaction.ended_at is None:
+            raise Conflict("a conversation can be rated once it has ended")
+        interaction.csat_score = score
+        interaction.csat_comment = comment[:2000] or None
+        session.add(interaction)
+        session.add(
+            Event(
+                interaction_id=interaction_id,
+                customer_id=interaction.customer_id,
+                channel=interaction.channel,
+                kind="csat",
+                author_type="customer",
+                author_id=interaction.customer_id,
+                body=comment[:2000],
+                payload={"rating": score},
+            )
+        )
+        return interaction

@@ -1,0 +1,247 @@
+"""Read-side queries: what the router needs, and the customer context agents see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from repository.models import HOLDING_STATUSES, Agent, Customer, Event, Identity, Interaction, Queue, utcnow
+from repository.serialize import customer_dict, event_dict, interaction_dict, iso
+
+if TYPE_CHECKING:
+    from repository.db import Database
+
+DEFAULT_HANDLE_SECONDS = 180.0
+
+
+@dataclass
+class QueuedContact:
+    interaction_id: int
+    customer_id: int
+    channel: str
+    queue_id: int
+    queue_priority: int
+    required_skills: list[str]
+    strategy: str
+    customer_tier: str
+    queued_at: datetime
+    offered_at: datetime | None
+    declined_by: list[int]
+    target_agent_id: int | None
+    last_agent_id: int | None = None
+
+
+@dataclass
+class AgentState:
+    agent_id: int
+    name: str
+    skills: set[str]
+    capacity: dict[str, int]
+    load: dict[str, int] = field(default_factory=dict)
+    last_assigned_at: datetime | None = None
+
+    def free(self, channel: str, defaults: dict[str, int]) -> int:
+        return self.capacity.get(channel, defaults.get(channel, 1)) - self.load.get(channel, 0)
+
+
+def routing_snapshot(
+    db: Database, heartbeat_grace_seconds: float
+) -> tuple[list[QueuedContact], list[AgentState]]:
+    """Every queued contact and every agent that may take work right now."""
+    cutoff = utcnow() - timedelta(seconds=heartbeat_grace_seconds)
+    with db.read() as session:
+        rows = session.exec(
+            select(Interaction, Queue, Customer)
+            .join(Queue, Queue.id == Interaction.queue_id)  # type: ignore[arg-type]
+            .join(Customer, Customer.id == Interaction.customer_id)  # type: ignore[arg-type]
+            .where(Interaction.status == "queued")
+            .order_by(Interaction.queued_at)  # type: ignore[arg-type]
+        ).all()
+        queued = [
+            QueuedContact(
+                interaction_id=i.id,  # type: ignore[arg-type]
+                customer_id=i.customer_id,
+                channel=i.channel,
+                queue_id=q.id,  # type: ignore[arg-type]
+                queue_priority=i.priority,
+                required_skills=list(q.required_skills),
+                strategy=q.strategy,
+                customer_tier=c.tier,
+                queued_at=i.queued_at,
+                offered_at=i.offered_at,
+                declined_by=list(i.declined_by),
+                target_agent_id=i.target_agent_id,
+            )
+            for i, q, c in rows
+        ]
+        if queued:
+            _attach_last_agents(session, queued)
+        agents = session.exec(
+            select(Agent).where(
+                Agent.is_active,
+                Agent.presence == "available",
+                Agent.last_heartbeat >= cutoff,  # type: ignore[operator]
+            )
+        ).all()
+        states = {
+            a.id: AgentState(a.id, a.display_name, set(a.skills), dict(a.capacity), {}, a.last_assigned_at)  # type: ignore[arg-type]
+            for a in agents
+        }
+        if states:
+            loads = session.exec(
+                select(Interaction.agent_id, Interaction.channel, func.count())
+                .where(
+                    Interaction.agent_id.in_(list(states)),  # type: ignore[union-attr]
+                    Interaction.status.in_(HOLDING_STATUSES),  # type: ignore[attr-defined]
+                )
+                .group_by(Interaction.agent_id, Interaction.channel)
+            ).all()
+            for agent_id, channel, count in loads:
+                states[agent_id].load[channel] = count
+    return queued, list(states.values())
+
+
+def _attach_last_agents(session: Any, queued: list[QueuedContact]) -> None:
+    """The agent who last served each waiting customer, for sticky routing."""
+    customer_ids = {q.customer_id for q in queued}
+    rows = session.exec(
+        select(Interaction.customer_id, Interaction.agent_id, Interaction.accepted_at)
+        .where(
+            Interaction.customer_id.in_(customer_ids),  # type: ignore[attr-defined]
+            Interaction.accepted_at != None,  # type: ignore[operator]  # noqa: E711
+            Interaction.agent_id != None,  # type: ignore[operator]  # noqa: E711
+        )
+        .order_by(Interaction.accepted_at)  # type: ignore[arg-type]
+    ).all()
+    last = {customer_id: agent_id for customer_id, agent_id, _ in rows}
+    for q in queued:
+        q.last_agent_id = last.get(q.customer_id)
+
+
+def average_handle_seconds(db: Database, queue_id: int, window_hours: int = 24) -> float:
+    """Mean accepted→ended time of the queue's recent contacts, for wait estimates."""
+    since = utcnow() - timedelta(hours=window_hours)
+    with db.read() as session:
+        rows = session.exec(
+            select(Interaction.accepted_at, Interaction.ended_at).where(
+                Interaction.queue_id == queue_id,
+                Interaction.accepted_at != None,  # type: ignore[operator]  # noqa: E711
+                Interaction.ended_at != None,  # type: ignore[operator]  # noqa: E711
+                Interaction.ended_at >= since,  # type: ignore[operator]
+            )
+        ).all()
+    spans = [(ended - accepted).total_seconds() for accepted, ended in rows if ended and accepted]
+    return sum(spans) / len(spans) if spans else DEFAULT_HANDLE_SECONDS
+
+
+def customer_context(db: Database, customer_id: int, timeline_limit: int = 25) -> dict[str, Any]:
+    """Who the customer is, what they are worth, and every past contact on every channel."""
+    with db.read() as session:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            return {}
+        identities = list(session.exec(select(Identity).where(Identity.customer_id == customer_id)).all())
+        interactions = session.exec(
+            select(Interaction)
+            .where(Interaction.customer_id == customer_id)
+            .order_by(Interaction.created_at.desc())  # type: ignore[attr-defined]
+            .limit(timeline_limit)
+        ).all()
+        timeline = []
+        for interaction in interactions:
+            last = session.exec(
+                select(Event)
+                .where(Event.interaction_id == interaction.id, Event.kind == "message")
+                .order_by(Event.id.desc())  # type: ignore[union-attr]
+                .limit(1)
+            ).first()
+            entry = interaction_dict(interaction)
+            entry["last_message"] = last.body[:200] if last else ""
+            entry["last_message_at"] = iso(last.created_at) if last else None
+            timeline.append(entry)
+    return {
+        "customer": customer_dict(customer, identities),
+        "value": {
+            "tier": customer.tier,
+            "lifetime_value": customer.lifetime_value,
+            "churn_risk": customer.churn_risk,
+        },
+        "timeline": timeline,
+        "suggestions": suggestions_for(customer, list(interactions)),
+    }
+
+
+def suggestions_for(customer: Customer, interactions: list[Interaction]) -> list[str]:
+    """Plain rules over the CCR; the analytics module refines them with purchase data."""
+    tips: list[str] = []
+    if customer.churn_risk >= 0.6:
+        tips.append("High churn risk: acknowledge past issues and consider a retention offer.")
+    if customer.tier in ("gold", "platinum"):
+        tips.append(f"{customer.tier.title()} customer: prioritise a first-contact resolution.")
+    ended = [i for i in interactions if i.status == "closed"]
+    recent = [i for i in ended if i.closed_at and utcnow() - i.closed_at < timedelta(days=7)]
+    if len(recent) >= 2:
+        tips.append(f"Contacted us {len(recent)} times this week: check whether the last issue was solved.")
+    rated = [i.csat_score for i in ended if i.csat_score is not None]
+    if rated and rated[0] <= 2:
+        tips.append("Rated their last conversation poorly: apologise and follow up.")
+    channels = {i.channel for i in interactions}
+    if len(channels) > 1:
+        tips.append("Reaches us on several channels: " + ", ".join(sorted(channels)) + ".")
+    return tips
+
+
+def interaction_events(db: Database, interaction_id: int, *, include_internal: bool) -> list[Event]:
+    with db.read() as session:
+        stmt = select(Event).where(Event.interaction_id == interaction_id)
+        if not include_internal:
+            stmt = stmt.where(Event.kind != "note")
+        return list(session.exec(stmt.order_by(Event.id)).all())  # type: ignore[arg-type]
+
+
+def agent_holdings(db: Database, agent_id: int) -> list[Interaction]:
+    with db.read() as session:
+        return list(
+            session.exec(
+                select(Interaction)
+                .where(Interaction.agent_id == agent_id, Interaction.status.in_(HOLDING_STATUSES))  # type: ignore[attr-defined]
+                .order_by(Interaction.id)  # type: ignore[arg-type]
+            ).all()
+        )
+
+
+def interaction_with_events(
+    db: Database, interaction_id: int, *, include_internal: bool = True
+) -> dict[str, Any]:
+    with db.read() as session:
+        interaction = session.get(Interaction, interaction_id)
+    if interaction is None:
+        return {}
+    data = interaction_dict(interaction)
+    data["events"] = [
+        event_dict(e) for e in interaction_events(db, interaction_id, include_internal=include_internal)
+    ]
+    return data
+
+
+def latest_interaction(db: Database, channel: str, thread_key: str) -> Interaction | None:
+    """The newest interaction of a thread, whatever its status."""
+    with db.read() as session:
+        return session.exec(
+            select(Interaction)
+            .where(Interaction.channel == channel, Interaction.thread_key == thread_key)
+            .order_by(Interaction.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        ).first()
+
+
+def agent_name(db: Database, agent_id: int | None) -> str:
+    if agent_id is None:
+        return ""
+    with db.read() as session:
+        agent = session.get(Agent, agent_id)
+    return agent.display_name if agent else ""
