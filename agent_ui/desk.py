@@ -41,6 +41,7 @@ class AgentDesk:
             "transfer": self.on_transfer,
             "close": self.on_close,
             "ping": self.on_ping,
+            "list_conversations": self.on_list_conversations,
         }
 
     # -- snapshot -------------------------------------------------------------
@@ -232,6 +233,11 @@ class AgentDesk:
         iid = self._interaction_id(frame)
         disposition = field(frame, "disposition", str, max_len=60)
         await self.hub.close(self.agent, iid, disposition)
+
+    async def on_list_conversations(self, frame: Frame) -> None:
+        """Every live conversation, so a colleague can open one and help."""
+        live = await self.hub.run_db(queries.live_interactions)
+        await send_frame(self.ws, {"type": "conversations", "conversations": live})
 
     async def on_ping(self, frame: Frame) -> None:
         await send_frame(self.ws, {"type": "pong"})

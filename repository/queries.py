@@ -245,3 +245,20 @@ def agent_name(db: Database, agent_id: int | None) -> str:
     with db.read() as session:
         agent = session.get(Agent, agent_id)
     return agent.display_name if agent else ""
+
+
+def live_interactions(db: Database, limit: int = 200) -> list[dict[str, Any]]:
+    """Queued, offered and active interactions with who they are with, newest first."""
+    with db.read() as session:
+        rows = session.exec(
+            select(Interaction, Customer)
+            .join(Customer, Customer.id == Interaction.customer_id)  # type: ignore[arg-type]
+            .where(Interaction.status.in_(("queued", "offered", "active")))  # type: ignore[attr-defined]
+            .order_by(Interaction.id.desc())  # type: ignore[union-attr]
+            .limit(limit)
+        ).all()
+        names = {a.id: a.display_name for a in session.exec(select(Agent)).all()}
+    return [
+        {**interaction_dict(i), "customer_name": c.display_name, "agent_name": names.get(i.agent_id, "")}
+        for i, c in rows
+    ]

@@ -88,6 +88,8 @@ class VisitorSession:
                     await self._read_loop()
                 finally:
                     forward.cancel()
+        except WebSocketDisconnect:
+            pass
         finally:
             metrics.WS_CONNECTIONS.labels(kind="visitor").dec()
 

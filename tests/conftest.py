@@ -1,0 +1,102 @@
+"""Shared fixtures: settings, a migrated store on every backend, a bus on every backend.
+
+``db`` and ``bus`` are parametrised, so a test that uses them runs on SQLite and
+PostgreSQL, on memory:// and Redis. Real services come from TEST_DATABASE_URL and
+TEST_REDIS_URL, or are started privately (see tests/services.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from config import Settings, load_settings
+from contact_center.bus import Bus, create_bus
+from repository import Database, upgrade
+from tests.services import PrivatePostgres, PrivateRedis, create_database, drop_database
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    try:
+        server = PrivatePostgres()
+    except (FileNotFoundError, OSError) as exc:
+        pytest.skip(f"no PostgreSQL: set TEST_DATABASE_URL or install postgresql ({exc})")
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    try:
+        server = PrivateRedis()
+    except (FileNotFoundError, OSError) as exc:
+        pytest.skip(f"no Redis: set TEST_REDIS_URL or install redis-server ({exc})")
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a test, with a private data dir; keyword overrides are env vars."""
+
+    def make(**env: str) -> Settings:
+        base = {
+            "DATA_DIR": str(tmp_path / "data"),
+            "SECRET_KEY": "test-secret-key-not-for-production",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'cc.db'}",
+            "BUS_URL": "memory://",
+        }
+        base.update(env)
+        return load_settings(environ=base, env_file=None)
+
+    return make
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ccr.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url, name = create_database(server)
+    yield url
+    drop_database(server, name)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated, empty store on SQLite and on PostgreSQL."""
+    upgrade(database_url)
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+    """A connected bus on memory:// and on a real Redis (a private stream per test)."""
+    if request.param == "memory":
+        instance = create_bus("memory://")
+    else:
+        from contact_center.bus.redis import RedisBus
+
+        import uuid
+
+        instance = RedisBus(request.getfixturevalue("redis_url"), stream=f"cc:test:{uuid.uuid4().hex}")
+    await instance.connect()
+    yield instance
+    if request.param == "redis":
+        await instance.client.delete(instance.stream)  # type: ignore[attr-defined]
+    await instance.disconnect()
