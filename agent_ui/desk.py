@@ -29,6 +29,7 @@ class AgentDesk:
         # Interactions whose events this desktop receives: held, offered or viewed.
         self.interest: set[int] = set()
         self.viewing: set[int] = set()
+        self.early: dict[int, list[dict[str, Any]]] = {}
         self.handlers = {
             "presence": self.on_presence,
             "accept": self.on_accept,
@@ -93,12 +94,16 @@ class AgentDesk:
         if kind == "offer":
             if data.get("agent_id") != self.agent_id:
                 return None
-            self.interest.add(data["interaction"]["id"])
+            iid = data["interaction"]["id"]
+            self.interest.add(iid)
+            events = {e["id"]: e for e in data.get("events", [])}
+            for early in self.early.pop(iid, []):
+                events.setdefault(early["id"], early)
             return {
                 "type": "offer",
                 "interaction": data["interaction"],
                 "context": data["context"],
-                "events": data.get("events", []),
+                "events": [events[k] for k in sorted(events)],
             }
         if kind == "interaction.updated":
             interaction = data["interaction"]
@@ -111,12 +116,18 @@ class AgentDesk:
                 self.interest.add(iid)
             elif iid not in self.viewing:
                 self.interest.discard(iid)
+                self.early.pop(iid, None)
             return {"type": "interaction", "interaction": interaction, "reason": data.get("reason")}
         if kind == "agent.presence":
             if data.get("agent_id") == self.agent_id:
                 self.agent.presence = data["presence"]
             return {"type": "agent_presence", "agent_id": data["agent_id"], "presence": data["presence"]}
         iid = data.get("interaction_id")
+        if kind == "interaction.event" and iid not in self.interest and data.get("agent_id") == self.agent_id:
+            # Stored after the claim but published before the offer: hold it and fold
+            # it into the offer, so the desktop sees every message once and in order.
+            self.early.setdefault(iid, []).append(data["event"])
+            return None
         if iid not in self.interest:
             return None
         if kind == "interaction.event":
