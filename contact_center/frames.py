@@ -62,10 +62,8 @@ async def send_frame(ws: WebSocket, frame: Frame) -> bool:
 
 
 async def send_error(ws: WebSocket, kind: str, error: ContactCenterError, ref: Any = None) -> None:
-    code = error.details.get("code") if isinstance(error.details.get("code"), str) else error.code
-    metrics.BAD_FRAMES.labels(kind=kind, code=str(code)).inc()
-    details = {k: v for k, v in error.details.items() if k != "code"}
-    frame: Frame = {"type": "error", "code": code, "message": error.message, **details}
+    metrics.BAD_FRAMES.labels(kind=kind, code=error.code).inc()
+    frame: Frame = {"type": "error", "code": error.code, "message": error.message, **error.details}
     if ref is not None:
         frame["ref"] = ref
     await send_frame(ws, frame)

@@ -9,9 +9,12 @@ class ContactCenterError(Exception):
     code = "error"
     status_code = 400
 
-    def __init__(self, message: str, **details: object) -> None:
+    def __init__(self, message: str, *, code: str | None = None, **details: object) -> None:
         super().__init__(message)
         self.message = message
+        # A more specific code than the class's, e.g. "too_large" for an InvalidInput.
+        if code is not None:
+            self.code = code
         self.details = details
 
     def as_dict(self) -> dict[str, object]:
