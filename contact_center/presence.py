@@ -26,6 +26,7 @@ class PresenceKeeper:
         self.hub = hub
         self._connections: Counter[int] = Counter()
         self._task: asyncio.Task[None] | None = None
+        self._viewer_task: asyncio.Task[None] | None = None
         # interaction id → {agent id: display name}, fed from the bus on every node.
         self.viewers: dict[int, dict[int, str]] = {}
 
@@ -45,12 +46,31 @@ class PresenceKeeper:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="presence-heartbeat")
+        self._viewer_task = asyncio.create_task(self._follow_viewers(), name="presence-viewers")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._viewer_task):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    async def _follow_viewers(self) -> None:
+        """Keep the viewer registry in step with every node, not only this one."""
+        while True:
+            try:
+                async with self.hub.bus.subscribe() as subscription:
+                    async for event in subscription:
+                        data = event.data
+                        if event.type == "viewer":
+                            self.apply_viewer_event(
+                                int(data["interaction_id"]), int(data["agent_id"]), str(data["name"]), bool(data["viewing"])
+                            )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("viewer registry: bus subscription failed; resubscribing")
+                await asyncio.sleep(1)
 
     async def _run(self) -> None:
         while True:

@@ -165,6 +165,10 @@ def expire_reservations(db: Database, now: datetime | None = None) -> list[tuple
     """Send offers nobody accepted in time back to the queue. Returns (interaction, agent)."""
     now = now or utcnow()
     expired: list[tuple[Interaction, int]] = []
+    with db.read() as session:
+        due = select(Interaction.id).where(Interaction.status == "offered", Interaction.reserved_until < now)  # type: ignore[operator]
+        if session.exec(due.limit(1)).first() is None:
+            return expired
     with db.write() as session:
         stale = session.exec(
             select(Interaction).where(Interaction.status == "offered", Interaction.reserved_until < now)  # type: ignore[operator]
@@ -179,21 +183,36 @@ def expire_reservations(db: Database, now: datetime | None = None) -> list[tuple
     return expired
 
 
+def _stale_agents_query(cutoff: datetime) -> Any:
+    """Agents whose desktop stopped beating and who are still marked present or hold work."""
+    holds_work = (
+        select(Interaction.id)
+        .where(
+            Interaction.agent_id == Agent.id,
+            Interaction.status.in_(("offered", "active")),  # type: ignore[attr-defined]
+        )
+        .exists()
+    )
+    return select(Agent).where(
+        (Agent.last_heartbeat == None) | (Agent.last_heartbeat < cutoff),  # type: ignore[operator]  # noqa: E711
+        (Agent.presence != "offline") | holds_work,
+    )
+
+
 def release_disconnected_agents(db: Database, grace_seconds: float) -> list[tuple[int, list[Interaction]]]:
     """Mark agents whose desktop vanished offline and requeue what they held."""
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
+    with db.read() as session:
+        # Most passes find nobody: check cheaply before taking the write lock.
+        if session.exec(_stale_agents_query(cutoff).limit(1)).first() is None:
+            return []
     released: list[tuple[int, list[Interaction]]] = []
     with db.write() as session:
-        agents = session.exec(
-            select(Agent).where(
-                Agent.presence != "offline",
-                (Agent.last_heartbeat == None) | (Agent.last_heartbeat < cutoff),  # type: ignore[operator]  # noqa: E711
-            )
-        ).all()
-        for agent in agents:
-            agent.presence = "offline"
-            agent.presence_since = utcnow()
-            session.add(agent)
+        for agent in session.exec(_stale_agents_query(cutoff)).all():
+            if agent.presence != "offline":
+                agent.presence = "offline"
+                agent.presence_since = utcnow()
+                session.add(agent)
             held = session.exec(
                 select(Interaction).where(
                     Interaction.agent_id == agent.id,
