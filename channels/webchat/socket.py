@@ -17,7 +17,7 @@ from contact_center import metrics
 from contact_center.bus import BusEvent
 from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
 from repository import queries
-from repository.errors import Conflict, Forbidden
+from repository.errors import Conflict, ContactCenterError, Forbidden
 from repository.identity import normalise_email
 from repository.ingest import InboundItem
 from repository.serialize import public_event_dict
@@ -73,9 +73,9 @@ class VisitorSession:
             if hello.get("type") != "hello":
                 raise FrameError('the first frame must be "hello"', code="hello_required")
             await self._start(hello)
-        except (FrameError, Forbidden) as exc:
+        except ContactCenterError as exc:
             await send_error(self.ws, "visitor", exc)
-            await self.ws.close(code=4400)
+            await self.ws.close(code=4401 if isinstance(exc, Forbidden) else 4400)
             return
         except (TimeoutError, WebSocketDisconnect):
             return

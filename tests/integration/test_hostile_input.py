@@ -232,3 +232,9 @@ async def test_html_in_customer_fields_is_stored_verbatim_not_executed(server: S
     ack = await peer.wait_for(lambda f: f["type"] == "ack")
     assert ack["event"]["body"] == body
     await peer.close()
+
+
+async def test_invalid_email_in_hello_is_refused_with_the_field_named(server: ServerProcess) -> None:
+    attacker = await visitor(server, email="<svg onload=alert(1)>", origin=ALLOWED)
+    error = await attacker.wait_for(lambda f: f["type"] == "error")
+    assert error["code"] == "invalid_input" and error["field"] == "email"
