@@ -1,9 +1,47 @@
-"""REST API plugin (placeholder until the API lands)."""
+"""The REST API under /api/v1: every operation comes from the one endpoint table below.
+
+Routes and the OpenAPI document are both built from :data:`ENDPOINTS`, so an
+operation cannot exist without being documented, nor be documented without existing.
+"""
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+from contact_center.api import agents, customers, interactions, queues, settings_api
+from contact_center.api.endpoint import Call, Endpoint, build_route
+from contact_center.api.openapi import build_document
+from contact_center.api.schema import FreeObject
 from contact_center.context import AppContext, Plugin
 
 
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    return build_document(ENDPOINTS)
+
+
+async def openapi_(call: Call) -> Any:
+    return openapi_document()
+
+
+ENDPOINTS: list[Endpoint] = [
+    *customers.ENDPOINTS,
+    *interactions.ENDPOINTS,
+    *agents.ENDPOINTS,
+    *queues.ENDPOINTS,
+    *settings_api.ENDPOINTS,
+    Endpoint(
+        "GET",
+        "/openapi.json",
+        openapi_,
+        "This document",
+        "meta",
+        response=FreeObject(description="an OpenAPI 3.1 document", max_bytes=1 << 20),
+        public=True,
+    ),
+]
+
+
 def plugin(ctx: AppContext) -> Plugin:
-    return Plugin()
+    return Plugin(routes=[build_route(ctx, endpoint) for endpoint in ENDPOINTS])

@@ -1,0 +1,62 @@
+"""Reading the admin pages' HTML forms into the values the directory expects.
+
+Every reader raises :class:`InvalidInput` naming the field, which the page shows as
+a flash message; nothing here trusts what the browser sent.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from repository.errors import InvalidInput
+from repository.models import CHANNELS
+
+_INTEGER = re.compile(r"-?\d{1,6}")
+
+
+def text(form: dict[str, Any], name: str, max_length: int = 200, *, required: bool = False) -> str:
+    value = form.get(name, "")
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=name)
+    value = value.strip()
+    if "\x00" in value or len(value) > max_length:
+        raise InvalidInput(f"{name.replace('_', ' ')} is at most {max_length} characters", field=name)
+    if required and not value:
+        raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
+    return value
+
+
+def checkbox(form: dict[str, Any], name: str) -> bool:
+    return name in form and form[name] not in ("", "0", "off")
+
+
+def integer(form: dict[str, Any], name: str, low: int, high: int, default: int = 0) -> int:
+    raw = text(form, name, 10)
+    if not raw:
+        return default
+    if not _INTEGER.fullmatch(raw) or not low <= int(raw) <= high:
+        raise InvalidInput(f"{name.replace('_', ' ')} is a whole number from {low} to {high}", field=name)
+    return int(raw)
+
+
+def skills(form: dict[str, Any], name: str = "skills") -> list[str]:
+    """A comma-separated list of skill names."""
+    raw = text(form, name, 2000)
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def capacity(form: dict[str, Any]) -> dict[str, int]:
+    """One ``capacity_<channel>`` input per channel; an empty one means "the default"."""
+    return {
+        channel: integer(form, f"capacity_{channel}", 0, 50)
+        for channel in CHANNELS
+        if text(form, f"capacity_{channel}", 10)
+    }
+
+
+def choice(form: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = text(form, name, 40)
+    if value not in choices:
+        raise InvalidInput(f"{name} must be one of {', '.join(choices)}", field=name)
+    return value

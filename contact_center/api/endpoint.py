@@ -1,0 +1,158 @@
+"""One declaration per API operation, turned into a Starlette route and an OpenAPI entry.
+
+An :class:`Endpoint` names its method, path, parameters, body and response. The
+route built from it authenticates the key, parses path ids, query parameters and
+the JSON body against those declarations, and only then calls the handler. A
+handler therefore sees checked values and never has to think about hostile input.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from contact_center.api.auth import authenticate
+from contact_center.api.pagination import AFTER, DEFAULT_LIMIT, LIMIT
+from contact_center.api.schema import Bool, Int, Obj, Schema
+from contact_center.errors import error_body, read_json
+from repository.errors import Conflict, InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from contact_center.context import AppContext
+    from repository.models import ApiKey
+
+PREFIX = "/api/v1"
+Method = Literal["GET", "POST", "PATCH", "DELETE"]
+Handler = Callable[["Call"], Awaitable[Any]]
+_PATH_ID = re.compile(r"\{(\w+)\}")
+_MAX_ID = 2**31 - 1
+_INTEGER = re.compile(r"-?\d{1,12}")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter."""
+
+    name: str
+    schema: Schema
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: Method
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    response: Schema | None = None
+    status: int = 200
+    query: tuple[Param, ...] = ()
+    body: Obj | None = None
+    paged: bool = False
+    public: bool = False
+    conflicts: bool = False
+
+    @property
+    def path_ids(self) -> list[str]:
+        return _PATH_ID.findall(self.path)
+
+    @property
+    def all_query(self) -> tuple[Param, ...]:
+        paging = (Param("limit", LIMIT), Param("after", AFTER)) if self.paged else ()
+        return self.query + paging
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__.strip("_")
+
+
+@dataclass
+class Call:
+    """What a handler gets: checked ids, query and body, plus the app context."""
+
+    ctx: AppContext
+    request: Request
+    key: ApiKey | None
+    ids: dict[str, int] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)
+
+    async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a store function in a worker thread, off the event loop."""
+        return await self.ctx.hub.run_db(fn, *args, **kwargs)
+
+    @property
+    def page(self) -> dict[str, Any]:
+        return {"after": self.query.get("after"), "limit": self.query.get("limit") or DEFAULT_LIMIT}
+
+
+def _path_ids(endpoint: Endpoint, request: Request) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for name in endpoint.path_ids:
+        raw = str(request.path_params.get(name, ""))
+        if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
+            raise NotFound(f"no such {name.removesuffix('_id').replace('_', ' ')}", **{name: raw[:20]})
+        ids[name] = int(raw)
+    return ids
+
+
+def _query_value(param: Param, raw: str) -> Any:
+    schema = param.schema
+    if isinstance(schema, Int):
+        if not _INTEGER.fullmatch(raw):
+            raise InvalidInput(f"{param.name} must be a whole number", field=param.name)
+        return schema.check(int(raw), param.name)
+    if isinstance(schema, Bool):
+        if raw.lower() not in ("true", "false", "1", "0"):
+            raise InvalidInput(f"{param.name} must be true or false", field=param.name)
+        return raw.lower() in ("true", "1")
+    return schema.check(raw, param.name)
+
+
+def _query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for param in endpoint.all_query:
+        raw = request.query_params.get(param.name)
+        if raw is not None and raw != "":
+            out[param.name] = _query_value(param, raw)
+    return out
+
+
+def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
+    async def run(request: Request) -> Response:
+        key = None if endpoint.public else await authenticate(ctx, request)
+        call = Call(ctx, request, key, _path_ids(endpoint, request), _query(endpoint, request))
+        if endpoint.body is not None:
+            try:
+                raw = await read_json(request)
+            except HTTPException as exc:
+                code = "body_too_large" if exc.status_code == 413 else "malformed_json"
+                return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+            except RecursionError:
+                # json.loads gives up on deep nesting with RecursionError, which read_json lets through.
+                return JSONResponse(
+                    error_body("malformed_json", "the body is nested too deeply"), status_code=400
+                )
+            call.body = endpoint.body.check(raw)
+        try:
+            result = await endpoint.handler(call)
+        except IntegrityError as exc:
+            # A uniqueness race the repository did not translate: still the client's conflict.
+            raise Conflict("this would duplicate an existing record") from exc
+        except DataError as exc:
+            raise InvalidInput("a value does not fit the store") from exc
+        if endpoint.response is None:
+            return Response(status_code=204)
+        return JSONResponse(result, status_code=endpoint.status)
+
+    run.__name__ = endpoint.operation_id
+    return Route(PREFIX + endpoint.path, run, methods=[endpoint.method], name=endpoint.operation_id)
