@@ -29,7 +29,14 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
     if request.url.path.startswith(("/api/", "/channels/", "/healthz")) or "json" in request.headers.get(
         "accept", ""
     ):
-        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        code = {
+            400: "bad_request",
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "body_too_large",
+        }.get(
             exc.status_code, "http_error"
         )
         return JSONResponse(
@@ -47,7 +54,7 @@ async def read_json(request: Request, max_bytes: int = 256 * 1024) -> dict[str, 
         raise HTTPException(413, f"body larger than {max_bytes} bytes")
     try:
         data = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise HTTPException(400, "body is not valid JSON") from exc
     if not isinstance(data, dict):
         raise HTTPException(400, "body must be a JSON object")

@@ -204,15 +204,21 @@ def update_queue(db: Database, queue_id: int, **changes: Any) -> Queue:
     if "required_skills" in changes:
         changes["required_skills"] = _check_skills(changes["required_skills"])
         ensure_skills(db, changes["required_skills"])
-    with db.write() as session:
-        queue = session.get(Queue, queue_id)
-        if queue is None:
-            raise NotFound("no such queue", queue_id=queue_id)
-        for name in ("name", "description", "required_skills", "priority", "strategy", "is_default"):
-            if name in changes and changes[name] is not None:
-                setattr(queue, name, changes[name])
-        session.add(queue)
-        return queue
+    priority = changes.get("priority")
+    if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100):
+        raise InvalidInput("priority is a whole number from -100 to 100", field="priority")
+    try:
+        with db.write() as session:
+            queue = session.get(Queue, queue_id)
+            if queue is None:
+                raise NotFound("no such queue", queue_id=queue_id)
+            for name in ("name", "description", "required_skills", "priority", "strategy", "is_default"):
+                if name in changes and changes[name] is not None:
+                    setattr(queue, name, changes[name])
+            session.add(queue)
+            return queue
+    except IntegrityError as exc:
+        raise Conflict("a queue with that name already exists", field="name") from exc
 
 
 def list_queues(db: Database) -> list[Queue]:

@@ -90,9 +90,9 @@ async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
     if request.param == "memory":
         instance = create_bus("memory://")
     else:
-        from contact_center.bus.redis import RedisBus
-
         import uuid
+
+        from contact_center.bus.redis import RedisBus
 
         instance = RedisBus(request.getfixturevalue("redis_url"), stream=f"cc:test:{uuid.uuid4().hex}")
     await instance.connect()

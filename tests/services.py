@@ -66,7 +66,7 @@ class PrivatePostgres:
         bindir = Path(bindirs[-1])
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="cc-pg-")
-        os.chmod(self.dir, 0o777)
+        os.chmod(self.dir, 0o777)  # noqa: S103  (the postgres user must write its socket here)
         as_user: list[str] = []
         if os.geteuid() == 0:
             as_user = ["runuser", "-u", "postgres", "--"]
