@@ -103,7 +103,7 @@
     resetToken: false,
     token: storage.get("token"),
     maxBytes: 10 * 1024 * 1024,
-    view: "loading", // loading | prechat | chat
+    view: "loading", // loading | prechat | chat (set once the outbox and pre-chat flag are read)
     open: false,
     unread: 0,
     conversation: null, // {id, status: waiting|connected|ended, agent_name, rated}
@@ -128,6 +128,10 @@
     outbox: loadOutbox(),
     pinned: true, // the message list is scrolled to the bottom
   };
+
+  // Someone who already chatted here sees the conversation at once, even before (or without)
+  // a connection; a first-time visitor waits for the welcome to know whether to ask who they are.
+  if (state.prechatDone || state.outbox.length) state.view = "chat";
 
   const eventEls = new Map(); // event id -> element
   const pendingEls = new Map(); // client_id -> element
@@ -425,9 +429,6 @@
       }
     });
   }
-
-  if (document.body) mount();
-  else document.addEventListener("DOMContentLoaded", mount, { once: true });
 
   // ---------------------------------------------------------------------------------------
   // Connection.
@@ -1145,7 +1146,7 @@
     // Connection line.
     let status = "";
     if (state.stopped) status = "Chat is not available on this site";
-    else if (!state.ready && state.everReady) status = "Reconnecting…";
+    else if (!state.ready && (state.everReady || (state.token && state.attempts > 0))) status = "Reconnecting…";
     else if (!state.ready && state.attempts > 1) status = "Can't reach the chat server — retrying…";
     ui.status.textContent = status;
     ui.status.hidden = !status;
@@ -1161,7 +1162,7 @@
     ui.queue.textContent = queueText();
     ui.rating.hidden = !(ended && !conv.rated && !state.ratingSkipped);
     ui.done.hidden = !(ended && (conv.rated || state.ratingSkipped));
-    ui.doneText.textContent = state.ratingSubmitted ? "Thanks for your feedback" : "This chat has ended";
+    ui.doneText.textContent = state.ratingSubmitted ? "Thanks for your feedback" : "Need anything else?";
     ui.done.classList.toggle("thanks", state.ratingSubmitted);
     ui.composer.hidden = ended || state.stopped;
     ui.rate.disabled = !state.rating || state.pendingCsat || !state.ready;
@@ -1325,6 +1326,10 @@
     return (first + last).toUpperCase();
   }
 
+  // Last, so every binding above is initialised before the widget first renders.
+  if (document.body) mount();
+  else document.addEventListener("DOMContentLoaded", mount, { once: true });
+
   // ---------------------------------------------------------------------------------------
   // Styles. Everything is scoped by the shadow root; :host resets what the page would pass down.
   function STYLE() {
@@ -1379,7 +1384,7 @@ button:disabled { cursor: default; }
 .open .panel { visibility: visible; opacity: 1; transform: none; transition-delay: 0s; }
 
 .header {
-  display: flex; align-items: center; gap: 10px; padding: 16px 12px 16px 16px; flex: none;
+  display: flex; align-items: center; gap: 8px; padding: 16px 12px 16px 16px; flex: none;
   background: var(--cc-accent); color: var(--cc-on-accent);
   background-image: linear-gradient(135deg, rgba(255,255,255,.14), rgba(0,0,0,.06));
 }
@@ -1392,10 +1397,10 @@ button:disabled { cursor: default; }
   background: #22c55e; border: 2px solid var(--cc-accent);
 }
 .heading { flex: 1; min-width: 0; }
-.title { font-size: 16px; font-weight: 700; line-height: 1.25; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.title { font-size: 15.5px; font-weight: 700; line-height: 1.25; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .subtitle { font-size: 12.5px; opacity: .88; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .end {
-  flex: none; border: 0; border-radius: 999px; padding: 6px 12px; font-size: 12.5px; font-weight: 600;
+  flex: none; border: 0; border-radius: 999px; padding: 5px 10px; font-size: 12px; font-weight: 600;
   background: rgba(255,255,255,.2); color: inherit;
 }
 .end:hover:not(:disabled) { background: rgba(255,255,255,.3); }
@@ -1570,6 +1575,9 @@ input[aria-invalid=true] { border-color: #dc2626; }
   .panel { inset: 0; right: 0; bottom: 0; width: 100%; height: 100%; border-radius: 0; }
   .open .launcher { display: none; }
   .launcher { right: 16px; bottom: 16px; }
+  /* 16px keeps iOS from zooming into a focused field. */
+  .composer textarea, input[type=text], input[type=email], .comment { font-size: 16px; }
+  .footer { padding-bottom: calc(12px + env(safe-area-inset-bottom, 0px)); }
 }
 @media (prefers-reduced-motion: reduce) {
   .panel, .launcher, .launch-icon { transition: none; }
