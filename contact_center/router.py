@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from contact_center import metrics
 from contact_center.coordination import Leadership, SoleLeader
-from contact_center.routing import Selector, plan, queue_positions
+from contact_center.routing import Selector, estimate_wait, plan, queue_positions
 from repository import lifecycle, queries
 from repository.directory import list_queues
 from repository.models import utcnow
@@ -120,14 +119,8 @@ class Router:
             metrics.QUEUE_DEPTH.labels(queue=queue.name).set(depth.get(queue.id, 0))  # type: ignore[arg-type]
         by_id = {q.interaction_id: q for q in waiting}
         for interaction_id, (queue_id, position) in positions.items():
-            contact = by_id[interaction_id]
-            staffed = sum(
-                a.capacity.get(contact.channel, self.settings.default_capacity.get(contact.channel, 1))
-                for a in agents
-                if set(contact.required_skills) <= a.skills
-            )
             handle = await self._average_handle(queue_id)
-            wait = math.ceil(position * handle / staffed) if staffed else -1
+            wait = estimate_wait(by_id[interaction_id], position, agents, handle, self.settings.default_capacity)
             if self._positions.get(interaction_id) == (position, wait):
                 continue
             self._positions[interaction_id] = (position, wait)

@@ -8,6 +8,7 @@ that loses a race is simply skipped.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -120,3 +121,19 @@ def queue_positions(queued: list[QueuedContact], now: datetime) -> dict[int, tup
         counters[contact.queue_id] = counters.get(contact.queue_id, 0) + 1
         positions[contact.interaction_id] = (contact.queue_id, counters[contact.queue_id])
     return positions
+
+
+def estimate_wait(
+    contact: QueuedContact, position: int, agents: list[AgentState], handle_seconds: float, defaults: dict[str, int]
+) -> int:
+    """Seconds until ``contact`` is likely answered, or -1 when nobody who could answer is online.
+
+    Each eligible agent works ``capacity`` contacts at a time, each taking the queue's
+    average handle time, so the queue drains at capacity / handle contacts a second.
+    """
+    staffed = sum(
+        a.capacity.get(contact.channel, defaults.get(contact.channel, 1))
+        for a in agents
+        if set(contact.required_skills) <= a.skills
+    )
+    return math.ceil(position * handle_seconds / staffed) if staffed else -1

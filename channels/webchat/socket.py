@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from contact_center import metrics
 from contact_center.bus import BusEvent
 from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
+from contact_center.waiting import current_wait
 from repository import queries
 from repository.errors import Conflict, ContactCenterError, Forbidden
 from repository.identity import normalise_email
@@ -42,6 +43,7 @@ class VisitorSession:
         self.visitor_id = ""
         self.name = ""
         self.email: str | None = None
+        self.agent_name = ""
         self.interaction: Interaction | None = None
         self.handlers = {
             "message": self.on_message,
@@ -112,26 +114,31 @@ class VisitorSession:
             )
             history = [public_event_dict(e) for e in events if e.kind == "message"]
             agent = await self.hub.run_db(queries.agent_name, self.interaction.agent_id)
+            self.agent_name = agent
         await send_frame(
             self.ws,
             {
                 "type": "welcome",
                 "token": self.token,
                 "visitor_id": self.visitor_id,
-                "conversation": self._conversation(agent),
+                "conversation": self._conversation(),
                 "history": history,
                 "max_attachment_bytes": self.ctx.settings.attachment_max_bytes,
             },
         )
+        if self.interaction is not None and self.interaction.status == "queued":
+            wait = await current_wait(self.hub, self.interaction.id)  # type: ignore[arg-type]
+            if wait is not None:
+                await send_frame(self.ws, {"type": "queue", **wait})
 
-    def _conversation(self, agent_name: str = "") -> dict[str, Any] | None:
+    def _conversation(self) -> dict[str, Any] | None:
         i = self.interaction
         if i is None:
             return None
         return {
             "id": i.id,
             "status": _visitor_status(i),
-            "agent_name": agent_name,
+            "agent_name": self.agent_name if i.agent_id is not None else "",
             "rated": i.csat_score is not None,
         }
 
@@ -167,10 +174,14 @@ class VisitorSession:
             interaction = data["interaction"]
             if interaction["id"] != current or self.interaction is None:
                 return None
+            if interaction["agent_id"] != self.interaction.agent_id:
+                self.agent_name = ""
+            if data.get("agent_name"):
+                self.agent_name = data["agent_name"]
             self.interaction.status = interaction["status"]
             self.interaction.agent_id = interaction["agent_id"]
             self.interaction.csat_score = interaction["csat_score"]
-            return {"type": "status", "conversation": self._conversation(data.get("agent_name", ""))}
+            return {"type": "status", "conversation": self._conversation()}
         if data.get("interaction_id") != current:
             return None
         if kind == "interaction.event" and data.get("public"):
@@ -226,6 +237,8 @@ class VisitorSession:
         )
         result = await self.hub.store(item)
         previous = self.interaction.id if self.interaction else None
+        if result.interaction.id != previous:
+            self.agent_name = ""
         self.interaction = result.interaction
         # Persisted: acknowledge first, then let everyone else know.
         await send_frame(

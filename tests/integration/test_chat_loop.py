@@ -253,3 +253,41 @@ async def test_kill_9_loses_no_acknowledged_message_and_reoffers_waiting_contact
     finally:
         restarted.stop()
         assert not restarted.errors_in_log(), restarted.log_path.read_text()[-4000:]
+
+
+async def test_a_waiting_visitor_who_reloads_sees_their_place_in_the_queue_at_once(make_server: Any) -> None:
+    server = make_server()
+    peer = await visitor(server, name="Patient Pat")
+    await peer.send({"type": "message", "client_id": client_id(), "body": "hello?"})
+    first = await peer.wait_for(lambda f: f["type"] == "queue")
+    assert first["position"] == 1
+    assert first["estimated_wait_seconds"] == -1  # no agent online: no made-up estimate
+    token = peer.of_type("welcome")[0]["token"]
+    await peer.close()
+    again = await visitor(server, token=token)
+    queue = await again.wait_for(lambda f: f["type"] == "queue", 3)
+    assert queue["position"] == 1
+    assert [m["body"] for m in again.of_type("welcome")[0]["history"]] == ["hello?"]
+    await again.close()
+
+
+async def test_typing_a_note_is_shown_to_colleagues_not_to_the_customer(make_server: Any) -> None:
+    server = make_server()
+    ada = await agent(server, await login(server.base, "ada", PASSWORD))
+    peer = await visitor(server, name="Curious Cat")
+    await peer.send({"type": "message", "client_id": client_id(), "body": "hi"})
+    iid = (await ada.wait_for(lambda f: f["type"] == "offer"))["interaction"]["id"]
+    await ada.send({"type": "accept", "interaction_id": iid})
+    joined = await peer.wait_for(lambda f: f["type"] == "status" and f["conversation"]["status"] == "connected")
+    assert joined["conversation"]["agent_name"] == "Ada"
+    await ada.send({"type": "typing", "interaction_id": iid, "state": True, "internal": True})
+    await ada.send({"type": "note", "interaction_id": iid, "body": "VIP, be nice", "client_id": client_id()})
+    await ada.send({"type": "typing", "interaction_id": iid, "state": True})
+    typing = await peer.wait_for(lambda f: f["type"] == "typing")
+    assert typing == {"type": "typing", "name": "Ada", "state": True}
+    assert len(peer.of_type("typing")) == 1, "the note's typing leaked to the customer"
+    await ada.send({"type": "reply", "interaction_id": iid, "body": "How can I help?", "client_id": client_id()})
+    await peer.wait_for(lambda f: f["type"] == "message" and f["event"]["author_type"] == "agent")
+    assert not any("VIP" in f["event"]["body"] for f in peer.of_type("message")), "a note reached the customer"
+    await ada.close()
+    await peer.close()
