@@ -1,0 +1,293 @@
+/* Agent desktop: DOM helpers, formatting, customer context, toasts, sound.
+ *
+ * Everything a customer controls (names, identities, bodies, suggestions) is put
+ * on the page with textContent through el(); nothing here ever sets innerHTML.
+ */
+'use strict';
+
+const Dom = (() => {
+  /** el('div', {class: 'x', testid: 'y', on: {click: fn}}, child, 'text', ...) */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = String(value);
+      else if (key === 'testid') node.dataset.testid = value;
+      else if (key === 'dataset') Object.assign(node.dataset, value);
+      else if (key === 'on') for (const [ev, fn] of Object.entries(value)) node.addEventListener(ev, fn);
+      else if (key === 'style') node.style.cssText = value;
+      else if (key in node && typeof value !== 'string') node[key] = value;
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    append(node, children);
+    return node;
+  }
+
+  function append(node, children) {
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  // Feather-style outline icons (stroke paths); the machine may lack an emoji font.
+  const ICONS = {
+    clip: ['M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48'],
+    lock: ['M5 11h14a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2z', 'M7 11V7a5 5 0 0 1 10 0v4'],
+    tip: ['M9 18h6', 'M10 22h4', 'M12 2a7 7 0 0 0-4 12.7V16h8v-1.3A7 7 0 0 0 12 2z'],
+  };
+  function icon(name) {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '14', height: '14', fill: 'none', stroke: 'currentColor',
+      'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', class: 'icon', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
+    for (const d of ICONS[name] || []) {
+      const path = document.createElementNS(ns, 'path');
+      path.setAttribute('d', d);
+      svg.append(path);
+    }
+    return svg;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  /** Replace a node's children; null and false children are skipped (native append would print them). */
+  function fill(node, ...children) {
+    return append(clear(node), children);
+  }
+
+  // -- formatting -------------------------------------------------------------
+  /** Server times are ISO strings; SQLite may drop the zone, and those are UTC. */
+  function parseTime(iso) {
+    if (!iso) return null;
+    const hasZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(iso);
+    const d = new Date(hasZone ? iso : iso + 'Z');
+    return Number.isNaN(d.getTime()) ? null : d;
+  }
+
+  function fmtTime(iso) {
+    const d = parseTime(iso);
+    return d ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+  }
+
+  function fmtDate(iso) {
+    const d = parseTime(iso);
+    if (!d) return '';
+    const today = new Date();
+    if (d.toDateString() === today.toDateString()) return 'Today ' + fmtTime(iso);
+    const opts = { day: 'numeric', month: 'short' };
+    if (d.getFullYear() !== today.getFullYear()) opts.year = 'numeric';
+    return d.toLocaleDateString([], opts);
+  }
+
+  function fmtMoney(value) {
+    const n = Number(value) || 0;
+    return n.toLocaleString([], { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  function fmtSize(bytes) {
+    const n = Number(bytes) || 0;
+    if (n < 1024) return n + ' B';
+    if (n < 1024 * 1024) return (n / 1024).toFixed(0) + ' KB';
+    return (n / 1024 / 1024).toFixed(1) + ' MB';
+  }
+
+  function initials(name) {
+    // Letters and digits only, so "<img …>" does not become an avatar of "<".
+    const words = String(name || '').split(/\s+/).map((w) => w.replace(/[^\p{L}\p{N}]/gu, '')).filter(Boolean);
+    const letters = words.slice(0, 2).map((w) => Array.from(w)[0]);
+    return (letters.join('') || '?').toUpperCase();
+  }
+
+  /** A stable hue per name, so the same customer keeps the same avatar colour. */
+  function hue(text) {
+    let h = 0;
+    for (const ch of String(text || '')) h = (h * 31 + ch.codePointAt(0)) % 360;
+    return h;
+  }
+
+  function avatar(name, extraClass) {
+    return el('span', {
+      class: 'avatar ' + (extraClass || ''),
+      style: `--avatar-hue:${hue(name)}`,
+      text: initials(name),
+      'aria-hidden': 'true',
+    });
+  }
+
+  const CHANNELS = { chat: 'Chat', email: 'Email', sms: 'SMS', voice: 'Voice' };
+  function channelChip(channel) {
+    return el('span', { class: `chip chip-channel ch-${CHANNELS[channel] ? channel : 'other'}`, text: CHANNELS[channel] || channel || '—' });
+  }
+
+  function statusChip(status) {
+    return el('span', { class: `chip chip-status st-${status}`, text: status || '' });
+  }
+
+  /** Only same-site paths and http(s) links: a javascript: URL must never become a link. */
+  function safeUrl(url) {
+    if (typeof url !== 'string' || !url) return null;
+    if (url.startsWith('/') && !url.startsWith('//')) return url;
+    try {
+      const u = new URL(url);
+      return u.protocol === 'https:' || u.protocol === 'http:' ? u.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function attachmentNode(att) {
+    const url = safeUrl(att && att.url);
+    const name = (att && att.filename) || 'attachment';
+    const isImage = /^image\//.test((att && att.content_type) || '');
+    if (!url) return el('span', { class: 'attachment', text: name });
+    if (isImage) {
+      return el('a', { class: 'attachment attachment-image', href: url, target: '_blank', rel: 'noopener noreferrer', title: name },
+        el('img', { src: url, alt: name, loading: 'lazy' }));
+    }
+    return el('a', { class: 'attachment', href: url, target: '_blank', rel: 'noopener noreferrer' },
+      icon('clip'), el('span', { text: name }),
+      el('span', { class: 'muted', text: ' · ' + fmtSize(att.size) }));
+  }
+
+  // -- customer context ---------------------------------------------------------
+  function churnClass(risk) {
+    if (risk >= 0.6) return 'risk-high';
+    if (risk >= 0.3) return 'risk-mid';
+    return 'risk-low';
+  }
+
+  /** The customer, their value, suggestions and every past contact. Used by offers and the side panel. */
+  function renderContext(context, options) {
+    const opts = options || {};
+    const root = el('div', { class: 'ctx' + (opts.compact ? ' ctx-compact' : '') });
+    if (!context || !context.customer) {
+      root.append(el('p', { class: 'muted', text: 'No customer details.' }));
+      return root;
+    }
+    const c = context.customer;
+    const value = context.value || {};
+    const tier = String(value.tier || c.tier || 'standard');
+    const risk = Math.max(0, Math.min(1, Number(value.churn_risk ?? c.churn_risk) || 0));
+    const name = c.display_name || c.email || c.phone || 'Unknown customer';
+
+    root.append(el('div', { class: 'ctx-head' },
+      avatar(name, 'avatar-lg'),
+      el('div', { class: 'ctx-who' },
+        el('div', { class: 'ctx-name', testid: 'customer-name', text: name }),
+        el('span', { class: `tier tier-${/^[a-z]+$/.test(tier) ? tier : 'other'}`, testid: 'tier', text: tier }))));
+
+    const ids = [];
+    const seen = new Set();
+    const addId = (kind, v) => {
+      if (!v || seen.has(kind + ':' + v)) return;
+      seen.add(kind + ':' + v);
+      ids.push(el('li', {}, el('span', { class: 'id-kind', text: kind }), el('span', { class: 'id-value', text: v })));
+    };
+    addId('email', c.email);
+    addId('phone', c.phone);
+    for (const i of c.identities || []) addId(i.kind, i.value);
+    if (ids.length) root.append(el('ul', { class: 'ctx-ids' }, ids));
+
+    root.append(el('div', { class: 'ctx-stats' },
+      el('div', { class: 'stat' }, el('span', { class: 'stat-label', text: 'Lifetime value' }),
+        el('span', { class: 'stat-value', testid: 'ltv', text: fmtMoney(value.lifetime_value ?? c.lifetime_value) })),
+      el('div', { class: 'stat' }, el('span', { class: 'stat-label', text: 'Churn risk' }),
+        el('span', { class: 'stat-value ' + churnClass(risk), testid: 'churn', text: Math.round(risk * 100) + '%' }),
+        el('span', { class: 'meter' }, el('span', { class: 'meter-fill ' + churnClass(risk), style: `width:${Math.round(risk * 100)}%` })))));
+
+    const tips = context.suggestions || [];
+    if (tips.length) {
+      root.append(el('h4', { class: 'ctx-title', text: 'Suggestions' }),
+        el('ul', { class: 'ctx-tips', testid: 'suggestions' }, tips.map((t) => el('li', {}, icon('tip'), el('span', { text: t })))));
+    }
+
+    const attrs = c.attributes && typeof c.attributes === 'object' ? Object.entries(c.attributes) : [];
+    if (attrs.length && !opts.compact) {
+      root.append(el('h4', { class: 'ctx-title', text: 'Details' }),
+        el('dl', { class: 'ctx-attrs' }, attrs.slice(0, 20).flatMap(([k, v]) => [
+          el('dt', { text: k }), el('dd', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) })])));
+    }
+
+    const timeline = context.timeline || [];
+    root.append(el('h4', { class: 'ctx-title', text: `History · ${timeline.length} contact${timeline.length === 1 ? '' : 's'}` }));
+    if (!timeline.length) root.append(el('p', { class: 'muted small', text: 'First contact.' }));
+    const limit = opts.compact ? 4 : timeline.length;
+    root.append(el('ol', { class: 'timeline', testid: 'timeline' }, timeline.slice(0, limit).map((t) =>
+      el('li', { class: 'tl-item' + (t.id === opts.currentId ? ' tl-current' : '') },
+        el('div', { class: 'tl-top' }, channelChip(t.channel), statusChip(t.status),
+          t.id === opts.currentId ? el('span', { class: 'chip chip-now', text: 'this contact' }) : null,
+          el('span', { class: 'tl-date', text: fmtDate(t.created_at) })),
+        t.subject ? el('div', { class: 'tl-subject', text: t.subject }) : null,
+        el('div', { class: 'tl-msg', text: t.last_message || '—' }),
+        t.disposition ? el('div', { class: 'tl-disp muted small', text: 'Wrap-up: ' + t.disposition }) : null))));
+    if (timeline.length > limit) root.append(el('p', { class: 'muted small', text: `+ ${timeline.length - limit} earlier` }));
+    return root;
+  }
+
+  // -- toasts -------------------------------------------------------------------
+  function toast(message, kind) {
+    const box = document.getElementById('toasts');
+    if (!box) return;
+    const node = el('div', { class: 'toast toast-' + (kind || 'error'), role: kind === 'info' ? 'status' : 'alert', testid: 'toast' },
+      el('span', { text: message }),
+      el('button', { class: 'toast-close', type: 'button', 'aria-label': 'Dismiss', text: '×', on: { click: () => node.remove() } }));
+    box.append(node);
+    setTimeout(() => node.remove(), kind === 'info' ? 4000 : 7000);
+  }
+
+  // -- attention: sound and desktop notifications --------------------------------
+  let audio = null;
+  /** Browsers only start audio after a gesture, so the context is made on the first click or key. */
+  function unlockAttention() {
+    try {
+      if (!audio && (window.AudioContext || window.webkitAudioContext)) {
+        audio = new (window.AudioContext || window.webkitAudioContext)();
+      }
+      if (audio && audio.state === 'suspended') audio.resume();
+    } catch (_) { audio = null; }
+    if ('Notification' in window && Notification.permission === 'default') {
+      try { Notification.requestPermission().catch(() => {}); } catch (_) { /* old API or blocked */ }
+    }
+  }
+
+  function beep() {
+    if (!audio) return;
+    try {
+      const now = audio.currentTime;
+      [[880, 0], [1175, 0.18]].forEach(([freq, at]) => {
+        const osc = audio.createOscillator();
+        const gain = audio.createGain();
+        osc.type = 'sine';
+        osc.frequency.value = freq;
+        gain.gain.setValueAtTime(0.0001, now + at);
+        gain.gain.exponentialRampToValueAtTime(0.25, now + at + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.16);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(now + at);
+        osc.stop(now + at + 0.18);
+      });
+    } catch (_) { /* sound is a nicety */ }
+  }
+
+  function notify(title, body, tag, onClick) {
+    if (!('Notification' in window) || Notification.permission !== 'granted') return null;
+    try {
+      const n = new Notification(title, { body, tag, renotify: true });
+      n.onclick = () => { window.focus(); if (onClick) onClick(); n.close(); };
+      return n;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  return {
+    el, append, clear, fill, icon, parseTime, fmtTime, fmtDate, fmtMoney, initials, avatar, channelChip, statusChip,
+    attachmentNode, renderContext, toast, unlockAttention, beep, notify, safeUrl,
+  };
+})();
