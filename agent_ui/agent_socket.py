@@ -61,6 +61,7 @@ class AgentSocket:
         except (TimeoutError, WebSocketDisconnect):
             return
         self.desk = AgentDesk(self.ws, self.ctx, agent)
+        self.sid = self.ws.session.get("sid")
         presence = self.ctx.presence
         presence.connected(agent.id)  # type: ignore[arg-type]
         metrics.WS_CONNECTIONS.labels(kind="agent").inc()
@@ -123,6 +124,9 @@ class AgentSocket:
         assert self.desk is not None
         try:
             async for event in subscription:
+                if event.type == "agent.signed_out" and self.sid and event.data.get("sid") == self.sid:
+                    await self._refuse(Forbidden("you signed out", code="unauthorized"), 4401)
+                    return
                 frame = await self._translate(event)
                 if frame is not None:
                     frame["event_id"] = event.id

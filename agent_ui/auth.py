@@ -64,7 +64,13 @@ async def current_agent(ctx: AppContext, conn: HTTPConnection) -> Agent | None:
 def login_session(request: Request, agent: Agent) -> None:
     request.session.clear()
     request.session.update(
-        {"agent_id": agent.id, "pw": agent.password_hash[-16:], "csrf": secrets.token_urlsafe(32)}
+        {
+            "agent_id": agent.id,
+            "pw": agent.password_hash[-16:],
+            "csrf": secrets.token_urlsafe(32),
+            # Names this sign-in, so signing out can end exactly its open desktops.
+            "sid": secrets.token_urlsafe(12),
+        }
     )
 
 

@@ -84,6 +84,7 @@ class AgentDesk:
                     for c in await self.hub.run_db(list_canned_replies)
                 ],
                 "reservation_timeout_seconds": self.ctx.settings.reservation_timeout_seconds,
+                "heartbeat_seconds": self.ctx.settings.heartbeat_seconds,
             },
         )
 
@@ -117,7 +118,12 @@ class AgentDesk:
             elif iid not in self.viewing:
                 self.interest.discard(iid)
                 self.early.pop(iid, None)
-            return {"type": "interaction", "interaction": interaction, "reason": data.get("reason")}
+            return {
+                "type": "interaction",
+                "interaction": interaction,
+                "reason": data.get("reason"),
+                "ended_by": data.get("ended_by"),
+            }
         if kind == "agent.presence":
             if data.get("agent_id") == self.agent_id:
                 self.agent.presence = data["presence"]

@@ -56,6 +56,8 @@ def plugin(ctx: AppContext) -> Plugin:
         agent = await current_agent(ctx, request)
         if agent is not None and agent.presence != "offline":
             await ctx.hub.set_presence(agent.id, "offline")  # type: ignore[arg-type]
+        if agent is not None and request.session.get("sid"):
+            await ctx.hub.publish({"type": "agent.signed_out", "agent_id": agent.id, "sid": request.session["sid"]})
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

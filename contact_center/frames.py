@@ -89,6 +89,8 @@ async def dispatch(ws: WebSocket, kind: str, handlers: dict[str, Handler], frame
     """Run the handler for the frame's type; errors become error frames."""
     handler = handlers.get(frame["type"])
     ref = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+    if ref is None and isinstance(frame.get("interaction_id"), int):
+        ref = frame["interaction_id"]  # lets the desktop tie a failed accept/close to its conversation
     if handler is None:
         await send_error(
             ws, kind, FrameError(f"unknown frame type {frame['type'][:40]!r}", code="unknown_type"), ref

@@ -70,6 +70,10 @@ class Hub:
         await self.publish(
             {"type": "interaction.updated", "interaction": interaction_dict(interaction), **extra}
         )
+        # The transition also wrote a status line to the timeline; show it live too.
+        status = await self.run_db(queries.latest_status_event, interaction.id)
+        if status is not None:
+            await self._publish_event(status, interaction)
 
     # -- inbound --------------------------------------------------------------
     async def store(self, item: InboundItem) -> IngestResult:

@@ -90,19 +90,23 @@ class Router:
         offers = 0
         claimed_ids: set[int] = set()
         for proposal in plan(queued, agents, now, self.settings.default_capacity, self.selector):
-            interaction = await hub.run_db(
-                lifecycle.claim,
-                proposal.interaction_id,
-                proposal.agent_id,
-                reserve_seconds=self.settings.reservation_timeout_seconds,
-                defaults=self.settings.default_capacity,
-            )
-            if interaction is None:
-                continue
-            offers += 1
-            claimed_ids.add(interaction.id)
-            metrics.OFFERS.labels(queue=str(proposal.queue_id)).inc()
-            await hub.publish_offer(interaction)
+            try:
+                interaction = await hub.run_db(
+                    lifecycle.claim,
+                    proposal.interaction_id,
+                    proposal.agent_id,
+                    reserve_seconds=self.settings.reservation_timeout_seconds,
+                    defaults=self.settings.default_capacity,
+                )
+                if interaction is None:
+                    continue
+                offers += 1
+                claimed_ids.add(interaction.id)
+                metrics.OFFERS.labels(queue=str(proposal.queue_id)).inc()
+                await hub.publish_offer(interaction)
+            except Exception:
+                # One bad contact must not stop everyone queued behind it.
+                log.exception("router: cannot offer interaction %s; skipping it this pass", proposal.interaction_id)
         await self._publish_positions([q for q in queued if q.interaction_id not in claimed_ids], agents)
         metrics.ROUTER_PASS.observe(time.perf_counter() - started)
         return offers

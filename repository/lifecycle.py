@@ -285,7 +285,8 @@ def transfer(
             status="queued",
             agent_id=None,
             reserved_until=None,
-            declined_by=[],
+            # The transferring agent passed it on: do not offer it straight back to them.
+            declined_by=[by_agent_id] if to_queue_id is not None else [],
             queue_id=to_queue_id if to_queue_id is not None else interaction.queue_id,
             target_agent_id=to_agent_id,
         )

@@ -262,3 +262,14 @@ def live_interactions(db: Database, limit: int = 200) -> list[dict[str, Any]]:
         {**interaction_dict(i), "customer_name": c.display_name, "agent_name": names.get(i.agent_id, "")}
         for i, c in rows
     ]
+
+
+def latest_status_event(db: Database, interaction_id: int) -> Event | None:
+    """The newest status or transfer line of an interaction's timeline."""
+    with db.read() as session:
+        return session.exec(
+            select(Event)
+            .where(Event.interaction_id == interaction_id, Event.kind.in_(("status", "transfer")))  # type: ignore[attr-defined]
+            .order_by(Event.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        ).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,9 @@ class MemoryBus(Bus):
         self._subscribers: set[_MemorySubscription] = set()
         self._max_pending = max_pending
         self._connected = False
+        # Ids are "<boot>-<n>": a client resuming with an id from before a restart of
+        # this process must get ResumeGap, not a replay from an unrelated point.
+        self._boot = str(time.time_ns() // 1_000_000)
 
     async def connect(self) -> None:
         self._connected = True
@@ -63,24 +67,25 @@ class MemoryBus(Bus):
         self._check()
         number = self._next
         self._next += 1
-        event = BusEvent(str(number), data)
+        event = BusEvent(f"{self._boot}-{number}", data)
         self._buffer.append((number, event))
         for subscriber in list(self._subscribers):
             subscriber.offer(event)
         return event.id
 
     async def head(self) -> str:
-        return str(self._next - 1)
+        self._check()
+        return f"{self._boot}-{self._next - 1}"
 
     @asynccontextmanager
     async def subscribe(self, since: str | None = None) -> AsyncIterator[Subscription]:
         self._check()
         backlog: list[BusEvent] = []
         if since is not None:
-            try:
-                after = int(since)
-            except ValueError as exc:
-                raise ResumeGap(f"not an event id: {since!r}") from exc
+            boot, _, number = since.partition("-")
+            if boot != self._boot or not number.isdigit():
+                raise ResumeGap(f"cannot resume after {since!r}: not an id of this process")
+            after = int(number)
             oldest = self._buffer[0][0] if self._buffer else self._next
             if after < oldest - 1 or after >= self._next:
                 # Either trimmed away, or an id from before a restart of this process.

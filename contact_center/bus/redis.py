@@ -123,13 +123,19 @@ class RedisBus(Bus):
 
     @asynccontextmanager
     async def subscribe(self, since: str | None = None) -> AsyncIterator[Subscription]:
+        client = self.client  # fails loudly before connect(), like publish does
         subscription = _RedisSubscription(self._max_pending)
-        if since is not None:
-            subscription.held = []
+        subscription.held = []
         self._subscribers.add(subscription)
         try:
             if since is not None:
                 await self._replay(subscription, since)
+            else:
+                # The reader may still be fanning out entries older than this call;
+                # "only new events" means after the head as of now.
+                latest = await client.xrevrange(self.stream, count=1)
+                subscription.floor = id_key(str(latest[0][0])) if latest else (0, 0)
+                self._release_held(subscription)
             yield subscription
         finally:
             self._subscribers.discard(subscription)
@@ -139,10 +145,14 @@ class RedisBus(Bus):
             after = id_key(since)
         except ValueError as exc:
             raise ResumeGap(str(exc)) from exc
-        info = await self.client.xinfo_stream(self.stream) if await self.client.exists(self.stream) else None
-        trimmed_upto = str((info or {}).get("max-deleted-entry-id") or "0-0")
-        last = str((info or {}).get("last-generated-id") or "0-0")
-        if after < id_key(trimmed_upto) or after > id_key(last):
+        info = await self.client.xinfo_stream(self.stream) if await self.client.exists(self.stream) else {}
+        last = str(info.get("last-generated-id") or "0-0")
+        first_entry = info.get("first-entry")
+        trimmed = int(info.get("entries-added") or 0) > int(info.get("length") or 0)
+        # MAXLEN trimming leaves no record of what it dropped, so once anything was
+        # trimmed a resume point older than the oldest kept entry may hide a gap.
+        older_than_kept = first_entry is not None and after < id_key(str(first_entry[0]))
+        if (trimmed and older_than_kept) or after > id_key(last):
             raise ResumeGap(f"cannot resume after {since}")
         subscription.floor = after
         cursor = "(" + since
@@ -155,9 +165,13 @@ class RedisBus(Bus):
             if len(entries) < 1000:
                 break
             cursor = "(" + entries[-1][0]
+        self._release_held(subscription)
+
+    @staticmethod
+    def _release_held(subscription: _RedisSubscription) -> None:
         held, subscription.held = subscription.held or [], None
         for event in held:
-            subscription._enqueue(event)  # those already in the backlog fall below the floor
+            subscription._enqueue(event)  # those already delivered fall below the floor
 
     async def ping(self) -> bool:
         try:

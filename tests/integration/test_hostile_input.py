@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -238,3 +239,24 @@ async def test_invalid_email_in_hello_is_refused_with_the_field_named(server: Se
     attacker = await visitor(server, email="<svg onload=alert(1)>", origin=ALLOWED)
     error = await attacker.wait_for(lambda f: f["type"] == "error")
     assert error["code"] == "invalid_input" and error["field"] == "email"
+
+
+async def test_signing_out_ends_that_sessions_open_desktops(server: ServerProcess) -> None:
+    async with httpx.AsyncClient(base_url=server.base) as browser:
+        page = await browser.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        await browser.post("/login", data={"csrf_token": token, "username": "ada", "password": "integration-pass"})
+        other_device = await agent(server, await login(server.base, "ada", "integration-pass"), available=False)
+        desk = await agent(server, str(browser.cookies.get("cc_session")), available=False)
+        desk_page = await browser.get("/agent")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', desk_page.text).group(1)  # type: ignore[union-attr]
+        forged = await browser.post("/logout", data={"csrf_token": "forged"})
+        assert forged.status_code == 403
+        signed_out = await browser.post("/logout", data={"csrf_token": csrf})
+        assert signed_out.status_code == 303
+    error = await desk.wait_for(lambda f: f["type"] == "error")
+    assert error["code"] == "unauthorized"
+    # Another sign-in of the same agent, elsewhere, is not thrown out.
+    await other_device.send({"type": "ping"})
+    await other_device.wait_for(lambda f: f["type"] == "pong")
+    await other_device.close()
