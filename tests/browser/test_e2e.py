@@ -127,7 +127,7 @@ async def test_visitor_on_another_origin_chats_with_an_agent_and_history_survive
     # The offer carries the customer context, with hostile markup shown as text.
     await offer.get_by_text("eve@example.com").first.wait_for()
     await offer.get_by_text(HOSTILE_NAME).first.wait_for()
-    await desk.screenshot(path=str(ARTIFACTS / "agent-offer.png"))
+    await desk.screenshot(path=str(ARTIFACTS / "agent-offer.png"), animations="disabled")
     await desk.get_by_test_id("offer-accept").click()
 
     messages = desk.get_by_test_id("messages")
@@ -140,8 +140,8 @@ async def test_visitor_on_another_origin_chats_with_an_agent_and_history_survive
     reply = shop.get_by_test_id("cc-msg").filter(has_text="Yes, it left our warehouse today.")
     await reply.wait_for(timeout=10_000)
     assert await reply.get_attribute("data-author") == "agent"
-    await shop.screenshot(path=str(ARTIFACTS / "visitor-chat.png"))
-    await desk.screenshot(path=str(ARTIFACTS / "agent-chat.png"))
+    await shop.screenshot(path=str(ARTIFACTS / "visitor-chat.png"), animations="disabled")
+    await desk.screenshot(path=str(ARTIFACTS / "agent-chat.png"), animations="disabled")
 
     # Nothing the customer typed ran as code in either page.
     assert await desk.evaluate("window.__pwned") is None
@@ -156,7 +156,83 @@ async def test_visitor_on_another_origin_chats_with_an_agent_and_history_survive
     texts = await history.all_inner_texts()
     assert sum("Is my order shipped?" in t for t in texts) == 1
     assert sum("Yes, it left our warehouse today." in t for t in texts) == 1
-    await shop.screenshot(path=str(ARTIFACTS / "visitor-after-reload.png"))
+    await shop.screenshot(path=str(ARTIFACTS / "visitor-after-reload.png"), animations="disabled")
 
+    await customer.close()
+    await staff.close()
+
+
+async def test_agent_uses_canned_reply_and_note_closes_with_code_and_customer_rates(
+    app_server: ServerProcess, host_page: tuple[str, Any], browser: Any
+) -> None:
+    from sqlmodel import select
+
+    from repository.directory import create_canned_reply
+    from repository.models import Interaction
+
+    db = Database(app_server.database_url)
+    create_canned_reply(db, "thanks", "Thanks", "Thank you for waiting, I am on it.")
+    shop_origin, _ = host_page
+    customer = await browser.new_context()
+    shop = await customer.new_page()
+    await shop.goto(shop_origin + "/index.html")
+    await shop.get_by_test_id("cc-launcher").click()
+    await shop.get_by_test_id("cc-start").click()
+    await shop.get_by_test_id("cc-input").fill("我的订单在哪里？")
+    await shop.get_by_test_id("cc-input").press("Enter")
+    await shop.locator("[data-testid=cc-msg][data-state=sent]").first.wait_for()
+
+    staff = await browser.new_context(viewport={"width": 1400, "height": 900})
+    desk = await staff.new_page()
+    await desk.goto(app_server.base + "/login")
+    await desk.fill("input[name=username]", "alice")
+    await desk.fill("input[name=password]", "alice-e2e-pass")
+    await desk.click("button[type=submit]")
+    await desk.get_by_test_id("conn-status").filter(has_text="Connected").wait_for()
+    await desk.get_by_test_id("presence").select_option("available")
+    await desk.get_by_test_id("offer-accept").click()
+    messages = desk.get_by_test_id("messages")
+    await messages.get_by_text("我的订单在哪里？").wait_for()
+
+    # Canned reply: "/thanks" expands to its body, Enter sends it to the customer.
+    composer = desk.get_by_test_id("composer")
+    await composer.fill("/thanks")
+    await desk.get_by_test_id("canned-item").first.click()
+    assert await composer.input_value() == "Thank you for waiting, I am on it."
+    await composer.press("Enter")
+    await shop.get_by_test_id("cc-msg").filter(has_text="Thank you for waiting").wait_for()
+
+    # An internal note is visible on the desk and never reaches the customer.
+    await desk.get_by_test_id("note-toggle").check()
+    await composer.fill("Customer writes Chinese; reply slowly.")
+    await composer.press("Enter")
+    await messages.get_by_text("Customer writes Chinese; reply slowly.").wait_for()
+    await desk.get_by_test_id("note-toggle").uncheck()
+
+    # The desktop survives a network drop: it says so, reconnects and shows nothing twice.
+    await staff.set_offline(True)
+    await desk.get_by_test_id("conn-status").filter(has_not_text="Connected").wait_for(timeout=25_000)
+    await staff.set_offline(False)
+    await desk.get_by_test_id("conn-status").filter(has_text="Connected").wait_for(timeout=25_000)
+    await shop.get_by_test_id("cc-input").fill("谢谢")
+    await shop.get_by_test_id("cc-input").press("Enter")
+    await messages.get_by_text("谢谢", exact=True).wait_for()
+    ids = [await m.get_attribute("data-event-id") for m in await desk.get_by_test_id("msg").all()]
+    real_ids = [i for i in ids if i]
+    assert len(real_ids) == len(set(real_ids)), f"an event is shown twice: {real_ids}"
+
+    await desk.get_by_test_id("wrapup").select_option("resolved")
+    await desk.get_by_test_id("close-conv").click()
+    await shop.get_by_test_id("cc-star-5").click()
+    await shop.get_by_test_id("cc-rate").click()
+    await shop.get_by_text("Thanks for your feedback").wait_for()
+    await shop.screenshot(path=str(ARTIFACTS / "visitor-rated.png"), animations="disabled")
+    await desk.screenshot(path=str(ARTIFACTS / "agent-after-close.png"), animations="disabled")
+    assert not await shop.get_by_text("reply slowly").count()
+
+    with db.read() as session:
+        closed = session.exec(select(Interaction)).one()
+    db.dispose()
+    assert (closed.status, closed.disposition, closed.csat_score) == ("closed", "resolved", 5)
     await customer.close()
     await staff.close()
