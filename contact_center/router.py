@@ -43,8 +43,8 @@ class Router:
     async def start(self) -> None:
         if isinstance(self.leadership, SoleLeader):
             # A single node that restarted: nobody can be looking at an old offer.
-            for interaction in await self.hub.run_db(lifecycle.release_all_reservations):
-                await self.hub.publish_requeued(interaction, interaction.agent_id or 0, "server restarted")
+            for interaction, agent_id in await self.hub.run_db(lifecycle.release_all_reservations):
+                await self.hub.publish_requeued(interaction, agent_id, "server restarted")
         self._task = asyncio.create_task(self._run(), name="router")
 
     async def stop(self) -> None:

@@ -130,11 +130,12 @@ def accept(db: Database, interaction_id: int, agent_id: int) -> Interaction:
 
 
 def _back_to_queue(
-    session: Session, interaction: Interaction, expect: dict[str, Any], reason: str
+    session: Session, interaction: Interaction, expect: dict[str, Any], reason: str, *, declined: bool = True
 ) -> Interaction | None:
-    declined = list(interaction.declined_by)
-    if interaction.agent_id is not None and interaction.agent_id not in declined:
-        declined.append(interaction.agent_id)
+    """Requeue; ``declined`` records that the holder passed it on, so it goes elsewhere first."""
+    declined_by = list(interaction.declined_by)
+    if declined and interaction.agent_id is not None and interaction.agent_id not in declined_by:
+        declined_by.append(interaction.agent_id)
     requeued = _transition(
         session,
         interaction.id,  # type: ignore[arg-type]
@@ -142,7 +143,7 @@ def _back_to_queue(
         status="queued",
         agent_id=None,
         reserved_until=None,
-        declined_by=declined,
+        declined_by=declined_by,
         target_agent_id=None,
     )
     if requeued is not None:
@@ -233,16 +234,20 @@ def release_disconnected_agents(db: Database, grace_seconds: float) -> list[tupl
     return released
 
 
-def release_all_reservations(db: Database) -> list[Interaction]:
-    """On a single node's start-up, no agent can still be looking at an offer."""
+def release_all_reservations(db: Database) -> list[tuple[Interaction, int]]:
+    """On a single node's start-up, no agent can still be looking at an offer.
+
+    Returns (requeued interaction, agent it had been offered to). That agent did not
+    decline, so they may be offered it again at once.
+    """
+    released: list[tuple[Interaction, int]] = []
     with db.write() as session:
-        offered = session.exec(select(Interaction).where(Interaction.status == "offered")).all()
-        return [
-            back
-            for interaction in offered
-            if (back := _back_to_queue(session, interaction, {"status": "offered"}, "server restarted"))
-            is not None
-        ]
+        for interaction in session.exec(select(Interaction).where(Interaction.status == "offered")).all():
+            agent_id = interaction.agent_id
+            back = _back_to_queue(session, interaction, {"status": "offered"}, "server restarted", declined=False)
+            if back is not None and agent_id is not None:
+                released.append((back, agent_id))
+    return released
 
 
 def transfer(
@@ -285,8 +290,8 @@ def transfer(
             status="queued",
             agent_id=None,
             reserved_until=None,
-            # The transferring agent passed it on: do not offer it straight back to them.
-            declined_by=[by_agent_id] if to_queue_id is not None else [],
+            # The holder passed it on (or a supervisor did for them): offer it elsewhere first.
+            declined_by=[interaction.agent_id] if to_queue_id is not None and interaction.agent_id else [],
             queue_id=to_queue_id if to_queue_id is not None else interaction.queue_id,
             target_agent_id=to_agent_id,
         )

@@ -64,10 +64,46 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
     return make
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: str) -> Iterator[str]:
+    """One migrated PostgreSQL database for the session; tests get it emptied."""
+    url, name = create_database(postgres_server)
+    upgrade(url)
+    yield url
+    drop_database(postgres_server, name)
+
+
+def _empty_postgres(url: str) -> None:
+    import psycopg
+    from sqlmodel import SQLModel
+
+    import repository.models  # noqa: F401  (registers the tables)
+
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET lock_timeout = '10s'")
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty store URL on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ccr.db'}"
+        url = f"sqlite:///{tmp_path / 'ccr.db'}"
+        upgrade(url)
+        yield url
+        return
+    url = request.getfixturevalue("migrated_postgres")
+    # Emptying one migrated database is ~50x faster than creating one per test.
+    _empty_postgres(url)
+    yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A brand-new database with no schema at all, for migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
     server = request.getfixturevalue("postgres_server")
     url, name = create_database(server)
@@ -78,7 +114,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """A migrated, empty store on SQLite and on PostgreSQL."""
-    upgrade(database_url)
     database = Database(database_url)
     yield database
     database.dispose()

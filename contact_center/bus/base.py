@@ -67,7 +67,7 @@ class Bus(abc.ABC):
 
     @abc.abstractmethod
     async def head(self) -> str:
-        """The id of the newest event, or "0" when there is none."""
+        """The id of the newest event; with none, an id that sorts before every event."""
 
     @abc.abstractmethod
     def subscribe(self, since: str | None = None) -> AbstractAsyncContextManager[Subscription]:

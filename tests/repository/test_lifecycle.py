@@ -264,8 +264,10 @@ def test_release_all_reservations_requeues_every_outstanding_offer(db: Database)
 
     released = lifecycle.release_all_reservations(db)
 
-    assert [i.id for i in released] == [offered.id]
+    assert [(i.id, previous) for i, previous in released] == [(offered.id, agent.id)]
     assert reload(db, offered.id).status == "queued"  # type: ignore[arg-type]
+    # A restart is nobody's refusal: the agent may be offered it again at once.
+    assert reload(db, offered.id).declined_by == []  # type: ignore[arg-type]
     assert reload(db, active.id).status == "active"  # type: ignore[arg-type]
 
 

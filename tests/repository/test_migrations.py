@@ -22,10 +22,10 @@ def head_revision() -> str:
     return head
 
 
-def test_upgrade_on_an_empty_database_creates_every_table_the_models_declare(database_url: str) -> None:
-    upgrade(database_url)
+def test_upgrade_on_an_empty_database_creates_every_table_the_models_declare(empty_database_url: str) -> None:
+    upgrade(empty_database_url)
 
-    db = Database(database_url)
+    db = Database(empty_database_url)
     try:
         inspector = inspect(db.engine)
         tables = set(inspector.get_table_names())
@@ -41,11 +41,11 @@ def test_upgrade_on_an_empty_database_creates_every_table_the_models_declare(dat
         db.dispose()
 
 
-def test_the_migrations_match_the_models_exactly(database_url: str) -> None:
+def test_the_migrations_match_the_models_exactly(empty_database_url: str) -> None:
     """Nothing a model declares (column, type, index, constraint) is missing from the migrations."""
-    upgrade(database_url)
+    upgrade(empty_database_url)
 
-    db = Database(database_url)
+    db = Database(empty_database_url)
     try:
         with db.engine.connect() as conn:
             diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
@@ -56,10 +56,10 @@ def test_the_migrations_match_the_models_exactly(database_url: str) -> None:
 
 
 def test_the_schema_allows_one_live_interaction_per_thread_but_any_number_of_ended_ones(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    upgrade(database_url)
-    db = Database(database_url)
+    upgrade(empty_database_url)
+    db = Database(empty_database_url)
 
     def add(status: str) -> None:
         with db.write() as session:
@@ -82,15 +82,15 @@ def test_the_schema_allows_one_live_interaction_per_thread_but_any_number_of_end
         db.dispose()
 
 
-def test_running_upgrade_twice_changes_nothing_and_keeps_the_data(database_url: str) -> None:
-    upgrade(database_url)
-    db = Database(database_url)
+def test_running_upgrade_twice_changes_nothing_and_keeps_the_data(empty_database_url: str) -> None:
+    upgrade(empty_database_url)
+    db = Database(empty_database_url)
     try:
         with db.write() as session:
             session.add(Queue(name="support"))
         before = set(inspect(db.engine).get_table_names())
 
-        upgrade(database_url)
+        upgrade(empty_database_url)
 
         db.engine.dispose()
         assert set(inspect(db.engine).get_table_names()) == before
