@@ -330,6 +330,7 @@ class Stats:
     errors: list[str] = field(default_factory=list)
     closes: list[str] = field(default_factory=list)
     foreign: int = 0  # event frames about conversations the bench does not know
+    echoed: set[int] = field(default_factory=set)  # event ids a visitor saw come back over the bus
     progress: asyncio.Event = field(default_factory=asyncio.Event)
 
     def deliver(self, key: tuple[int, int], delivery: Delivery) -> None:
@@ -487,6 +488,10 @@ class VisitorClient:
                 kind = frame.get("type")
                 if kind == "ack":
                     self._on_ack(frame)
+                elif kind == "message" and frame["event"].get("author_type") == "customer":
+                    # The visitor's own message, back from the bus: proof it was published.
+                    self.stats.echoed.add(int(frame["event"]["id"]))
+                    self.stats.progress.set()
                 elif kind == "status" and frame.get("conversation"):
                     self.stats.conversation.setdefault(self.index, frame["conversation"]["id"])
                 elif kind == "error":
@@ -511,6 +516,21 @@ class VisitorClient:
             self.window.release()
         if not self.pending:
             self.acked_all.set()
+
+
+async def scrape_metrics(base: str) -> dict[str, float]:
+    """The server's own counters that explain the figures: router passes and bus traffic."""
+    wanted = re.compile(
+        r'^(cc_router_pass_seconds_(?:sum|count)|cc_bus_events_total\{type="([^"]*)"\}) (\S+)$'
+    )
+    found: dict[str, float] = {}
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(base + "/metrics", timeout=30)).text
+    for line in text.splitlines():
+        match = wanted.match(line)
+        if match:
+            found[match.group(2) or match.group(1)] = float(match.group(3))
+    return found
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -541,7 +561,7 @@ class RunResult:
     server_cpu: float = 0.0
     client_cpu: float = 0.0
     stored_messages: int = -1
-    server_log_tail: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 async def run_chat(args: argparse.Namespace, server: Server, database_url: str) -> RunResult:
@@ -591,13 +611,18 @@ async def run_chat(args: argparse.Namespace, server: Server, database_url: str) 
         await asyncio.gather(*(v.send_all(range(1, args.messages + 1)) for v in visitors))
         result.chat_sent_done = time.perf_counter()
     expected = {(v, s) for v in range(args.visitors) for s in range(args.messages + 1)}
-    await wait_until(stats, lambda: expected <= stats.deliveries.keys(), args.stall)
+    await wait_until(
+        stats,
+        lambda: expected <= stats.deliveries.keys() and {e for _, e in stats.acked.values()} <= stats.echoed,
+        args.stall,
+    )
     result.chat_finished = max(
         (d.at for ds in stats.deliveries.values() for d in ds), default=time.perf_counter()
     )
     result.server_cpu = proc_cpu_seconds(server.proc.pid) - cpu0
     result.client_cpu = self_cpu_seconds() - self0
     await asyncio.sleep(0.5)  # let late duplicates, if any, arrive before counting
+    result.metrics = await scrape_metrics(server.base)
 
     for ws in [*(a.ws for a in agents), *(v.ws for v in visitors)]:
         await ws.close()
@@ -621,6 +646,7 @@ class Verdict:
     wrong_agent: int = 0
     stored_twice: int = 0
     unacked: int = 0
+    unpublished: int = 0
     acked_twice: int = 0
     live_latency: list[float] = field(default_factory=list)
     offer_latency: list[float] = field(default_factory=list)
@@ -628,7 +654,14 @@ class Verdict:
 
     @property
     def ok(self) -> bool:
-        return not (self.lost or self.duplicated or self.wrong_agent or self.stored_twice or self.unacked)
+        return not (
+            self.lost
+            or self.duplicated
+            or self.wrong_agent
+            or self.stored_twice
+            or self.unacked
+            or self.unpublished
+        )
 
 
 def judge(result: RunResult) -> Verdict:
@@ -638,6 +671,7 @@ def judge(result: RunResult) -> Verdict:
     for key, sent_at in stats.sent.items():
         if key in stats.acked:
             verdict.ack_latency.append(stats.acked[key][0] - sent_at)
+            verdict.unpublished += stats.acked[key][1] not in stats.echoed
         else:
             verdict.unacked += 1
         verdict.acked_twice += max(0, stats.ack_count.get(key, 0) - 1)
@@ -751,18 +785,42 @@ def report(
         print(f"  stored twice (two event ids)       {verdict.stored_twice}")
         print(f"  never acknowledged / acked twice   {verdict.unacked} / {verdict.acked_twice}")
         print(f"  customer messages in the CCR       {result.stored_messages} (expected {verdict.expected})")
+        # Published after the commit; one that failed is in the CCR but reached nobody live.
+        print(f"  stored, never seen on the bus      {verdict.unpublished}   (no echo to the visitor)")
         if stats.errors:
             print(f"  error frames                       {len(stats.errors)}  e.g. {stats.errors[:3]}")
         if stats.closes:
             print(f"  sockets closed by the server       {len(stats.closes)}  e.g. {stats.closes[:3]}")
+        m = result.metrics
+        if m:
+            print("server internals (from its /metrics)")
+            passes = m.get("cc_router_pass_seconds_count", 0)
+            if passes:
+                total = m.get("cc_router_pass_seconds_sum", 0)
+                print(
+                    f"  router passes                      {passes:.0f}, {total:.2f} s in all, {total / passes * 1000:.0f} ms each"
+                )
+            events = {k: v for k, v in m.items() if not k.startswith("cc_")}
+            published = sum(events.values())
+            subscribers = args.visitors + args.agents
+            print(
+                f"  bus events published               {published:,.0f} ("
+                + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(events.items(), key=lambda kv: -kv[1]))
+                + ")"
+            )
+            print(
+                f"  each goes to every subscription    ~{subscribers} websocket subscriptions → "
+                f"~{published * subscribers:,.0f} wake-ups to filter"
+            )
     print("raw baselines (same run, same machine)")
     if "sqlite" in baselines:
-        print(f"  SQLite INSERT+COMMIT, WAL, synchronous=NORMAL   {baselines['sqlite']:>10,.0f} commits/s")
-    if "echo1" in baselines:
-        print(f"  Starlette ws echo under uvicorn, 1 client      {baselines['echo1']:>10,.0f} msg/s")
         print(
-            f"  Starlette ws echo, {args.echo_clients} clients in parallel{' ' * max(0, 11 - len(str(args.echo_clients)))} {baselines['echoN']:>10,.0f} msg/s"
+            f"  {'SQLite INSERT+COMMIT, WAL, synchronous=NORMAL':<46} {baselines['sqlite']:>10,.0f} commits/s"
         )
+    if "echo1" in baselines:
+        print(f"  {'Starlette ws echo under uvicorn, 1 client':<46} {baselines['echo1']:>10,.0f} msg/s")
+        label = f"Starlette ws echo, {args.echo_clients} clients at once"
+        print(f"  {label:<46} {baselines['echoN']:>10,.0f} msg/s")
     print(line)
     return verdict
 
@@ -800,9 +858,12 @@ async def amain(args: argparse.Namespace) -> int:
                     "record",
                     "--pid",
                     str(server.proc.pid),
+                    # Sampling without stopping the server, and only the thread that holds
+                    # the GIL: that is where a single-process server's CPU goes.
                     "--rate",
-                    "200",
-                    "--idle",
+                    "100",
+                    "--nonblocking",
+                    "--gil",
                     "--format",
                     _profile_format(args.profile),
                     "--output",
@@ -827,7 +888,10 @@ async def amain(args: argparse.Namespace) -> int:
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     if verdict is None or not verdict.ok or (result and result.stored_messages != verdict.expected):
-        print("FAILED: messages were lost, duplicated or misrouted (see above)")
+        print("FAILED: messages were lost, duplicated, misrouted or never published (see above)")
+        return 1
+    if result and (result.stats.errors or result.stats.closes):
+        print("FAILED: the server answered with error frames or closed sockets (see above)")
         return 1
     return 0
 
@@ -867,7 +931,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile",
         metavar="FILE",
-        help="record the server with py-spy: FILE.svg, FILE.json (speedscope) or FILE.txt (collapsed)",
+        help="sample the server with py-spy (GIL holder only): FILE.svg, FILE.json (speedscope), else collapsed stacks",
     )
     parser.add_argument("--log-level", default="WARNING", help="the server's LOG_LEVEL")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir and server log")
