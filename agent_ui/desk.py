@@ -138,6 +138,8 @@ class AgentDesk:
             return None
         if kind == "interaction.event":
             return {"type": "event", "interaction_id": iid, "event": data["event"]}
+        if kind == "interaction.event_updated":
+            return {"type": "event_updated", "interaction_id": iid, "event": data["event"]}
         if kind == "typing":
             if data.get("who") == "agent" and data.get("agent_id") == self.agent_id:
                 return None

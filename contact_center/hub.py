@@ -16,6 +16,7 @@ from anyio import to_thread
 
 from contact_center import metrics
 from repository import lifecycle, queries
+from repository.delivery import set_delivery_status
 from repository.directory import get_agent, set_presence
 from repository.ingest import InboundItem, IngestResult, append_event, ingest
 from repository.serialize import event_dict, interaction_dict, public_event_dict
@@ -131,6 +132,26 @@ class Hub:
                 # The reply is stored; the channel marks its delivery status itself.
                 log.exception("outbound delivery failed for event %s", event.id)
         metrics.OUTBOUND.labels(channel=interaction.channel, kind=event.kind).inc()
+        return event
+
+    async def set_delivery(self, event_id: int, status: str, error: str | None = None) -> Event | None:
+        """Record how far an outbound message got (SMTP, Twilio), then show it live.
+
+        Returns None when the status was already recorded: a retried status callback
+        changes nothing and publishes nothing.
+        """
+        changed = await self.run_db(set_delivery_status, event_id, status, error)
+        if changed is None:
+            return None
+        event, interaction = changed
+        await self.publish(
+            {
+                "type": "interaction.event_updated",
+                "interaction_id": interaction.id,
+                "agent_id": interaction.agent_id,
+                "event": event_dict(event),
+            }
+        )
         return event
 
     async def accept(self, agent: Agent, interaction_id: int) -> Interaction:

@@ -3,6 +3,7 @@
 This package imports nothing from the rest of the product.
 """
 
+from repository import schema as _schema  # noqa: F401  (every table registered)
 from repository.db import Database, create_db_engine
 from repository.errors import (
     Conflict,

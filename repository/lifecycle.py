@@ -271,11 +271,14 @@ def transfer(
         if interaction.agent_id != by_agent_id and not allow_any_holder:
             raise Conflict("you do not hold this interaction", interaction_id=interaction_id)
         target_name = ""
+        priority = interaction.priority
         if to_queue_id is not None:
             queue = session.get(Queue, to_queue_id)
             if queue is None:
                 raise NotFound("no such queue", queue_id=to_queue_id)
             target_name = queue.name
+            # The contact now waits by the target queue's rules, priority included.
+            priority = queue.priority
         if to_agent_id is not None:
             target = session.get(Agent, to_agent_id)
             if target is None or not target.is_active:
@@ -294,6 +297,7 @@ def transfer(
             declined_by=[interaction.agent_id] if to_queue_id is not None and interaction.agent_id else [],
             queue_id=to_queue_id if to_queue_id is not None else interaction.queue_id,
             target_agent_id=to_agent_id,
+            priority=priority,
         )
         if moved is None:
             raise Conflict("the interaction changed while transferring; try again")

@@ -19,8 +19,12 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database at ``database_url`` up to ``revision``."""
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Bring the database at ``database_url`` up to ``revision`` (default: every head).
+
+    Features add their tables as branches off the core schema, so "heads", not
+    "head": each branch is applied, whatever order they were written in.
+    """
     from repository.db import _normalise_url
 
     command.upgrade(alembic_config(_normalise_url(database_url)), revision)

@@ -77,7 +77,7 @@ def _empty_postgres(url: str) -> None:
     import psycopg
     from sqlmodel import SQLModel
 
-    import repository.models  # noqa: F401  (registers the tables)
+    import repository.schema  # noqa: F401  (registers every table)
 
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with psycopg.connect(url, autocommit=True) as conn:

@@ -151,15 +151,26 @@ const Views = (() => {
     const isNote = ev.kind === 'note' || ev.internal;
     const mine = ev.author_type === 'agent' && ev.author_id === meId;
     const who = ev.author_type === 'customer' ? 'msg-customer' : 'msg-agent';
-    const failed = ev.delivery_status === 'failed';
+    const delivery = ev.delivery_status;
+    const failed = delivery === 'failed' || delivery === 'undelivered';
+    const deliveryError = (ev.payload && ev.payload.delivery_error) || '';
     return el('div', { class: `msg ${who}${mine ? ' msg-mine' : ''}${isNote ? ' msg-note' : ''}`, testid: 'msg', dataset: data },
       el('div', { class: 'msg-meta' },
         isNote ? el('span', { class: 'note-label' }, Dom.icon('lock'), 'Internal note') : null,
         el('span', { class: 'msg-author', text: ev.author_name || (ev.author_type === 'customer' ? 'Customer' : 'Agent') }),
         el('time', { text: Dom.fmtTime(ev.created_at), title: ev.created_at || '' }),
-        failed ? el('span', { class: 'msg-state msg-state-failed', text: 'Delivery failed' }) : null),
+        delivery ? el('span', {
+          class: `msg-state msg-state-${failed ? 'failed' : delivery}`,
+          testid: 'delivery',
+          text: deliveryLabel(delivery) + (deliveryError ? ` (${deliveryError})` : ''),
+        }) : null),
       ev.body ? body(ev.body) : null,
       attachments(ev));
+  }
+
+  function deliveryLabel(state) {
+    return ({ queued: 'Queued', sending: 'Sending', sent: 'Sent', delivered: 'Delivered',
+      undelivered: 'Not delivered', failed: 'Delivery failed' })[state] || state;
   }
 
   /** Draw a conversation's thread into `box`, reusing nodes so images do not reload. */

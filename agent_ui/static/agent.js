@@ -115,6 +115,16 @@
       if (!fromMe && !seen && (ev.kind === 'message' || ev.kind === 'note')) conv.unread += 1;
       render();
     },
+    event_updated(f) {
+      // A delivery report for a message already shown: redraw just that message.
+      const conv = state.convs.get(f.interaction_id);
+      if (!conv || !conv.events.has(f.event.id)) return;
+      conv.events.set(f.event.id, f.event);
+      const node = conv.nodes.get('e:' + f.event.id);
+      if (node) node.remove();
+      conv.nodes.delete('e:' + f.event.id);
+      render();
+    },
     ack(f) {
       for (const c of state.convs.values()) c.pending.delete(f.client_id);
       const conv = f.event && state.convs.get(f.event.interaction_id);

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import repository.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import repository.schema  # noqa: F401  (registers every table on SQLModel.metadata)
 from repository.db import create_db_engine
 
 config = context.config

@@ -1,0 +1,10 @@
+"""Every table of the CCR, registered on ``SQLModel.metadata`` in one import.
+
+The core tables live in :mod:`repository.models`; a channel or feature with tables
+of its own keeps them in its own module and adds one import line here, so Alembic,
+the migration tests and the app all see the same complete schema.
+"""
+
+from __future__ import annotations
+
+import repository.models  # noqa: F401
