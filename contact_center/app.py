@@ -10,8 +10,9 @@ from __future__ import annotations
 import importlib
 import logging
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from anyio import to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -67,12 +68,16 @@ def create_app(
     loaded = [_load_plugin(path, ctx) for path in plugins]
 
     async def healthz(request: Request) -> Response:
-        checks = {"database": _db_ok(db), "bus": await bus.ping()}
+        # The database check blocks; keep it off the event loop like every other query.
+        checks: dict[str, Any] = {"database": await to_thread.run_sync(_db_ok, db), "bus": await bus.ping()}
         ok = all(checks.values())
+        parts = {name: await check() for name, check in ctx.health_checks.items()}
+        ok = ok and all(part.get("ok", False) for part in parts.values())
         return JSONResponse(
             {
                 "status": "ok" if ok else "degraded",
                 "checks": checks,
+                "parts": parts,
                 "bus_url_scheme": settings.bus_url.split(":")[0],
             },
             status_code=200 if ok else 503,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from repository import Database
 
 Hook = Callable[[], Awaitable[None]]
+# A part's health for /healthz: {"ok": bool, ...details}. Must not raise.
+HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -27,6 +29,8 @@ class AppContext:
     hub: Hub
     router: Router
     presence: PresenceKeeper
+    # Parts with live connections (mailboxes, telephony) add named checks here.
+    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
 
 
 @dataclass

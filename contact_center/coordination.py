@@ -40,7 +40,13 @@ class RedisLease:
         self.node = uuid.uuid4().hex
         self.key = key
         self.lease_ms = lease_ms
-        self._redis = aioredis.from_url(url, decode_responses=True)
+        # A bounded pool that waits for a free connection: a burst of publishes queues
+        # briefly instead of failing with MaxConnectionsError after the commit.
+        self._redis = aioredis.Redis.from_pool(
+            aioredis.BlockingConnectionPool.from_url(
+                url, decode_responses=True, max_connections=64, timeout=30
+            )
+        )
 
     async def try_lead(self) -> bool:
         if await self._redis.set(self.key, self.node, nx=True, px=self.lease_ms):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from repository.errors import InvalidInput, NotFound
+from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
 from repository.models import LIVE_STATUSES, Customer, Event, Identity, Interaction, Queue, utcnow
 
@@ -188,6 +188,10 @@ def append_event(
                 select(Event).where(Event.channel == interaction.channel, Event.external_id == external_id)
             ).first()
             if existing is not None:
+                if existing.interaction_id != interaction_id:
+                    # A client id names one message; reusing it elsewhere is a client bug,
+                    # and answering with the old message would hide the new one.
+                    raise Conflict("this client_id was already used for another message", field="client_id")
                 return existing, interaction, True
         event = Event(
             interaction_id=interaction_id,

@@ -78,7 +78,13 @@ class RedisBus(Bus):
         return self._redis
 
     async def connect(self) -> None:
-        self._redis = aioredis.from_url(self.url, decode_responses=True)
+        # A bounded pool that waits for a free connection: a burst of publishes queues
+        # briefly instead of failing with MaxConnectionsError after the commit.
+        self._redis = aioredis.Redis.from_pool(
+            aioredis.BlockingConnectionPool.from_url(
+                self.url, decode_responses=True, max_connections=64, timeout=30
+            )
+        )
         await self._redis.ping()
         self._reader = asyncio.create_task(self._read_forever(await self.head()), name="redis-bus-reader")
 
