@@ -291,6 +291,19 @@ def test_transfer_to_a_queue_requeues_there_and_forgets_declines_from_the_old_qu
     assert status_events(db, waiting.id)[-1] == "transferred to billing"  # type: ignore[arg-type]
 
 
+def test_transfer_to_a_queue_takes_that_queues_priority(db: Database) -> None:
+    urgent = make_queue(db, "urgent", priority=5)
+    agent = make_agent(db)
+    waiting = queued_chat(db).interaction
+    assert waiting.priority == 0
+    claim(db, waiting.id, agent.id)
+    lifecycle.accept(db, waiting.id, agent.id)  # type: ignore[arg-type]
+
+    moved = lifecycle.transfer(db, waiting.id, agent.id, to_queue_id=urgent.id)  # type: ignore[arg-type]
+
+    assert moved.priority == 5
+
+
 def test_transfer_to_an_agent_keeps_the_queue_and_names_the_target(db: Database) -> None:
     agent, colleague = make_agent(db), make_agent(db)
     active = active_with(db, agent)
