@@ -21,6 +21,7 @@ from repository.models import (
     WrapUpCode,
     utcnow,
 )
+from repository.supervision_models import record_state_change
 
 if TYPE_CHECKING:
     from repository.db import Database
@@ -144,7 +145,7 @@ def list_agents(db: Database) -> list[Agent]:
         return list(session.exec(select(Agent).order_by(Agent.id)).all())  # type: ignore[arg-type]
 
 
-def set_presence(db: Database, agent_id: int, presence: str) -> Agent:
+def set_presence(db: Database, agent_id: int, presence: str, cause: str = "agent") -> Agent:
     if presence not in PRESENCES:
         raise InvalidInput(f"presence must be one of {', '.join(PRESENCES)}", field="state")
     with db.write() as session:
@@ -154,6 +155,7 @@ def set_presence(db: Database, agent_id: int, presence: str) -> Agent:
         if agent.presence != presence:
             agent.presence = presence
             agent.presence_since = utcnow()
+            record_state_change(session, agent_id, presence, cause, agent.presence_since)
         agent.last_heartbeat = utcnow()
         session.add(agent)
         return agent

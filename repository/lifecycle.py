@@ -24,6 +24,7 @@ from repository.models import (
     WrapUpCode,
     utcnow,
 )
+from repository.supervision_models import record_state_change
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -214,6 +215,7 @@ def release_disconnected_agents(db: Database, grace_seconds: float) -> list[tupl
                 agent.presence = "offline"
                 agent.presence_since = utcnow()
                 session.add(agent)
+                record_state_change(session, agent.id, "offline", "disconnected", agent.presence_since)  # type: ignore[arg-type]
             held = session.exec(
                 select(Interaction).where(
                     Interaction.agent_id == agent.id,

@@ -8,3 +8,4 @@ the migration tests and the app all see the same complete schema.
 from __future__ import annotations
 
 import repository.models  # noqa: F401
+import repository.supervision_models  # noqa: F401
