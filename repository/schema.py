@@ -7,5 +7,8 @@ the migration tests and the app all see the same complete schema.
 
 from __future__ import annotations
 
+import repository.commerce_models  # noqa: F401
+import repository.email_models  # noqa: F401
 import repository.models  # noqa: F401
 import repository.supervision_models  # noqa: F401
+import repository.telephony_models  # noqa: F401
