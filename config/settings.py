@@ -38,6 +38,15 @@ class Settings:
     default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     resume_buffer_size: int = 10_000
     log_level: str = "INFO"
+    twilio_account_sid: str = ""
+    twilio_auth_token: Secret = field(default_factory=lambda: Secret(""))
+    twilio_api_base_url: str = "https://api.twilio.com"
+    # The URL Twilio reaches us at; signatures are checked against it and callbacks name it.
+    public_base_url: str = ""
+    # Proxies (IPs) whose X-Forwarded-Proto/Host describe the URL the caller used.
+    trusted_proxies: tuple[str, ...] = ()
+    cti_shared_secret: Secret = field(default_factory=lambda: Secret(""))
+    sms_help_reply: str = "Reply STOP to unsubscribe, START to resubscribe."
 
     @property
     def attachment_dir(self) -> Path:
@@ -97,6 +106,13 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         session_max_age_seconds=config("SESSION_MAX_AGE_SECONDS", cast=int, default=12 * 3600),
         secure_cookies=config("SECURE_COOKIES", cast=bool, default=False),
         log_level=config("LOG_LEVEL", default="INFO"),
+        twilio_account_sid=config("TWILIO_ACCOUNT_SID", default=""),
+        twilio_auth_token=config("TWILIO_AUTH_TOKEN", cast=Secret, default=""),
+        twilio_api_base_url=config("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/"),
+        public_base_url=config("PUBLIC_BASE_URL", default="").rstrip("/"),
+        trusted_proxies=tuple(config("TRUSTED_PROXIES", cast=CommaSeparatedStrings, default="")),
+        cti_shared_secret=config("CTI_SHARED_SECRET", cast=Secret, default=""),
+        sms_help_reply=config("SMS_HELP_REPLY", default="Reply STOP to unsubscribe, START to resubscribe."),
     )
 
 
