@@ -15,10 +15,12 @@ from starlette.websockets import WebSocket
 from agent_ui.agent_socket import AgentSocket
 from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, require_role
 from contact_center.context import AppContext, Plugin
+from contact_center.i18n.jinja import install as install_i18n
 from repository.directory import authenticate
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+install_i18n(templates.env)
 templates.env.globals["csrf_token"] = csrf_token
 
 

@@ -27,6 +27,7 @@ from contact_center.context import AppContext, Plugin
 from contact_center.coordination import create_leadership
 from contact_center.errors import EXCEPTION_HANDLERS
 from contact_center.hub import Hub
+from contact_center.i18n import LocaleMiddleware
 from contact_center.presence import PresenceKeeper
 from contact_center.router import Router
 from repository import Database, upgrade
@@ -127,7 +128,9 @@ def create_app(
                 max_age=settings.session_max_age_seconds,
                 same_site="lax",
                 https_only=settings.secure_cookies,
-            )
+            ),
+            # Inside the session middleware: it reads the signed-in user's language from the session.
+            Middleware(LocaleMiddleware),
         ],
     )
     app.state.ctx = ctx

@@ -1,0 +1,50 @@
+"""Pick each request's locale: the signed-in user's choice, else the ``cc_lang`` cookie, else ``Accept-Language``.
+
+Runs inside ``SessionMiddleware`` so the session is readable. Pages that load the agent
+row (``agent_ui.auth.current_agent``) refine this from the stored per-user choice.
+"""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+from typing import TYPE_CHECKING
+
+from contact_center.i18n.translate import LocaleState, _resolve, _state, negotiate
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+LANG_COOKIE = "cc_lang"
+
+
+def locale_for_scope(scope: Scope) -> LocaleState:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    session = scope.get("session") or {}
+    chosen = session.get("locale") if isinstance(session.get("locale"), str) else None
+    if chosen is None and "cookie" in headers:
+        cookie: SimpleCookie = SimpleCookie()
+        try:
+            cookie.load(headers["cookie"])
+        except Exception:  # noqa: S110 - a mangled cookie header just means "no choice made"
+            pass
+        if LANG_COOKIE in cookie:
+            chosen = cookie[LANG_COOKIE].value[:20]
+    timezone = session.get("timezone") if isinstance(session.get("timezone"), str) else None
+    if chosen is None:
+        chosen = negotiate(headers.get("accept-language", ""))
+    return _resolve(chosen, timezone or "UTC")
+
+
+class LocaleMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        token = _state.set(locale_for_scope(scope))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _state.reset(token)
