@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import repository.schema  # noqa: F401  (registers every table on SQLModel.metadata)
 from repository.db import create_db_engine
+from repository.search_index import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -19,6 +20,8 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            # The search index tables are built by hand (FTS5 / tsvector), not from models.
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
