@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 OutboundSender = Callable[["Interaction", "Event"], Awaitable[None]]
+OutboundCheck = Callable[["Interaction"], Awaitable[None]]
+# Places a call from an agent to a customer (click-to-call); returns what the desktop shows.
+Dialer = Callable[["Agent", int], Awaitable[dict[str, Any]]]
 
 
 class Hub:
@@ -37,12 +40,34 @@ class Hub:
         self.db = db
         self.bus = bus
         self._outbound: dict[str, OutboundSender] = {}
+        self._outbound_checks: dict[str, OutboundCheck] = {}
+        self._dialer: Dialer | None = None
         self._wake: Callable[[], None] = lambda: None
 
     # -- wiring ---------------------------------------------------------------
-    def register_outbound(self, channel: str, sender: OutboundSender) -> None:
-        """Channels whose replies leave by another road (SMTP, Twilio) register here."""
+    def register_outbound(
+        self, channel: str, sender: OutboundSender, check: OutboundCheck | None = None
+    ) -> None:
+        """Channels whose replies leave by another road (SMTP, Twilio) register here.
+
+        ``check`` runs before a reply is stored and may refuse it (e.g. an SMS to a
+        number that opted out) by raising a ContactCenterError the agent sees.
+        """
         self._outbound[channel] = sender
+        if check is not None:
+            self._outbound_checks[channel] = check
+
+    def register_dialer(self, dialer: Dialer) -> None:
+        """The phone channel that places agents' outbound calls."""
+        self._dialer = dialer
+
+    async def dial(self, agent: Agent, customer_id: int) -> dict[str, Any]:
+        """Call a customer from the agent's phone (click-to-call)."""
+        if self._dialer is None:
+            from repository.errors import Conflict
+
+            raise Conflict("no phone channel is configured", code="no_phone_channel")
+        return await self._dialer(agent, customer_id)
 
     def on_routable_change(self, wake: Callable[[], None]) -> None:
         """The router's wake-up call, run whenever routing could have a new answer."""
@@ -110,6 +135,9 @@ class Hub:
             from repository.errors import Conflict
 
             raise Conflict("reply to an interaction you have accepted", interaction_id=interaction_id)
+        check = self._outbound_checks.get(interaction.channel)
+        if check is not None and not internal:
+            await check(interaction)
         external_id = f"agent:{agent.id}:{client_id}" if client_id else None
         event, interaction, duplicate = await self.run_db(
             append_event,

@@ -47,7 +47,10 @@ def first_time(session: Session, key: str) -> bool:
 
 def was_processed(db: Database, key: str) -> bool:
     with db.read() as session:
-        return session.exec(select(ProcessedWebhook.id).where(ProcessedWebhook.key == key[:200])).first() is not None
+        return (
+            session.exec(select(ProcessedWebhook.id).where(ProcessedWebhook.key == key[:200])).first()
+            is not None
+        )
 
 
 def call_card(record: CallRecord, queue_name: str = "") -> dict[str, Any]:
@@ -282,3 +285,27 @@ def list_calls(db: Database, *, state: str | None = None, limit: int = 100) -> l
         if state:
             query = query.where(CallRecord.state == state)
         return list(session.exec(query.limit(limit)).all())
+
+
+def claim_once(db: Database, key: str) -> bool:
+    """True the first time ``key`` is claimed, on any node; False ever after."""
+    claimed: bool = _retrying(db, lambda session: first_time(session, key))
+    return claimed
+
+
+def set_customer(db: Database, record_id: int, customer_id: int) -> None:
+    with db.write() as session:
+        record = session.get(CallRecord, record_id)
+        if record is not None:
+            record.customer_id = customer_id
+            session.add(record)
+
+
+def target_agent(db: Database, interaction_id: int, agent_id: int) -> bool:
+    """Offer a still-waiting interaction to this agent only (the extension the PBX rang)."""
+    from repository.lifecycle import _transition
+
+    with db.write() as session:
+        return (
+            _transition(session, interaction_id, {"status": "queued"}, target_agent_id=agent_id) is not None
+        )

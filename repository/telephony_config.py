@@ -25,7 +25,14 @@ if TYPE_CHECKING:
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 NUMBER_FIELDS = (
-    "label", "greeting", "menu", "default_queue_id", "business_hours", "time_zone", "after_hours_message", "help_reply"
+    "label",
+    "greeting",
+    "menu",
+    "default_queue_id",
+    "business_hours",
+    "time_zone",
+    "after_hours_message",
+    "help_reply",
 )
 
 
@@ -39,17 +46,27 @@ def e164(value: str, field: str = "number") -> str:
 def check_hours(hours: Any) -> dict[str, list[list[str]]]:
     """{"mon": [["09:00", "17:00"]], ...}; an empty dict means always open."""
     if not isinstance(hours, dict):
-        raise InvalidInput("business hours are an object of day → [[open, close], ...]", field="business_hours")
+        raise InvalidInput(
+            "business hours are an object of day → [[open, close], ...]", field="business_hours"
+        )
     clean: dict[str, list[list[str]]] = {}
     for day, spans in hours.items():
         if day not in DAYS:
-            raise InvalidInput(f"unknown day {str(day)[:10]!r}; use {', '.join(DAYS)}", field="business_hours")
+            raise InvalidInput(
+                f"unknown day {str(day)[:10]!r}; use {', '.join(DAYS)}", field="business_hours"
+            )
         if not isinstance(spans, list) or len(spans) > 6:
             raise InvalidInput(f"{day}: a list of up to 6 [open, close] pairs", field="business_hours")
         for span in spans:
-            ok = isinstance(span, list) and len(span) == 2 and all(isinstance(t, str) and _HHMM.match(t) for t in span)
+            ok = (
+                isinstance(span, list)
+                and len(span) == 2
+                and all(isinstance(t, str) and _HHMM.match(t) for t in span)
+            )
             if not ok or span[0] >= span[1]:
-                raise InvalidInput(f"{day}: each span is [\"HH:MM\", \"HH:MM\"], open before close", field="business_hours")
+                raise InvalidInput(
+                    f'{day}: each span is ["HH:MM", "HH:MM"], open before close', field="business_hours"
+                )
         clean[day] = [list(s) for s in spans]
     return clean
 
@@ -80,7 +97,12 @@ def check_menu(menu: Any, queue_ids: set[int]) -> list[dict[str, Any]]:
             raise InvalidInput(f"option {digit}: keywords are short words", field="menu")
         digits.add(digit)
         clean.append(
-            {"digit": digit, "label": label.strip(), "queue_id": queue_id, "keywords": [k.lower() for k in keywords[:10]]}
+            {
+                "digit": digit,
+                "label": label.strip(),
+                "queue_id": queue_id,
+                "keywords": [k.lower() for k in keywords[:10]],
+            }
         )
     return clean
 
@@ -202,3 +224,25 @@ def save_endpoint(db: Database, agent_id: int, data: dict[str, Any]) -> AgentEnd
         except IntegrityError as exc:
             raise Conflict("another agent already has that extension", field="extension") from exc
         return row
+
+
+def resolve_agent(db: Database, extension: str | None, username: str | None) -> int | None:
+    """The agent an extension (or a PBX user name equal to a username) belongs to."""
+    with db.read() as session:
+        if extension:
+            row = session.exec(select(AgentEndpoint).where(AgentEndpoint.extension == extension)).first()
+            if row is not None:
+                return row.agent_id
+        if username:
+            agent = session.exec(select(Agent).where(Agent.username == username.strip().lower())).first()
+            if agent is not None and agent.is_active:
+                return agent.id
+    return None
+
+
+def queue_id_by_name(db: Database, name: str | None) -> int | None:
+    if not name:
+        return None
+    with db.read() as session:
+        queue = session.exec(select(Queue).where(Queue.name == name)).first()
+        return queue.id if queue else None

@@ -18,7 +18,16 @@ from sqlmodel import Field, SQLModel
 from repository.models import utcnow
 
 CallState = Literal[
-    "ringing", "queued", "answered", "completed", "busy", "no-answer", "failed", "canceled", "missed", "abandoned"
+    "ringing",
+    "queued",
+    "answered",
+    "completed",
+    "busy",
+    "no-answer",
+    "failed",
+    "canceled",
+    "missed",
+    "abandoned",
 ]
 # States after which nothing more happens on the call.
 FINAL_CALL_STATES = ("completed", "busy", "no-answer", "failed", "canceled", "missed", "abandoned")

@@ -1,0 +1,67 @@
+"""Twilio routes: SMS and voice webhooks (signed), the SMS sender, the call bridge.
+
+See docs/twilio.md for the console settings each URL belongs to.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from starlette.routing import Route
+
+from channels.twilio.calls import CallControl
+from channels.twilio.client import TwilioApi
+from channels.twilio.sms import SmsWebhooks
+from channels.twilio.voice import VoiceWebhooks
+from contact_center.context import AppContext, Plugin
+
+if TYPE_CHECKING:
+    from config import Settings
+
+PREFIX = "/channels/twilio"
+
+
+class Urls:
+    """Callback URLs Twilio is told to use: absolute under PUBLIC_BASE_URL when it is set.
+
+    Without it, TwiML gets root-relative URLs, which Twilio resolves against the URL
+    it just fetched; REST callbacks need an absolute one and are left out.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.base = settings.public_base_url or settings.public_url
+        self.absolute = bool(self.base)
+
+    def __call__(self, path: str, **query: object) -> str:
+        url = f"{self.base}{PREFIX}{path}"
+        return f"{url}?{urlencode(query)}" if query else url
+
+
+def plugin(ctx: AppContext) -> Plugin:
+    api = TwilioApi(ctx.settings)
+    urls = Urls(ctx.settings)
+    sms = SmsWebhooks(ctx, api, urls)
+    voice = VoiceWebhooks(ctx, urls)
+    control = CallControl(ctx, api, urls)
+    ctx.hub.register_outbound("sms", sms.send, sms.check)
+    ctx.hub.register_dialer(control.dial)
+    post = ["POST"]
+    return Plugin(
+        routes=[
+            Route(f"{PREFIX}/sms", sms.inbound, methods=post),
+            Route(f"{PREFIX}/sms/status", sms.status, methods=post),
+            Route(f"{PREFIX}/voice", voice.incoming, methods=post),
+            Route(f"{PREFIX}/voice/gather", voice.gather, methods=post),
+            Route(f"{PREFIX}/voice/wait", voice.wait, methods=post),
+            Route(f"{PREFIX}/voice/left-queue", voice.left_queue, methods=post),
+            Route(f"{PREFIX}/voice/status", voice.status, methods=post),
+            Route(f"{PREFIX}/voice/agent-status", voice.agent_status, methods=post),
+            Route(f"{PREFIX}/voice/dial-done", voice.dial_done, methods=post),
+            Route(f"{PREFIX}/voice/recording-status", voice.recording, methods=post),
+            Route(f"{PREFIX}/voice/voicemail", voice.voicemail, methods=post),
+            Route(f"{PREFIX}/voice/transcription", voice.transcription, methods=post),
+        ],
+        on_startup=[control.start],
+        on_shutdown=[control.stop],
+    )
