@@ -1,0 +1,209 @@
+"""``WS /supervisor/ws``: the live picture pushed to supervisors, and their interventions.
+
+The server pushes a full ``snapshot`` whenever the CCR changed (debounced, see
+contact_center/supervision/live.py); the page never polls. Interventions come in as
+frames and are answered with ``done`` or an ``error`` frame. See docs/protocol.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from agent_ui.auth import current_agent, same_origin
+from contact_center import metrics
+from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
+from contact_center.i18n import _
+from contact_center.supervision import interventions
+from contact_center.supervision.snapshot import staffing as staffing_for
+from repository import supervision
+from repository.errors import Forbidden, NotFound
+from repository.models import utcnow
+
+if TYPE_CHECKING:
+    from contact_center.context import AppContext
+    from contact_center.supervision.live import SupervisorFeed
+    from repository.models import Agent
+
+HELLO_TIMEOUT_SECONDS = 15
+MAX_WHISPER_CHARS = 4000
+
+
+class SupervisorSocket:
+    def __init__(self, ws: WebSocket, ctx: AppContext, feed: SupervisorFeed) -> None:
+        self.ws = ws
+        self.ctx = ctx
+        self.feed = feed
+        self.me: Agent | None = None
+        self.handlers = {
+            "reassign": self.on_reassign,
+            "force_state": self.on_force_state,
+            "whisper": self.on_whisper,
+            "staffing": self.on_staffing,
+            "service_level": self.on_service_level,
+            "audit": self.on_audit,
+            "ping": self.on_ping,
+        }
+
+    async def run(self) -> None:
+        await self.ws.accept()
+        if not same_origin(self.ws):
+            await self._refuse(Forbidden(_("cross-site websocket refused"), code="origin_not_allowed"), 4403)
+            return
+        me = await current_agent(self.ctx, self.ws)
+        if me is None:
+            await self._refuse(
+                Forbidden(_("sign in again: the session is missing or expired"), code="unauthorized"), 4401
+            )
+            return
+        if me.role not in interventions.SUPERVISOR_ROLES:
+            await self._refuse(Forbidden(_("the live monitor is for supervisors"), code="forbidden"), 4403)
+            return
+        self.me = me
+        try:
+            hello = await asyncio.wait_for(
+                receive_frame(self.ws, self.ctx.settings.max_frame_bytes), HELLO_TIMEOUT_SECONDS
+            )
+            if hello.get("type") != "hello":
+                raise FrameError(_('the first frame must be "hello"'), code="hello_required")
+        except FrameError as exc:
+            await self._refuse(exc, 4400)
+            return
+        except (TimeoutError, WebSocketDisconnect):
+            return
+        metrics.WS_CONNECTIONS.labels(kind="supervisor").inc()
+        try:
+            async with self.feed.listen() as snapshots:
+                await send_frame(
+                    self.ws, {"type": "welcome", "supervisor_id": me.id, "name": me.display_name}
+                )
+                pusher = asyncio.create_task(self._push(snapshots))
+                try:
+                    await self._read_loop()
+                finally:
+                    pusher.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await pusher
+        except WebSocketDisconnect:
+            pass
+        finally:
+            metrics.WS_CONNECTIONS.labels(kind="supervisor").dec()
+
+    async def _refuse(self, error: Exception, code: int) -> None:
+        assert isinstance(error, FrameError | Forbidden)
+        await send_error(self.ws, "supervisor", error)
+        await self.ws.close(code=code)
+
+    async def _push(self, snapshots: asyncio.Queue[dict[str, Any]]) -> None:
+        while True:
+            snapshot = await snapshots.get()
+            if not await send_frame(self.ws, snapshot):
+                return
+
+    async def _read_loop(self) -> None:
+        while True:
+            try:
+                frame = await receive_frame(self.ws, self.ctx.settings.max_frame_bytes)
+            except FrameError as exc:
+                await send_error(self.ws, "supervisor", exc)
+                continue
+            await dispatch(self.ws, "supervisor", self.handlers, frame)
+
+    async def _done(self, frame: Frame, **extra: Any) -> None:
+        ref = frame.get("ref") if isinstance(frame.get("ref"), str | int) else None
+        await send_frame(self.ws, {"type": "done", "action": frame["type"], "ref": ref, **extra})
+
+    # -- interventions ----------------------------------------------------------
+    async def on_reassign(self, frame: Frame) -> None:
+        assert self.me is not None
+        interaction_id = field(frame, "interaction_id", int)
+        to_queue = field(frame, "to_queue_id", int, required=False)
+        to_agent = field(frame, "to_agent_id", int, required=False)
+        moved = await interventions.reassign(
+            self.ctx, self.me, interaction_id, to_queue_id=to_queue, to_agent_id=to_agent
+        )
+        await self._done(frame, interaction_id=moved.id)
+
+    async def on_force_state(self, frame: Frame) -> None:
+        assert self.me is not None
+        agent_id = field(frame, "agent_id", int)
+        state = field(frame, "state", str, max_len=20)
+        released = await interventions.force_state(self.ctx, self.me, agent_id, state)
+        await self._done(frame, agent_id=agent_id, released=[i.id for i in released])
+
+    async def on_whisper(self, frame: Frame) -> None:
+        assert self.me is not None
+        interaction_id = field(frame, "interaction_id", int)
+        body = field(frame, "body", str, max_len=MAX_WHISPER_CHARS)
+        client_id = field(frame, "client_id", str, required=False, max_len=64)
+        event = await interventions.whisper(self.ctx, self.me, interaction_id, body, client_id)
+        await self._done(frame, interaction_id=interaction_id, event_id=event.id)
+
+    async def on_staffing(self, frame: Frame) -> None:
+        """What if: Erlang C for a queue at an arrival rate the supervisor types in."""
+        queue_id = field(frame, "queue_id", int)
+        rate = frame.get("arrivals_per_30min")
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 100_000:
+            raise FrameError(
+                _("arrivals per 30 minutes is a number from 0 to 100000"),
+                code="invalid_field",
+                field="arrivals_per_30min",
+            )
+        result = await self.ctx.hub.run_db(lambda db: _what_if(db, queue_id, float(rate)))
+        await send_frame(self.ws, {"type": "staffing", "ref": frame.get("ref"), **result})
+
+    async def on_service_level(self, frame: Frame) -> None:
+        assert self.me is not None
+        queue_id = field(frame, "queue_id", int)
+        values = {
+            "threshold_seconds": field(frame, "threshold_seconds", int),
+            "target_percent": field(frame, "target_percent", int),
+            "formula": field(frame, "formula", str, max_len=20),
+            "short_abandon_seconds": field(frame, "short_abandon_seconds", int),
+        }
+        await self.ctx.hub.run_db(supervision.set_service_level, queue_id, **values)
+        await self.ctx.hub.run_db(supervision.audit, self.me.id, "service_level", queue_id=queue_id, **values)
+        await self.ctx.hub.publish({"type": "supervision.changed", "queue_id": queue_id})
+        await self._done(frame, queue_id=queue_id)
+
+    async def on_audit(self, frame: Frame) -> None:
+        rows = await self.ctx.hub.run_db(supervision.audit_log, 50)
+        names = {a["id"]: a["name"] for a in (self.feed.latest or {}).get("agents", [])}
+        await send_frame(
+            self.ws,
+            {
+                "type": "audit",
+                "entries": [
+                    {
+                        "id": r.id,
+                        "at": r.at.isoformat(),
+                        "supervisor": names.get(r.supervisor_id, r.supervisor_id),
+                        "action": r.action,
+                        "interaction_id": r.interaction_id,
+                        "agent_id": r.agent_id,
+                        "queue_id": r.queue_id,
+                        "detail": r.detail,
+                    }
+                    for r in rows
+                ],
+            },
+        )
+
+    async def on_ping(self, frame: Frame) -> None:
+        await send_frame(self.ws, {"type": "pong", "version": self.feed.version})
+
+
+def _what_if(db: Any, queue_id: int, arrivals: float) -> dict[str, Any]:
+    from contact_center.supervision.data import live_and_recent_contacts, sl_settings
+    from contact_center.supervision.snapshot import day_start
+
+    now = utcnow()
+    queues, rules = sl_settings(db)
+    queue = next((q for q in queues if q.id == queue_id), None)
+    if queue is None:
+        raise NotFound(_("no such queue"), queue_id=queue_id)
+    contacts = live_and_recent_contacts(db, day_start(now), now)
+    return staffing_for(contacts, queue, rules[queue_id], now, logged_in=-1, arrivals_override=arrivals)

@@ -1,0 +1,167 @@
+"""Reading what the figures need from the CCR, as the plain records of ``metrics.py``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from contact_center.supervision.intervals import Hold, StatusLine, holds_from_status_lines
+from contact_center.supervision.metrics import AgentRecord, Contact, SlSettings
+from repository.models import HOLDING_STATUSES, LIVE_STATUSES, Agent, Event, Interaction, Queue
+from repository.supervision_models import AgentStateChange, QueueServiceLevel
+
+if TYPE_CHECKING:
+    from repository.db import Database
+
+CHUNK = 500
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
+
+
+def status_lines(session: Session, interaction_ids: list[int]) -> list[StatusLine]:
+    lines: list[StatusLine] = []
+    for chunk in _chunks(sorted(set(interaction_ids))):
+        rows = session.exec(
+            select(Event.interaction_id, Event.kind, Event.body, Event.payload, Event.created_at)
+            .where(Event.interaction_id.in_(chunk), Event.kind.in_(("status", "transfer")))  # type: ignore[attr-defined]
+            .order_by(Event.interaction_id, Event.id)  # type: ignore[arg-type]
+        ).all()
+        lines.extend(StatusLine(r[0], r[1], r[2], r[3] or {}, r[4]) for r in rows)
+    return lines
+
+
+def contacts_from_rows(rows: list[Interaction], lines: list[StatusLine], now: datetime) -> list[Contact]:
+    answered: dict[int, datetime] = {}
+    for line in lines:
+        if line.kind == "status" and line.body == "accepted" and line.interaction_id not in answered:
+            answered[line.interaction_id] = line.at
+    handle: dict[int, float] = defaultdict(float)
+    for hold in holds_from_status_lines(lines):
+        handle[hold.interaction_id] += ((hold.end or now) - hold.start).total_seconds()
+    return [
+        Contact(
+            id=r.id,  # type: ignore[arg-type]
+            channel=r.channel,
+            queue_id=r.queue_id,
+            customer_id=r.customer_id,
+            status=r.status,
+            agent_id=r.agent_id,
+            queued_at=r.queued_at,
+            answered_at=answered.get(r.id),  # type: ignore[arg-type]
+            ended_at=r.ended_at,
+            closed_at=r.closed_at,
+            disposition=r.disposition,
+            handle_seconds=handle.get(r.id, 0.0),  # type: ignore[arg-type]
+            first_response_at=r.first_response_at,
+            csat_score=r.csat_score,
+        )
+        for r in rows
+    ]
+
+
+def live_and_recent_contacts(db: Database, since: datetime, now: datetime) -> list[Contact]:
+    """Contacts that arrived since ``since``, plus every one still waiting or held."""
+    with db.read() as session:
+        rows = list(
+            session.exec(
+                select(Interaction).where(
+                    or_(
+                        Interaction.queued_at >= since, Interaction.status.in_(HOLDING_STATUSES + ("queued",))
+                    )  # type: ignore[attr-defined, operator]
+                )
+            ).all()
+        )
+        lines = status_lines(session, [r.id for r in rows])  # type: ignore[misc]
+    return contacts_from_rows(rows, lines, now)
+
+
+def sl_settings(db: Database) -> tuple[list[Queue], dict[int, SlSettings]]:
+    with db.read() as session:
+        queues = list(session.exec(select(Queue).order_by(Queue.id)).all())  # type: ignore[arg-type]
+        rows = session.exec(select(QueueServiceLevel)).all()
+    found = {
+        r.queue_id: SlSettings(r.threshold_seconds, r.target_percent, r.formula, r.short_abandon_seconds)
+        for r in rows
+    }
+    return queues, {q.id: found.get(q.id, SlSettings()) for q in queues}  # type: ignore[misc]
+
+
+def agent_records(db: Database, day_start: datetime, now: datetime) -> list[AgentRecord]:
+    """Every active agent with today's holds and presence changes."""
+    with db.read() as session:
+        agents = list(session.exec(select(Agent).where(Agent.is_active).order_by(Agent.id)).all())  # type: ignore[arg-type]
+        load: dict[int, dict[str, int]] = defaultdict(dict)
+        for agent_id, channel, count in session.exec(
+            select(Interaction.agent_id, Interaction.channel, func.count())
+            .where(Interaction.status.in_(HOLDING_STATUSES))  # type: ignore[attr-defined]
+            .group_by(Interaction.agent_id, Interaction.channel)
+        ).all():
+            if agent_id is not None:
+                load[agent_id][channel] = count
+        touched = set(
+            session.exec(
+                select(Event.interaction_id).where(
+                    Event.created_at >= day_start,  # type: ignore[operator]
+                    Event.kind.in_(("status", "transfer")),  # type: ignore[attr-defined]
+                )
+            ).all()
+        )
+        touched |= set(
+            session.exec(
+                select(Interaction.id).where(Interaction.status.in_(LIVE_STATUSES + ("wrapup",)))
+            ).all()  # type: ignore[attr-defined]
+        )
+        holds = holds_from_status_lines(status_lines(session, list(touched)))  # type: ignore[arg-type]
+        changes = session.exec(
+            select(AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state)
+            .where(AgentStateChange.at >= day_start)  # type: ignore[operator]
+            .order_by(AgentStateChange.at, AgentStateChange.id)  # type: ignore[arg-type]
+        ).all()
+        initial = _presence_at(session, day_start)
+    by_agent: dict[int, list[Hold]] = defaultdict(list)
+    for hold in holds:
+        if hold.end is None or hold.end > day_start:
+            by_agent[hold.agent_id].append(hold)
+    changes_by: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for agent_id, at, state in changes:
+        changes_by[agent_id].append((at, state))
+    return [
+        AgentRecord(
+            id=a.id,  # type: ignore[arg-type]
+            name=a.display_name,
+            role=a.role,
+            presence=a.presence,
+            presence_since=a.presence_since,
+            capacity=dict(a.capacity),
+            load=load.get(a.id, {}),  # type: ignore[arg-type]
+            holds=by_agent.get(a.id, []),  # type: ignore[arg-type]
+            state_changes=changes_by.get(a.id, []),  # type: ignore[arg-type]
+            initial_presence=initial.get(a.id, "offline"),  # type: ignore[arg-type]
+        )
+        for a in agents
+    ]
+
+
+def _presence_at(session: Session, moment: datetime) -> dict[int, str]:
+    """Each agent's presence at ``moment``: the last change before it (offline if none)."""
+    latest = (
+        select(AgentStateChange.agent_id, func.max(AgentStateChange.id).label("last_id"))
+        .where(AgentStateChange.at < moment)  # type: ignore[operator]
+        .group_by(AgentStateChange.agent_id)
+        .subquery()
+    )
+    rows: Any = session.exec(
+        select(AgentStateChange.agent_id, AgentStateChange.state).join(
+            latest,
+            AgentStateChange.id == latest.c.last_id,  # type: ignore[arg-type]
+        )
+    ).all()
+    return {agent_id: state for agent_id, state in rows}

@@ -1,0 +1,178 @@
+"""A supervisor stepping in: reassign, force an agent's state, whisper. Each one is audited.
+
+Every action follows the hub's order: persist, then publish, so desktops and the
+supervisor feed see only what the CCR holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from repository import queries, supervision
+from repository.directory import set_presence
+from repository.errors import Conflict, Forbidden, InvalidInput
+from repository.ingest import append_event
+from repository.lifecycle import transfer
+from repository.models import HOLDING_STATUSES
+from repository.serialize import event_dict
+
+if TYPE_CHECKING:
+    from contact_center.context import AppContext
+    from repository.models import Agent, Event, Interaction
+
+SUPERVISOR_ROLES = ("supervisor", "admin")
+STATES = ("available", "away", "offline")
+
+
+def _check_role(supervisor: Agent) -> None:
+    if supervisor.role not in SUPERVISOR_ROLES:
+        raise Forbidden("this needs the supervisor role", code="forbidden")
+
+
+async def reassign(
+    ctx: AppContext,
+    supervisor: Agent,
+    interaction_id: int,
+    *,
+    to_queue_id: int | None,
+    to_agent_id: int | None,
+) -> Interaction:
+    """Waiting contacts move in place; held ones go back to the queue, for the new target."""
+    _check_role(supervisor)
+    hub = ctx.hub
+    current = await hub.run_db(lambda db: _interaction(db, interaction_id))
+    holder = current.agent_id
+    if current.status == "queued":
+        moved = await hub.run_db(
+            supervision.reassign_waiting,
+            interaction_id,
+            supervisor.id,
+            to_queue_id=to_queue_id,
+            to_agent_id=to_agent_id,
+        )
+    else:
+        moved = await hub.run_db(
+            transfer,
+            interaction_id,
+            supervisor.id,
+            to_queue_id=to_queue_id,
+            to_agent_id=to_agent_id,
+            allow_any_holder=True,
+        )
+    await hub.run_db(
+        supervision.audit,
+        supervisor.id,
+        "reassign",
+        interaction_id=interaction_id,
+        agent_id=to_agent_id,
+        queue_id=to_queue_id,
+        previous_agent_id=holder,
+        previous_status=current.status,
+    )
+    if holder is not None:
+        await hub.publish_requeued(moved, holder, "transferred")
+    else:
+        await hub.publish(
+            {"type": "interaction.updated", "interaction": _dict(moved), "reason": "transferred"}
+        )
+    # The timeline's "transferred to …" line, live like every other status line.
+    line = await hub.run_db(queries.latest_status_event, interaction_id)
+    if holder is None and line is not None:
+        await hub.publish(
+            {
+                "type": "interaction.event",
+                "interaction_id": interaction_id,
+                "agent_id": None,
+                "event": event_dict(line),
+                "public": None,
+            }
+        )
+    ctx.router.wake()
+    return moved
+
+
+async def force_state(ctx: AppContext, supervisor: Agent, agent_id: int, state: str) -> list[Interaction]:
+    """Set an agent's presence; "offline" also hands their open contacts back to the queue."""
+    _check_role(supervisor)
+    if state not in STATES:
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}", field="state")
+    hub = ctx.hub
+    agent = await hub.run_db(set_presence, agent_id, state, "supervisor")
+    released: list[Interaction] = []
+    if state == "offline":
+        released = await hub.run_db(supervision.release_agent_work, agent_id)
+    await hub.run_db(
+        supervision.audit,
+        supervisor.id,
+        "force_state",
+        agent_id=agent_id,
+        state=state,
+        released=[i.id for i in released],
+    )
+    await hub.publish({"type": "agent.presence", "agent_id": agent_id, "presence": agent.presence})
+    for interaction in released:
+        await hub.publish_requeued(interaction, agent_id, "signed out by supervisor")
+    ctx.router.wake()
+    return released
+
+
+async def whisper(
+    ctx: AppContext, supervisor: Agent, interaction_id: int, body: str, client_id: str | None = None
+) -> Event:
+    """An internal note to the agent holding the contact; the customer never receives it."""
+    _check_role(supervisor)
+    if not body.strip():
+        raise InvalidInput("a whisper needs some text", field="body")
+    hub = ctx.hub
+    current = await hub.run_db(lambda db: _interaction(db, interaction_id))
+    if current.status not in HOLDING_STATUSES or current.agent_id is None:
+        raise Conflict("nobody is working this contact; reassign it instead", status=current.status)
+    event, interaction, duplicate = await hub.run_db(
+        append_event,
+        interaction_id,
+        kind="note",
+        author_type="agent",
+        author_id=supervisor.id,
+        author_name=supervisor.display_name,
+        body=body,
+        payload={"whisper": True, "to_agent_id": current.agent_id},
+        external_id=f"supervisor:{supervisor.id}:{client_id}" if client_id else None,
+    )
+    if duplicate:
+        return event
+    await hub.run_db(
+        supervision.audit,
+        supervisor.id,
+        "whisper",
+        interaction_id=interaction_id,
+        agent_id=current.agent_id,
+        event_id=event.id,
+    )
+    # Published like any note: "public" is None, so no visitor socket ever forwards it.
+    await hub.publish(
+        {
+            "type": "interaction.event",
+            "interaction_id": interaction_id,
+            "agent_id": interaction.agent_id,
+            "event": event_dict(event),
+            "public": None,
+        }
+    )
+    return event
+
+
+def _interaction(db: Any, interaction_id: int) -> Interaction:
+    from repository.errors import NotFound
+    from repository.models import Interaction
+
+    with db.read() as session:
+        found = session.get(Interaction, interaction_id)
+    if found is None:
+        raise NotFound("no such interaction", interaction_id=interaction_id)
+    return found
+
+
+def _dict(interaction: Interaction) -> dict[str, Any]:
+    from repository.serialize import interaction_dict
+
+    return interaction_dict(interaction)
