@@ -41,6 +41,7 @@ DEFAULT_PLUGINS = (
     "agent_ui.plugin",
     "channels.webchat.plugin",
     "contact_center.api.plugin",
+    "agent_ui.supervisor_plugin",
 )
 
 

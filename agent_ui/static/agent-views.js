@@ -149,14 +149,16 @@ const Views = (() => {
         el('span', { text: systemText(ev, wrapLabel) }), el('time', { text: Dom.fmtTime(ev.created_at) }));
     }
     const isNote = ev.kind === 'note' || ev.internal;
+    // A supervisor's whisper: a note only this agent sees, highlighted so it is not missed.
+    const isWhisper = isNote && !!(ev.payload && ev.payload.whisper);
     const mine = ev.author_type === 'agent' && ev.author_id === meId;
     const who = ev.author_type === 'customer' ? 'msg-customer' : 'msg-agent';
     const delivery = ev.delivery_status;
     const failed = delivery === 'failed' || delivery === 'undelivered';
     const deliveryError = (ev.payload && ev.payload.delivery_error) || '';
-    return el('div', { class: `msg ${who}${mine ? ' msg-mine' : ''}${isNote ? ' msg-note' : ''}`, testid: 'msg', dataset: data },
+    return el('div', { class: `msg ${who}${mine ? ' msg-mine' : ''}${isNote ? ' msg-note' : ''}${isWhisper ? ' msg-whisper' : ''}`, testid: 'msg', dataset: data },
       el('div', { class: 'msg-meta' },
-        isNote ? el('span', { class: 'note-label' }, Dom.icon('lock'), 'Internal note') : null,
+        isNote ? el('span', { class: 'note-label' }, Dom.icon('lock'), isWhisper ? (window.t ? t('Whisper from your supervisor') : 'Whisper from your supervisor') : 'Internal note') : null,
         el('span', { class: 'msg-author', text: ev.author_name || (ev.author_type === 'customer' ? 'Customer' : 'Agent') }),
         el('time', { text: Dom.fmtTime(ev.created_at), title: ev.created_at || '' }),
         delivery ? el('span', {
