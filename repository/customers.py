@@ -10,6 +10,7 @@ never a silent merge.
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -40,7 +41,7 @@ def check_values(changes: dict[str, Any]) -> dict[str, Any]:
         if name == "display_name":
             if not isinstance(value, str) or len(value) > 200:
                 raise InvalidInput("a display name is at most 200 characters", field=name)
-            value = value.strip()
+            value = unicodedata.normalize("NFC", value.strip())
         elif name == "tier" and value not in TIERS:
             raise InvalidInput(f"tier must be one of {', '.join(TIERS)}", field=name)
         elif name == "lifetime_value" and not _number_between(value, 0.0, math.inf):

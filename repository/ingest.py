@@ -8,7 +8,8 @@ the caller publishes only after this function has returned, i.e. after the commi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -48,8 +49,14 @@ class IngestResult:
     new_interaction: bool
 
 
+def nfc(text: str) -> str:
+    """Text as stored: exactly as received, in Unicode NFC (one code point per é, 發)."""
+    return unicodedata.normalize("NFC", text)
+
+
 def ingest(db: Database, item: InboundItem) -> IngestResult:
     """Store ``item`` durably and say what it became."""
+    item = replace(item, body=nfc(item.body), display_name=nfc(item.display_name), subject=nfc(item.subject))
     if len(item.body) > MAX_BODY_CHARS:
         raise InvalidInput(f"message is longer than {MAX_BODY_CHARS} characters", field="body")
     if not item.identities:
@@ -177,6 +184,7 @@ def append_event(
     external_id: str | None = None,
 ) -> tuple[Event, Interaction, bool]:
     """Append an event to an interaction. Returns (event, interaction, duplicate)."""
+    body, author_name = nfc(body), nfc(author_name)
     if len(body) > MAX_BODY_CHARS:
         raise InvalidInput(f"message is longer than {MAX_BODY_CHARS} characters", field="body")
     with db.write() as session:

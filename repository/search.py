@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 MAX_LIMIT = 100
 # Deep pages cost a rank of every earlier hit; nobody reads hit 10,000 of a search.
 MAX_OFFSET = 10_000
+# Message hits are ranked among the newest this many matches (docs/search.md).
+CANDIDATES = MAX_OFFSET + MAX_LIMIT
 _WHEN = Event.__table__.c.created_at.type  # type: ignore[attr-defined]
 
 
@@ -47,7 +49,7 @@ class Filters:
         for name in ("since", "until"):
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
-                raise InvalidInput(f"{name} needs a time zone", field=name)
+                raise InvalidInput("a date filter needs a time zone", field=name)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def tsquery(terms: list[Term]) -> str:
 
 def _page_args(offset: int, limit: int) -> tuple[int, int]:
     if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput(f"paging goes no further than {MAX_OFFSET} hits", field="cursor")
+        raise InvalidInput("search results can be paged through the first 10,000 hits only", field="cursor")
     return offset, max(1, min(limit, MAX_LIMIT))
 
 
@@ -104,22 +106,31 @@ def _message_sql(dialect: str, filters: Filters, include_notes: bool) -> str:
     if filters.until is not None:
         where.append("e.created_at < :until")
     extra = "".join(" AND " + w for w in where)
+    # Join only what the filters need: most searches are plain keyword searches.
+    needs_events = bool(where)
+    needs_interactions = any(w.startswith("i.") for w in where)
+    key = "search_events.rowid" if dialect == "sqlite" else "s.event_id"
+    joins = (f" JOIN events e ON e.id = {key}" if needs_events else "") + (
+        " JOIN interactions i ON i.id = e.interaction_id" if needs_interactions else ""
+    )
+    # Rank the newest CANDIDATES matches, not every match: a word in a quarter of a
+    # million messages would otherwise be scored a quarter of a million times.
     if dialect == "sqlite":
         return (
-            "SELECT e.id, bm25(search_events) AS score FROM search_events"
-            " JOIN events e ON e.id = search_events.rowid"
-            " JOIN interactions i ON i.id = e.interaction_id"
+            "SELECT id, score FROM ("
+            f" SELECT {key} AS id, bm25(search_events) AS score FROM search_events{joins}"
             f" WHERE search_events MATCH :match{extra}"
-            " ORDER BY score, e.id DESC LIMIT :limit OFFSET :offset"
+            f" ORDER BY {key} DESC LIMIT :candidates)"
+            " ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
         )
     return (
-        "SELECT e.id, ts_rank(s.terms, q.query, 1) AS score"
+        "SELECT id, score FROM ("
+        f" SELECT {key} AS id, ts_rank(s.terms, q.query, 1) AS score"
         " FROM (SELECT CAST(:match AS tsquery) AS query) q"
-        " JOIN search_events s ON s.terms @@ q.query"
-        " JOIN events e ON e.id = s.event_id"
-        " JOIN interactions i ON i.id = e.interaction_id"
+        f" JOIN search_events s ON s.terms @@ q.query{joins}"
         f" WHERE TRUE{extra}"
-        " ORDER BY score DESC, e.id DESC LIMIT :limit OFFSET :offset"
+        f" ORDER BY {key} DESC LIMIT :candidates) AS newest"
+        " ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
     )
 
 
@@ -146,6 +157,7 @@ def search_messages(
         "match": fts5_query(terms) if dialect == "sqlite" else tsquery(terms),
         "limit": limit + 1,
         "offset": offset,
+        "candidates": CANDIDATES,
         **{k: getattr(filters, k) for k in ("channel", "queue_id", "agent_id", "status", "since", "until")},
     }
     stmt = text(_message_sql(dialect, filters, include_notes))

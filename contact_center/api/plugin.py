@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from contact_center.api import agents, customers, interactions, queues, settings_api
+from contact_center.api import agents, customers, interactions, queues, search, settings_api, telephony
 from contact_center.api.endpoint import Call, Endpoint, build_route
 from contact_center.api.openapi import build_document
 from contact_center.api.schema import FreeObject
@@ -31,6 +31,8 @@ ENDPOINTS: list[Endpoint] = [
     *agents.ENDPOINTS,
     *queues.ENDPOINTS,
     *settings_api.ENDPOINTS,
+    *search.ENDPOINTS,
+    *telephony.ENDPOINTS,
     Endpoint(
         "GET",
         "/openapi.json",
