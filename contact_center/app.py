@@ -42,6 +42,7 @@ DEFAULT_PLUGINS = (
     "channels.webchat.plugin",
     "contact_center.api.plugin",
     "agent_ui.supervisor_plugin",
+    "agent_ui.search_routes",
 )
 
 
