@@ -93,7 +93,6 @@ class CallControl:
             interaction_id=interaction_id,
             url=self.url,
         )
-        await self.api.redirect_call(record.call_id, str(document))
         await self.hub.run_db(
             calls.apply_state,
             "twilio",
@@ -102,6 +101,7 @@ class CallControl:
             key=f"bridged:{record.call_id}:{agent_id}",
             agent_id=agent_id,
         )
+        await self.api.redirect_call(record.call_id, str(document))
         return True
 
     async def dial(self, agent: Agent, customer_id: int) -> dict[str, Any]:
