@@ -38,6 +38,14 @@ class Settings:
     default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     resume_buffer_size: int = 10_000
     log_level: str = "INFO"
+    # Customer-value analytics and outbound webhooks (docs/analytics.md, docs/webhooks.md).
+    analytics_window_days: int = 365
+    analytics_tier_quantiles: str = "platinum:0.95,gold:0.80,silver:0.50,bronze"
+    analytics_value_basis: str = "revenue"
+    analytics_interval_seconds: float = 3600.0
+    webhook_max_attempts: int = 8
+    webhook_backoff_seconds: float = 10.0
+    webhook_timeout_seconds: float = 10.0
     twilio_account_sid: str = ""
     twilio_auth_token: Secret = field(default_factory=lambda: Secret(""))
     twilio_api_base_url: str = "https://api.twilio.com"
@@ -106,6 +114,15 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         session_max_age_seconds=config("SESSION_MAX_AGE_SECONDS", cast=int, default=12 * 3600),
         secure_cookies=config("SECURE_COOKIES", cast=bool, default=False),
         log_level=config("LOG_LEVEL", default="INFO"),
+        analytics_window_days=config("ANALYTICS_WINDOW_DAYS", cast=int, default=365),
+        analytics_tier_quantiles=config(
+            "ANALYTICS_TIER_QUANTILES", default="platinum:0.95,gold:0.80,silver:0.50,bronze"
+        ),
+        analytics_value_basis=config("ANALYTICS_VALUE_BASIS", default="revenue"),
+        analytics_interval_seconds=config("ANALYTICS_INTERVAL_SECONDS", cast=float, default=3600.0),
+        webhook_max_attempts=config("WEBHOOK_MAX_ATTEMPTS", cast=int, default=8),
+        webhook_backoff_seconds=config("WEBHOOK_BACKOFF_SECONDS", cast=float, default=10.0),
+        webhook_timeout_seconds=config("WEBHOOK_TIMEOUT_SECONDS", cast=float, default=10.0),
         twilio_account_sid=config("TWILIO_ACCOUNT_SID", default=""),
         twilio_auth_token=config("TWILIO_AUTH_TOKEN", cast=Secret, default=""),
         twilio_api_base_url=config("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/"),

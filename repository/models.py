@@ -73,6 +73,8 @@ class Queue(SQLModel, table=True):
     priority: int = 0
     strategy: str = Field(default="longest_idle", max_length=20)
     is_default: bool = False
+    # Routing points per customer tier, e.g. {"platinum": 30, "gold": 15} (migration 0006).
+    tier_boosts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
 
