@@ -18,6 +18,8 @@ from starlette.routing import Route
 
 from agent_ui import admin_forms as forms
 from agent_ui.auth import check_csrf, login_session, require_role
+from contact_center.errors import localized
+from contact_center.i18n import _
 from repository.api_keys import create_api_key, revoke_api_key
 from repository.configuration import (
     get_queue,
@@ -102,9 +104,9 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             try:
                 flash(request, await action(request, admin, form))
             except ContactCenterError as exc:
-                flash(request, exc.message, "error")
+                flash(request, localized(exc), "error")
             except IntegrityError:
-                flash(request, "that name is already taken", "error")
+                flash(request, _("That name is already taken."), "error")
             return RedirectResponse(back if isinstance(back, str) else back(request), status_code=303)
 
         return post
@@ -131,7 +133,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         password = forms.text(form, "password", 200, required=True)
         agent = await db(create_agent, username, password=password, **changes)
         await db(ensure_skills, agent.skills)
-        return f"Agent {agent.username} created."
+        return _("Agent %(name)s created.", name=agent.username)
 
     @require_role(ctx, "admin")
     async def agent_page(request: Request, admin: Agent) -> Response:
@@ -152,7 +154,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         await db(guard_last_admin, agent_id, changes)
         agent = await db(update_agent, agent_id, **changes)
         await db(ensure_skills, agent.skills)
-        return f"Agent {agent.username} saved."
+        return _("Agent %(name)s saved.", name=agent.username)
 
     async def reset_password(request: Request, admin: Agent, form: Form) -> str:
         password = forms.text(form, "password", 200, required=True)
@@ -160,7 +162,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         if agent.id == admin.id:
             # A new password ends every session of the agent, this one included; keep it.
             login_session(request, agent)
-        return f"Password of {agent.username} reset; their other sessions are signed out."
+        return _("Password of %(name)s reset; their other sessions are signed out.", name=agent.username)
 
     # -- queues -----------------------------------------------------------------
     @require_role(ctx, "admin")
@@ -172,7 +174,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         queue = await db(create_queue, name, **_queue_fields(form))
         if forms.checkbox(form, "is_default"):
             await db(make_default_queue, queue.id)
-        return f"Queue {queue.name} created."
+        return _("Queue %(name)s created.", name=queue.name)
 
     @require_role(ctx, "admin")
     async def queue_page(request: Request, admin: Agent) -> Response:
@@ -192,7 +194,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         queue = await db(update_queue, queue_id, name=name, is_default=is_default, **_queue_fields(form))
         if is_default:
             await db(make_default_queue, queue_id)
-        return f"Queue {queue.name} saved."
+        return _("Queue %(name)s saved.", name=queue.name)
 
     # -- wrap-up codes, canned replies --------------------------------------------
     @require_role(ctx, "admin")
@@ -201,12 +203,16 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     async def add_code(request: Request, admin: Agent, form: Form) -> str:
         code = await db(create_wrapup_code, forms.text(form, "code", 60), forms.text(form, "label", 120))
-        return f"Wrap-up code {code.code} created."
+        return _("Wrap-up code %(code)s created.", code=code.code)
 
     async def toggle_code(request: Request, admin: Agent, form: Form) -> str:
         active = forms.checkbox(form, "active")
         code = await db(set_wrapup_code_active, _row_id(request, "code_id"), active)
-        return f"Wrap-up code {code.code} {'reactivated' if active else 'deactivated'}."
+        return (
+            _("Wrap-up code %(code)s reactivated.", code=code.code)
+            if active
+            else _("Wrap-up code %(code)s deactivated.", code=code.code)
+        )
 
     @require_role(ctx, "admin")
     async def canned_page(request: Request, admin: Agent) -> Response:
@@ -219,11 +225,11 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             forms.text(form, "title", 120),
             forms.text(form, "body", 5000, required=True),
         )
-        return f"Canned reply /{reply.shortcut} created."
+        return _("Canned reply /%(shortcut)s created.", shortcut=reply.shortcut)
 
     async def delete_canned(request: Request, admin: Agent, form: Form) -> str:
         await db(delete_row, CannedReply, _row_id(request, "reply_id"))
-        return "Canned reply deleted."
+        return _("Canned reply deleted.")
 
     # -- API keys ------------------------------------------------------------------
     @require_role(ctx, "admin")
@@ -234,10 +240,10 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         try:
             name = forms.text(form, "name", 120, required=True)
         except InvalidInput as exc:
-            flash(request, exc.message, "error")
+            flash(request, localized(exc), "error")
             return RedirectResponse("/admin/api-keys", status_code=303)
         token, row = await db(create_api_key, name)
-        flash(request, f"API key {row.name} created. Copy it now: it will not be shown again.")
+        flash(request, _("API key %(name)s created. Copy it now: it will not be shown again.", name=row.name))
         response = render(request, admin, "api_keys", keys=await db(list_api_keys), new_key=token)
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -245,7 +251,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
     async def revoke_key(request: Request, admin: Agent, form: Form) -> str:
         if not await db(revoke_api_key, _row_id(request, "key_id")):
             raise InvalidInput("no such API key")
-        return "API key revoked."
+        return _("API key revoked.")
 
     get, post = ["GET"], ["POST"]
     return [

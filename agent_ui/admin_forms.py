@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from contact_center.i18n import _
 from repository.errors import InvalidInput
 from repository.models import CHANNELS
 
@@ -18,12 +19,15 @@ _INTEGER = re.compile(r"-?\d{1,6}")
 def text(form: dict[str, Any], name: str, max_length: int = 200, *, required: bool = False) -> str:
     value = form.get(name, "")
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
+        raise InvalidInput(_("%(field)s must be text.", field=name), field=name)
     value = value.strip()
     if "\x00" in value or len(value) > max_length:
-        raise InvalidInput(f"{name.replace('_', ' ')} is at most {max_length} characters", field=name)
+        raise InvalidInput(
+            _("%(field)s is at most %(max)s characters.", field=name.replace("_", " "), max=max_length),
+            field=name,
+        )
     if required and not value:
-        raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
+        raise InvalidInput(_("%(field)s is required.", field=name.replace("_", " ")), field=name)
     return value
 
 
@@ -36,7 +40,15 @@ def integer(form: dict[str, Any], name: str, low: int, high: int, default: int =
     if not raw:
         return default
     if not _INTEGER.fullmatch(raw) or not low <= int(raw) <= high:
-        raise InvalidInput(f"{name.replace('_', ' ')} is a whole number from {low} to {high}", field=name)
+        raise InvalidInput(
+            _(
+                "%(field)s is a whole number from %(low)s to %(high)s.",
+                field=name.replace("_", " "),
+                low=low,
+                high=high,
+            ),
+            field=name,
+        )
     return int(raw)
 
 
@@ -58,5 +70,7 @@ def capacity(form: dict[str, Any]) -> dict[str, int]:
 def choice(form: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
     value = text(form, name, 40)
     if value not in choices:
-        raise InvalidInput(f"{name} must be one of {', '.join(choices)}", field=name)
+        raise InvalidInput(
+            _("%(field)s must be one of %(choices)s.", field=name, choices=", ".join(choices)), field=name
+        )
     return value

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
+from contact_center.i18n import N_, _, current_locale, set_locale
 from repository.directory import get_agent
 from repository.errors import NotFound
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from repository.models import Agent
 
 ROLE_RANK = {"agent": 0, "supervisor": 1, "admin": 2}
+ROLE_LABELS = {"agent": N_("agent"), "supervisor": N_("supervisor"), "admin": N_("admin")}
 
 
 def csrf_token(conn: HTTPConnection) -> str:
@@ -42,7 +44,9 @@ async def check_csrf(request: Request) -> dict[str, Any]:
     sent = str(form.get("csrf_token", ""))
     expected = str(request.session.get("csrf", ""))
     if not expected or not hmac.compare_digest(sent, expected):
-        raise HTTPException(403, "the form expired or came from another site; reload the page and try again")
+        raise HTTPException(
+            403, _("The form expired or came from another site; reload the page and try again.")
+        )
     return dict(form)
 
 
@@ -58,6 +62,9 @@ async def current_agent(ctx: AppContext, conn: HTTPConnection) -> Agent | None:
     if not agent.is_active or conn.session.get("pw") != agent.password_hash[-16:]:
         # A password change or deactivation ends every existing session.
         return None
+    # The stored choice beats the session copy: it may have changed in another tab or device.
+    if agent.locale or agent.timezone:
+        set_locale(agent.locale or current_locale(), agent.timezone)
     return agent
 
 
@@ -72,6 +79,11 @@ def login_session(request: Request, agent: Agent) -> None:
             "sid": secrets.token_urlsafe(12),
         }
     )
+    # Copied so pages that never load the agent row (and the websocket) speak the same language.
+    if agent.locale:
+        request.session["locale"] = agent.locale
+    if agent.timezone:
+        request.session["timezone"] = agent.timezone
 
 
 def same_origin(conn: HTTPConnection) -> bool:
@@ -94,7 +106,7 @@ def require_role(
             if agent is None:
                 return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
             if ROLE_RANK.get(agent.role, -1) < ROLE_RANK[role]:
-                raise HTTPException(403, f"this page needs the {role} role")
+                raise HTTPException(403, _("This page needs the %(role)s role.", role=_(ROLE_LABELS[role])))
             return await handler(request, agent)
 
         return wrapper

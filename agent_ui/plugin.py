@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,13 +15,17 @@ from starlette.websockets import WebSocket
 
 from agent_ui.agent_socket import AgentSocket
 from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, require_role
+from agent_ui.labels import label
+from agent_ui.preferences import preference_routes
 from contact_center.context import AppContext, Plugin
+from contact_center.i18n import _
 from contact_center.i18n.jinja import install as install_i18n
 from repository.directory import authenticate
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 install_i18n(templates.env)
+templates.env.globals["label"] = label
 templates.env.globals["csrf_token"] = csrf_token
 
 
@@ -44,7 +49,10 @@ def plugin(ctx: AppContext) -> Plugin:
                 return templates.TemplateResponse(
                     request,
                     "login.html",
-                    {"error": "Wrong username or password.", "next": _safe_next(str(form.get("next", "")))},
+                    {
+                        "error": _("Wrong username or password."),
+                        "next": _safe_next(str(form.get("next", ""))),
+                    },
                     status_code=401,
                 )
             login_session(request, agent)
@@ -59,13 +67,17 @@ def plugin(ctx: AppContext) -> Plugin:
         if agent is not None and agent.presence != "offline":
             await ctx.hub.set_presence(agent.id, "offline")  # type: ignore[arg-type]
         if agent is not None and request.session.get("sid"):
-            await ctx.hub.publish({"type": "agent.signed_out", "agent_id": agent.id, "sid": request.session["sid"]})
+            await ctx.hub.publish(
+                {"type": "agent.signed_out", "agent_id": agent.id, "sid": request.session["sid"]}
+            )
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
     @require_role(ctx, "agent")
     async def desktop(request: Request, agent: object) -> Response:
-        return templates.TemplateResponse(request, "agent.html", {"agent": agent})
+        return templates.TemplateResponse(
+            request, "agent.html", {"agent": agent, "timezones": sorted(zoneinfo.available_timezones())}
+        )
 
     async def agent_ws(ws: WebSocket) -> None:
         await AgentSocket(ws, ctx).run()
@@ -78,5 +90,6 @@ def plugin(ctx: AppContext) -> Plugin:
             WebSocketRoute("/agent/ws", agent_ws),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
             *admin_routes(ctx, templates),
+            *preference_routes(ctx),
         ]
     )

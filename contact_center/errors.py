@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from contact_center.i18n import gettext
 from repository.errors import ContactCenterError
 
 log = logging.getLogger(__name__)
@@ -19,9 +20,24 @@ def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **details}}
 
 
+def localized(exc: ContactCenterError) -> str:
+    """The error's message in the current locale (English when no catalogue has it).
+
+    The ``code`` stays the stable, machine-readable part; only the sentence is translated.
+    Messages built with f-strings cannot be looked up and stay English.
+    """
+    text = gettext(exc.template)
+    if exc.params:
+        try:
+            return text % exc.params
+        except (KeyError, ValueError, TypeError):
+            return exc.message  # a broken translation must not turn a 4xx into a 500
+    return text
+
+
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ContactCenterError)
-    return JSONResponse(error_body(exc.code, exc.message, **exc.details), status_code=exc.status_code)
+    return JSONResponse(error_body(exc.code, localized(exc), **exc.details), status_code=exc.status_code)
 
 
 async def handle_http_error(request: Request, exc: Exception) -> Response:
@@ -36,14 +52,12 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
             404: "not_found",
             405: "method_not_allowed",
             413: "body_too_large",
-        }.get(
-            exc.status_code, "http_error"
-        )
+        }.get(exc.status_code, "http_error")
         return JSONResponse(
-            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            error_body(code, gettext(str(exc.detail))), status_code=exc.status_code, headers=exc.headers
         )
     return Response(
-        str(exc.detail), status_code=exc.status_code, headers=exc.headers, media_type="text/plain"
+        gettext(str(exc.detail)), status_code=exc.status_code, headers=exc.headers, media_type="text/plain"
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from contact_center import metrics
+from contact_center.errors import localized
 from repository.errors import ContactCenterError
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ async def send_frame(ws: WebSocket, frame: Frame) -> bool:
 
 async def send_error(ws: WebSocket, kind: str, error: ContactCenterError, ref: Any = None) -> None:
     metrics.BAD_FRAMES.labels(kind=kind, code=error.code).inc()
-    frame: Frame = {"type": "error", "code": error.code, "message": error.message, **error.details}
+    frame: Frame = {"type": "error", "code": error.code, "message": localized(error), **error.details}
     if ref is not None:
         frame["ref"] = ref
     await send_frame(ws, frame)
@@ -74,14 +75,31 @@ def field(frame: Frame, name: str, kind: type, *, required: bool = True, max_len
     value = frame.get(name)
     if value is None:
         if required:
-            raise FrameError(f"{frame['type']} needs {name!r}", code="missing_field", field=name)
+            raise FrameError(
+                "%(type)s needs '%(field)s'",
+                params={"type": frame["type"], "field": name},
+                code="missing_field",
+                field=name,
+            )
         return None
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise FrameError(f"{name!r} must be a whole number", code="invalid_field", field=name)
+        raise FrameError(
+            "'%(field)s' must be a whole number", params={"field": name}, code="invalid_field", field=name
+        )
     if kind is not int and not isinstance(value, kind):
-        raise FrameError(f"{name!r} must be a {kind.__name__}", code="invalid_field", field=name)
+        raise FrameError(
+            "'%(field)s' must be a %(kind)s",
+            params={"field": name, "kind": kind.__name__},
+            code="invalid_field",
+            field=name,
+        )
     if max_len is not None and isinstance(value, str | list) and len(value) > max_len:
-        raise FrameError(f"{name!r} is longer than {max_len}", code="invalid_field", field=name)
+        raise FrameError(
+            "'%(field)s' is longer than %(max)s",
+            params={"field": name, "max": max_len},
+            code="invalid_field",
+            field=name,
+        )
     return value
 
 
@@ -93,7 +111,12 @@ async def dispatch(ws: WebSocket, kind: str, handlers: dict[str, Handler], frame
         ref = frame["interaction_id"]  # lets the desktop tie a failed accept/close to its conversation
     if handler is None:
         await send_error(
-            ws, kind, FrameError(f"unknown frame type {frame['type'][:40]!r}", code="unknown_type"), ref
+            ws,
+            kind,
+            FrameError(
+                "unknown frame type '%(type)s'", params={"type": frame["type"][:40]}, code="unknown_type"
+            ),
+            ref,
         )
         return
     try:

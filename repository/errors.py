@@ -9,7 +9,21 @@ class ContactCenterError(Exception):
     code = "error"
     status_code = 400
 
-    def __init__(self, message: str, *, code: str | None = None, **details: object) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        params: dict[str, object] | None = None,
+        **details: object,
+    ) -> None:
+        # ``message`` is an English sentence, looked up in the gettext catalogues where it
+        # reaches a person (contact_center.errors.localized). Variable parts go in
+        # ``params`` as %(name)s placeholders, so the sentence itself stays translatable.
+        self.template = message
+        self.params = params or {}
+        if params:
+            message = message % params
         super().__init__(message)
         self.message = message
         # A more specific code than the class's, e.g. "too_large" for an InvalidInput.

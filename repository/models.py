@@ -93,6 +93,10 @@ class Agent(SQLModel, table=True):
     last_heartbeat: datetime | None = None
     last_assigned_at: datetime | None = None
     is_active: bool = True
+    # Interface language (a catalogue id such as "zh_Hant") and IANA time zone; None =
+    # not chosen yet, so the browser's Accept-Language / time zone decide (migration 0002).
+    locale: str | None = Field(default=None, max_length=20)
+    timezone: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

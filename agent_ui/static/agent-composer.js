@@ -72,18 +72,18 @@ class Composer {
     this.form.classList.toggle('is-note', note);
     const closed = this.input.disabled;
     if (closed) {
-      this.modeLabel.textContent = 'Conversation closed';
-      this.input.placeholder = 'This conversation is closed.';
+      this.modeLabel.textContent = t('Conversation closed');
+      this.input.placeholder = t('This conversation is closed.');
     } else if (note) {
-      this.modeLabel.textContent = !this.noteOnly ? 'Internal note · only your team sees this'
-        : this.conv.status === 'wrapup' ? 'The customer has left · internal notes only'
-          : 'You do not hold this chat · internal notes only';
-      this.input.placeholder = 'Write an internal note for your team…';
+      this.modeLabel.textContent = !this.noteOnly ? t('Internal note · only your team sees this')
+        : this.conv.status === 'wrapup' ? t('The customer has left · internal notes only')
+          : t('You do not hold this chat · internal notes only');
+      this.input.placeholder = t('Write an internal note for your team…');
     } else {
-      this.modeLabel.textContent = 'Reply to customer';
-      this.input.placeholder = 'Type a reply…';
+      this.modeLabel.textContent = t('Reply to customer');
+      this.input.placeholder = t('Type a reply…');
     }
-    this.sendBtn.textContent = note ? 'Add note' : 'Send';
+    this.sendBtn.textContent = note ? t('Add note') : t('Send');
     if (note) this.stopTyping();
   }
 

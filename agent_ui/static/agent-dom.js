@@ -72,22 +72,24 @@ const Dom = (() => {
 
   function fmtTime(iso) {
     const d = parseTime(iso);
-    return d ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+    return d ? I18n.time(d) : '';
   }
 
   function fmtDate(iso) {
     const d = parseTime(iso);
     if (!d) return '';
+    // Compare calendar days in the agent's time zone, not the browser's.
+    const day = (x) => new Intl.DateTimeFormat('en-CA', { timeZone: I18n.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(x);
     const today = new Date();
-    if (d.toDateString() === today.toDateString()) return 'Today ' + fmtTime(iso);
-    const opts = { day: 'numeric', month: 'short' };
-    if (d.getFullYear() !== today.getFullYear()) opts.year = 'numeric';
-    return d.toLocaleDateString([], opts);
+    if (day(d) === day(today)) return t('Today {time}', { time: fmtTime(iso) });
+    const opts = { day: 'numeric', month: 'short', timeZone: I18n.timeZone };
+    if (day(d).slice(0, 4) !== day(today).slice(0, 4)) opts.year = 'numeric';
+    return d.toLocaleDateString(I18n.lang, opts);
   }
 
   function fmtMoney(value) {
     const n = Number(value) || 0;
-    return n.toLocaleString([], { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    return n.toLocaleString(I18n.lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   }
 
   function fmtSize(bytes) {
@@ -120,13 +122,17 @@ const Dom = (() => {
     });
   }
 
-  const CHANNELS = { chat: 'Chat', email: 'Email', sms: 'SMS', voice: 'Voice' };
+  const CHANNELS = { chat: t('Chat'), email: t('Email'), sms: t('SMS'), voice: t('Voice') };
   function channelChip(channel) {
     return el('span', { class: `chip chip-channel ch-${CHANNELS[channel] ? channel : 'other'}`, text: CHANNELS[channel] || channel || '—' });
   }
 
+  const STATUSES = {
+    queued: t('Queued'), offered: t('Offered'), active: t('Active'), wrapup: t('Wrap-up'), closed: t('Closed'),
+  };
+  const statusLabel = (status) => STATUSES[status] || status || '';
   function statusChip(status) {
-    return el('span', { class: `chip chip-status st-${status}`, text: status || '' });
+    return el('span', { class: `chip chip-status st-${status}`, text: statusLabel(status) });
   }
 
   /** Only same-site paths and http(s) links: a javascript: URL must never become a link. */
@@ -143,7 +149,7 @@ const Dom = (() => {
 
   function attachmentNode(att) {
     const url = safeUrl(att && att.url);
-    const name = (att && att.filename) || 'attachment';
+    const name = (att && att.filename) || t('attachment');
     const isImage = /^image\//.test((att && att.content_type) || '');
     if (!url) return el('span', { class: 'attachment', text: name });
     if (isImage) {
@@ -167,14 +173,14 @@ const Dom = (() => {
     const opts = options || {};
     const root = el('div', { class: 'ctx' + (opts.compact ? ' ctx-compact' : '') });
     if (!context || !context.customer) {
-      root.append(el('p', { class: 'muted', text: 'No customer details.' }));
+      root.append(el('p', { class: 'muted', text: t('No customer details.') }));
       return root;
     }
     const c = context.customer;
     const value = context.value || {};
     const tier = String(value.tier || c.tier || 'standard');
     const risk = Math.max(0, Math.min(1, Number(value.churn_risk ?? c.churn_risk) || 0));
-    const name = c.display_name || c.email || c.phone || 'Unknown customer';
+    const name = c.display_name || c.email || c.phone || t('Unknown customer');
 
     root.append(el('div', { class: 'ctx-head' },
       avatar(name, 'avatar-lg'),
@@ -183,11 +189,12 @@ const Dom = (() => {
         el('span', { class: `tier tier-${/^[a-z]+$/.test(tier) ? tier : 'other'}`, testid: 'tier', text: tier }))));
 
     const ids = [];
+    const ID_KINDS = { email: t('email'), phone: t('phone'), webchat: t('web chat') };
     const seen = new Set();
     const addId = (kind, v) => {
       if (!v || seen.has(kind + ':' + v)) return;
       seen.add(kind + ':' + v);
-      ids.push(el('li', {}, el('span', { class: 'id-kind', text: kind }), el('span', { class: 'id-value', text: v })));
+      ids.push(el('li', {}, el('span', { class: 'id-kind', text: ID_KINDS[kind] || kind }), el('span', { class: 'id-value', text: v })));
     };
     addId('email', c.email);
     addId('phone', c.phone);
@@ -195,38 +202,38 @@ const Dom = (() => {
     if (ids.length) root.append(el('ul', { class: 'ctx-ids' }, ids));
 
     root.append(el('div', { class: 'ctx-stats' },
-      el('div', { class: 'stat' }, el('span', { class: 'stat-label', text: 'Lifetime value' }),
+      el('div', { class: 'stat' }, el('span', { class: 'stat-label', text: t('Lifetime value') }),
         el('span', { class: 'stat-value', testid: 'ltv', text: fmtMoney(value.lifetime_value ?? c.lifetime_value) })),
-      el('div', { class: 'stat' }, el('span', { class: 'stat-label', text: 'Churn risk' }),
-        el('span', { class: 'stat-value ' + churnClass(risk), testid: 'churn', text: Math.round(risk * 100) + '%' }),
+      el('div', { class: 'stat' }, el('span', { class: 'stat-label', text: t('Churn risk') }),
+        el('span', { class: 'stat-value ' + churnClass(risk), testid: 'churn', text: new Intl.NumberFormat(I18n.lang, { style: 'percent' }).format(Math.round(risk * 100) / 100) }),
         el('span', { class: 'meter' }, el('span', { class: 'meter-fill ' + churnClass(risk), style: `width:${Math.round(risk * 100)}%` })))));
 
     const tips = context.suggestions || [];
     if (tips.length) {
-      root.append(el('h4', { class: 'ctx-title', text: 'Suggestions' }),
-        el('ul', { class: 'ctx-tips', testid: 'suggestions' }, tips.map((t) => el('li', {}, icon('tip'), el('span', { text: t })))));
+      root.append(el('h4', { class: 'ctx-title', text: t('Suggestions') }),
+        el('ul', { class: 'ctx-tips', testid: 'suggestions' }, tips.map((tip) => el('li', {}, icon('tip'), el('span', { text: tip })))));
     }
 
     const attrs = c.attributes && typeof c.attributes === 'object' ? Object.entries(c.attributes) : [];
     if (attrs.length && !opts.compact) {
-      root.append(el('h4', { class: 'ctx-title', text: 'Details' }),
+      root.append(el('h4', { class: 'ctx-title', text: t('Details') }),
         el('dl', { class: 'ctx-attrs' }, attrs.slice(0, 20).flatMap(([k, v]) => [
           el('dt', { text: k }), el('dd', { text: typeof v === 'object' ? JSON.stringify(v) : String(v) })])));
     }
 
     const timeline = context.timeline || [];
-    root.append(el('h4', { class: 'ctx-title', text: `History · ${timeline.length} contact${timeline.length === 1 ? '' : 's'}` }));
-    if (!timeline.length) root.append(el('p', { class: 'muted small', text: 'First contact.' }));
+    root.append(el('h4', { class: 'ctx-title', text: tn('History · {num} contact', 'History · {num} contacts', timeline.length) }));
+    if (!timeline.length) root.append(el('p', { class: 'muted small', text: t('First contact.') }));
     const limit = opts.compact ? 4 : timeline.length;
-    root.append(el('ol', { class: 'timeline', testid: 'timeline' }, timeline.slice(0, limit).map((t) =>
-      el('li', { class: 'tl-item' + (t.id === opts.currentId ? ' tl-current' : '') },
-        el('div', { class: 'tl-top' }, channelChip(t.channel), statusChip(t.status),
-          t.id === opts.currentId ? el('span', { class: 'chip chip-now', text: 'this contact' }) : null,
-          el('span', { class: 'tl-date', text: fmtDate(t.created_at) })),
-        t.subject ? el('div', { class: 'tl-subject', text: t.subject }) : null,
-        el('div', { class: 'tl-msg', text: t.last_message || '—' }),
-        t.disposition ? el('div', { class: 'tl-disp muted small', text: 'Wrap-up: ' + t.disposition }) : null))));
-    if (timeline.length > limit) root.append(el('p', { class: 'muted small', text: `+ ${timeline.length - limit} earlier` }));
+    root.append(el('ol', { class: 'timeline', testid: 'timeline' }, timeline.slice(0, limit).map((item) =>
+      el('li', { class: 'tl-item' + (item.id === opts.currentId ? ' tl-current' : '') },
+        el('div', { class: 'tl-top' }, channelChip(item.channel), statusChip(item.status),
+          item.id === opts.currentId ? el('span', { class: 'chip chip-now', text: t('this contact') }) : null,
+          el('span', { class: 'tl-date', text: fmtDate(item.created_at) })),
+        item.subject ? el('div', { class: 'tl-subject', text: item.subject }) : null,
+        el('div', { class: 'tl-msg', text: item.last_message || '—' }),
+        item.disposition ? el('div', { class: 'tl-disp muted small', text: t('Wrap-up: {code}', { code: item.disposition }) }) : null))));
+    if (timeline.length > limit) root.append(el('p', { class: 'muted small', text: t('+ {num} earlier', { num: timeline.length - limit }) }));
     return root;
   }
 
@@ -236,7 +243,7 @@ const Dom = (() => {
     if (!box) return;
     const node = el('div', { class: 'toast toast-' + (kind || 'error'), role: kind === 'info' ? 'status' : 'alert', testid: 'toast' },
       el('span', { text: message }),
-      el('button', { class: 'toast-close', type: 'button', 'aria-label': 'Dismiss', text: '×', on: { click: () => node.remove() } }));
+      el('button', { class: 'toast-close', type: 'button', 'aria-label': t('Dismiss'), text: '×', on: { click: () => node.remove() } }));
     box.append(node);
     setTimeout(() => node.remove(), kind === 'info' ? 4000 : 7000);
   }
@@ -287,7 +294,7 @@ const Dom = (() => {
   }
 
   return {
-    el, append, clear, fill, icon, parseTime, fmtTime, fmtDate, fmtMoney, initials, avatar, channelChip, statusChip,
+    el, append, clear, fill, icon, parseTime, fmtTime, fmtDate, fmtMoney, initials, avatar, channelChip, statusChip, statusLabel,
     attachmentNode, renderContext, toast, unlockAttention, beep, notify, safeUrl,
   };
 })();

@@ -89,7 +89,7 @@ class OfferTray {
     offer.accepting = busy;
     offer.view.accept.disabled = busy;
     offer.view.reject.disabled = busy;
-    offer.view.accept.textContent = busy ? 'Accepting…' : 'Accept';
+    offer.view.accept.textContent = busy ? t('Accepting…') : t('Accept');
   }
 
   focus(id) {
@@ -102,7 +102,7 @@ class OfferTray {
     for (const [id, offer] of this.offers) {
       const left = Math.max(0, offer.deadline - now);
       const secs = Math.ceil(left / 1000);
-      offer.view.count.textContent = left > 0 ? `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}` : 'expiring…';
+      offer.view.count.textContent = left > 0 ? `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, '0')}` : t('expiring…');
       offer.view.bar.style.width = `${(left / (this.timeoutSec * 1000)) * 100}%`;
       offer.view.card.classList.toggle('is-urgent', left < 10000);
       if (now - offer.deadline > OfferTray.GRACE_MS) this.remove(id);
@@ -113,13 +113,13 @@ class OfferTray {
   messages(offer) {
     const { el } = Dom;
     const msgs = [...offer.events.values()].filter((e) => e.kind === 'message').sort((a, b) => a.id - b.id).slice(-6);
-    if (!msgs.length) return [el('p', { class: 'muted small', text: 'No messages yet.' })];
+    if (!msgs.length) return [el('p', { class: 'muted small', text: t('No messages yet.') })];
     return msgs.map((ev) => el('div', {
       class: `offer-msg ${ev.author_type === 'customer' ? 'from-customer' : 'from-agent'}`,
       testid: 'offer-msg', dataset: { eventId: String(ev.id) },
     },
-    el('span', { class: 'offer-msg-who', text: (ev.author_name || ev.author_type) + ' · ' + Dom.fmtTime(ev.created_at) }),
-    el('span', { class: 'offer-msg-body', text: ev.body || 'Attachment' }),
+    el('span', { class: 'offer-msg-who', text: (ev.author_name || ({ customer: t('Customer'), agent: t('Agent'), system: t('System') }[ev.author_type] || ev.author_type)) + ' · ' + Dom.fmtTime(ev.created_at) }),
+    el('span', { class: 'offer-msg-body', text: ev.body || t('Attachment') }),
     Views.attachments(ev)));
   }
 
@@ -128,22 +128,22 @@ class OfferTray {
     const { el } = Dom;
     const i = offer.interaction;
     const ctx = offer.context || {};
-    const name = (ctx.customer && (ctx.customer.display_name || ctx.customer.email)) || 'Customer';
+    const name = (ctx.customer && (ctx.customer.display_name || ctx.customer.email)) || t('Customer');
     const count = el('span', { class: 'offer-count', testid: 'offer-countdown', text: '' });
     const bar = el('span', { class: 'offer-bar-fill' });
     const msgs = el('div', { class: 'offer-msgs' }, this.messages(offer));
     // What they wrote matters most for the decision: right under who they are and what they are worth.
     const context = Dom.renderContext(ctx, { compact: true, currentId: i.id });
     const anchor = context.querySelector('.ctx-stats') || context.lastChild;
-    const said = [el('h4', { class: 'ctx-title', text: 'Conversation so far' }), msgs];
+    const said = [el('h4', { class: 'ctx-title', text: t('Conversation so far') }), msgs];
     if (anchor) anchor.after(...said);
     else context.append(...said);
-    const accept = el('button', { type: 'button', class: 'btn btn-accept', testid: 'offer-accept', text: 'Accept', on: { click: () => this.accept(i.id) } });
-    const reject = el('button', { type: 'button', class: 'btn btn-reject', testid: 'offer-reject', text: 'Reject', on: { click: () => this.reject(i.id) } });
-    const card = el('article', { class: 'offer-card', testid: 'offer', dataset: { interactionId: String(i.id) }, 'aria-label': 'Incoming contact from ' + name },
+    const accept = el('button', { type: 'button', class: 'btn btn-accept', testid: 'offer-accept', text: t('Accept'), on: { click: () => this.accept(i.id) } });
+    const reject = el('button', { type: 'button', class: 'btn btn-reject', testid: 'offer-reject', text: t('Reject'), on: { click: () => this.reject(i.id) } });
+    const card = el('article', { class: 'offer-card', testid: 'offer', dataset: { interactionId: String(i.id) }, 'aria-label': t('Incoming contact from {name}', { name }) },
       el('header', { class: 'offer-head' },
         el('span', { class: 'offer-pulse', 'aria-hidden': 'true' }),
-        el('span', { class: 'offer-kind' }, 'Incoming ', Dom.channelChip(i.channel)),
+        el('span', { class: 'offer-kind' }, t('Incoming') + ' ', Dom.channelChip(i.channel)),
         i.subject ? el('span', { class: 'offer-subject', text: i.subject }) : null,
         count),
       el('div', { class: 'offer-bar' }, bar),

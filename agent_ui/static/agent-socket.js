@@ -170,10 +170,10 @@ class DeskSocket {
 /** The header's connection status: never let a lost connection look like a quiet queue. */
 class ConnectionPill {
   static LABELS = {
-    connected: 'Connected',
-    connecting: 'Connecting…',
-    reconnecting: 'Reconnecting…',
-    offline: 'Offline — waiting for network',
+    connected: t('Connected'),
+    connecting: t('Connecting…'),
+    reconnecting: t('Reconnecting…'),
+    offline: t('Offline — waiting for network'),
   };
 
   constructor(node) {
@@ -188,7 +188,7 @@ class ConnectionPill {
     this.retryAt = (detail && detail.retryAt) || 0;
     this.node.className = 'conn conn-' + status;
     if (status === 'signed_out') {
-      fill(this.node, 'Signed out — ', el('a', { href: '/login?next=/agent', text: 'sign in again' }));
+      fill(this.node, t('Signed out') + ' — ', el('a', { href: '/login?next=/agent', text: t('sign in again') }));
     } else {
       fill(this.node, el('span', { class: 'conn-dot', 'aria-hidden': 'true' }),
         el('span', { class: 'conn-text', text: ConnectionPill.LABELS[status] || status }));
@@ -201,7 +201,7 @@ class ConnectionPill {
     const text = this.node.querySelector('.conn-text');
     if (!text || !this.retryAt || (this.status !== 'reconnecting' && this.status !== 'offline')) return;
     const secs = Math.max(0, Math.ceil((this.retryAt - Date.now()) / 1000));
-    const base = this.status === 'offline' ? 'Offline' : 'Reconnecting…';
-    text.textContent = secs > 0 ? `${base} · retrying in ${secs}s` : base;
+    const base = this.status === 'offline' ? t('Offline') : t('Reconnecting…');
+    text.textContent = secs > 0 ? t('{status} · retrying in {seconds}s', { status: base, seconds: secs }) : base;
   }
 }

@@ -32,7 +32,7 @@ class Conversation {
 
   get name() {
     const c = (this.context && this.context.customer) || {};
-    return c.display_name || c.email || c.phone || this.interaction.customer_name || 'Customer';
+    return c.display_name || c.email || c.phone || this.interaction.customer_name || t('Customer');
   }
 
   get status() {
@@ -100,16 +100,31 @@ class Conversation {
 const Views = (() => {
   const { el } = Dom;
 
+  // Status events store English keywords (repository/lifecycle.py); they are worded here, at render time.
+  const REASONS = {
+    rejected: t('rejected'),
+    'reservation timed out': t('reservation timed out'),
+    'agent disconnected': t('agent disconnected'),
+    'server restarted': t('server restarted'),
+    transferred: t('transferred'),
+  };
+  const reasonText = (reason) => REASONS[reason] || reason;
+
   function systemText(ev, wrapLabel) {
     const p = ev.payload || {};
-    if (ev.kind === 'csat') return `Customer rated the conversation ${p.rating}/5` + (ev.body ? `: “${ev.body}”` : '');
-    switch (ev.body) {
-      case 'offered': return `Offered to ${p.agent_name || 'an agent'}`;
-      case 'accepted': return `${p.agent_name || 'An agent'} accepted the conversation`;
-      case 'requeued': return 'Returned to the queue' + (p.reason ? ` (${p.reason})` : '');
-      case 'closed': return 'Closed' + (p.disposition ? ` · ${wrapLabel(p.disposition)}` : '');
-      case 'ended by customer': return 'Customer left the conversation';
-      default: return ev.body ? ev.body.charAt(0).toUpperCase() + ev.body.slice(1) : ev.kind;
+    if (ev.kind === 'csat') {
+      return ev.body ? t('Customer rated the conversation {rating}/5: “{comment}”', { rating: p.rating, comment: ev.body })
+        : t('Customer rated the conversation {rating}/5', { rating: p.rating });
+    }
+    const body = ev.body || '';
+    if (body.startsWith('transferred to ')) return t('Transferred to {target}', { target: body.slice('transferred to '.length) });
+    switch (body) {
+      case 'offered': return p.agent_name ? t('Offered to {agent}', { agent: p.agent_name }) : t('Offered to an agent');
+      case 'accepted': return p.agent_name ? t('{agent} accepted the conversation', { agent: p.agent_name }) : t('An agent accepted the conversation');
+      case 'requeued': return p.reason ? t('Returned to the queue ({reason})', { reason: reasonText(p.reason) }) : t('Returned to the queue');
+      case 'closed': return p.disposition ? t('Closed · {label}', { label: wrapLabel(p.disposition) }) : t('Closed');
+      case 'ended by customer': return t('Customer left the conversation');
+      default: return body ? body.charAt(0).toUpperCase() + body.slice(1) : ev.kind;
     }
   }
 
@@ -135,12 +150,12 @@ const Views = (() => {
         class: `msg msg-agent msg-mine msg-pending${p.internal ? ' msg-note' : ''}${failed ? ' msg-failed' : ''}`,
         testid: 'msg', dataset: { clientId: p.client_id, pending: 'true', kind: p.internal ? 'note' : 'message' },
       },
-      el('div', { class: 'msg-meta' }, p.internal ? el('span', { class: 'note-label' }, Dom.icon('lock'), 'Internal note') : null,
-        el('span', { class: 'msg-state', text: failed ? 'Not sent' : 'Sending…' })),
+      el('div', { class: 'msg-meta' }, p.internal ? el('span', { class: 'note-label' }, Dom.icon('lock'), t('Internal note')) : null,
+        el('span', { class: 'msg-state', text: failed ? t('Not sent') : t('Sending…') })),
       body(p.body),
-      failed ? el('div', { class: 'msg-error' }, el('span', { text: p.error || 'The server refused this message.' }),
-        el('button', { type: 'button', class: 'link', text: 'Retry', dataset: { retry: p.client_id } }),
-        el('button', { type: 'button', class: 'link', text: 'Discard', dataset: { discard: p.client_id } })) : null);
+      failed ? el('div', { class: 'msg-error' }, el('span', { text: p.error || t('The server refused this message.') }),
+        el('button', { type: 'button', class: 'link', text: t('Retry'), dataset: { retry: p.client_id } }),
+        el('button', { type: 'button', class: 'link', text: t('Discard'), dataset: { discard: p.client_id } })) : null);
     }
     const ev = item.ev;
     const data = { eventId: String(ev.id), kind: ev.kind };
@@ -158,9 +173,9 @@ const Views = (() => {
     const deliveryError = (ev.payload && ev.payload.delivery_error) || '';
     return el('div', { class: `msg ${who}${mine ? ' msg-mine' : ''}${isNote ? ' msg-note' : ''}${isWhisper ? ' msg-whisper' : ''}`, testid: 'msg', dataset: data },
       el('div', { class: 'msg-meta' },
-        isNote ? el('span', { class: 'note-label' }, Dom.icon('lock'), isWhisper ? (window.t ? t('Whisper from your supervisor') : 'Whisper from your supervisor') : 'Internal note') : null,
-        el('span', { class: 'msg-author', text: ev.author_name || (ev.author_type === 'customer' ? 'Customer' : 'Agent') }),
-        el('time', { text: Dom.fmtTime(ev.created_at), title: ev.created_at || '' }),
+        isNote ? el('span', { class: 'note-label' }, Dom.icon('lock'), isWhisper ? t('Whisper from your supervisor') : t('Internal note')) : null,
+        el('span', { class: 'msg-author', text: ev.author_name || (ev.author_type === 'customer' ? t('Customer') : t('Agent')) }),
+        el('time', { text: Dom.fmtTime(ev.created_at), title: ev.created_at ? I18n.dateTime(Dom.parseTime(ev.created_at)) : '' }),
         delivery ? el('span', {
           class: `msg-state msg-state-${failed ? 'failed' : delivery}`,
           testid: 'delivery',
@@ -171,8 +186,8 @@ const Views = (() => {
   }
 
   function deliveryLabel(state) {
-    return ({ queued: 'Queued', sending: 'Sending', sent: 'Sent', delivered: 'Delivered',
-      undelivered: 'Not delivered', failed: 'Delivery failed' })[state] || state;
+    return ({ queued: t('Queued'), sending: t('Sending'), sent: t('Sent'), delivered: t('Delivered'),
+      undelivered: t('Not delivered'), failed: t('Delivery failed') })[state] || state;
   }
 
   /** Draw a conversation's thread into `box`, reusing nodes so images do not reload. */
@@ -202,16 +217,16 @@ const Views = (() => {
         conv.nodes.delete(key);
       }
     }
-    if (!conv.events.size && !conv.pending.size) box.append(el('p', { class: 'muted thread-note', text: 'No messages yet.' }));
+    if (!conv.events.size && !conv.pending.size) box.append(el('p', { class: 'muted thread-note', text: t('No messages yet.') }));
   }
 
   function listItem(conv, selected, onSelect, onDismiss) {
     const last = conv.lastMessage();
-    const typing = [...conv.typing.values()].some((t) => t.who === 'customer');
+    const typing = [...conv.typing.values()].some((entry) => entry.who === 'customer');
     let flag = null;
-    if (conv.status === 'wrapup') flag = el('span', { class: 'chip chip-warn', text: 'Customer left' });
-    else if (conv.closed) flag = el('span', { class: 'chip', text: 'Closed' });
-    else if (conv.role === 'watch') flag = el('span', { class: 'chip', text: conv.status });
+    if (conv.status === 'wrapup') flag = el('span', { class: 'chip chip-warn', text: t('Customer left') });
+    else if (conv.closed) flag = el('span', { class: 'chip', text: t('Closed') });
+    else if (conv.role === 'watch') flag = el('span', { class: 'chip', text: Dom.statusLabel(conv.status) });
     return el('li', {
       class: `conv-item${selected ? ' selected' : ''}${conv.closed ? ' is-closed' : ''}${conv.unread ? ' has-unread' : ''}`,
       testid: 'conv-item', dataset: { interactionId: String(conv.id) },
@@ -224,13 +239,13 @@ const Views = (() => {
         el('span', { class: 'conv-name', text: conv.name }),
         el('span', { class: 'conv-time', text: last ? Dom.fmtTime(last.created_at) : '' })),
       el('div', { class: 'conv-row' },
-        typing ? el('span', { class: 'conv-preview is-typing', text: 'typing…' })
-          : el('span', { class: 'conv-preview', text: last ? last.body || 'Attachment' : 'No messages yet' }),
+        typing ? el('span', { class: 'conv-preview is-typing', text: t('typing…') })
+          : el('span', { class: 'conv-preview', text: last ? last.body || t('Attachment') : t('No messages yet') }),
         conv.unread ? el('span', { class: 'badge', testid: 'unread', text: String(conv.unread) }) : null),
       el('div', { class: 'conv-row conv-tags' }, Dom.channelChip(conv.interaction.channel), flag)),
-    onDismiss ? el('button', { type: 'button', class: 'conv-dismiss', title: 'Remove from list', 'aria-label': 'Remove from list', text: '×',
+    onDismiss ? el('button', { type: 'button', class: 'conv-dismiss', title: t('Remove from list'), 'aria-label': t('Remove from list'), text: '×',
       on: { click: (e) => { e.stopPropagation(); onDismiss(conv.id); } } }) : null);
   }
 
-  return { messageNode, renderMessages, listItem, attachments, systemText };
+  return { messageNode, renderMessages, listItem, attachments, systemText, reasonText };
 })();

@@ -10,6 +10,7 @@
   const { el, clear, fill, toast } = Dom;
   const $ = (id) => document.getElementById(id);
   const TYPING_TTL_MS = 6000;
+  const PRESENCE = { available: t('Available'), away: t('Away'), offline: t('Offline') };
   const MAX_MESSAGE_CHARS = 10000; // desk.py MAX_REPLY_CHARS
 
   const state = {
@@ -52,7 +53,7 @@
   const selectedConv = () => (state.selected == null ? null : state.convs.get(state.selected) || null);
   const send = (frame, failMessage) => {
     if (socket.send(frame)) return true;
-    toast(failMessage || 'Not connected — try again in a moment.');
+    toast(failMessage || t('Not connected — try again in a moment.'));
     return false;
   };
 
@@ -93,13 +94,13 @@
       afterConnect();
     },
     resync() {
-      toast('Reloading your conversations…', 'info');
+      toast(t('Reloading your conversations…'), 'info');
     },
     offer(f) {
       offers.add(f, false);
       Dom.beep();
-      const name = (f.context && f.context.customer && f.context.customer.display_name) || 'A customer';
-      Dom.notify(`Incoming ${f.interaction.channel}`, `${name} is waiting`, 'offer-' + f.interaction.id, () => offers.focus(f.interaction.id));
+      const name = (f.context && f.context.customer && f.context.customer.display_name) || t('A customer');
+      Dom.notify(t('Incoming {channel}', { channel: Dom.channelChip(f.interaction.channel).textContent }), t('{name} is waiting', { name }), 'offer-' + f.interaction.id, () => offers.focus(f.interaction.id));
     },
     interaction(f) {
       applyInteraction(f.interaction, f.reason);
@@ -176,7 +177,7 @@
       renderTransferOptions();
     },
     error(f) {
-      toast(f.message || f.code || 'Something went wrong');
+      toast(f.message || f.code || t('Something went wrong'));
       offers.releaseBusy();
       if (!f.ref) return;
       for (const conv of state.convs.values()) {
@@ -220,9 +221,10 @@
         state.convs.set(i.id, conv);
         if (offer.accepting || state.selected == null) select(i.id);
       } else if (i.status === 'closed') {
-        toast('The customer left before the offer was answered.', 'info');
+        toast(t('The customer left before the offer was answered.'), 'info');
       } else if (!offer.rejected) {
-        toast(reason === 'reservation timed out' ? 'Missed contact: the offer timed out.' : `The offer was withdrawn${reason ? ` (${reason})` : ''}.`, 'info');
+        toast(reason === 'reservation timed out' ? t('Missed contact: the offer timed out.')
+          : reason ? t('The offer was withdrawn ({reason}).', { reason: Views.reasonText(reason) }) : t('The offer was withdrawn.'), 'info');
       }
     }
     const conv = state.convs.get(i.id);
@@ -239,12 +241,19 @@
     if (mine && (i.status === 'active' || i.status === 'wrapup')) conv.role = 'held';
     if (conv.role === 'held' && !mine && i.status !== 'closed') {
       // Transferred or requeued: no longer ours.
-      toast(reason === 'transferred' ? `${conv.name} was transferred.` : `${conv.name} went back to the queue${reason ? ` (${reason})` : ''}.`, 'info');
+      toast(reason === 'transferred' ? t('{name} was transferred.', { name: conv.name })
+        : reason ? t('{name} went back to the queue ({reason}).', { name: conv.name, reason: Views.reasonText(reason) })
+          : t('{name} went back to the queue.', { name: conv.name }), 'info');
       dropConversation(conv.id);
       return;
     }
     if (before.status !== i.status) {
-      const lines = { wrapup: 'Customer left the conversation', closed: 'Closed' + (i.disposition ? ` · ${wrapLabel(i.disposition)}` : ''), active: 'Conversation accepted', queued: 'Returned to the queue' };
+      const lines = {
+        wrapup: t('Customer left the conversation'),
+        closed: i.disposition ? t('Closed · {label}', { label: wrapLabel(i.disposition) }) : t('Closed'),
+        active: t('Conversation accepted'),
+        queued: t('Returned to the queue'),
+      };
       if (lines[i.status]) conv.addLocal(lines[i.status]);
     }
     if (i.status === 'closed') {
@@ -301,11 +310,11 @@
     if (!conv) return false;
     const length = [...body].length; // code points, as the server counts them
     if (length > MAX_MESSAGE_CHARS) {
-      toast(`Messages are limited to ${MAX_MESSAGE_CHARS.toLocaleString()} characters (this one has ${length.toLocaleString()}).`);
+      toast(t('Messages are limited to {max} characters (this one has {length}).', { max: I18n.number(MAX_MESSAGE_CHARS), length: I18n.number(length) }));
       return false;
     }
     if (!internal && !conv.canReply()) {
-      toast('You can only add internal notes to this conversation.');
+      toast(t('You can only add internal notes to this conversation.'));
       return false;
     }
     const clientId = 'c' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
@@ -336,7 +345,7 @@
     const conv = selectedConv();
     const value = $('transfer').value;
     if (!conv || !value) {
-      toast('Choose a queue or a colleague to transfer to.');
+      toast(t('Choose a queue or a colleague to transfer to.'));
       $('transfer').focus();
       return;
     }
@@ -349,7 +358,7 @@
     const code = $('wrapup').value;
     if (!conv) return;
     if (!code) {
-      toast('Choose a wrap-up code first.');
+      toast(t('Choose a wrap-up code first.'));
       $('wrapup').focus();
       return;
     }
@@ -361,7 +370,7 @@
     $('team').hidden = !open;
     $('team-open').classList.toggle('active', open);
     if (open) {
-      fill($('team-list'), el('li', { class: 'muted small', text: 'Loading…' }));
+      fill($('team-list'), el('li', { class: 'muted small', text: t('Loading…') }));
       send({ type: 'list_conversations' });
     }
   }
@@ -387,7 +396,7 @@
     renderTransferOptions();
     const wrap = $('wrapup');
     const current = wrap.value;
-    fill(wrap, el('option', { value: '', text: 'Wrap-up code' }),
+    fill(wrap, el('option', { value: '', text: t('Wrap-up code') }),
       ...state.wrapups.map((w) => el('option', { value: w.code, text: w.label })));
     wrap.value = state.wrapups.some((w) => w.code === current) ? current : '';
     $('me-avatar').textContent = Dom.initials(state.me.display_name);
@@ -397,9 +406,9 @@
     const sel = $('transfer');
     const current = sel.value;
     const others = [...state.agents.values()].filter((a) => a.id !== state.me.id);
-    fill(sel, el('option', { value: '', text: 'Transfer to…' }),
-      el('optgroup', { label: 'Queues' }, state.queues.map((q) => el('option', { value: 'queue:' + q.id, text: q.name }))),
-      others.length ? el('optgroup', { label: 'Agents' }, others.map((a) => el('option', { value: 'agent:' + a.id, text: `${a.display_name} · ${a.presence}` }))) : null);
+    fill(sel, el('option', { value: '', text: t('Transfer to…') }),
+      el('optgroup', { label: t('Queues') }, state.queues.map((q) => el('option', { value: 'queue:' + q.id, text: q.name }))),
+      others.length ? el('optgroup', { label: t('Agents') }, others.map((a) => el('option', { value: 'agent:' + a.id, text: `${a.display_name} · ${PRESENCE[a.presence] || a.presence}` }))) : null);
     sel.value = current;
     if (sel.value !== current) sel.value = '';
   }
@@ -432,14 +441,14 @@
     fill($('thread-avatar'), Dom.avatar(conv.name, 'avatar-md'));
     $('thread-name').textContent = conv.name;
     fill($('thread-meta'), Dom.channelChip(i.channel), Dom.statusChip(i.status),
-      conv.role === 'watch' ? el('span', { class: 'chip chip-watch', text: i.agent_id ? 'Watching · notes only' : 'In queue · notes only' }) : null,
+      conv.role === 'watch' ? el('span', { class: 'chip chip-watch', text: i.agent_id ? t('Watching · notes only') : t('In queue · notes only') }) : null,
       i.subject ? el('span', { class: 'thread-subject', text: i.subject }) : null,
-      el('span', { class: 'muted small', text: `#${i.id} · started ${Dom.fmtDate(i.created_at)}` }));
+      el('span', { class: 'muted small', text: t('#{id} · started {date}', { id: i.id, date: Dom.fmtDate(i.created_at) }) }));
 
     const viewers = $('viewers');
     clear(viewers);
     if (conv.viewers.size) {
-      viewers.append(el('span', { class: 'viewers-label', text: 'Also viewing:' }),
+      viewers.append(el('span', { class: 'viewers-label', text: t('Also viewing:') }),
         ...[...conv.viewers.values()].map((n) => el('span', { class: 'viewer-chip', title: n }, Dom.avatar(n, 'avatar-xs'), el('span', { text: n }))));
     }
 
@@ -452,10 +461,10 @@
     const banner = $('banner');
     banner.className = 'banner';
     if (i.status === 'wrapup' && mayAct) {
-      banner.textContent = 'Customer left — choose a wrap-up code and close the conversation.';
+      banner.textContent = t('Customer left — choose a wrap-up code and close the conversation.');
       banner.classList.add('banner-warn');
     } else if (conv.closed) {
-      banner.textContent = `This conversation is closed${i.disposition ? ` · ${wrapLabel(i.disposition)}` : ''}.`;
+      banner.textContent = i.disposition ? t('This conversation is closed · {label}.', { label: wrapLabel(i.disposition) }) : t('This conversation is closed.');
       banner.classList.add('banner-muted');
     } else {
       banner.textContent = '';
@@ -473,10 +482,10 @@
 
   function renderTyping(conv) {
     const box = clear($('typing'));
-    for (const t of conv.typing.values()) {
+    for (const who of conv.typing.values()) {
       const line = el('div', { class: 'typing-line' }, el('span', { class: 'dots', 'aria-hidden': 'true' }, el('i'), el('i'), el('i')),
-        el('span', { text: t.who === 'customer' ? 'Customer is typing…' : `${t.name || 'A colleague'} is typing…` }));
-      if (t.preview) line.append(el('span', { class: 'typing-preview', text: t.preview }));
+        el('span', { text: who.who === 'customer' ? t('Customer is typing…') : who.name ? t('{name} is typing…', { name: who.name }) : t('A colleague is typing…') }));
+      if (who.preview) line.append(el('span', { class: 'typing-preview', text: who.preview }));
       box.append(line);
     }
   }
@@ -487,27 +496,27 @@
     const key = conv ? [conv.context, conv.id, conv.status] : null;
     if (contextKey && key && key.every((v, n) => v === contextKey[n]) && panel.firstChild) return;
     contextKey = key;
-    if (!conv) fill(panel, el('p', { class: 'muted context-empty', text: 'Select a conversation to see the customer.' }));
-    else if (!conv.context) fill(panel, el('p', { class: 'muted context-empty', text: 'Loading customer…' }));
+    if (!conv) fill(panel, el('p', { class: 'muted context-empty', text: t('Select a conversation to see the customer.') }));
+    else if (!conv.context) fill(panel, el('p', { class: 'muted context-empty', text: t('Loading customer…') }));
     else {
       // The timeline was read when the contact arrived; show this contact's status as it is now.
-      const timeline = (conv.context.timeline || []).map((t) => (t.id === conv.id ? { ...t, status: conv.status } : t));
-      fill(panel, el('h3', { class: 'panel-title', text: 'Customer' }), Dom.renderContext({ ...conv.context, timeline }, { currentId: conv.id }));
+      const timeline = (conv.context.timeline || []).map((item) => (item.id === conv.id ? { ...item, status: conv.status } : item));
+      fill(panel, el('h3', { class: 'panel-title', text: t('Customer') }), Dom.renderContext({ ...conv.context, timeline }, { currentId: conv.id }));
     }
   }
 
   function renderTeam(list) {
     const box = clear($('team-list'));
-    if (!list.length) box.append(el('li', { class: 'muted small', text: 'No live conversations right now.' }));
+    if (!list.length) box.append(el('li', { class: 'muted small', text: t('No live conversations right now.') }));
     for (const item of list) {
-      const who = item.agent_id === state.me.id ? 'You' : item.agent_name || 'Waiting in queue';
+      const who = item.agent_id === state.me.id ? t('You') : item.agent_name || t('Waiting in queue');
       box.append(el('li', { class: 'team-item', testid: 'team-item', dataset: { interactionId: String(item.id) } },
-        Dom.avatar(item.customer_name || 'Customer'),
+        Dom.avatar(item.customer_name || t('Customer')),
         el('div', { class: 'team-main' },
-          el('div', { class: 'conv-name', text: item.customer_name || 'Customer' }),
+          el('div', { class: 'conv-name', text: item.customer_name || t('Customer') }),
           el('div', { class: 'team-meta' }, Dom.channelChip(item.channel), Dom.statusChip(item.status),
             el('span', { class: 'muted small', text: `${who} · ${Dom.fmtDate(item.created_at)}` }))),
-        el('button', { type: 'button', class: 'btn btn-small', testid: 'team-view', text: 'Open', on: { click: () => openFromTeam(item) } })));
+        el('button', { type: 'button', class: 'btn btn-small', testid: 'team-view', text: t('Open'), on: { click: () => openFromTeam(item) } })));
     }
   }
 
@@ -519,7 +528,7 @@
   function renderTitle() {
     const unread = [...state.convs.values()].reduce((n, c) => n + c.unread, 0);
     const count = unread + offers.size;
-    document.title = (count ? `(${count}) ` : '') + (offers.size ? 'Incoming · ' : '') + 'Agent desktop · Contact Center';
+    document.title = (count ? `(${count}) ` : '') + (offers.size ? t('Incoming') + ' · ' : '') + t('Agent desktop') + ' · ' + t('Contact Center');
   }
 
   // -- wiring -------------------------------------------------------------------------------
@@ -558,8 +567,8 @@
     const now = Date.now();
     let expired = false;
     for (const conv of state.convs.values()) {
-      for (const [key, t] of conv.typing) {
-        if (t.until < now) {
+      for (const [key, entry] of conv.typing) {
+        if (entry.until < now) {
           conv.typing.delete(key);
           expired = true;
         }

@@ -9,21 +9,27 @@ from anyio import to_thread
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from channels.webchat.attachments import AttachmentStore
 from channels.webchat.socket import VisitorSession
 from channels.webchat.tokens import VisitorTokens
+from channels.webchat.widget_i18n import widget_source
 from contact_center.context import AppContext, Plugin
 from contact_center.errors import error_body
+from contact_center.i18n.jinja import install as install_i18n
 from repository.errors import ContactCenterError
 
 if TYPE_CHECKING:
     from config import Settings
 
 STATIC = Path(__file__).parent / "static"
+# The demo shop page is a template so it speaks the visitor's language too.
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+install_i18n(TEMPLATES.env)
 
 
 def _own_origin(request: Request) -> str:
@@ -52,15 +58,16 @@ def plugin(ctx: AppContext) -> Plugin:
         await VisitorSession(ws, ctx, tokens, files).run()
 
     async def widget_js(request: Request) -> Response:
-        return FileResponse(
-            STATIC / "widget.js",
+        path = STATIC / "widget.js"
+        body = await to_thread.run_sync(lambda: widget_source(path, path.stat().st_mtime_ns))
+        return Response(
+            body,
             media_type="application/javascript; charset=utf-8",
             headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
         )
 
     async def demo(request: Request) -> Response:
-        html = (STATIC / "demo.html").read_text(encoding="utf-8")
-        return HTMLResponse(html)
+        return TEMPLATES.TemplateResponse(request, "demo.html", {})
 
     async def upload(request: Request) -> Response:
         cors = _cors_headers(settings, request)

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from contact_center import metrics
 from contact_center.bus import BusEvent
 from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
+from contact_center.i18n import set_locale
 from contact_center.waiting import current_wait
 from repository import queries
 from repository.errors import Conflict, ContactCenterError, Forbidden
@@ -74,6 +75,9 @@ class VisitorSession:
             hello = await asyncio.wait_for(receive_frame(self.ws, self.max_frame), HELLO_TIMEOUT_SECONDS)
             if hello.get("type") != "hello":
                 raise FrameError('the first frame must be "hello"', code="hello_required")
+            if isinstance(hello.get("lang"), str):
+                # The widget's language (data-lang or the browser's); error frames follow it.
+                set_locale(hello["lang"][:35])
             await self._start(hello)
         except ContactCenterError as exc:
             await send_error(self.ws, "visitor", exc)

@@ -17,7 +17,27 @@ from contact_center.i18n.catalogues import BUILTIN_DIR, DEFAULT_LOCALE, _read, s
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
 MAPS = {"messages": HERE / "babel.cfg", "widget": HERE / "babel-widget.cfg"}
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "t": None, "tn": (1, 2)}
+# Keep in step with KEYS in scripts/i18n-update.
+KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "_": None,
+    "N_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "t": None,
+    "tn": (1, 2),
+    **dict.fromkeys(
+        (
+            "ContactCenterError",
+            "InvalidInput",
+            "NotFound",
+            "Conflict",
+            "Forbidden",
+            "InvalidSignature",
+            "FrameError",
+        )
+    ),
+    "HTTPException": (2,),
+}
 
 
 def extract(domain: str) -> dict[str, list[str]]:

@@ -48,6 +48,64 @@
   const ACCEPTED_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"];
   const ACCEPTED_EXT = /\.(png|jpe?g|gif|webp|pdf)$/i;
 
+  // ---------------------------------------------------------------------------------------
+  // Language: the script tag's data-lang, else the browser's languages, else English.
+  // CATALOGUES is filled in by the hub when it serves /widget.js, from the gettext "widget"
+  // domain (contact_center/i18n/locales/<locale>/LC_MESSAGES/widget.po; docs/i18n.md).
+  // Strings are marked t("English {name}", { name }) so Babel's extractor finds them.
+  const CATALOGUES = /*cc-i18n*/ {} /*cc-i18n-end*/;
+  const LOCALE = pickLocale(
+    [(SCRIPT && SCRIPT.dataset && SCRIPT.dataset.lang) || ""]
+      .concat(Array.from(navigator.languages || []), [navigator.language || ""])
+      .filter(Boolean)
+  );
+  const LANG = LOCALE.replace(/_/g, "-");
+  const MESSAGES = CATALOGUES[LOCALE] || {};
+
+  function pickLocale(tags) {
+    const known = ["en"].concat(Object.keys(CATALOGUES));
+    const byKey = {};
+    known.forEach((k) => (byKey[k.toLowerCase()] = k));
+    for (const tag of tags) {
+      const key = String(tag).trim().replace(/-/g, "_").toLowerCase();
+      if (!key) continue;
+      if (byKey[key]) return byKey[key];
+      let language = key.split("_")[0];
+      let script = "";
+      try {
+        // zh-TW → zh-Hant-TW, zh-CN → zh-Hans-CN, zh → zh-Hans-CN (CLDR likely subtags).
+        const full = new Intl.Locale(String(tag).trim().replace(/_/g, "-")).maximize();
+        language = full.language;
+        script = full.script || "";
+      } catch (_) {
+        /* not a valid tag: try its language part */
+      }
+      const withScript = (language + "_" + script).toLowerCase();
+      if (script && byKey[withScript]) return byKey[withScript];
+      if (byKey[language]) return byKey[language];
+    }
+    return "en";
+  }
+
+  function t(message, params) {
+    const found = MESSAGES[message];
+    const text = typeof found === "string" && found ? found : message;
+    return params ? text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole)) : text;
+  }
+
+  function formatNumber(n) {
+    return new Intl.NumberFormat(LANG).format(n);
+  }
+
+  // "2 minutes" / "2分钟" / "2 分鐘".
+  function formatMinutes(minutes) {
+    try {
+      return new Intl.NumberFormat(LANG, { style: "unit", unit: "minute", unitDisplay: "long" }).format(minutes);
+    } catch (_) {
+      return t("{num} min", { num: minutes });
+    }
+  }
+
   const CONFIG = readConfig(SCRIPT);
 
   // ---------------------------------------------------------------------------------------
@@ -205,7 +263,7 @@
   ui.end = h("button", { type: "button", class: "end", testid: "cc-end", text: "End chat", onclick: endChat });
   ui.close = h(
     "button",
-    { type: "button", class: "icon-btn", testid: "cc-close", "aria-label": "Minimize chat", onclick: () => setOpen(false) },
+    { type: "button", class: "icon-btn", testid: "cc-close", "aria-label": t("Minimize chat"), onclick: () => setOpen(false) },
     icon("down", 22)
   );
   ui.header = h(
@@ -223,29 +281,29 @@
     "div",
     { class: "view center", testid: "cc-loading" },
     h("div", { class: "dots", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
-    h("p", { class: "muted", text: "Connecting…" })
+    h("p", { class: "muted", text: t("Connecting…") })
   );
   ui.unavailable = h(
     "div",
     { class: "view center", testid: "cc-unavailable" },
     h("div", { class: "big-icon" }, icon("offline", 40)),
-    h("p", { class: "muted", text: "Please reach us by email or phone instead." })
+    h("p", { class: "muted", text: t("Please reach us by email or phone instead.") })
   );
 
   // Pre-chat form.
   ui.name = h("input", {
     id: "cc-name", testid: "cc-name", type: "text", autocomplete: "name", maxlength: "120",
-    placeholder: "Jane Doe", "aria-describedby": "cc-name-error",
+    placeholder: t("Jane Doe"), "aria-describedby": "cc-name-error",
   });
   ui.nameError = h("div", { class: "field-error", id: "cc-name-error", testid: "cc-name-error", role: "alert" });
   ui.email = h("input", {
     id: "cc-email", testid: "cc-email", type: "email", autocomplete: "email", maxlength: "320",
-    placeholder: "jane@example.com", inputmode: "email", "aria-describedby": "cc-email-error",
+    placeholder: t("jane@example.com"), inputmode: "email", "aria-describedby": "cc-email-error",
   });
   ui.emailError = h("div", { class: "field-error", id: "cc-email-error", testid: "cc-email-error", role: "alert" });
   ui.formError = h("div", { class: "field-error", testid: "cc-prechat-error", role: "alert" });
   ui.start = h("button", { type: "submit", class: "primary wide", testid: "cc-start", text: "Start chat" });
-  ui.skip = h("button", { type: "button", class: "link", testid: "cc-skip", text: "Skip", onclick: () => finishPrechat() });
+  ui.skip = h("button", { type: "button", class: "link", testid: "cc-skip", text: t("Skip"), onclick: () => finishPrechat() });
   ui.prechat = h(
     "form",
     { class: "view prechat", testid: "cc-prechat", novalidate: true, onsubmit: submitPrechat },
@@ -253,12 +311,12 @@
     h(
       "div",
       { class: "card" },
-      h("h2", { text: "Before we start" }),
-      h("p", { class: "muted small", text: "Tell us who you are so we can follow up if you have to leave. Both are optional." }),
-      h("label", { for: "cc-name", text: "Name" }),
+      h("h2", { text: t("Before we start") }),
+      h("p", { class: "muted small", text: t("Tell us who you are so we can follow up if you have to leave. Both are optional.") }),
+      h("label", { for: "cc-name", text: t("Name") }),
       ui.name,
       ui.nameError,
-      h("label", { for: "cc-email", text: "Email" }),
+      h("label", { for: "cc-email", text: t("Email") }),
       ui.email,
       ui.emailError,
       ui.formError,
@@ -276,7 +334,7 @@
   );
   ui.messages = h(
     "div",
-    { class: "messages", testid: "cc-messages", role: "log", "aria-live": "polite", "aria-label": "Conversation", tabindex: "0" },
+    { class: "messages", testid: "cc-messages", role: "log", "aria-live": "polite", "aria-label": t("Conversation"), tabindex: "0" },
     ui.greeting
   );
   ui.messages.addEventListener("scroll", () => {
@@ -292,7 +350,7 @@
     h(
       "button",
       {
-        type: "button", class: "star", testid: "cc-star-" + n, "aria-label": `${n} out of 5`,
+        type: "button", class: "star", testid: "cc-star-" + n, "aria-label": t("{num} out of 5", { num: n }),
         "aria-pressed": "false", onclick: () => pickRating(n),
         onmouseenter: () => paintStars(n), onmouseleave: () => paintStars(state.rating),
       },
@@ -301,21 +359,21 @@
   );
   ui.comment = h("textarea", {
     class: "comment", testid: "cc-comment", rows: "2", maxlength: "2000",
-    placeholder: "Anything you'd like to add? (optional)", "aria-label": "Comment",
+    placeholder: t("Anything you'd like to add? (optional)"), "aria-label": t("Comment"),
   });
   ui.rateError = h("div", { class: "field-error", role: "alert" });
   ui.rate = h("button", { type: "button", class: "primary", testid: "cc-rate", text: "Send rating", disabled: true, onclick: submitRating });
   ui.rating = h(
     "div",
     { class: "panel-card rating", testid: "cc-rating", hidden: true },
-    h("h3", { text: "How did we do?" }),
-    h("div", { class: "stars", role: "group", "aria-label": "Rate this conversation" }, ui.stars),
+    h("h3", { text: t("How did we do?") }),
+    h("div", { class: "stars", role: "group", "aria-label": t("Rate this conversation") }, ui.stars),
     ui.comment,
     ui.rateError,
     h(
       "div",
       { class: "row" },
-      h("button", { type: "button", class: "link", testid: "cc-rate-skip", text: "Skip", onclick: skipRating }),
+      h("button", { type: "button", class: "link", testid: "cc-rate-skip", text: t("Skip"), onclick: skipRating }),
       ui.rate
     )
   );
@@ -334,14 +392,14 @@
   });
   ui.attach = h(
     "button",
-    { type: "button", class: "icon-btn tool", testid: "cc-attach", "aria-label": "Attach an image or PDF", title: "Attach an image or PDF", onclick: () => ui.file.click() },
+    { type: "button", class: "icon-btn tool", testid: "cc-attach", "aria-label": t("Attach an image or PDF"), title: t("Attach an image or PDF"), onclick: () => ui.file.click() },
     icon("clip", 20)
   );
   ui.input = h("textarea", {
-    testid: "cc-input", rows: "1", maxlength: String(MAX_BODY), placeholder: "Write a message…",
-    "aria-label": "Message", enterkeyhint: "send",
+    testid: "cc-input", rows: "1", maxlength: String(MAX_BODY), placeholder: t("Write a message…"),
+    "aria-label": t("Message"), enterkeyhint: "send",
   });
-  ui.send = h("button", { type: "submit", class: "send", testid: "cc-send", "aria-label": "Send message", disabled: true }, icon("send", 18));
+  ui.send = h("button", { type: "submit", class: "send", testid: "cc-send", "aria-label": t("Send message"), disabled: true }, icon("send", 18));
   ui.composer = h(
     "form",
     { class: "composer", testid: "cc-composer", onsubmit: (e) => { e.preventDefault(); submitMessage(); } },
@@ -350,7 +408,7 @@
     ui.file
   );
   ui.footer = h("div", { class: "footer" }, ui.notice, ui.queue, ui.typing, ui.rating, ui.done, ui.composer);
-  ui.chat = h("div", { class: "view chat" }, ui.messages, ui.footer);
+  ui.chat = h("div", { class: "view chat", "data-drop-label": t("Drop to send") }, ui.messages, ui.footer);
 
   ui.body = h("div", { class: "body" }, ui.loading, ui.unavailable, ui.prechat, ui.chat);
   ui.panel = h(
@@ -364,14 +422,15 @@
   ui.launcher = h(
     "button",
     {
-      type: "button", class: "launcher", testid: "cc-launcher", "aria-label": "Open chat",
+      type: "button", class: "launcher", testid: "cc-launcher", "aria-label": t("Open chat"),
       "aria-expanded": "false", "aria-controls": "cc-panel", onclick: () => setOpen(!state.open),
     },
     h("span", { class: "launch-icon open-icon" }, icon("chat", 28)),
     h("span", { class: "launch-icon close-icon" }, icon("down", 28)),
     ui.badge
   );
-  ui.root = h("div", { class: "root", style: `--cc-accent:${CONFIG.color}` }, ui.panel, ui.launcher);
+  // lang picks the right CJK glyphs (Simplified vs Traditional forms) from the font stack.
+  ui.root = h("div", { class: "root", lang: LANG, style: `--cc-accent:${CONFIG.color}` }, ui.panel, ui.launcher);
   shadow.append(ui.style, ui.root);
 
   ui.panel.addEventListener("keydown", (e) => {
@@ -445,7 +504,8 @@
     state.socket = ws;
     state.ready = false;
     ws.onopen = () => {
-      const hello = { type: "hello" };
+      // The widget's language, so the server words its error frames the same way.
+      const hello = { type: "hello", lang: LOCALE };
       if (state.token) hello.token = state.token;
       // Only profile values the server already accepted are kept, so hello cannot be refused.
       if (state.profile && state.profile.name) hello.name = state.profile.name;
@@ -482,7 +542,7 @@
     if (code === 4403) state.stopped = true;
     if (state.pendingProfile) {
       state.pendingProfile = false;
-      ui.formError.textContent = "The connection dropped — please try again.";
+      ui.formError.textContent = t("The connection dropped — please try again.");
     }
     state.pendingEnd = false;
     state.pendingCsat = false;
@@ -620,7 +680,7 @@
     },
 
     typing(f) {
-      setRemoteTyping(f.state ? f.name || state.agentName || "An agent" : null);
+      setRemoteTyping(f.state ? f.name || state.agentName || t("An agent") : null);
     },
 
     profile_saved(f) {
@@ -643,7 +703,7 @@
     },
 
     error(f) {
-      const message = typeof f.message === "string" && f.message ? f.message : "Something went wrong.";
+      const message = typeof f.message === "string" && f.message ? f.message : t("Something went wrong.");
       if (f.code === "origin_not_allowed") {
         state.stopped = true;
         render();
@@ -689,11 +749,11 @@
     const name = conv.agent_name || (same ? state.agentName : "");
     if (announce && same) {
       if (conv.status === "connected" && (prev.status !== "connected" || (conv.agent_name && conv.agent_name !== state.agentName))) {
-        addSystemLine(`${name || "An agent"} joined the chat`);
+        addSystemLine(name ? t("{name} joined the chat", { name }) : t("An agent joined the chat"));
       } else if (conv.status === "waiting" && prev.status === "connected") {
-        addSystemLine("Finding another agent for you…");
+        addSystemLine(t("Finding another agent for you…"));
       } else if (conv.status === "ended" && prev.status !== "ended") {
-        addSystemLine("The chat has ended");
+        addSystemLine(t("The chat has ended"));
       }
     }
     if (!same) {
@@ -745,7 +805,7 @@
     const body = ui.input.value.trim();
     if (!body || state.stopped) return;
     if (body.length > MAX_BODY) {
-      showNotice(`Messages can be at most ${MAX_BODY.toLocaleString()} characters.`);
+      showNotice(t("Messages can be at most {max} characters.", { max: formatNumber(MAX_BODY) }));
       return;
     }
     stopTyping();
@@ -767,13 +827,13 @@
       const meta = el.querySelector(".meta");
       meta.textContent = "";
       meta.append(
-        h("span", { class: "failed", text: `Not delivered: ${message}` }),
+        h("span", { class: "failed", text: t("Not delivered: {reason}", { reason: message }) }),
         " · ",
         h("button", {
-          type: "button", class: "link inline", text: "Retry",
+          type: "button", class: "link inline", text: t("Retry"),
           onclick: () => {
             el.dataset.state = "sending";
-            meta.textContent = "Sending…";
+            meta.textContent = t("Sending…");
             state.outbox.push(item);
             saveOutbox();
             transmit(item);
@@ -794,7 +854,7 @@
     if (ev.id !== undefined && ev.id !== null) el.dataset.eventId = String(ev.id);
     el.dataset.state = pending ? "sending" : "sent";
     if (!mine) {
-      const who = ev.author_name || state.agentName || "Support";
+      const who = ev.author_name || state.agentName || t("Support");
       el.dataset.name = who;
       el.append(
         h("div", { class: "who", text: who }),
@@ -808,7 +868,7 @@
     if (!ev.body && files.length) bubble.classList.add("only-files");
     el.append(bubble);
     const time = formatTime(ev.created_at);
-    el.append(h("div", { class: "meta", text: pending ? "Sending…" : time }));
+    el.append(h("div", { class: "meta", text: pending ? t("Sending…") : time }));
     return el;
   }
 
@@ -901,19 +961,19 @@
     for (const file of files) {
       const typeOk = ACCEPTED_TYPES.includes(file.type) || (!file.type && ACCEPTED_EXT.test(file.name));
       if (!typeOk) {
-        showNotice(`“${file.name}” can't be sent: only images (PNG, JPEG, GIF, WebP) and PDF files are allowed.`);
+        showNotice(t("“{file}” can't be sent: only images (PNG, JPEG, GIF, WebP) and PDF files are allowed.", { file: file.name }));
         continue;
       }
       if (file.size > state.maxBytes) {
-        showNotice(`“${file.name}” is ${formatBytes(file.size)}; files can be at most ${formatBytes(state.maxBytes)}.`);
+        showNotice(t("“{file}” is {size}; files can be at most {max}.", { file: file.name, size: formatBytes(file.size), max: formatBytes(state.maxBytes) }));
         continue;
       }
       if (file.size === 0) {
-        showNotice(`“${file.name}” is empty.`);
+        showNotice(t("“{file}” is empty.", { file: file.name }));
         continue;
       }
       if (!state.token) {
-        showNotice("Still connecting — please try again in a moment.");
+        showNotice(t("Still connecting — please try again in a moment."));
         return;
       }
       const placeholder = h(
@@ -946,13 +1006,13 @@
         }
         if (!res.ok || !data || typeof data.token !== "string") {
           const reason = data && data.error && data.error.message;
-          throw new Error(reason || `the upload failed (HTTP ${res.status}).`);
+          throw new Error(reason || t("the upload failed (HTTP {status}).", { status: res.status }));
         }
         placeholder.remove();
         sendMessage("", [data]);
       } catch (err) {
         placeholder.remove();
-        showNotice(`Couldn't send “${file.name}”: ${err.message}`);
+        showNotice(t("Couldn't send “{file}”: {reason}", { file: file.name, reason: err.message }));
       }
     }
   }
@@ -1006,7 +1066,7 @@
       return;
     }
     if (!state.ready) {
-      ui.formError.textContent = "Still connecting — one moment, then try again.";
+      ui.formError.textContent = t("Still connecting — one moment, then try again.");
       return;
     }
     const frame = { type: "profile" };
@@ -1028,7 +1088,7 @@
     if (!state.conversation || state.conversation.status === "ended") return;
     stopTyping();
     state.pendingEnd = send({ type: "end" });
-    if (!state.pendingEnd) showNotice("You're offline right now — try again once we reconnect.");
+    if (!state.pendingEnd) showNotice(t("You're offline right now — try again once we reconnect."));
     render();
   }
 
@@ -1052,7 +1112,7 @@
     const comment = ui.comment.value.trim();
     if (comment) frame.comment = comment;
     state.pendingCsat = send(frame);
-    if (!state.pendingCsat) ui.rateError.textContent = "You're offline right now — try again once we reconnect.";
+    if (!state.pendingCsat) ui.rateError.textContent = t("You're offline right now — try again once we reconnect.");
     render();
   }
 
@@ -1090,7 +1150,7 @@
     state.open = open;
     ui.root.classList.toggle("open", open);
     ui.launcher.setAttribute("aria-expanded", String(open));
-    ui.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
+    ui.launcher.setAttribute("aria-label", open ? t("Close chat") : t("Open chat"));
     if (open) {
       clearUnread();
       reconnectNow();
@@ -1125,11 +1185,11 @@
     ui.root.classList.toggle("stopped", state.stopped);
 
     // Header.
-    let subtitle = "We're here to help";
-    if (state.stopped) subtitle = "Unavailable";
-    else if (conv && conv.status === "connected") subtitle = state.agentName ? `${state.agentName} · Online` : "An agent is with you";
-    else if (conv && conv.status === "waiting") subtitle = "Waiting for an agent";
-    else if (conv && conv.status === "ended") subtitle = "This chat has ended";
+    let subtitle = t("We're here to help");
+    if (state.stopped) subtitle = t("Unavailable");
+    else if (conv && conv.status === "connected") subtitle = state.agentName ? t("{name} · Online", { name: state.agentName }) : t("An agent is with you");
+    else if (conv && conv.status === "waiting") subtitle = t("Waiting for an agent");
+    else if (conv && conv.status === "ended") subtitle = t("This chat has ended");
     ui.subtitle.textContent = subtitle;
     ui.avatar.textContent = "";
     if (conv && conv.status === "connected" && state.agentName) {
@@ -1141,20 +1201,20 @@
     }
     ui.end.hidden = state.stopped || !conv || conv.status === "ended" || view !== "chat";
     ui.end.disabled = !state.ready || state.pendingEnd;
-    ui.end.textContent = state.pendingEnd ? "Ending…" : "End chat";
+    ui.end.textContent = state.pendingEnd ? t("Ending…") : t("End chat");
 
     // Connection line.
     let status = "";
-    if (state.stopped) status = "Chat is not available on this site";
-    else if (!state.ready && (state.everReady || (state.token && state.attempts > 0))) status = "Reconnecting…";
-    else if (!state.ready && state.attempts > 1) status = "Can't reach the chat server — retrying…";
+    if (state.stopped) status = t("Chat is not available on this site");
+    else if (!state.ready && (state.everReady || (state.token && state.attempts > 0))) status = t("Reconnecting…");
+    else if (!state.ready && state.attempts > 1) status = t("Can't reach the chat server — retrying…");
     ui.status.textContent = status;
     ui.status.hidden = !status;
     ui.status.classList.toggle("bad", state.stopped);
 
     // Pre-chat.
     ui.start.disabled = state.pendingProfile;
-    ui.start.textContent = state.pendingProfile ? "Starting…" : "Start chat";
+    ui.start.textContent = state.pendingProfile ? t("Starting…") : t("Start chat");
 
     // Conversation footer.
     const ended = Boolean(conv && conv.status === "ended");
@@ -1162,11 +1222,11 @@
     ui.queue.textContent = queueText();
     ui.rating.hidden = !(ended && !conv.rated && !state.ratingSkipped);
     ui.done.hidden = !(ended && (conv.rated || state.ratingSkipped));
-    ui.doneText.textContent = state.ratingSubmitted ? "Thanks for your feedback" : "Need anything else?";
+    ui.doneText.textContent = state.ratingSubmitted ? t("Thanks for your feedback") : t("Need anything else?");
     ui.done.classList.toggle("thanks", state.ratingSubmitted);
     ui.composer.hidden = ended || state.stopped;
     ui.rate.disabled = !state.rating || state.pendingCsat || !state.ready;
-    ui.rate.textContent = state.pendingCsat ? "Sending…" : "Send rating";
+    ui.rate.textContent = state.pendingCsat ? t("Sending…") : t("Send rating");
     paintStars(state.rating);
     renderTyping();
     updateSendButton();
@@ -1175,10 +1235,13 @@
 
   function queueText() {
     const q = state.queue;
-    if (!q) return "Waiting for the next available agent…";
-    if (q.wait === -1) return "No agent is online right now — we'll answer as soon as someone is";
+    if (!q) return t("Waiting for the next available agent…");
+    if (q.wait === -1) return t("No agent is online right now — we'll answer as soon as someone is");
     const minutes = Math.max(1, Math.ceil(q.wait / 60));
-    return `You are number ${q.position} in the queue · estimated wait about ${minutes} min`;
+    return t("You are number {position} in the queue · estimated wait {wait}", {
+      position: formatNumber(q.position),
+      wait: t("about {duration}", { duration: formatMinutes(minutes) }),
+    });
   }
 
   function renderTyping() {
@@ -1188,7 +1251,7 @@
     if (show) {
       ui.typing.append(
         h("span", { class: "dots small", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
-        h("span", { text: `${state.remoteTyping} is typing…` })
+        h("span", { text: t("{name} is typing…", { name: state.remoteTyping }) })
       );
     }
   }
@@ -1199,7 +1262,7 @@
     ui.badge.textContent = n > 9 ? "9+" : String(n);
     ui.launcher.setAttribute(
       "aria-label",
-      state.open ? "Close chat" : n ? `Open chat, ${n} new message${n === 1 ? "" : "s"}` : "Open chat"
+      state.open ? t("Close chat") : n === 1 ? t("Open chat, 1 new message") : n ? t("Open chat, {num} new messages", { num: n }) : t("Open chat")
     );
   }
 
@@ -1218,7 +1281,7 @@
     ui.notice.textContent = "";
     ui.notice.append(
       h("span", { text }),
-      h("button", { type: "button", class: "icon-btn tiny", "aria-label": "Dismiss", onclick: hideNotice }, icon("close", 14))
+      h("button", { type: "button", class: "icon-btn tiny", "aria-label": t("Dismiss"), onclick: hideNotice }, icon("close", 14))
     );
     ui.notice.hidden = false;
     noticeTimer = setTimeout(hideNotice, 9000);
@@ -1243,9 +1306,9 @@
     const color = (data.color || "").trim();
     const supported = color && window.CSS && CSS.supports && CSS.supports("color", color);
     return {
-      title: (data.title || "").trim() || "Chat with us",
+      title: (data.title || "").trim() || t("Chat with us"),
       color: supported ? color : "#4f46e5",
-      greeting: (data.greeting || "").trim() || "Hi there! How can we help you today?",
+      greeting: (data.greeting || "").trim() || t("Hi there! How can we help you today?"),
     };
   }
 
@@ -1307,7 +1370,7 @@
     if (Number.isNaN(date.getTime())) return "";
     const sameDay = date.toDateString() === new Date().toDateString();
     const opts = sameDay ? { hour: "numeric", minute: "2-digit" } : { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
-    return new Intl.DateTimeFormat(undefined, opts).format(date);
+    return new Intl.DateTimeFormat(LANG, opts).format(date);
   }
 
   function formatBytes(n) {
@@ -1467,7 +1530,7 @@ input[aria-invalid=true] { border-color: #dc2626; }
 
 .chat { position: relative; }
 .chat.dragging::after {
-  content: "Drop to send"; position: absolute; inset: 8px; border: 2px dashed var(--cc-accent); border-radius: 14px;
+  content: attr(data-drop-label); position: absolute; inset: 8px; border: 2px dashed var(--cc-accent); border-radius: 14px;
   background: rgba(255,255,255,.88); display: grid; place-items: center; font-weight: 600; color: var(--cc-accent);
 }
 .messages {
