@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from agent_ui import admin_forms as forms
 from agent_ui.auth import check_csrf, login_session, require_role
+from contact_center.analytics.boosts import parse_tier_boosts
 from contact_center.errors import localized
 from contact_center.i18n import _
 from repository.api_keys import create_api_key, revoke_api_key
@@ -82,6 +83,7 @@ def _queue_fields(form: Form) -> dict[str, Any]:
         "required_skills": forms.skills(form, "required_skills"),
         "priority": forms.integer(form, "priority", -100, 100),
         "strategy": forms.choice(form, "strategy", STRATEGIES),
+        "tier_boosts": parse_tier_boosts(forms.text(form, "tier_boosts", 300)),
     }
 
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from repository.queries import AgentState, QueuedContact
 
-# Points added for the customer's value tier; a queue's priority is worth 10 a step.
-TIER_BONUS = {"platinum": 30, "gold": 20, "silver": 10, "standard": 0}
+# A queue's priority is worth 10 points a step; its ``tier_boosts`` add points per
+# customer tier (e.g. {"platinum": 30, "gold": 15}), set by admins per queue.
 QUEUE_PRIORITY_WEIGHT = 10
 # One point per this many seconds waited, so a long wait outranks a small tier bonus.
 AGING_SECONDS_PER_POINT = 30.0
@@ -37,7 +37,7 @@ def effective_priority(contact: QueuedContact, now: datetime) -> float:
     waited = max(0.0, (now - contact.queued_at).total_seconds())
     return (
         contact.queue_priority * QUEUE_PRIORITY_WEIGHT
-        + TIER_BONUS.get(contact.customer_tier, 0)
+        + contact.tier_boosts.get(contact.customer_tier, 0)
         + waited / AGING_SECONDS_PER_POINT
     )
 

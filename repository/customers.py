@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from repository.db import Database
 
-TIERS = ("standard", "silver", "gold", "platinum")
+TIERS = ("standard", "bronze", "silver", "gold", "platinum")
 VALUE_FIELDS = ("display_name", "tier", "lifetime_value", "churn_risk", "attributes")
 CustomerView = tuple[Customer, list[Identity]]
 

@@ -180,6 +180,7 @@ def create_queue(
     priority: int = 0,
     strategy: str = "longest_idle",
     is_default: bool = False,
+    tier_boosts: dict[str, int] | None = None,
 ) -> Queue:
     if not name.strip() or len(name) > 80:
         raise InvalidInput("a queue name is 1 to 80 characters", field="name")
@@ -196,6 +197,7 @@ def create_queue(
         priority=priority,
         strategy=strategy,
         is_default=is_default,
+        tier_boosts=dict(tier_boosts or {}),
     )
     return _add(db, queue, f"queue {name!r}")
 
@@ -214,7 +216,7 @@ def update_queue(db: Database, queue_id: int, **changes: Any) -> Queue:
             queue = session.get(Queue, queue_id)
             if queue is None:
                 raise NotFound("no such queue", queue_id=queue_id)
-            for name in ("name", "description", "required_skills", "priority", "strategy", "is_default"):
+            for name in ("name", "description", "required_skills", "priority", "strategy", "is_default", "tier_boosts"):
                 if name in changes and changes[name] is not None:
                     setattr(queue, name, changes[name])
             session.add(queue)

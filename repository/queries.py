@@ -33,6 +33,8 @@ class QueuedContact:
     declined_by: list[int]
     target_agent_id: int | None
     last_agent_id: int | None = None
+    # The queue's routing points per customer tier (Queue.tier_boosts).
+    tier_boosts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +77,7 @@ def routing_snapshot(
                 offered_at=i.offered_at,
                 declined_by=list(i.declined_by),
                 target_agent_id=i.target_agent_id,
+                tier_boosts=dict(q.tier_boosts or {}),
             )
             for i, q, c in rows
         ]

@@ -37,8 +37,9 @@ def contact(
     offered_ago: float | None = None,
     target: int | None = None,
     last_agent: int | None = None,
+    boosts: dict[str, int] | None = None,
 ) -> QueuedContact:
-    """A contact that has waited ``waited`` seconds."""
+    """A contact that has waited ``waited`` seconds, in a queue boosting tiers by ``boosts``."""
     return QueuedContact(
         interaction_id=id if id is not None else next(_ids),
         customer_id=1000 + (id or 0),
@@ -53,6 +54,7 @@ def contact(
         declined_by=declined_by or [],
         target_agent_id=target,
         last_agent_id=last_agent,
+        tier_boosts=boosts if boosts is not None else {"platinum": 30, "gold": 20, "silver": 10},
     )
 
 
@@ -94,6 +96,7 @@ def test_queue_priority_and_customer_tier_raise_priority() -> None:
     assert effective_priority(contact(tier="gold"), NOW) == 20
     assert effective_priority(contact(tier="platinum", queue_priority=1), NOW) == 40
     assert effective_priority(contact(tier="unheard-of"), NOW) == 0
+    assert effective_priority(contact(tier="platinum", boosts={}), NOW) == 0  # a queue without boosts
 
 
 def test_a_gold_customer_goes_first_but_a_long_wait_overtakes_the_bonus() -> None:
