@@ -38,6 +38,13 @@ class Settings:
     default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     resume_buffer_size: int = 10_000
     log_level: str = "INFO"
+    # The single mailbox configured from the environment (docs/email.md); more come from /admin/mailboxes.
+    email_address: str = ""
+    email_display_name: str = ""
+    email_imap_url: Secret = field(default_factory=lambda: Secret(""))
+    email_smtp_url: Secret = field(default_factory=lambda: Secret(""))
+    email_poll_seconds: float = 60.0
+    email_idle_seconds: float = 600.0
     # Customer-value analytics and outbound webhooks (docs/analytics.md, docs/webhooks.md).
     analytics_window_days: int = 365
     analytics_tier_quantiles: str = "platinum:0.95,gold:0.80,silver:0.50,bronze"
@@ -114,6 +121,12 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         session_max_age_seconds=config("SESSION_MAX_AGE_SECONDS", cast=int, default=12 * 3600),
         secure_cookies=config("SECURE_COOKIES", cast=bool, default=False),
         log_level=config("LOG_LEVEL", default="INFO"),
+        email_address=config("EMAIL_ADDRESS", default=""),
+        email_display_name=config("EMAIL_DISPLAY_NAME", default=""),
+        email_imap_url=config("EMAIL_IMAP_URL", cast=Secret, default=""),
+        email_smtp_url=config("EMAIL_SMTP_URL", cast=Secret, default=""),
+        email_poll_seconds=config("EMAIL_POLL_SECONDS", cast=float, default=60.0),
+        email_idle_seconds=config("EMAIL_IDLE_SECONDS", cast=float, default=600.0),
         analytics_window_days=config("ANALYTICS_WINDOW_DAYS", cast=int, default=365),
         analytics_tier_quantiles=config(
             "ANALYTICS_TIER_QUANTILES", default="platinum:0.95,gold:0.80,silver:0.50,bronze"

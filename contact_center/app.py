@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 DEFAULT_PLUGINS = (
     "agent_ui.plugin",
     "channels.webchat.plugin",
+    "channels.email.plugin",
     "contact_center.api.plugin",
     "agent_ui.supervisor_plugin",
     "agent_ui.search_routes",

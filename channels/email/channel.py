@@ -1,0 +1,127 @@
+"""The email channel as a running service: pollers per mailbox, the outbox, health.
+
+Mailboxes come from the CCR (the one from ``EMAIL_*`` is written there at start-up).
+A reconcile pass every few seconds starts pollers for new or changed mailboxes and
+stops those of removed or deactivated ones, so admin and API changes take effect
+without a restart, on every node.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from anyio import to_thread
+
+from channels.email.health import MailboxHealth
+from channels.email.inbound import Inbound
+from channels.email.outbound import Outbound
+from channels.email.poller import MailboxPoller
+from channels.email.urls import imap_settings, smtp_settings
+from repository.email_mailboxes import EDITABLE, ensure_env_mailbox, list_mailboxes
+
+if TYPE_CHECKING:
+    from contact_center.context import AppContext
+    from repository.email_models import Mailbox
+
+log = logging.getLogger(__name__)
+
+
+def _fingerprint(mailbox: Mailbox) -> tuple[Any, ...]:
+    return tuple(getattr(mailbox, name) for name in ("address", *EDITABLE))
+
+
+class EmailChannel:
+    def __init__(
+        self, ctx: AppContext, *, reconcile_seconds: float = 5.0, outbox_seconds: float = 5.0
+    ) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.health: dict[int, MailboxHealth] = {}
+        self.outbound = Outbound(ctx, self.health)
+        self.inbound = Inbound(ctx, self.outbound)
+        self.pollers: dict[int, tuple[tuple[Any, ...], MailboxPoller]] = {}
+        self.reconcile_seconds = reconcile_seconds
+        self.outbox_seconds = outbox_seconds
+        self.stop_event = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def env_mailbox_values(self) -> dict[str, Any] | None:
+        s = self.settings
+        if not s.email_address or not str(s.email_imap_url):
+            return None
+        values = {**imap_settings(str(s.email_imap_url)), "display_name": s.email_display_name}
+        if str(s.email_smtp_url):
+            values.update(smtp_settings(str(s.email_smtp_url)))
+        else:
+            values.update(smtp_host="", smtp_port=25, smtp_security="plain")
+        return values
+
+    async def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        values = self.env_mailbox_values()
+        if values is not None:
+            await to_thread.run_sync(
+                lambda: ensure_env_mailbox(self.ctx.db, self.settings.email_address, **values)
+            )
+        await self.reconcile()
+        self.tasks = [
+            asyncio.create_task(self._reconcile_loop(), name="email-reconcile"),
+            asyncio.create_task(self.outbound.run(self.stop_event, self.outbox_seconds), name="email-outbox"),
+        ]
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        for task in self.tasks:
+            try:
+                await asyncio.wait_for(task, 15)
+            except TimeoutError:
+                task.cancel()
+        self.tasks = []
+        await asyncio.gather(*(poller.close() for _, poller in self.pollers.values()))
+        self.pollers.clear()
+
+    async def reconcile(self) -> None:
+        mailboxes = await to_thread.run_sync(lambda: list_mailboxes(self.ctx.db, active_only=True))
+        wanted = {m.id: m for m in mailboxes}
+        for mailbox_id in list(self.pollers):
+            print_, poller = self.pollers[mailbox_id]
+            current = wanted.get(mailbox_id)
+            if current is None or _fingerprint(current) != print_:
+                await poller.close()
+                del self.pollers[mailbox_id]
+                if current is None:
+                    self.health.pop(mailbox_id, None)
+        for mailbox_id, mailbox in wanted.items():
+            if mailbox_id in self.pollers:
+                continue
+            health = self.health.get(mailbox_id) or MailboxHealth(mailbox_id, mailbox.address)  # type: ignore[arg-type]
+            health.address = mailbox.address
+            self.health[mailbox_id] = health  # type: ignore[index]
+            poller = MailboxPoller(
+                self.ctx.db,
+                mailbox,
+                self.inbound,
+                health,
+                poll_seconds=self.settings.email_poll_seconds,
+                idle_seconds=self.settings.email_idle_seconds,
+            )
+            poller.start()
+            self.pollers[mailbox_id] = (_fingerprint(mailbox), poller)  # type: ignore[index]
+
+    async def _reconcile_loop(self) -> None:
+        while not self.stop_event.is_set():
+            try:
+                await asyncio.wait_for(self.stop_event.wait(), self.reconcile_seconds)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("email: reconciling mailboxes failed; the next pass retries")
+
+    async def health_check(self) -> dict[str, Any]:
+        boxes = [h.as_dict() for h in sorted(self.health.values(), key=lambda h: h.mailbox_id)]
+        return {"ok": all(b["connected"] for b in boxes), "mailboxes": boxes}

@@ -1,0 +1,198 @@
+"""Email threading in the CCR: which interaction a mail belongs to, and reopening it.
+
+A reply is matched by its In-Reply-To/References against the Message-IDs of stored
+inbound and outbound mail, then by the ``[#id]`` token the product puts in reply
+subjects. Both lookups are limited to the sender's own customer record, so threading
+never crosses customers: a stranger quoting someone else's Message-ID or token
+starts a thread of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from repository.email_models import EmailMessageId, EmailQuarantine
+from repository.models import LIVE_STATUSES, Event, Identity, Interaction, utcnow
+
+if TYPE_CHECKING:
+    from repository.db import Database
+
+REOPENABLE = ("wrapup", "closed")
+
+
+@dataclass(frozen=True)
+class ThreadMatch:
+    interaction_id: int
+    thread_key: str
+    status: str
+    matched_by: str
+
+
+def customer_for_address(db: Database, address: str) -> int | None:
+    with db.read() as session:
+        row = session.exec(
+            select(Identity).where(Identity.kind == "email", Identity.value == address)
+        ).first()
+    return row.customer_id if row is not None else None
+
+
+def find_thread(
+    db: Database, customer_id: int, references: list[str], token_id: int | None
+) -> ThreadMatch | None:
+    """The customer's email interaction this mail answers, if any."""
+    with db.read() as session:
+        if references:
+            rows = session.exec(
+                select(EmailMessageId).where(
+                    EmailMessageId.customer_id == customer_id,
+                    EmailMessageId.message_id.in_(references[-50:]),  # type: ignore[attr-defined]
+                )
+            ).all()
+            if rows:
+                # The most recent mail referenced is the closest parent.
+                best = max(rows, key=lambda r: references.index(r.message_id))
+                interaction = session.get(Interaction, best.interaction_id)
+                if interaction is not None:
+                    return ThreadMatch(
+                        interaction.id, interaction.thread_key, interaction.status, "references"
+                    )  # type: ignore[arg-type]
+        if token_id is not None:
+            interaction = session.get(Interaction, token_id)
+            if (
+                interaction is not None
+                and interaction.customer_id == customer_id
+                and interaction.channel == "email"
+            ):
+                return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "token")  # type: ignore[arg-type]
+    return None
+
+
+def reopen(
+    db: Database, interaction_id: int, reason: str = "customer replied"
+) -> tuple[Interaction, int | None] | None:
+    """Put an ended email interaction back in the queue, with its previous holder; None if not needed.
+
+    Works like the core's requeue (a conditional UPDATE on the state it expects, plus
+    a status line), so a reopen racing a close or another reopen has one winner. If
+    another live interaction already holds the thread key, that one takes the mail.
+    """
+    with db.write() as session:
+        current = session.get(Interaction, interaction_id)
+        if current is None or current.status not in REOPENABLE:
+            return None
+        live = session.exec(
+            select(Interaction.id).where(
+                Interaction.channel == current.channel,
+                Interaction.thread_key == current.thread_key,
+                Interaction.status.in_(LIVE_STATUSES),  # type: ignore[attr-defined]
+            )
+        ).first()
+        if live is not None:
+            return None
+        previous_agent = current.agent_id
+        result = session.execute(
+            update(Interaction)
+            .where(Interaction.id == interaction_id, Interaction.status.in_(REOPENABLE))  # type: ignore[arg-type,attr-defined]
+            .values(
+                status="queued",
+                agent_id=None,
+                target_agent_id=None,
+                reserved_until=None,
+                declined_by=[],
+                queued_at=utcnow(),
+                ended_at=None,
+                closed_at=None,
+                disposition=None,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        reopened = session.get(Interaction, interaction_id, populate_existing=True)
+        assert reopened is not None
+        session.add(
+            Event(
+                interaction_id=interaction_id,
+                customer_id=reopened.customer_id,
+                channel=reopened.channel,
+                kind="status",
+                author_type="system",
+                body="reopened",
+                payload={"reason": reason, "previous_agent_id": previous_agent},
+            )
+        )
+        return reopened, previous_agent
+
+
+def record_message_id(
+    db: Database, message_id: str, customer_id: int, interaction_id: int, event_id: int | None, direction: str
+) -> None:
+    """Remember a Message-ID for threading; recording it twice is a no-op."""
+    if not message_id:
+        return
+    try:
+        with db.write() as session:
+            exists = session.exec(
+                select(EmailMessageId.id).where(
+                    EmailMessageId.customer_id == customer_id, EmailMessageId.message_id == message_id
+                )
+            ).first()
+            if exists is None:
+                session.add(
+                    EmailMessageId(
+                        message_id=message_id[:300],
+                        customer_id=customer_id,
+                        interaction_id=interaction_id,
+                        event_id=event_id,
+                        direction=direction,
+                    )
+                )
+    except IntegrityError:
+        pass  # a concurrent writer recorded it first
+
+
+def quarantine(
+    db: Database, mailbox_id: int, uidvalidity: int, uid: int, sha256: str, size: int, reason: str, path: str
+) -> bool:
+    """Flag a raw message for a human. False if that exact message was flagged before."""
+    try:
+        with db.write() as session:
+            exists = session.exec(
+                select(EmailQuarantine.id).where(
+                    EmailQuarantine.mailbox_id == mailbox_id, EmailQuarantine.sha256 == sha256
+                )
+            ).first()
+            if exists is not None:
+                return False
+            session.add(
+                EmailQuarantine(
+                    mailbox_id=mailbox_id,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                    sha256=sha256,
+                    size=size,
+                    reason=reason[:500],
+                    storage_path=path,
+                )
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def latest_customer_mail(db: Database, interaction_id: int) -> Event | None:
+    """The customer's latest message in an interaction: who to answer and what to reference."""
+    with db.read() as session:
+        return session.exec(
+            select(Event)
+            .where(
+                Event.interaction_id == interaction_id,
+                Event.author_type == "customer",
+                Event.kind == "message",
+            )
+            .order_by(Event.id.desc())  # type: ignore[union-attr]
+        ).first()
