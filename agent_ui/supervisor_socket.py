@@ -8,6 +8,7 @@ frames and are answered with ``done`` or an ``error`` frame. See docs/protocol.m
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from contact_center.i18n import _
 from contact_center.supervision import interventions
 from contact_center.supervision.snapshot import staffing as staffing_for
 from repository import supervision
-from repository.errors import Forbidden, NotFound
+from repository.errors import ContactCenterError, Forbidden, NotFound
 from repository.models import utcnow
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from contact_center.supervision.live import SupervisorFeed
     from repository.models import Agent
 
+log = logging.getLogger(__name__)
 HELLO_TIMEOUT_SECONDS = 15
 MAX_WHISPER_CHARS = 4000
 
@@ -110,7 +112,31 @@ class SupervisorSocket:
             except FrameError as exc:
                 await send_error(self.ws, "supervisor", exc)
                 continue
-            await dispatch(self.ws, "supervisor", self.handlers, frame)
+            ref = frame.get("ref")
+            if isinstance(ref, str | int) and not isinstance(ref, bool):
+                # Our page matches answers by "ref"; errors must carry it too.
+                await self._dispatch_with_ref(frame, ref)
+            else:
+                await dispatch(self.ws, "supervisor", self.handlers, frame)
+
+    async def _dispatch_with_ref(self, frame: Frame, ref: str | int) -> None:
+        handler = self.handlers.get(frame["type"])
+        if handler is None:
+            await send_error(
+                self.ws, "supervisor", FrameError(_("unknown frame type"), code="unknown_type"), ref
+            )
+            return
+        try:
+            await handler(frame)
+        except ContactCenterError as exc:
+            await send_error(self.ws, "supervisor", exc, ref)
+        except (WebSocketDisconnect, OSError):
+            raise
+        except Exception:
+            log.exception("supervisor websocket: handler for %r failed", frame["type"])
+            await send_error(
+                self.ws, "supervisor", ContactCenterError(_("internal error; nothing was changed")), ref
+            )
 
     async def _done(self, frame: Frame, **extra: Any) -> None:
         ref = frame.get("ref") if isinstance(frame.get("ref"), str | int) else None
