@@ -133,7 +133,8 @@ class SmsWebhooks:
         customer, _company = parties(interaction)
         if await self.hub.run_db(is_opted_out, customer):
             raise Conflict(
-                _("%(number)s has opted out of SMS (texted STOP); the reply was not sent.", number=customer),
+                "%(number)s has opted out of SMS (texted STOP); the reply was not sent.",
+                params={"number": customer},
                 code="sms_opted_out",
             )
 

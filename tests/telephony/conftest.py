@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import re
 import subprocess
 import time
@@ -122,6 +123,8 @@ def phone_server(tmp_path: Path, prism: Prism) -> Iterator[ServerProcess]:
     )
     # Twilio reaches the server at its own address here; signatures are checked against it.
     server.env["PUBLIC_BASE_URL"] = server.base
+    # The server process imports this checkout, whatever else is pip-installed in editable mode.
+    server.env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     server.ids = seed(server.database_url)  # type: ignore[attr-defined]
     server.start()
     yield server
