@@ -44,6 +44,9 @@ DEFAULT_PLUGINS = (
     "contact_center.api.plugin",
     "agent_ui.supervisor_plugin",
     "agent_ui.search_routes",
+    "contact_center.analytics.plugin",
+    "contact_center.webhooks.plugin",
+    "agent_ui.webhooks_admin",
 )
 
 
