@@ -85,7 +85,9 @@ class EmailApp:
     folder: str
     smtp: SmtpSink
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    async def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition"
+    ) -> Any:
         async def poll() -> Any:
             while True:
                 value = await asyncio.to_thread(predicate)
@@ -103,7 +105,9 @@ class EmailApp:
 
 
 @pytest.fixture
-def email_settings(make_settings: Callable[..., Any], dovecot: Dovecot, folder: str, smtp_sink: SmtpSink) -> Callable[..., Any]:
+def email_settings(
+    make_settings: Callable[..., Any], dovecot: Dovecot, folder: str, smtp_sink: SmtpSink
+) -> Callable[..., Any]:
     def make(**env: str) -> Any:
         base = {
             "EMAIL_ADDRESS": USER,

@@ -96,7 +96,7 @@ def html_only(i: int) -> Expected:
     mid = f"html{i}@corpus.test"
     html = (
         "<html><head><style>p{color:red}</style><script>alert('x')</script></head><body>"
-        "<p onclick=\"steal()\">Hello <b>team</b>,</p><p>Please call me.</p>"
+        '<p onclick="steal()">Hello <b>team</b>,</p><p>Please call me.</p>'
         '<img src="https://tracker.example/pixel.gif"><a href="javascript:alert(1)">click</a>'
         "</body></html>"
     )
@@ -192,7 +192,12 @@ def huge(i: int) -> Expected:
 def empty(i: int) -> Expected:
     mid = f"empty{i}@corpus.test"
     raw = _raw(
-        [("From", "empty@customers.test"), ("To", "support@example.test"), ("Subject", ""), ("Message-ID", f"<{mid}>")],
+        [
+            ("From", "empty@customers.test"),
+            ("To", "support@example.test"),
+            ("Subject", ""),
+            ("Message-ID", f"<{mid}>"),
+        ],
         b"",
     )
     return Expected(raw, "empty", message_id=mid, subject="", text="")
@@ -219,7 +224,15 @@ def duplicate_id_other_content(i: int) -> list[Expected]:
             ],
             f"This is the {variant} message sharing one id.\r\n".encode(),
         )
-        out.append(Expected(raw, "duplicate-id", message_id=mid, subject=f"Same id, {variant}", text=f"This is the {variant} message sharing one id."))
+        out.append(
+            Expected(
+                raw,
+                "duplicate-id",
+                message_id=mid,
+                subject=f"Same id, {variant}",
+                text=f"This is the {variant} message sharing one id.",
+            )
+        )
     return out
 
 
@@ -273,7 +286,9 @@ def corpus(total: int = 200) -> list[Expected]:
         if i == 0:
             batch.append(nested(i + 1000, 60))
         # The same bytes delivered twice (e.g. To and Cc): stored once.
-        batch.append(Expected(batch[0].raw, batch[0].kind, outcome="duplicate", message_id=batch[0].message_id))
+        batch.append(
+            Expected(batch[0].raw, batch[0].kind, outcome="duplicate", message_id=batch[0].message_id)
+        )
         out.extend(batch)
         i += 100
     return out[:total]

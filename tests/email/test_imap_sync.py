@@ -17,7 +17,9 @@ pytestmark = pytest.mark.server
 
 def email_events(db: Any) -> list[Event]:
     with db.read() as session:
-        return list(session.exec(select(Event).where(Event.channel == "email", Event.author_type == "customer")).all())
+        return list(
+            session.exec(select(Event).where(Event.channel == "email", Event.author_type == "customer")).all()
+        )
 
 
 def quarantined(db: Any) -> list[EmailQuarantine]:
@@ -51,7 +53,9 @@ async def test_200_tricky_messages_are_each_stored_once_with_text_and_attachment
         assert len(quarantined(db)) == expected_quarantine
         by_subject_and_id: dict[tuple[str | None, str], list[Event]] = {}
         for event in events:
-            by_subject_and_id.setdefault((event.payload.get("message_id"), event.payload["subject"]), []).append(event)
+            by_subject_and_id.setdefault(
+                (event.payload.get("message_id"), event.payload["subject"]), []
+            ).append(event)
         for mail in mails:
             if mail.outcome != "ingested":
                 continue
@@ -82,7 +86,9 @@ async def test_200_tricky_messages_are_each_stored_once_with_text_and_attachment
         assert validity == app.dovecot.uidvalidity(app.folder) and last_uid == 200
 
 
-async def test_mail_that_arrives_while_the_poller_is_stopped_is_all_fetched_once_after_restart(email_app: Any) -> None:
+async def test_mail_that_arrives_while_the_poller_is_stopped_is_all_fetched_once_after_restart(
+    email_app: Any,
+) -> None:
     first = [simple(f"early{i}@customers.test", f"Early {i}", f"early {i}")[1] for i in range(10)]
     later = [simple(f"late{i}@customers.test", f"Late {i}", f"late {i}")[1] for i in range(50)]
     async with email_app() as app:
@@ -100,7 +106,9 @@ async def test_mail_that_arrives_while_the_poller_is_stopped_is_all_fetched_once
         assert len({e.external_id for e in events}) == 60
 
 
-async def test_dovecot_restart_during_idle_reconnects_and_fetches_what_arrived_meanwhile(email_app: Any) -> None:
+async def test_dovecot_restart_during_idle_reconnects_and_fetches_what_arrived_meanwhile(
+    email_app: Any,
+) -> None:
     async with email_app() as app:
         app.deliver([simple("before@customers.test", "Before", "before restart")[1]])
         await app.wait_for(lambda: len(email_events(app.ctx.db)) == 1, what="the first mail")
@@ -114,7 +122,9 @@ async def test_dovecot_restart_during_idle_reconnects_and_fetches_what_arrived_m
         assert status["ok"] is False and status["mailboxes"][0]["connected"] is False
         app.dovecot.start()
         app.deliver([simple("during@customers.test", "During", "sent while reconnecting")[1]])
-        await app.wait_for(lambda: len(email_events(app.ctx.db)) == 2, timeout=60, what="the mail sent meanwhile")
+        await app.wait_for(
+            lambda: len(email_events(app.ctx.db)) == 2, timeout=60, what="the mail sent meanwhile"
+        )
         await app.wait_for(lambda: health.connected, what="reconnected")
         app.deliver([simple("after@customers.test", "After", "after restart, via IDLE")[1]])
         await app.wait_for(lambda: len(email_events(app.ctx.db)) == 3, what="the mail after the restart")
