@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from repository.db import Database
 
 MAX_LIMIT = 100
-# Deep pages cost a rank of every earlier hit; nobody reads hit 10,000 of a search.
-MAX_OFFSET = 10_000
+# Deep pages cost a rank of every earlier hit; a person reads the first pages of a
+# search, and systems that want everything page /interactions instead.
+MAX_OFFSET = 1_000
 # Message hits are ranked among the newest this many matches (docs/search.md).
 CANDIDATES = MAX_OFFSET + MAX_LIMIT
 _WHEN = Event.__table__.c.created_at.type  # type: ignore[attr-defined]
@@ -85,7 +86,7 @@ def tsquery(terms: list[Term]) -> str:
 
 def _page_args(offset: int, limit: int) -> tuple[int, int]:
     if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidInput("search results can be paged through the first 10,000 hits only", field="cursor")
+        raise InvalidInput("search results can be paged through the first 1,000 hits only", field="cursor")
     return offset, max(1, min(limit, MAX_LIMIT))
 
 
