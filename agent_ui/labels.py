@@ -13,18 +13,18 @@ LABELS: dict[str, dict[str, str]] = {
     "presence": {"available": N_("Available"), "away": N_("Away"), "offline": N_("Offline")},
     "channel": {"chat": N_("Chat"), "email": N_("Email"), "sms": N_("SMS"), "voice": N_("Voice")},
     "strategy": {
-        "longest_idle": N_("Longest idle"),
-        "round_robin": N_("Round robin"),
-        "least_busy": N_("Least busy"),
+        "longest_idle": N_("longest idle"),
+        "round_robin": N_("round robin"),
+        "least_busy": N_("least busy"),
     },
     "status": {
         "queued": N_("Queued"),
         "offered": N_("Offered"),
-        "active": N_("Active"),
+        "active": N_("active"),
         "wrapup": N_("Wrap-up"),
         "closed": N_("Closed"),
-        "revoked": N_("Revoked"),
-        "retired": N_("Retired"),
+        "revoked": N_("revoked"),
+        "retired": N_("retired"),
     },
 }
 

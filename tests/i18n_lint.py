@@ -22,8 +22,12 @@ _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
 def _has_words(text: str) -> bool:
+    if re.fullmatch(r"\s*(?:\w+://|/)\S*\s*", text):
+        return False  # a URL or a path, not words
     for word in re.split(r"[\s\W_]+", text):
-        if word and word not in ALLOWED and any(unicodedata.category(c).startswith("L") for c in word):
+        if not word or word in ALLOWED or (word.isupper() and len(word) <= 5):
+            continue  # acronyms (HTTP, PDF, CSV) read the same in every language we ship
+        if any(unicodedata.category(c).startswith("L") for c in word):
             return True
     return False
 
@@ -52,6 +56,8 @@ class _Collector(HTMLParser):
 
 def unwrapped_template_text(path: Path) -> list[tuple[int, str]]:
     source = path.read_text(encoding="utf-8")
+    # body_class holds CSS class names, not words (it lands in <body class="…">).
+    source = re.sub(r"\{%-?\s*block body_class\s*-?%\}.*?\{%-?\s*endblock\s*-?%\}", "", source, flags=re.S)
     # Keep line numbers: replace each construct by the same number of newlines.
     blanked = _JINJA.sub(lambda m: " " + "\n" * m.group(0).count("\n"), source)
     parser = _Collector()
@@ -69,8 +75,14 @@ _NOT_UI = re.compile(
 
 # Places where even one word is shown to a person: text/label properties, toasts, placeholders.
 _UI_SLOT = re.compile(
-    r"(?:\btext|\blabel|\btitle|'aria-label'|\bplaceholder|\btextContent|\binnerText)\s*[:=]\s*(?:[^,;(){}]*\?\s*)?$|\b(?:toast|alert|confirm)\(\s*$"
+    r"(?:\btext|\blabel|\btitle|'aria-label'|\bplaceholder|\btextContent|\binnerText)\s*[:=]\s*(?:[^,;(){}]*\?\s*)?$"
+    r"|\b(?:toast|alert|confirm)\(\s*$"
 )
+# A CSS font stack inside a style template: quoted family names, commas and keywords only.
+_FONT_LINE = re.compile(
+    r"""\s*(?:font-family:\s*)?(?:[\w-]+|"[^"]*"|'[^']*')(?:\s*,\s*(?:[\w-]+|"[^"]*"|'[^']*'))*\s*[,;]?\s*"""
+)
+_INTERPOLATION = re.compile(r"\$\{(?:[^{}]|\{[^{}]*\})*\}")
 
 
 def _prose(text: str) -> bool:
@@ -79,21 +91,37 @@ def _prose(text: str) -> bool:
     plain = re.sub(r"\$\{[^}]*\}|\{\w+\}", " ", text)
     # Prose: two words or more with at least one capitalised word, or a sentence ending.
     words = re.findall(r"[A-Za-z][a-z']+", plain)
-    return len(words) >= 2 and (bool(re.search(r"\b[A-Z][a-z]+\b", plain)) or plain.rstrip().endswith((".", "…", "?")))
+    return len(words) >= 2 and (
+        bool(re.search(r"\b[A-Z][a-z]+\b", plain)) or plain.rstrip().endswith((".", "…", "?"))
+    )
+
+
+def _code_not_text(text: str, template: bool) -> bool:
+    if template and ("${" in text or "=>" in text):
+        return True  # a nested template literal the regex cannot pair up: code, not prose
+    if re.fullmatch(r"X-[\w-]+", text):
+        return True  # an HTTP header name
+    return bool(re.fullmatch(r"\s*(?:\w+://|/)\S*\s*", text))  # a URL or a path
 
 
 def unmarked_js_strings(path: Path) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = re.sub(r"\s//\s.*$", "", raw)  # a trailing comment is for developers
         stripped = line.strip()
-        if stripped.startswith(("//", "*", "/*")) or _NOT_UI.search(line):
+        if stripped.startswith(("//", "*", "/*")) or _NOT_UI.search(line) or _FONT_LINE.fullmatch(line):
             continue
         for match in _JS_STRING.finditer(line):
-            text = match.group(2) if match.group(1) else re.sub(r"\$\{(?:[^{}]|\{[^{}]*\})*\}", " ", match.group(3))
-            if not text or not (_prose(text) or (_UI_SLOT.search(line[: match.start()]) and _has_words(text))):
+            template = not match.group(1)
+            text = _INTERPOLATION.sub(" ", match.group(3)) if template else match.group(2)
+            if not text or _code_not_text(text, template):
+                continue
+            if not (_prose(text) or (_UI_SLOT.search(line[: match.start()]) and _has_words(text))):
                 continue
             before = line[: match.start()].rstrip()
-            if re.search(r"(?<![\w$.])(t|tn)\(\s*$", before) or re.search(r"(?<![\w$.])tn\([^()]*,\s*$", before):
+            if re.search(r"(?<![\w$.])(t|tn)\(\s*$", before) or re.search(
+                r"(?<![\w$.])tn\([^()]*,\s*$", before
+            ):
                 continue
             found.append((lineno, text))
     return found

@@ -25,6 +25,8 @@ import websockets
 
 from tests.services import free_port
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 
 class ServerProcess:
     def __init__(self, data_dir: Path, **env: str) -> None:
@@ -39,6 +41,8 @@ class ServerProcess:
             "ROUTER_TICK_SECONDS": "0.2",
             "HEARTBEAT_SECONDS": "0.5",
             "LOG_LEVEL": "WARNING",
+            # The server under test is this checkout, even if another copy is pip-installed.
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])),
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None

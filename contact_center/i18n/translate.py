@@ -130,6 +130,11 @@ def _match(tag: str, supported: Iterable[str]) -> str | None:
     key = tag.lower().replace("-", "_")
     if key in by_key:
         return by_key[key]
+    parts = key.split("_")
+    # An explicit script subtag (zh-Hant-CN) outranks what the region would suggest.
+    scripts = [p for p in parts[1:] if len(p) == 4 and p.isalpha()]
+    if scripts and f"{parts[0]}_{scripts[0]}" in by_key:
+        return by_key[f"{parts[0]}_{scripts[0]}"]
     try:
         # Babel fills in the likely script: zh-TW → zh_Hant_TW, zh-CN → zh_Hans_CN.
         parsed = Locale.parse(tag.replace("-", "_"))

@@ -1238,10 +1238,9 @@
     if (!q) return t("Waiting for the next available agent…");
     if (q.wait === -1) return t("No agent is online right now — we'll answer as soon as someone is");
     const minutes = Math.max(1, Math.ceil(q.wait / 60));
-    return t("You are number {position} in the queue · estimated wait {wait}", {
-      position: formatNumber(q.position),
-      wait: t("about {duration}", { duration: formatMinutes(minutes) }),
-    });
+    // Babel's JS extractor does not look inside another t() call, so the parts come first.
+    const wait = t("about {duration}", { duration: formatMinutes(minutes) });
+    return t("You are number {position} in the queue · estimated wait {wait}", { position: formatNumber(q.position), wait });
   }
 
   function renderTyping() {
