@@ -43,6 +43,7 @@ class AgentDesk:
             "close": self.on_close,
             "ping": self.on_ping,
             "list_conversations": self.on_list_conversations,
+            "call": self.on_call,
         }
 
     # -- snapshot -------------------------------------------------------------
@@ -257,6 +258,12 @@ class AgentDesk:
         """Every live conversation, so a colleague can open one and help."""
         live = await self.hub.run_db(queries.live_interactions)
         await send_frame(self.ws, {"type": "conversations", "conversations": live})
+
+    async def on_call(self, frame: Frame) -> None:
+        """Click-to-call: ring this agent's phone, then the customer (the phone channel dials)."""
+        customer_id = field(frame, "customer_id", int)
+        call = await self.hub.dial(self.agent, customer_id)
+        await send_frame(self.ws, {"type": "call_started", "customer_id": customer_id, "call": call})
 
     async def on_ping(self, frame: Frame) -> None:
         await send_frame(self.ws, {"type": "pong"})

@@ -30,6 +30,8 @@
   const socket = new DeskSocket({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/agent/ws`,
     onFrame: (frame) => {
+      // agent-phone.js and other add-ons read the same frames.
+      setTimeout(() => document.dispatchEvent(new CustomEvent('desk:frame', { detail: frame })), 0);
       const handler = handlers[frame.type];
       if (!handler) return;
       try {
@@ -56,6 +58,7 @@
     toast(failMessage || t('Not connected — try again in a moment.'));
     return false;
   };
+  window.deskSend = send; // for add-ons such as agent-phone.js (click-to-call)
 
   // -- frames from the server --------------------------------------------------------
   const handlers = {
@@ -496,6 +499,8 @@
     const key = conv ? [conv.context, conv.id, conv.status] : null;
     if (contextKey && key && key.every((v, n) => v === contextKey[n]) && panel.firstChild) return;
     contextKey = key;
+    const customer = (conv && conv.context && conv.context.customer) || {};
+    Object.assign(panel.dataset, { interactionId: conv ? String(conv.id) : '', customerId: customer.id ? String(customer.id) : '', customerPhone: customer.phone || '' });
     if (!conv) fill(panel, el('p', { class: 'muted context-empty', text: t('Select a conversation to see the customer.') }));
     else if (!conv.context) fill(panel, el('p', { class: 'muted context-empty', text: t('Loading customer…') }));
     else {
