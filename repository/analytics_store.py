@@ -159,3 +159,15 @@ def last_computed_at(db: Database) -> datetime | None:
     with db.read() as session:
         return session.execute(select(CustomerAnalytics.computed_at).limit(1)).scalar()
 
+
+
+def customer_analytics(db: Database, customer_id: int) -> dict[str, Any]:
+    """Everything the analytics know about one customer; NotFound for an unknown id."""
+    from repository.errors import NotFound
+
+    with db.read() as session:
+        customer = session.get(Customer, customer_id)
+        if customer is None:
+            raise NotFound("no such customer", customer_id=customer_id)
+        extra = commerce_context(db, session, customer_id)
+    return {"customer_id": customer_id, "tier": customer.tier, "churn_risk": customer.churn_risk, **extra}

@@ -156,6 +156,19 @@ def record_deliveries(db: Database, event_type: str, event_key: str, payload: di
     return created
 
 
+def _due(now: datetime) -> Any:
+    return (
+        WebhookDelivery.status.in_(("pending", "sending")),  # type: ignore[attr-defined]
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.locked_until == None, WebhookDelivery.locked_until < now),  # type: ignore[arg-type, operator]  # noqa: E711
+    )
+
+
+def has_due(db: Database) -> bool:
+    with db.read() as session:
+        return session.exec(select(WebhookDelivery.id).where(*_due(utcnow())).limit(1)).first() is not None
+
+
 def claim_due(db: Database, limit: int = 20, lease_seconds: float = 60.0) -> list[Claimed]:
     """Lease up to ``limit`` due deliveries to this caller; counts the attempt now."""
     now = utcnow()
@@ -164,11 +177,7 @@ def claim_due(db: Database, limit: int = 20, lease_seconds: float = 60.0) -> lis
         rows = session.exec(
             select(WebhookDelivery, WebhookSubscription)
             .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)  # type: ignore[arg-type]
-            .where(
-                WebhookDelivery.status.in_(("pending", "sending")),  # type: ignore[attr-defined]
-                WebhookDelivery.next_attempt_at <= now,
-                or_(WebhookDelivery.locked_until == None, WebhookDelivery.locked_until < now),  # type: ignore[arg-type, operator]  # noqa: E711
-            )
+            .where(*_due(now))
             .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)  # type: ignore[arg-type]
             .limit(limit)
             .with_for_update(skip_locked=True, of=WebhookDelivery)  # type: ignore[arg-type]

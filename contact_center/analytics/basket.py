@@ -51,9 +51,11 @@ def mine(lines: pd.DataFrame, config: AnalyticsConfig) -> list[Rule]:
     )
     if itemsets.empty or itemsets["itemsets"].map(len).max() < 2:
         return []
-    rules = association_rules(
-        itemsets, num_itemsets=total, metric="confidence", min_threshold=config.min_confidence
-    )
+    # A product in every basket makes mlxtend's "certainty" metric divide 0 by 0; we do not use it.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rules = association_rules(
+            itemsets, num_itemsets=total, metric="confidence", min_threshold=config.min_confidence
+        )
     rules = rules[(rules["consequents"].map(len) == 1) & (rules["lift"] >= config.min_lift)]
     rules = rules.sort_values(["lift", "confidence", "support"], ascending=False).head(config.max_rules)
     return [

@@ -9,7 +9,18 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from contact_center.api import agents, customers, interactions, queues, search, settings_api, telephony
+from contact_center.api import (
+    agents,
+    analytics_api,
+    commerce,
+    customers,
+    interactions,
+    queues,
+    search,
+    settings_api,
+    telephony,
+    webhooks_api,
+)
 from contact_center.api.endpoint import Call, Endpoint, build_route
 from contact_center.api.openapi import build_document
 from contact_center.api.schema import FreeObject
@@ -33,6 +44,9 @@ ENDPOINTS: list[Endpoint] = [
     *settings_api.ENDPOINTS,
     *search.ENDPOINTS,
     *telephony.ENDPOINTS,
+    *commerce.ENDPOINTS,
+    *analytics_api.ENDPOINTS,
+    *webhooks_api.ENDPOINTS,
     Endpoint(
         "GET",
         "/openapi.json",

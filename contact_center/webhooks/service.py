@@ -110,6 +110,9 @@ class WebhookService:
 
     async def send_due(self) -> int:
         """Claim and send one batch of due deliveries; returns how many were claimed."""
+        # A cheap read first: most passes find nothing, and a claim is a write transaction.
+        if not await self.hub.run_db(store.has_due):
+            return 0
         claims = await self.hub.run_db(store.claim_due, BATCH, max(60.0, 3 * self.settings.webhook_timeout_seconds))
         await asyncio.gather(*(self._send(claim) for claim in claims))
         return len(claims)
