@@ -38,6 +38,7 @@ def _safe_next(target: str | None) -> str:
 
 def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin import admin_routes
+    from agent_ui.admin_phone import phone_routes
 
     async def login_page(request: Request) -> Response:
         if request.method == "POST":
@@ -90,6 +91,7 @@ def plugin(ctx: AppContext) -> Plugin:
             WebSocketRoute("/agent/ws", agent_ws),
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
             *admin_routes(ctx, templates),
+            *phone_routes(ctx, templates),
             *preference_routes(ctx),
         ]
     )
