@@ -41,6 +41,8 @@ DEFAULT_PLUGINS = (
     "agent_ui.plugin",
     "channels.webchat.plugin",
     "channels.email.plugin",
+    "channels.twilio.plugin",
+    "channels.cti.plugin",
     "contact_center.api.plugin",
     "agent_ui.supervisor_plugin",
     "agent_ui.search_routes",
