@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func
 from sqlmodel import select
 
+from repository.analytics_store import commerce_context
 from repository.models import HOLDING_STATUSES, Agent, Customer, Event, Identity, Interaction, Queue, utcnow
 from repository.serialize import customer_dict, event_dict, interaction_dict, iso
 
@@ -166,6 +167,7 @@ def customer_context(db: Database, customer_id: int, timeline_limit: int = 25) -
             entry["last_message"] = last.body[:200] if last else ""
             entry["last_message_at"] = iso(last.created_at) if last else None
             timeline.append(entry)
+        commerce = commerce_context(db, session, customer_id)
     return {
         "customer": customer_dict(customer, identities),
         "value": {
@@ -175,6 +177,8 @@ def customer_context(db: Database, customer_id: int, timeline_limit: int = 25) -
         },
         "timeline": timeline,
         "suggestions": suggestions_for(customer, list(interactions)),
+        # analytics (tier, RFM, churn flag and reasons), orders (last five), offers (rules)
+        **commerce,
     }
 
 

@@ -208,6 +208,9 @@ const Dom = (() => {
         el('span', { class: 'stat-value ' + churnClass(risk), testid: 'churn', text: new Intl.NumberFormat(I18n.lang, { style: 'percent' }).format(Math.round(risk * 100) / 100) }),
         el('span', { class: 'meter' }, el('span', { class: 'meter-fill ' + churnClass(risk), style: `width:${Math.round(risk * 100)}%` })))));
 
+    // Churn reasons, offers and last orders (agent-analytics.js), when that script is loaded.
+    if (typeof Analytics !== 'undefined') root.append(...Analytics.render(context, opts));
+
     const tips = context.suggestions || [];
     if (tips.length) {
       root.append(el('h4', { class: 'ctx-title', text: t('Suggestions') }),

@@ -15,6 +15,7 @@ from contact_center.analytics import AnalyticsConfig, recompute
 from repository import Database, upgrade
 from repository.commerce_models import AssociationRule, CustomerAnalytics
 from repository.models import Customer
+from repository.queries import customer_context
 from repository.suggestions import suggest_for
 from tests.analytics.dataset import AS_OF, DAY, PAIR_PROBABILITY, PAIRS, Shop, generate, load
 from tests.services import create_database, drop_database
@@ -161,3 +162,21 @@ def test_suggestions_offer_the_partner_product_with_its_confidence_and_lift(
     assert first["confidence"] == pytest.approx(PAIR_PROBABILITY, abs=0.05)
     assert first["lift"] > 5
     assert all(o["product_id"] not in bought[index] for o in offers)
+
+
+def test_the_agent_context_carries_tier_churn_reason_last_orders_and_offers(
+    analysed: tuple[Database, list[int]],
+) -> None:
+    db, ids = analysed
+    index, (gap, silence) = next(iter(shop().droppers.items()))
+
+    context = customer_context(db, ids[index])
+
+    assert context["value"]["tier"] in ("platinum", "gold", "silver", "bronze")
+    assert context["analytics"]["churn_flag"] is True
+    assert context["analytics"]["churn_reasons"][0]["code"] == "purchase_gap"
+    assert context["value"]["churn_risk"] == context["analytics"]["churn_risk"]
+    assert len(context["orders"]) == 5
+    dates = [o["ordered_at"] for o in context["orders"]]
+    assert dates == sorted(dates, reverse=True)
+    assert all({"product_id", "confidence", "lift", "kind"} <= set(o) for o in context["offers"])
