@@ -171,6 +171,8 @@ const Views = (() => {
     const delivery = ev.delivery_status;
     const failed = delivery === 'failed' || delivery === 'undelivered';
     const deliveryError = (ev.payload && ev.payload.delivery_error) || '';
+    // Email: subject, folded quote, sandboxed HTML (agent-email.js).
+    const email = typeof EmailView === 'undefined' ? { before: null, after: null } : EmailView.parts(ev);
     return el('div', { class: `msg ${who}${mine ? ' msg-mine' : ''}${isNote ? ' msg-note' : ''}${isWhisper ? ' msg-whisper' : ''}`, testid: 'msg', dataset: data },
       el('div', { class: 'msg-meta' },
         isNote ? el('span', { class: 'note-label' }, Dom.icon('lock'), isWhisper ? t('Whisper from your supervisor') : t('Internal note')) : null,
@@ -181,7 +183,9 @@ const Views = (() => {
           testid: 'delivery',
           text: deliveryLabel(delivery) + (deliveryError ? ` (${deliveryError})` : ''),
         }) : null),
+      email.before,
       ev.body ? body(ev.body) : null,
+      email.after,
       attachments(ev));
   }
 
