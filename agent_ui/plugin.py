@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket
 from agent_ui.agent_socket import AgentSocket
 from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, require_role
 from agent_ui.labels import label
+from agent_ui.login_throttle import LoginThrottle
 from agent_ui.preferences import preference_routes
 from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
@@ -40,13 +41,25 @@ def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin import admin_routes
     from agent_ui.admin_phone import phone_routes
 
+    throttle = LoginThrottle()
+
     async def login_page(request: Request) -> Response:
         if request.method == "POST":
             form = await check_csrf(request)
-            agent = await ctx.hub.run_db(
-                authenticate, str(form.get("username", ""))[:80], str(form.get("password", ""))[:200]
-            )
+            username = str(form.get("username", ""))[:80]
+            if await throttle.blocked(request, username):
+                return templates.TemplateResponse(
+                    request,
+                    "login.html",
+                    {
+                        "error": _("Too many failed sign-ins. Wait a few minutes and try again."),
+                        "next": _safe_next(str(form.get("next", ""))),
+                    },
+                    status_code=429,
+                )
+            agent = await ctx.hub.run_db(authenticate, username, str(form.get("password", ""))[:200])
             if agent is None:
+                await throttle.failed(request, username)
                 return templates.TemplateResponse(
                     request,
                     "login.html",
