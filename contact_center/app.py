@@ -79,17 +79,21 @@ def create_app(
     async def healthz(request: Request) -> Response:
         # The database check blocks; keep it off the event loop like every other query.
         checks: dict[str, Any] = {"database": await to_thread.run_sync(_db_ok, db), "bus": await bus.ping()}
-        ok = all(checks.values())
+        serving = all(checks.values())
         parts = {name: await check() for name, check in ctx.health_checks.items()}
-        ok = ok and all(part.get("ok", False) for part in parts.values())
+        parts_ok = all(part.get("ok", False) for part in parts.values())
+        # Only the node's own needs (store, bus) decide the status code: a load balancer
+        # must not pull every node because one mailbox has a wrong password. A broken
+        # part still shows as "degraded" for monitoring.
+        status = "down" if not serving else "ok" if parts_ok else "degraded"
         return JSONResponse(
             {
-                "status": "ok" if ok else "degraded",
+                "status": status,
                 "checks": checks,
                 "parts": parts,
                 "bus_url_scheme": settings.bus_url.split(":")[0],
             },
-            status_code=200 if ok else 503,
+            status_code=200 if serving else 503,
         )
 
     async def metrics_endpoint(request: Request) -> Response:
