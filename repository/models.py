@@ -16,7 +16,8 @@ from sqlmodel import Field, SQLModel
 
 Channel = Literal["chat", "email", "sms", "voice"]
 CHANNELS: tuple[Channel, ...] = ("chat", "email", "sms", "voice")
-InteractionStatus = Literal["queued", "offered", "active", "wrapup", "closed"]
+# "abandoned": the caller hung up before anyone took the call (not live, like "closed").
+InteractionStatus = Literal["queued", "offered", "active", "wrapup", "closed", "abandoned"]
 # Statuses in which an interaction occupies one unit of its agent's capacity.
 HOLDING_STATUSES = ("offered", "active", "wrapup")
 LIVE_STATUSES = ("queued", "offered", "active")
