@@ -74,7 +74,8 @@ def plugin(ctx: AppContext) -> Plugin:
         form = await check_csrf(request)
         try:
             url = check_url(str(form.get("url", ""))[:2100])
-            events = check_events([str(e) for e in form.getlist("events")])  # type: ignore[attr-defined]
+            # Checkboxes repeat the field; the parsed form is cached on the request.
+            events = check_events([str(e) for e in (await request.form()).getlist("events")])
             description = str(form.get("description", "")).strip()[:200]
         except ContactCenterError as exc:
             flash(request, exc.message, "error")
