@@ -38,6 +38,8 @@ class Settings:
     default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     resume_buffer_size: int = 10_000
     log_level: str = "INFO"
+    # Extra gettext catalogues dropped in by admins, searched before the built-in ones (docs/i18n.md).
+    locales_dir: str = ""
     # The single mailbox configured from the environment (docs/email.md); more come from /admin/mailboxes.
     email_address: str = ""
     email_display_name: str = ""
@@ -121,6 +123,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         session_max_age_seconds=config("SESSION_MAX_AGE_SECONDS", cast=int, default=12 * 3600),
         secure_cookies=config("SECURE_COOKIES", cast=bool, default=False),
         log_level=config("LOG_LEVEL", default="INFO"),
+        locales_dir=config("LOCALES_DIR", default=""),
         email_address=config("EMAIL_ADDRESS", default=""),
         email_display_name=config("EMAIL_DISPLAY_NAME", default=""),
         email_imap_url=config("EMAIL_IMAP_URL", cast=Secret, default=""),

@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from config import Settings, get_settings
+from contact_center import i18n
 from contact_center.bus import Bus, create_bus
 from contact_center.context import AppContext, Plugin
 from contact_center.coordination import create_leadership
@@ -66,6 +67,7 @@ def create_app(
     migrate: bool = True,
 ) -> Starlette:
     settings = settings or get_settings()
+    i18n.configure(settings.locales_dir)
     if migrate:
         upgrade(settings.database_url)
     db = Database(settings.database_url)

@@ -25,6 +25,7 @@ from contact_center.demo import seed_demo
 from contact_center.i18n import (
     _,
     client_catalogue,
+    configure,
     format_datetime,
     format_duration,
     format_number,
@@ -385,3 +386,29 @@ async def _next(ws: websockets.ClientConnection, kind: str) -> dict[str, object]
                 return dict(frame)
 
     return await asyncio.wait_for(scan(), 10)
+
+
+async def test_an_admin_adds_a_language_by_dropping_in_a_catalogue(
+    tmp_path: Path, make_settings: Callable[..., Settings]
+) -> None:
+    folder = tmp_path / "locales" / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Language: fr\\n"\n\n'
+        'msgid "Sign in to your desk"\nmsgstr "Connectez-vous à votre poste"\n',
+        encoding="utf-8",
+    )
+    app = create_app(make_settings(LOCALES_DIR=str(tmp_path / "locales")))
+    try:
+        assert supported_locales() == ["en", "fr", "zh_Hans", "zh_Hant"]
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client:
+            page = await client.get("/login", headers={"Accept-Language": "fr-CA,fr;q=0.9"})
+        assert '<html lang="fr">' in page.text
+        assert "Connectez-vous à votre poste" in page.text
+        assert 'value="fr" lang="fr" selected>français</option>' in page.text
+        assert "Password" in page.text  # not in the new catalogue yet: English, never an error
+    finally:
+        configure(None)
+    assert "fr" not in supported_locales()

@@ -130,6 +130,10 @@ const Dom = (() => {
   const STATUSES = {
     queued: t('Queued'), offered: t('Offered'), active: t('Active'), wrapup: t('Wrap-up'), closed: t('Closed'),
   };
+  // The default value tiers (contact_center/analytics/config.py); admins' own names show as typed.
+  const TIERS = {
+    platinum: t('platinum'), gold: t('gold'), silver: t('silver'), bronze: t('bronze'), standard: t('standard'),
+  };
   const statusLabel = (status) => STATUSES[status] || status || '';
   function statusChip(status) {
     return el('span', { class: `chip chip-status st-${status}`, text: statusLabel(status) });
@@ -186,7 +190,7 @@ const Dom = (() => {
       avatar(name, 'avatar-lg'),
       el('div', { class: 'ctx-who' },
         el('div', { class: 'ctx-name', testid: 'customer-name', text: name }),
-        el('span', { class: `tier tier-${/^[a-z]+$/.test(tier) ? tier : 'other'}`, testid: 'tier', text: tier }))));
+        el('span', { class: `tier tier-${/^[a-z]+$/.test(tier) ? tier : 'other'}`, testid: 'tier', text: TIERS[tier] || tier }))));
 
     const ids = [];
     const ID_KINDS = { email: t('email'), phone: t('phone'), webchat: t('web chat') };

@@ -71,7 +71,7 @@
     number: (n) => new Intl.NumberFormat(lang).format(n),
     dateTime: (value) => cached('dt', { dateStyle: 'medium', timeStyle: 'short' }).format(asDate(value)),
     date: (value) => cached('d', { dateStyle: 'medium' }).format(asDate(value)),
-    time: (value) => cached('t', { hour: '2-digit', minute: '2-digit' }).format(asDate(value)),
+    time: (value) => cached('t', { hour: 'numeric', minute: '2-digit' }).format(asDate(value)),
     // "2 minutes" / "2分钟": the largest whole unit, like Babel's format_timedelta on the server.
     duration: (seconds) => {
       const s = Math.max(0, Math.round(Number(seconds) || 0));

@@ -10,7 +10,6 @@ of the web chat widget's strings, shipped inside ``/widget.js``). See docs/i18n.
 from __future__ import annotations
 
 import io
-import os
 import threading
 from pathlib import Path
 
@@ -32,11 +31,19 @@ _cache: dict[tuple[str, str], NullTranslations] = {}
 _po_cache: dict[tuple[str, str], dict[str, str | list[str]]] = {}
 
 
+_extra_dir: Path | None = None
+
+
+def configure(locales_dir: str | Path | None) -> None:
+    """Also read catalogues from ``locales_dir`` (the ``LOCALES_DIR`` setting), ahead of the built-in ones."""
+    global _extra_dir
+    _extra_dir = Path(locales_dir) if locales_dir else None
+    reload()
+
+
 def locale_dirs() -> list[Path]:
-    """Where catalogues are looked up: ``LOCALES_DIR`` (admins' drop-ins) first, then the built-in folder."""
-    extra = os.environ.get("LOCALES_DIR", "").strip()
-    dirs = [Path(extra)] if extra else []
-    return [*dirs, BUILTIN_DIR]
+    """Where catalogues are looked up: the admins' folder first, then the built-in one."""
+    return [_extra_dir, BUILTIN_DIR] if _extra_dir else [BUILTIN_DIR]
 
 
 def _po_path(locale: str, domain: str) -> Path | None:

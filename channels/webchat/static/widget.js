@@ -1413,6 +1413,11 @@
   font-size: 14px; line-height: 1.45; color: var(--cc-text); text-align: left; direction: ltr;
   -webkit-font-smoothing: antialiased; letter-spacing: normal; font-weight: 400;
 }
+/* Traditional Chinese gets Traditional glyph forms (TC fonts) before the SC ones above. */
+.root:lang(zh-Hant) {
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang TC",
+    "Microsoft JhengHei", "Noto Sans CJK TC", "Noto Sans CJK SC", sans-serif, "Apple Color Emoji", "Segoe UI Emoji";
+}
 button, input, textarea { font: inherit; color: inherit; letter-spacing: inherit; }
 button { cursor: pointer; }
 button:disabled { cursor: default; }
