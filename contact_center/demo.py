@@ -26,6 +26,8 @@ DEMO_QUEUES = (
     ("General", "Everything that is not billing", ["general"], 0, True),
     ("Billing", "Invoices, refunds and payments", ["billing"], 1, False),
 )
+# Points added to a waiting contact's priority by value tier (one point = 30 s of waiting).
+DEMO_TIER_BOOSTS = {"platinum": 30, "gold": 20, "silver": 10}
 DEMO_CODES = (
     ("resolved", "Resolved"),
     ("follow-up", "Needs follow-up"),
@@ -51,6 +53,7 @@ def seed_demo(db: Database) -> bool:
             required_skills=skills,
             priority=priority,
             is_default=is_default,
+            tier_boosts=DEMO_TIER_BOOSTS,
         )
     for username, display, password, role, skills in DEMO_AGENTS:
         create_agent(db, username, display, password, role=role, skills=skills)
