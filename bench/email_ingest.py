@@ -58,8 +58,8 @@ def write_maildir(server: Dovecot, folder: str, count: int) -> None:
     os.chown(root, owner.pw_uid, owner.pw_gid)
 
 
-async def raw_fetch_rate(box: object, folder: str, count: int) -> float:
-    imap = Imap(box)  # type: ignore[arg-type]
+async def raw_fetch_rate(box: object, sealer: object, folder: str, count: int) -> float:
+    imap = Imap(box, sealer)  # type: ignore[arg-type]
     await imap.connect()
     await imap.select(folder)
     uids = await imap.new_uids(0)
@@ -102,10 +102,10 @@ async def main() -> None:
         ctx = app.state.ctx
         create_queue(ctx.db, "Email")
         channel = ctx.health_checks["email"].__self__
-        ensure_env_mailbox(ctx.db, USER, **channel.env_mailbox_values())
+        ensure_env_mailbox(ctx.db, USER, sealer=channel.sealer, **channel.env_mailbox_values())
         box = list_mailboxes(ctx.db)[0]
 
-        raw_rate = await raw_fetch_rate(box, "Bench", args.messages)
+        raw_rate = await raw_fetch_rate(box, channel.sealer, "Bench", args.messages)
 
         def stored() -> int:
             with ctx.db.read() as session:
@@ -124,13 +124,21 @@ async def main() -> None:
 
         print(f"writing {args.big} messages into a maildir folder ...", flush=True)
         write_maildir(server, "Big", args.big)
-        imap = Imap(box)
+        imap = Imap(box, channel.sealer)
         await imap.connect()
         validity, _ = await imap.select("Big")  # the first select indexes the folder; not timed
         last = max(await imap.new_uids(args.big - 1) or [0])
         save_sync_position(ctx.db, box.id, "Big", validity, last)
         box.imap_folder = "Big"
-        poller = MailboxPoller(ctx.db, box, None, channel.health.get(box.id), poll_seconds=60, idle_seconds=0)  # type: ignore[arg-type]
+        poller = MailboxPoller(
+            ctx.db,
+            box,
+            None,  # type: ignore[arg-type]
+            channel.health.get(box.id),  # type: ignore[arg-type]
+            poll_seconds=60,
+            idle_seconds=0,
+            sealer=channel.sealer,
+        )
         polls, noops = [], []
         for _ in range(20):
             t = time.perf_counter()

@@ -2,6 +2,10 @@
 
 The sync position is the only thing that says what has been fetched, and it is a
 UID, never a date: after any downtime everything above the last UID is fetched.
+
+Passwords are sealed on the way in (a ``PasswordSealer`` is required to write one)
+and never leave this module in a form meant for display: :func:`mailbox_dict` says
+only whether each one is set.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import select
 
 from repository.email_models import SECURITY, EmailQuarantine, EmailSyncState, Mailbox
-from repository.errors import InvalidInput, NotFound
+from repository.email_secrets import MAX_PASSWORD_CHARS, SECRET_FIELDS
+from repository.errors import Conflict, InvalidInput, NotFound
 from repository.models import Queue, utcnow
 
 if TYPE_CHECKING:
     from repository.db import Database
+    from repository.email_secrets import PasswordSealer
 
 EDITABLE = (
     "display_name",
@@ -34,10 +40,47 @@ EDITABLE = (
     "acknowledge",
     "is_active",
 )
-SECRET_FIELDS = ("imap_password", "smtp_password")
+_TEXT_LIMITS = {
+    "display_name": 120,
+    "imap_host": 255,
+    "imap_user": 320,
+    "imap_folder": 200,
+    "smtp_host": 255,
+    "smtp_user": 320,
+}
+
+
+def _address(raw: str) -> str:
+    address = str(raw).strip().lower()
+    if address.count("@") != 1 or len(address) > 320 or any(c.isspace() or c in '<>",;' for c in address):
+        raise InvalidInput("address must be an email address", field="address")
+    return address
+
+
+def _seal(values: dict[str, Any], sealer: PasswordSealer | None) -> dict[str, Any]:
+    """``values`` with each given password sealed; a blank one is dropped (keep the stored one)."""
+    out = dict(values)
+    for name in SECRET_FIELDS:
+        if name not in out:
+            continue
+        password = str(out.pop(name) or "")
+        if not password:
+            continue
+        if len(password) > MAX_PASSWORD_CHARS:
+            raise InvalidInput(f"{name} may have at most {MAX_PASSWORD_CHARS} characters", field=name)
+        if sealer is None:
+            raise ValueError("mailbox passwords are stored sealed: pass a PasswordSealer")
+        out[name] = sealer.seal(password)
+    return out
 
 
 def _check(session: Any, values: dict[str, Any]) -> None:
+    for name, limit in _TEXT_LIMITS.items():
+        if name in values and (len(str(values[name])) > limit or "\x00" in str(values[name])):
+            raise InvalidInput(f"{name} must be at most {limit} characters", field=name)
+    for name in ("imap_host", "imap_user", "imap_folder"):
+        if name in values and not str(values[name]).strip():
+            raise InvalidInput(f"{name} is required", field=name)
     for name in ("imap_security", "smtp_security"):
         if name in values and values[name] not in SECURITY:
             raise InvalidInput(f"{name} must be one of {', '.join(SECURITY)}", field=name)
@@ -48,12 +91,18 @@ def _check(session: Any, values: dict[str, Any]) -> None:
         raise NotFound("no such queue", queue_id=values["queue_id"])
 
 
-def create_mailbox(db: Database, address: str, **values: Any) -> Mailbox:
-    address = address.strip().lower()
-    if "@" not in address or len(address) > 320:
-        raise InvalidInput("address must be an email address", field="address")
+def create_mailbox(
+    db: Database, address: str, *, sealer: PasswordSealer | None = None, **values: Any
+) -> Mailbox:
+    address = _address(address)
+    values = _seal(values, sealer)
+    for name in ("imap_host", "imap_user"):
+        if not str(values.get(name) or "").strip():
+            raise InvalidInput(f"{name} is required", field=name)
     with db.write() as session:
         _check(session, values)
+        if session.exec(select(Mailbox.id).where(Mailbox.address == address)).first() is not None:
+            raise Conflict("a mailbox with this address exists", field="address")
         mailbox = Mailbox(
             address=address, **{k: v for k, v in values.items() if k in EDITABLE or k == "source"}
         )
@@ -62,16 +111,25 @@ def create_mailbox(db: Database, address: str, **values: Any) -> Mailbox:
         return mailbox
 
 
-def update_mailbox(db: Database, mailbox_id: int, **values: Any) -> Mailbox:
+def update_mailbox(
+    db: Database, mailbox_id: int, *, sealer: PasswordSealer | None = None, **values: Any
+) -> Mailbox:
+    # An empty password means "keep the stored one", so forms never need to echo secrets.
+    values = _seal(values, sealer)
     with db.write() as session:
         mailbox = session.get(Mailbox, mailbox_id)
         if mailbox is None:
             raise NotFound("no such mailbox", mailbox_id=mailbox_id)
         _check(session, values)
+        if "address" in values:
+            address = _address(values["address"])
+            taken = session.exec(
+                select(Mailbox.id).where(Mailbox.address == address, Mailbox.id != mailbox_id)
+            ).first()
+            if taken is not None:
+                raise Conflict("a mailbox with this address exists", field="address")
+            mailbox.address = address
         for name, value in values.items():
-            # An empty password field means "keep the stored one", so forms never echo secrets.
-            if name in SECRET_FIELDS and not value:
-                continue
             if name in EDITABLE:
                 setattr(mailbox, name, value)
         session.add(mailbox)
@@ -79,13 +137,32 @@ def update_mailbox(db: Database, mailbox_id: int, **values: Any) -> Mailbox:
         return mailbox
 
 
-def ensure_env_mailbox(db: Database, address: str, **values: Any) -> Mailbox:
+def ensure_env_mailbox(
+    db: Database, address: str, *, sealer: PasswordSealer | None = None, **values: Any
+) -> Mailbox:
     """The mailbox named by the environment, created or brought up to date."""
     with db.read() as session:
-        existing = session.exec(select(Mailbox).where(Mailbox.address == address.lower())).first()
+        existing = session.exec(select(Mailbox).where(Mailbox.address == address.strip().lower())).first()
     if existing is None:
-        return create_mailbox(db, address, source="env", **values)
-    return update_mailbox(db, existing.id, **values)  # type: ignore[arg-type]
+        return create_mailbox(db, address, sealer=sealer, source="env", **values)
+    if sealer is not None:
+        # Re-sealing an unchanged password would give a new token, and a changed row
+        # restarts the poller: keep the stored token when it opens to the same password.
+        for name in SECRET_FIELDS:
+            if values.get(name) and sealer.open_or_blank(getattr(existing, name)) == values[name]:
+                values.pop(name)
+    return update_mailbox(db, existing.id, sealer=sealer, **values)  # type: ignore[arg-type]
+
+
+def mailbox_dict(mailbox: Mailbox) -> dict[str, Any]:
+    """A mailbox as pages and the API show it: every setting except the passwords."""
+    out: dict[str, Any] = {"id": mailbox.id, "address": mailbox.address, "source": mailbox.source}
+    for name in EDITABLE:
+        if name not in SECRET_FIELDS:
+            out[name] = getattr(mailbox, name)
+    for name in SECRET_FIELDS:
+        out[f"{name}_set"] = bool(getattr(mailbox, name))
+    return out
 
 
 def get_mailbox(db: Database, mailbox_id: int) -> Mailbox:

@@ -9,6 +9,11 @@
   customer. Threading matches In-Reply-To/References against it, within one customer.
 - ``email_quarantine``: raw messages that could not be parsed, kept for a human.
 - ``email_outbox``: every outbound mail as sent (or still to send), retried with backoff.
+- ``email_poll_leases``: which node polls a mailbox, until when, and that poller's last
+  health, so with several nodes exactly one polls and every node can show its state.
+
+Mailbox passwords are stored sealed (Fernet, key derived from SECRET_KEY, see
+``repository/email_secrets.py``), never as given.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ class Mailbox(SQLModel, table=True):
     imap_port: int = 993
     imap_security: str = Field(default="tls", max_length=10)
     imap_user: str = Field(max_length=320)
-    imap_password: str = Field(default="", max_length=500)
+    imap_password: str = Field(default="", max_length=500)  # sealed: "fernet:<token>"
     imap_folder: str = Field(default="INBOX", max_length=200)
     smtp_host: str = Field(max_length=255)
     smtp_port: int = 587
@@ -110,3 +115,15 @@ class EmailOutbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class EmailPollLease(SQLModel, table=True):
+    """One row per mailbox: the node that polls it until ``expires_at``, renewed while it runs."""
+
+    __tablename__ = "email_poll_leases"
+    mailbox_id: int = Field(foreign_key="email_mailboxes.id", primary_key=True)
+    holder: str = Field(default="", max_length=120)
+    expires_at: datetime = Field(default_factory=utcnow)
+    # The holder's MailboxHealth.as_dict() at its last renewal or sync (never a secret).
+    health: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -10,7 +10,7 @@ starts a thread of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,56 @@ class ThreadMatch:
     matched_by: str
 
 
+@dataclass(frozen=True)
+class InboundPlan:
+    """What one read transaction learned about a fetched mail before it is stored."""
+
+    external_id: str
+    stored: Event | None  # this exact mail is already in the CCR
+    customer_id: int | None  # the sender's customer, if the address is known
+    match: ThreadMatch | None  # the customer's interaction this mail answers
+
+
+def plan_inbound(
+    db: Database,
+    external_id: str,
+    content_hash: str,
+    address: str,
+    references: list[str],
+    token_id: int | None,
+) -> InboundPlan:
+    """Dedupe, sender and thread lookups of one mail in one read (they used to be three)."""
+    with db.read() as session:
+        free_id, stored = _free_external_id(session, external_id, content_hash)
+        if stored is not None:
+            return InboundPlan(free_id, stored, stored.customer_id, None)
+        identity = session.exec(
+            select(Identity).where(Identity.kind == "email", Identity.value == address)
+        ).first()
+        if identity is None:
+            return InboundPlan(free_id, None, None, None)
+        match = _find_thread(session, identity.customer_id, references, token_id)
+        return InboundPlan(free_id, None, identity.customer_id, match)
+
+
+def _free_external_id(session: Any, external_id: str, content_hash: str) -> tuple[str, Event | None]:
+    """The id to store this mail under, and the stored event if this exact mail is already in.
+
+    Two different mails that claim the same Message-ID (broken mailers do this) are
+    both kept: the second is stored under the id plus its content hash.
+    """
+    for candidate in (external_id, f"{external_id}#{content_hash[:16]}"):
+        event = session.exec(
+            select(Event).where(Event.channel == "email", Event.external_id == candidate[:300])
+        ).first()
+        if event is None:
+            return candidate[:300], None
+        if event.payload.get("content_hash") == content_hash:
+            return candidate[:300], event
+    # Even the content-qualified id is taken by other content: only a hash collision gets here.
+    return f"sha256:{content_hash}", None
+
+
 def customer_for_address(db: Database, address: str) -> int | None:
     with db.read() as session:
         row = session.exec(
@@ -46,29 +96,33 @@ def find_thread(
 ) -> ThreadMatch | None:
     """The customer's email interaction this mail answers, if any."""
     with db.read() as session:
-        if references:
-            rows = session.exec(
-                select(EmailMessageId).where(
-                    EmailMessageId.customer_id == customer_id,
-                    EmailMessageId.message_id.in_(references[-50:]),  # type: ignore[attr-defined]
-                )
-            ).all()
-            if rows:
-                # The most recent mail referenced is the closest parent.
-                best = max(rows, key=lambda r: references.index(r.message_id))
-                interaction = session.get(Interaction, best.interaction_id)
-                if interaction is not None:
-                    return ThreadMatch(
-                        interaction.id, interaction.thread_key, interaction.status, "references"
-                    )  # type: ignore[arg-type]
-        if token_id is not None:
-            interaction = session.get(Interaction, token_id)
-            if (
-                interaction is not None
-                and interaction.customer_id == customer_id
-                and interaction.channel == "email"
-            ):
-                return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "token")  # type: ignore[arg-type]
+        return _find_thread(session, customer_id, references, token_id)
+
+
+def _find_thread(
+    session: Any, customer_id: int, references: list[str], token_id: int | None
+) -> ThreadMatch | None:
+    if references:
+        rows = session.exec(
+            select(EmailMessageId).where(
+                EmailMessageId.customer_id == customer_id,
+                EmailMessageId.message_id.in_(references[-50:]),  # type: ignore[attr-defined]
+            )
+        ).all()
+        if rows:
+            # The most recent mail referenced is the closest parent.
+            best = max(rows, key=lambda r: references.index(r.message_id))
+            interaction = session.get(Interaction, best.interaction_id)
+            if interaction is not None:
+                return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "references")  # type: ignore[arg-type]
+    if token_id is not None:
+        interaction = session.get(Interaction, token_id)
+        if (
+            interaction is not None
+            and interaction.customer_id == customer_id
+            and interaction.channel == "email"
+        ):
+            return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "token")  # type: ignore[arg-type]
     return None
 
 
@@ -153,6 +207,41 @@ def record_message_id(
                 )
     except IntegrityError:
         pass  # a concurrent writer recorded it first
+
+
+def record_message_ids(db: Database, rows: list[tuple[str, int, int, int | None, str]]) -> None:
+    """Remember many Message-IDs in one transaction: (message id, customer, interaction, event, direction)."""
+    wanted = {
+        (customer_id, mid[:300]): (mid[:300], customer_id, interaction_id, event_id, direction)
+        for mid, customer_id, interaction_id, event_id, direction in rows
+        if mid
+    }
+    if not wanted:
+        return
+    try:
+        with db.write() as session:
+            known = set(
+                session.exec(
+                    select(EmailMessageId.customer_id, EmailMessageId.message_id).where(
+                        EmailMessageId.message_id.in_([key[1] for key in wanted])  # type: ignore[attr-defined]
+                    )
+                ).all()
+            )
+            for key, (mid, customer_id, interaction_id, event_id, direction) in wanted.items():
+                if key not in known:
+                    session.add(
+                        EmailMessageId(
+                            message_id=mid,
+                            customer_id=customer_id,
+                            interaction_id=interaction_id,
+                            event_id=event_id,
+                            direction=direction,
+                        )
+                    )
+    except IntegrityError:
+        # Another node indexed one of them at the same moment: fall back to one at a time.
+        for row in wanted.values():
+            record_message_id(db, *row)
 
 
 def quarantine(

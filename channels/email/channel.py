@@ -3,7 +3,8 @@
 Mailboxes come from the CCR (the one from ``EMAIL_*`` is written there at start-up).
 A reconcile pass every few seconds starts pollers for new or changed mailboxes and
 stops those of removed or deactivated ones, so admin and API changes take effect
-without a restart, on every node.
+without a restart, on every node. Each mailbox is polled by one node at a time (the
+lease holder); the pollers of other nodes stand by.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from anyio import to_thread
 from channels.email.health import MailboxHealth
 from channels.email.inbound import Inbound
 from channels.email.outbound import Outbound
-from channels.email.poller import MailboxPoller
+from channels.email.poller import LEASE_SECONDS, MailboxPoller, node_name
 from channels.email.urls import imap_settings, smtp_settings
 from repository.email_mailboxes import EDITABLE, ensure_env_mailbox, list_mailboxes
+from repository.email_secrets import PasswordSealer, seal_stored_passwords
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
@@ -32,14 +34,26 @@ def _fingerprint(mailbox: Mailbox) -> tuple[Any, ...]:
     return tuple(getattr(mailbox, name) for name in ("address", *EDITABLE))
 
 
+def sealer_for(ctx: AppContext) -> PasswordSealer:
+    return PasswordSealer(str(ctx.settings.secret_key))
+
+
 class EmailChannel:
     def __init__(
-        self, ctx: AppContext, *, reconcile_seconds: float = 5.0, outbox_seconds: float = 5.0
+        self,
+        ctx: AppContext,
+        *,
+        reconcile_seconds: float = 5.0,
+        outbox_seconds: float = 5.0,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.ctx = ctx
         self.settings = ctx.settings
+        self.sealer = sealer_for(ctx)
+        self.node = node_name()
+        self.lease_seconds = lease_seconds
         self.health: dict[int, MailboxHealth] = {}
-        self.outbound = Outbound(ctx, self.health)
+        self.outbound = Outbound(ctx, self.health, self.sealer)
         self.inbound = Inbound(ctx, self.outbound)
         self.pollers: dict[int, tuple[tuple[Any, ...], MailboxPoller]] = {}
         self.reconcile_seconds = reconcile_seconds
@@ -63,8 +77,13 @@ class EmailChannel:
         values = self.env_mailbox_values()
         if values is not None:
             await to_thread.run_sync(
-                lambda: ensure_env_mailbox(self.ctx.db, self.settings.email_address, **values)
+                lambda: ensure_env_mailbox(
+                    self.ctx.db, self.settings.email_address, sealer=self.sealer, **values
+                )
             )
+        sealed = await to_thread.run_sync(seal_stored_passwords, self.ctx.db, self.sealer)
+        if sealed:
+            log.info("email: sealed %s mailbox password(s) stored in plain text", sealed)
         await self.reconcile()
         self.tasks = [
             asyncio.create_task(self._reconcile_loop(), name="email-reconcile"),
@@ -106,6 +125,9 @@ class EmailChannel:
                 health,
                 poll_seconds=self.settings.email_poll_seconds,
                 idle_seconds=self.settings.email_idle_seconds,
+                sealer=self.sealer,
+                holder=self.node,
+                lease_seconds=self.lease_seconds,
             )
             poller.start()
             self.pollers[mailbox_id] = (_fingerprint(mailbox), poller)  # type: ignore[index]
@@ -124,4 +146,9 @@ class EmailChannel:
 
     async def health_check(self) -> dict[str, Any]:
         boxes = [h.as_dict() for h in sorted(self.health.values(), key=lambda h: h.mailbox_id)]
-        return {"ok": all(b["connected"] for b in boxes), "mailboxes": boxes}
+        # A mailbox another node polls is not this node's failure.
+        return {
+            "ok": all(b["connected"] or b["standby"] for b in boxes),
+            "mailboxes": boxes,
+            "node": self.node,
+        }

@@ -15,6 +15,8 @@ class MailboxHealth:
     address: str
     connected: bool = False
     idle: bool = False
+    # Another node holds this mailbox's lease and polls it; this node waits to take over.
+    standby: bool = False
     last_sync: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
@@ -43,6 +45,7 @@ class MailboxHealth:
             "address": self.address,
             "connected": self.connected,
             "idle": self.idle,
+            "standby": self.standby,
             "last_sync": iso(self.last_sync),
             "last_error": self.last_error,
             "last_error_at": iso(self.last_error_at),

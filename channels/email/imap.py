@@ -18,6 +18,7 @@ import aioimaplib
 
 if TYPE_CHECKING:
     from repository.email_models import Mailbox
+    from repository.email_secrets import PasswordSealer
 
 FETCH_CHUNK = 50
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
@@ -34,8 +35,9 @@ class ImapAuthError(ImapError):
 
 
 class Imap:
-    def __init__(self, mailbox: Mailbox, timeout: float = 30.0) -> None:
+    def __init__(self, mailbox: Mailbox, sealer: PasswordSealer, timeout: float = 30.0) -> None:
         self.mailbox = mailbox
+        self.sealer = sealer
         self.timeout = timeout
         self.client: aioimaplib.IMAP4 | None = None
         self.lost = asyncio.Event()
@@ -61,7 +63,8 @@ class Imap:
             raise ImapError(f"cannot reach {box.imap_host}:{box.imap_port} ({type(exc).__name__})") from exc
         if box.imap_security == "starttls":
             await self._starttls()
-        response = await client.login(box.imap_user, box.imap_password)
+        # Opened here, for the LOGIN command only; never kept on an object that outlives it.
+        response = await client.login(box.imap_user, self.sealer.open(box.imap_password))
         if response.result != "OK":
             raise ImapAuthError(f"login refused: {_text(response.lines)[:200]}")
 

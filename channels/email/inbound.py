@@ -1,10 +1,16 @@
-"""One fetched message, from raw bytes to a stored, announced, threaded contact.
+"""Fetched messages, from raw bytes to stored, announced, threaded contacts.
 
-Order: parse → (bounce? mark the outbound mail failed) → thread → store → announce →
-remember the Message-ID → maybe acknowledge. A message that cannot be parsed, or
-that the CCR refuses, is kept raw in quarantine and skipped, so one bad mail never
-stops the poller. A database outage is not the message's fault: it propagates, the
-poller reconnects, and the UID position (not advanced) makes it try again.
+Per message: parse → (bounce? mark the outbound mail failed) → one read that
+dedupes, finds the sender and the thread → store. Per FETCH chunk: index every
+stored Message-ID in one transaction, then announce what was stored, then (in the
+poller) save the UID position. Announcing after the chunk, not after each message,
+means the router, which re-reads every queued contact on each wake-up, runs about
+once per chunk instead of once per new thread (bench/README.md, "Email ingestion").
+
+A message that cannot be parsed, or that the CCR refuses, is kept raw in quarantine
+and skipped, so one bad mail never stops the poller. A database outage is not the
+message's fault: it propagates, the poller reconnects, and the UID position (not
+advanced) makes it try again; what was already stored is then a duplicate.
 """
 
 from __future__ import annotations
@@ -12,27 +18,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
 
 from channels.email import attachments
 from channels.email.guards import automated_reason
-from channels.email.mime import MailParseError, ParsedMail, parse
+from channels.email.mime import MailParseError, MailPart, ParsedMail, parse
 from repository import email_outbox
-from repository.email_threads import (
-    customer_for_address,
-    find_thread,
-    quarantine,
-    record_message_id,
-    reopen,
-)
+from repository.email_threads import ThreadMatch, plan_inbound, quarantine, record_message_ids, reopen
 from repository.errors import ContactCenterError
 from repository.identity import normalise
 from repository.ingest import MAX_BODY_CHARS, InboundItem
-from repository.models import Event
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,6 +40,7 @@ if TYPE_CHECKING:
     from channels.email.outbound import Outbound
     from contact_center.context import AppContext
     from repository.email_models import Mailbox
+    from repository.ingest import IngestResult
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"\[#(\d{1,10})\]")
@@ -55,6 +55,16 @@ def external_id_for(mail: ParsedMail) -> str:
         return "mid-sha256:" + hashlib.sha256(mail.message_id.encode()).hexdigest()
     # No Message-ID: the content decides, so a re-fetch still finds the stored copy.
     return "sha256:" + mail.content_hash
+
+
+@dataclass
+class Chunk:
+    """What one FETCH chunk stored, waiting to be indexed and announced together."""
+
+    stored: list[tuple[Mailbox, ParsedMail, IngestResult]] = field(default_factory=list)
+    index: list[tuple[str, int, int, int | None, str]] = field(default_factory=list)
+    # (customer id, Message-ID) -> thread, so a reply to a mail earlier in the same chunk threads.
+    threads: dict[tuple[int, str], ThreadMatch] = field(default_factory=dict)
 
 
 class Inbound:
@@ -73,13 +83,35 @@ class Inbound:
     async def process(
         self, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, health: MailboxHealth
     ) -> str:
-        """Handle one message; returns what became of it (for logs, tests and the bench)."""
+        """Handle one message on its own; returns what became of it."""
+        return (await self.process_chunk(mailbox, uidvalidity, [(uid, raw)], health))[0]
+
+    async def process_chunk(
+        self, mailbox: Mailbox, uidvalidity: int, fetched: list[tuple[int, bytes]], health: MailboxHealth
+    ) -> list[str]:
+        """Handle one FETCH response's messages, in UID order; returns what became of each."""
+        chunk = Chunk()
+        outcomes = [await self._one(mailbox, uidvalidity, uid, raw, health, chunk) for uid, raw in fetched]
+        await self.run_db(record_message_ids, chunk.index)
+        for box, mail, result in chunk.stored:
+            await self.hub.announce(result)
+            if box.acknowledge and result.new_interaction:
+                reason = automated_reason(mail)
+                if reason is None:
+                    await self.outbound.acknowledge(box, result.interaction, result.event)
+                else:
+                    log.info("mailbox %s: not acknowledging event %s (%s)", box.id, result.event.id, reason)
+        return outcomes
+
+    async def _one(
+        self, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, health: MailboxHealth, chunk: Chunk
+    ) -> str:
         try:
             mail = parse(raw)
         except MailParseError as exc:
             return await self._quarantine(mailbox, uidvalidity, uid, raw, str(exc), health)
         try:
-            return await self._process(mailbox, mail, health)
+            return await self._store(mailbox, mail, health, chunk)
         except DBAPIError:
             raise
         except (ContactCenterError, ValueError, LookupError, TypeError, UnicodeError) as exc:
@@ -102,72 +134,78 @@ class Inbound:
             log.warning("mailbox %s uid %s: quarantined: %s", mailbox.id, uid, reason)
         return "quarantined"
 
-    async def _process(self, mailbox: Mailbox, mail: ParsedMail, health: MailboxHealth) -> str:
+    async def _store(self, mailbox: Mailbox, mail: ParsedMail, health: MailboxHealth, chunk: Chunk) -> str:
         if mail.dsn is not None:
             return await self._bounce(mail)
         address = normalise("email", mail.from_addr)
-        external_id, stored = await self.run_db(_free_external_id, external_id_for(mail), mail.content_hash)
-        if stored is not None:
+        token = TOKEN.search(mail.subject)
+        references = mail.references + mail.in_reply_to
+        plan = await self.run_db(
+            plan_inbound,
+            external_id_for(mail),
+            mail.content_hash,
+            address,
+            references,
+            int(token.group(1)) if token else None,
+        )
+        if plan.stored is not None:
             # Already in the CCR (a re-fetch after a crash or a UIDVALIDITY resync): make
             # sure its Message-ID is indexed, which an interrupted first pass may have missed.
-            await self.run_db(
-                record_message_id,
-                mail.message_id or external_id,
-                stored.customer_id,
-                stored.interaction_id,
-                stored.id,
-                "in",
+            stored = plan.stored
+            chunk.index.append(
+                (
+                    mail.message_id or plan.external_id,
+                    stored.customer_id,
+                    stored.interaction_id,
+                    stored.id,
+                    "in",
+                )
             )
             return "duplicate"
-        customer_id = await self.run_db(customer_for_address, address)
-        thread_key = f"{mailbox.id}:{external_id}"[:300]
-        if customer_id is not None:
-            token = TOKEN.search(mail.subject)
-            match = await self.run_db(
-                find_thread,
-                customer_id,
-                mail.references + mail.in_reply_to,
-                int(token.group(1)) if token else None,
-            )
-            if match is not None:
-                thread_key = match.thread_key
-                if match.status in ("wrapup", "closed"):
-                    reopened = await self.run_db(reopen, match.interaction_id)
-                    if reopened is not None:
-                        interaction, previous_agent = reopened
-                        await self.hub.publish_requeued(interaction, previous_agent or 0, "customer replied")
-                        self.ctx.router.wake()
-        files = await to_thread.run_sync(self._save_files, mailbox, mail)
+        match = plan.match
+        if plan.customer_id is not None:
+            # A reply to a mail stored earlier in this chunk (not indexed yet) is its closest parent.
+            local = [
+                chunk.threads[(plan.customer_id, ref)]
+                for ref in references
+                if (plan.customer_id, ref) in chunk.threads
+            ]
+            match = local[-1] if local else match
+        thread_key = f"{mailbox.id}:{plan.external_id}"[:300]
+        if match is not None:
+            thread_key = match.thread_key
+            if match.status in ("wrapup", "closed"):
+                reopened = await self.run_db(reopen, match.interaction_id)
+                if reopened is not None:
+                    interaction, previous_agent = reopened
+                    await self.hub.publish_requeued(interaction, previous_agent or 0, "customer replied")
+                    self.ctx.router.wake()
+        files = await to_thread.run_sync(self._save_files, mailbox, mail) if _has_files(mail) else []
         item = InboundItem(
             channel="email",
             identities=[("email", address)],
             thread_key=thread_key,
             body=_truncate(mail.text, MAX_BODY_CHARS),
-            external_id=external_id,
+            external_id=plan.external_id,
             display_name=mail.from_name,
             subject=mail.subject[:300],
             queue_id=mailbox.queue_id,
             payload=_payload(mailbox, mail, files),
         )
         result = await self.hub.store(item)
-        await self.hub.announce(result)
-        await self.run_db(
-            record_message_id,
-            mail.message_id or external_id,
-            result.customer.id,
-            result.interaction.id,
-            result.event.id,
-            "in",
+        interaction = result.interaction
+        message_id = mail.message_id or plan.external_id
+        chunk.index.append((message_id, result.customer.id, interaction.id, result.event.id, "in"))  # type: ignore[arg-type]
+        chunk.threads[(result.customer.id, message_id)] = ThreadMatch(  # type: ignore[index]
+            interaction.id,
+            interaction.thread_key,
+            interaction.status,
+            "chunk",  # type: ignore[arg-type]
         )
         if result.duplicate:
             return "duplicate"
+        chunk.stored.append((mailbox, mail, result))
         health.ingested += 1
-        if mailbox.acknowledge and result.new_interaction:
-            reason = automated_reason(mail)
-            if reason is None:
-                await self.outbound.acknowledge(mailbox, result.interaction, result.event)
-            else:
-                log.info("mailbox %s: not acknowledging event %s (%s)", mailbox.id, result.event.id, reason)
         return "ingested"
 
     def _save_files(self, mailbox: Mailbox, mail: ParsedMail) -> list[dict[str, Any]]:
@@ -177,8 +215,6 @@ class Inbound:
             for part in mail.attachments
         ]
         if len(mail.text) > MAX_BODY_CHARS:
-            from channels.email.mime import MailPart
-
             full = MailPart("message.txt", "text/plain", mail.text.encode("utf-8"))
             saved.append(
                 {**attachments.save(self.db, self.files_root, owner, full, self.max_bytes), "full_text": True}
@@ -201,23 +237,8 @@ class Inbound:
         return "bounce"
 
 
-def _free_external_id(db: Any, external_id: str, content_hash: str) -> tuple[str, Event | None]:
-    """The id to store this mail under, and the stored event if this exact mail is already in.
-
-    Two different mails that claim the same Message-ID (broken mailers do this) are
-    both kept: the second is stored under the id plus its content hash.
-    """
-    with db.read() as session:
-        for candidate in (external_id, f"{external_id}#{content_hash[:16]}"):
-            event = session.exec(
-                select(Event).where(Event.channel == "email", Event.external_id == candidate[:300])
-            ).first()
-            if event is None:
-                return candidate[:300], None
-            if event.payload.get("content_hash") == content_hash:
-                return candidate[:300], event
-    # Even the content-qualified id is taken by other content: only a hash collision gets here.
-    return f"sha256:{content_hash}", None
+def _has_files(mail: ParsedMail) -> bool:
+    return bool(mail.attachments) or len(mail.text) > MAX_BODY_CHARS
 
 
 def _truncate(text: str, limit: int) -> str:

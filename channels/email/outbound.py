@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from channels.email.health import MailboxHealth
     from contact_center.context import AppContext
     from repository.email_models import Mailbox
+    from repository.email_secrets import PasswordSealer
     from repository.models import Event, Interaction
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,14 @@ def mailbox_id_of(interaction: Interaction) -> int:
 
 class Outbound:
     def __init__(
-        self, ctx: AppContext, health: dict[int, MailboxHealth], backoff_base: float = BACKOFF_BASE_SECONDS
+        self,
+        ctx: AppContext,
+        health: dict[int, MailboxHealth],
+        sealer: PasswordSealer,
+        backoff_base: float = BACKOFF_BASE_SECONDS,
     ):
         self.ctx = ctx
+        self.sealer = sealer
         self.db = ctx.db
         self.hub = ctx.hub
         self.health = health
@@ -150,12 +156,14 @@ class Outbound:
             return
         mailbox: Mailbox = await self.run_db(get_mailbox, row.mailbox_id)
         health = self.health.get(mailbox.id)  # type: ignore[arg-type]
+        password = ""
         try:
-            await smtp.send(mailbox, row.raw.encode("utf-8"), list(row.recipients))
+            password = self.sealer.open(mailbox.smtp_password)
+            await smtp.send(mailbox, row.raw.encode("utf-8"), list(row.recipients), password)
         except smtp.PermanentFailure as exc:
             await self._failed(row, mailbox, str(exc), health)
         except Exception as exc:
-            error = scrub(f"{type(exc).__name__}: {exc}", mailbox.smtp_password)[:300]
+            error = scrub(f"{type(exc).__name__}: {exc}", password)[:300]
             if health is not None:
                 health.smtp_error, health.smtp_error_at = error, utcnow()
             if row.attempts >= MAX_ATTEMPTS:

@@ -1,4 +1,10 @@
-"""One supervised poller per mailbox: connect, catch up by UID, IDLE (or poll), repeat.
+"""One supervised poller per mailbox: take the lease, connect, catch up by UID, IDLE (or poll).
+
+Every node runs a poller for every mailbox, but only the holder of the mailbox's
+lease (repository/email_leases.py) connects; the others wait in standby and take
+over when the lease expires. The holder renews it every third of its length and
+stops at once if a renewal fails, so two nodes never poll one mailbox for longer
+than a renewal interval, and even then Message-ID dedupe keeps the CCR exact.
 
 Any failure (a dropped connection, a refused login, a restarted server) ends the
 session; the supervisor records it in the mailbox's health and reconnects with
@@ -12,20 +18,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from anyio import to_thread
 
 from channels.email.health import MailboxHealth, scrub
 from channels.email.imap import FETCH_CHUNK, Imap
+from repository import email_leases
 from repository.email_mailboxes import save_sync_position, sync_position
 
 if TYPE_CHECKING:
     from channels.email.inbound import Inbound
     from repository import Database
     from repository.email_models import Mailbox
+    from repository.email_secrets import PasswordSealer
 
 log = logging.getLogger(__name__)
+LEASE_SECONDS = 30.0
+
+
+def node_name() -> str:
+    """This process as a lease holder: readable in the admin page, unique per start."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class LeaseLost(Exception):
+    """Another node holds this mailbox's lease now; stop polling and go back to standby."""
 
 
 class MailboxPoller:
@@ -38,10 +60,16 @@ class MailboxPoller:
         *,
         poll_seconds: float,
         idle_seconds: float,
+        sealer: PasswordSealer,
+        holder: str | None = None,
+        lease_seconds: float = LEASE_SECONDS,
         max_backoff: float = 60.0,
     ) -> None:
         self.db = db
         self.mailbox = mailbox
+        self.sealer = sealer
+        self.holder = holder or node_name()
+        self.lease_seconds = lease_seconds
         self.inbound = inbound
         self.health = health
         self.poll_seconds = poll_seconds
@@ -65,33 +93,86 @@ class MailboxPoller:
 
     async def supervise(self) -> None:
         delay = 1.0
-        while not self.stop.is_set():
-            imap = Imap(self.mailbox)
-            try:
-                await self.session(imap)
-                delay = 1.0
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                message = scrub(f"{type(exc).__name__}: {exc}", self.mailbox.imap_password)
-                self.health.failed(message)
-                self.health.reconnects += 1
-                log.warning(
-                    "mailbox %s (%s): %s; reconnecting in %.0fs",
-                    self.mailbox.id,
-                    self.mailbox.address,
-                    message,
-                    delay,
-                )
+        try:
+            while not self.stop.is_set():
+                if not await self._lease(email_leases.claim):
+                    self.health.standby = True
+                    self.health.connected = self.health.idle = False
+                    await self._pause(self.lease_seconds / 3)
+                    continue
+                self.health.standby = False
+                imap = Imap(self.mailbox, self.sealer)
                 try:
-                    await asyncio.wait_for(self.stop.wait(), delay)
-                except TimeoutError:
-                    pass
-                delay = min(delay * 2, self.max_backoff)
-            finally:
-                await imap.close()
-        self.health.connected = False
-        self.health.idle = False
+                    await self._while_holding(self.session(imap))
+                    delay = 1.0
+                except asyncio.CancelledError:
+                    raise
+                except LeaseLost:
+                    log.info("mailbox %s: another node took over polling", self.mailbox.id)
+                except Exception as exc:
+                    self._failed(exc, delay)
+                    await self._lease(email_leases.renew)
+                    await self._pause(delay)
+                    delay = min(delay * 2, self.max_backoff)
+                finally:
+                    await imap.close()
+        finally:
+            self.health.connected = False
+            self.health.idle = False
+            with suppress(Exception):
+                await to_thread.run_sync(
+                    email_leases.release, self.db, self.mailbox.id, self.holder, self.health.as_dict()
+                )
+
+    def _failed(self, exc: Exception, delay: float) -> None:
+        password = self.sealer.open_or_blank(self.mailbox.imap_password)
+        message = scrub(f"{type(exc).__name__}: {exc}", password)
+        self.health.failed(message)
+        self.health.reconnects += 1
+        log.warning(
+            "mailbox %s (%s): %s; reconnecting in %.0fs",
+            self.mailbox.id,
+            self.mailbox.address,
+            message,
+            delay,
+        )
+
+    async def _pause(self, seconds: float) -> None:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), seconds)
+
+    async def _lease(self, step: object) -> bool:
+        """Claim or renew the lease (writing our health with it); False if not ours."""
+        health = self.health.as_dict()
+        try:
+            return bool(
+                await to_thread.run_sync(
+                    lambda: step(self.db, self.mailbox.id, self.holder, self.lease_seconds, health)  # type: ignore[operator]
+                )
+            )
+        except Exception as exc:
+            # No database, no lease: polling without one could double-poll, so wait.
+            log.warning("mailbox %s: cannot reach the lease (%s)", self.mailbox.id, type(exc).__name__)
+            return False
+
+    async def _while_holding(self, work: object) -> None:
+        """Run ``work`` while renewing the lease; cancel it and raise LeaseLost if renewal fails."""
+        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self.lease_seconds / 3)
+                if done:
+                    task.result()
+                    return
+                if self.stop.is_set():
+                    continue  # the session sees stop and ends by itself
+                if not await self._lease(email_leases.renew):
+                    raise LeaseLost
+        finally:
+            if not task.done():
+                task.cancel()
+                with suppress(asyncio.CancelledError, Exception):
+                    await task
 
     async def session(self, imap: Imap) -> None:
         await imap.connect()
@@ -127,17 +208,27 @@ class MailboxPoller:
         uids = await imap.new_uids(last_uid)
         handled = 0
         for start in range(0, len(uids), FETCH_CHUNK):
-            async for uid, raw in imap.fetch(uids[start : start + FETCH_CHUNK]):
-                try:
-                    await self.inbound.process(box, uidvalidity, uid, raw, self.health)
-                except Exception:
-                    log.exception("mailbox %s uid %s: not stored; will retry after reconnecting", box.id, uid)
-                    raise
-                last_uid = max(last_uid, uid)
-                handled += 1
+            fetched = [item async for item in imap.fetch(uids[start : start + FETCH_CHUNK])]
+            if not fetched:
+                continue
+            try:
+                await self.inbound.process_chunk(box, uidvalidity, fetched, self.health)
+            except Exception:
+                log.exception(
+                    "mailbox %s uids %s-%s: not all stored; will retry after reconnecting",
+                    box.id,
+                    fetched[0][0],
+                    fetched[-1][0],
+                )
+                raise
+            last_uid = max(last_uid, max(uid for uid, _ in fetched))
+            handled += len(fetched)
             await to_thread.run_sync(
                 save_sync_position, self.db, box.id, box.imap_folder, uidvalidity, last_uid
             )
+        first = self.health.last_sync is None or not self.health.connected
         self.health.synced()
         self.synced.set()
+        if first or handled:
+            await self._lease(email_leases.renew)  # show the new state on every node now
         return handled

@@ -16,7 +16,8 @@ class PermanentFailure(Exception):
     """The server refused the mail for good (5xx); retrying will not help."""
 
 
-async def send(mailbox: Mailbox, raw: bytes, recipients: list[str]) -> None:
+async def send(mailbox: Mailbox, raw: bytes, recipients: list[str], password: str) -> None:
+    """Send ``raw``; ``password`` is the mailbox's SMTP password, opened by the caller just now."""
     try:
         await aiosmtplib.send(
             raw,
@@ -25,7 +26,7 @@ async def send(mailbox: Mailbox, raw: bytes, recipients: list[str]) -> None:
             hostname=mailbox.smtp_host,
             port=mailbox.smtp_port,
             username=mailbox.smtp_user or None,
-            password=mailbox.smtp_password or None,
+            password=password or None,
             use_tls=mailbox.smtp_security == "tls",
             start_tls=mailbox.smtp_security == "starttls",
             timeout=TIMEOUT_SECONDS,

@@ -82,6 +82,8 @@ async def test_200_tricky_messages_are_each_stored_once_with_text_and_attachment
         # No references between these mails: every stored mail opened its own interaction.
         assert len(interactions) == expected_events
         box_id = app.channel.health[next(iter(app.channel.health))].mailbox_id
+        # The position is saved after each FETCH chunk is stored, indexed and announced.
+        await app.wait_for(lambda: sync_position(db, box_id, app.folder)[1] == 200, what="the position")
         validity, last_uid = sync_position(db, box_id, app.folder)
         assert validity == app.dovecot.uidvalidity(app.folder) and last_uid == 200
 
