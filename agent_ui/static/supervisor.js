@@ -95,12 +95,16 @@
   const cell = (row, name) => row.querySelector(`[data-c="${name}"]`);
   const setText = (row, name, text) => { const c = cell(row, name); if (c.textContent !== text) c.textContent = text; };
 
-  function kpiRow(first) {
+  // A queue's formula line is a button: it opens that queue's service-level settings.
+  function kpiRow(first, queueId) {
+    const formula = queueId === undefined
+      ? el('small', { 'data-c': 'slf' })
+      : el('button', { type: 'button', class: 'sup-slf', 'data-c': 'slf', 'data-testid': 'sl-edit', onclick: () => openServiceLevel(queueId) });
     return () => el('tr', {},
       el('th', { scope: 'row', 'data-c': 'name' }, first),
       el('td', { class: 'num big', 'data-c': 'waiting' }),
       el('td', { class: 'num big', 'data-c': 'longest' }),
-      el('td', { class: 'num sl', 'data-c': 'sl' }, el('span', { class: 'big', 'data-c': 'slv' }), el('small', { 'data-c': 'slf' })),
+      el('td', { class: 'num sl', 'data-c': 'sl' }, el('span', { class: 'big', 'data-c': 'slv' }), formula),
       el('td', { class: 'num', 'data-c': 'asa' }),
       el('td', { class: 'num', 'data-c': 'aht' }),
       el('td', { class: 'num', 'data-c': 'abandon' }),
@@ -125,9 +129,10 @@
   }
 
   function render() {
-    keyed($('queue-rows'), snap.queues, (q) => q.id, (q) => kpiRow(q.name)(), (row, q) => {
+    keyed($('queue-rows'), snap.queues, (q) => q.id, (q) => kpiRow(q.name, q.id)(), (row, q) => {
       setText(row, 'name', q.name);
       updateKpis(row, q);
+      cell(row, 'slf').title = t('Change the service level of {queue}: threshold, target, formula, short abandons', { queue: q.name });
       const s = q.staffing;
       const extra = cell(row, 'extra');
       extra.textContent = `${s.agents_needed} / ${s.agents_logged_in}`;
@@ -247,6 +252,45 @@
     dialog.showModal();
   }
 
+  // -- service-level settings of one queue -------------------------------------------
+  const FORMULAS = ['answered', 'with_abandons', 'offered'];
+
+  function formulaOptions(selected) {
+    const select = $('sl-formula');
+    const keep = selected || select.value;
+    const threshold = Number($('sl-threshold').value) || 0;
+    select.replaceChildren(...FORMULAS.map((f) => el('option', { value: f, text: formulaName(f, threshold) })));
+    select.value = keep;
+  }
+
+  function openServiceLevel(queueId) {
+    const q = snap && snap.queues.find((x) => x.id === queueId);
+    if (!q) return;
+    $('sl-title').textContent = t('Service level of {queue}', { queue: q.name });
+    $('sl-threshold').value = String(q.threshold_seconds);
+    $('sl-target').value = String(Math.round(q.target_percent));
+    $('sl-short').value = String(q.short_abandon_seconds);
+    formulaOptions(q.formula);
+    $('sl-error').textContent = '';
+    $('sl-form').onsubmit = (ev) => {
+      ev.preventDefault();
+      send({
+        type: 'service_level',
+        queue_id: queueId,
+        threshold_seconds: Number($('sl-threshold').value),
+        target_percent: Number($('sl-target').value),
+        formula: $('sl-formula').value,
+        short_abandon_seconds: Number($('sl-short').value),
+      }).then(() => { $('sl-dialog').close(); send({ type: 'audit' }).catch(() => {}); })
+        .catch((err) => { $('sl-error').textContent = err.message; });
+    };
+    $('sl-dialog').showModal();
+  }
+
+  // The formula names say "within T s": keep them in step with the threshold being typed.
+  $('sl-threshold').addEventListener('input', () => formulaOptions());
+  $('sl-cancel').addEventListener('click', () => $('sl-dialog').close());
+
   // -- staffing what-if and audit ----------------------------------------------------
   function showWhatIf(s) {
     const liveQueue = snap && snap.queues.find((q) => q.id === s.queue_id);
@@ -266,11 +310,15 @@
 
   function renderAudit(entries) {
     const names = Object.fromEntries((snap ? snap.agents : []).map((a) => [a.id, a.name]));
+    const queueNames = Object.fromEntries((snap ? snap.queues : []).map((q) => [q.id, q.name]));
     const label = (e) => ({
       reassign: t('reassigned contact #{id}', { id: e.interaction_id }),
       force_state: t('set {agent} to {state}', { agent: names[e.agent_id] || `#${e.agent_id}`, state: stateName(e.detail.state) }),
       whisper: t('whispered to {agent} on #{id}', { agent: names[e.agent_id] || `#${e.agent_id}`, id: e.interaction_id }),
-      service_level: t('changed the service level of a queue'),
+      service_level: t('set the service level of {queue} to {target}% · {formula}', {
+        queue: queueNames[e.queue_id] || `#${e.queue_id}`,
+        target: Math.round((e.detail || {}).target_percent),
+        formula: formulaName((e.detail || {}).formula, (e.detail || {}).threshold_seconds) }),
     })[e.action] || e.action;
     $('audit').replaceChildren(...entries.slice(0, 12).map((e) => el('li', {},
       el('time', { text: I18n.time ? I18n.time(e.at) : e.at }), ' ', el('strong', { text: String(e.supervisor) }), ' ', label(e))));
