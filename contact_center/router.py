@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from contact_center import metrics
 from contact_center.coordination import Leadership, SoleLeader
 from contact_center.routing import Selector, estimate_wait, plan, queue_positions
-from repository import lifecycle, queries
+from repository import lifecycle, queries, requeue
 from repository.directory import list_queues
 from repository.models import utcnow
 
@@ -43,7 +43,7 @@ class Router:
     async def start(self) -> None:
         if isinstance(self.leadership, SoleLeader):
             # A single node that restarted: nobody can be looking at an old offer.
-            for interaction, agent_id in await self.hub.run_db(lifecycle.release_all_reservations):
+            for interaction, agent_id in await self.hub.run_db(requeue.release_all_reservations):
                 await self.hub.publish_requeued(interaction, agent_id, "server restarted")
         self._task = asyncio.create_task(self._run(), name="router")
 
@@ -72,11 +72,11 @@ class Router:
         """One routing pass. Returns how many offers it made."""
         started = time.perf_counter()
         hub = self.hub
-        for interaction, agent_id in await hub.run_db(lifecycle.expire_reservations):
+        for interaction, agent_id in await hub.run_db(requeue.expire_reservations):
             metrics.REQUEUES.labels(reason="timeout").inc()
             await hub.publish_requeued(interaction, agent_id, "reservation timed out")
         for agent_id, held in await hub.run_db(
-            lifecycle.release_disconnected_agents, self.settings.agent_disconnect_grace_seconds
+            requeue.release_disconnected_agents, self.settings.agent_disconnect_grace_seconds
         ):
             await hub.publish({"type": "agent.presence", "agent_id": agent_id, "presence": "offline"})
             for interaction in held:

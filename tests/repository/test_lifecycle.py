@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select, update
 
-from repository import Conflict, Database, InvalidInput, NotFound, ingest, lifecycle
+from repository import Conflict, Database, InvalidInput, NotFound, ingest, lifecycle, requeue
 from repository.models import Event, Interaction, WrapUpCode, utcnow
 from tests.factories import (
     active_with,
@@ -205,20 +205,20 @@ def test_expire_reservations_requeues_only_offers_past_their_deadline(db: Databa
     fresh = lifecycle.claim(db, queued_chat(db).interaction.id, quick.id, reserve_seconds=60, defaults={})
     assert late is not None and fresh is not None
 
-    expired = lifecycle.expire_reservations(db, now=utcnow() + timedelta(seconds=10))
+    expired = requeue.expire_reservations(db, now=utcnow() + timedelta(seconds=10))
 
     assert [(i.id, agent_id) for i, agent_id in expired] == [(late.id, slow.id)]
     assert reload(db, late.id).status == "queued"  # type: ignore[arg-type]
     assert reload(db, late.id).declined_by == [slow.id]  # type: ignore[arg-type]
     assert reload(db, fresh.id).status == "offered"  # type: ignore[arg-type]
-    assert lifecycle.expire_reservations(db, now=utcnow() + timedelta(seconds=10)) == []
+    assert requeue.expire_reservations(db, now=utcnow() + timedelta(seconds=10)) == []
 
 
 def test_an_accepted_offer_never_expires(db: Database) -> None:
     agent = make_agent(db)
     active = active_with(db, agent)
 
-    assert lifecycle.expire_reservations(db, now=utcnow() + timedelta(days=1)) == []
+    assert requeue.expire_reservations(db, now=utcnow() + timedelta(days=1)) == []
     assert reload(db, active.id).status == "active"  # type: ignore[arg-type]
 
 
@@ -232,7 +232,7 @@ def test_agents_with_a_stale_heartbeat_go_offline_and_their_live_work_is_requeue
     kept = offered_to(db, here)
     age_heartbeat(db, gone.id, seconds=60)  # type: ignore[arg-type]
 
-    released = lifecycle.release_disconnected_agents(db, grace_seconds=20)
+    released = requeue.release_disconnected_agents(db, grace_seconds=20)
 
     assert [(agent_id, sorted(i.id for i in held)) for agent_id, held in released] == [
         (gone.id, sorted([offered.id, active.id]))  # type: ignore[type-var]
@@ -245,13 +245,13 @@ def test_agents_with_a_stale_heartbeat_go_offline_and_their_live_work_is_requeue
     assert reload(db, kept.id).status == "offered"  # type: ignore[arg-type]
     assert reload_agent(db, here.id).presence == "available"  # type: ignore[arg-type]
     # Already offline: nothing more to release.
-    assert lifecycle.release_disconnected_agents(db, grace_seconds=20) == []
+    assert requeue.release_disconnected_agents(db, grace_seconds=20) == []
 
 
 def test_an_available_agent_who_never_sent_a_heartbeat_counts_as_disconnected(db: Database) -> None:
     ghost = make_agent(db, heartbeat_age=None)
 
-    released = lifecycle.release_disconnected_agents(db, grace_seconds=20)
+    released = requeue.release_disconnected_agents(db, grace_seconds=20)
 
     assert [agent_id for agent_id, _ in released] == [ghost.id]
     assert reload_agent(db, ghost.id).presence == "offline"  # type: ignore[arg-type]
@@ -262,7 +262,7 @@ def test_release_all_reservations_requeues_every_outstanding_offer(db: Database)
     offered = offered_to(db, agent)
     active = active_with(db, agent)
 
-    released = lifecycle.release_all_reservations(db)
+    released = requeue.release_all_reservations(db)
 
     assert [(i.id, previous) for i, previous in released] == [(offered.id, agent.id)]
     assert reload(db, offered.id).status == "queued"  # type: ignore[arg-type]
