@@ -40,6 +40,7 @@ def _safe_next(target: str | None) -> str:
 def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin import admin_routes
     from agent_ui.admin_phone import phone_routes
+    from agent_ui.admin_mailboxes import mailbox_routes
 
     throttle = LoginThrottle()
 
@@ -105,6 +106,7 @@ def plugin(ctx: AppContext) -> Plugin:
             Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
             *admin_routes(ctx, templates),
             *phone_routes(ctx, templates),
+            *mailbox_routes(ctx, templates),
             *preference_routes(ctx),
         ]
     )

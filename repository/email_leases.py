@@ -85,3 +85,30 @@ def _ensure_row(db: Database, mailbox_id: int) -> None:
             session.add(EmailPollLease(mailbox_id=mailbox_id, expires_at=utcnow() - timedelta(seconds=1)))
     except IntegrityError:
         pass  # another node created it first
+
+
+def health_by_mailbox(db: Database) -> dict[int, dict[str, Any]]:
+    """Each polled mailbox's health as its lease holder last wrote it, on whichever node asks.
+
+    A lease that has expired means no node is polling: the mailbox is shown
+    disconnected whatever its last holder said.
+    """
+    now = utcnow()
+    out: dict[int, dict[str, Any]] = {}
+    for mailbox_id, row in leases(db).items():
+        live = row.expires_at > now and bool(row.holder)
+        snapshot = dict(row.health or {})
+        out[mailbox_id] = {
+            "connected": bool(snapshot.get("connected")) and live,
+            "idle": bool(snapshot.get("idle")) and live,
+            "last_sync": snapshot.get("last_sync"),
+            "last_error": snapshot.get("last_error"),
+            "last_error_at": snapshot.get("last_error_at"),
+            "smtp_error": snapshot.get("smtp_error"),
+            "reconnects": int(snapshot.get("reconnects") or 0),
+            "ingested": int(snapshot.get("ingested") or 0),
+            "quarantined": int(snapshot.get("quarantined") or 0),
+            "polled_by": row.holder if live else None,
+            "reported_at": row.updated_at.isoformat(),
+        }
+    return out

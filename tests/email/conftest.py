@@ -134,7 +134,7 @@ async def email_app(
     from repository.directory import create_queue
 
     @asynccontextmanager
-    async def run(**env: str) -> AsyncIterator[EmailApp]:
+    async def run(lease_seconds: float | None = None, **env: str) -> AsyncIterator[EmailApp]:
         settings = email_settings(**env)
         app = create_app(settings, plugins=("channels.email.plugin",))
         ctx = app.state.ctx
@@ -145,6 +145,8 @@ async def email_app(
         channel = ctx.health_checks["email"].__self__
         channel.outbound.backoff_base = 0.2
         channel.outbox_seconds = 0.2
+        if lease_seconds is not None:
+            channel.lease_seconds = lease_seconds
         async with app.router.lifespan_context(app):
             yield EmailApp(app, ctx, channel, dovecot, folder, smtp_sink)
 

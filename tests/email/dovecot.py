@@ -134,6 +134,11 @@ class Dovecot:
     def imap_url(self) -> str:
         return f"imap://{USER.replace('@', '%40')}:{PASSWORD}@127.0.0.1:{self.port}/INBOX"
 
+    def add_user(self, user: str, password: str) -> None:
+        """Another account; Dovecot re-reads its passwd-file when it changes."""
+        with (self.root / "passwd").open("a") as passwd:
+            passwd.write(f"{user}:{{PLAIN}}{password}::::::\n")
+
     def client(self) -> imaplib.IMAP4:
         client = imaplib.IMAP4("127.0.0.1", self.port)
         client.login(USER, PASSWORD)
