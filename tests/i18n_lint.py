@@ -22,8 +22,8 @@ _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 
 
 def _has_words(text: str) -> bool:
-    if re.fullmatch(r"\s*(?:\w+://|/)\S*\s*|\s*[\w.-]+/[\w/.-]+\s*", text):
-        return False  # a URL, a path or an identifier such as Europe/Berlin, not words
+    if re.fullmatch(r"\s*(?:\w+://|/)\S*\s*|\s*[\w.-]+/[\w/.-]+\s*|\s*[\w.+-]*[@.][\w.-]+\s*", text):
+        return False  # a URL, a path, an e-mail address, a host name or Europe/Berlin: not words
     for word in re.split(r"[\s\W_]+", text):
         if not word or word in ALLOWED or (word.isupper() and len(word) <= 5):
             continue  # acronyms (HTTP, PDF, CSV) read the same in every language we ship

@@ -412,3 +412,22 @@ async def test_an_admin_adds_a_language_by_dropping_in_a_catalogue(
     finally:
         configure(None)
     assert "fr" not in supported_locales()
+
+
+async def test_a_visitor_to_the_login_page_can_pick_a_language_before_signing_in(
+    site: tuple[Starlette, httpx.AsyncClient],
+) -> None:
+    _app, client = site
+    page = await client.get("/login", headers={"Accept-Language": "en-US"})
+    token = _CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    picked = await client.post(
+        "/preferences", data={"csrf_token": token, "locale": "zh_Hans", "next": "/login"}
+    )
+    assert picked.status_code == 303 and picked.headers["location"] == "/login"
+    assert "cc_lang=zh_Hans" in picked.headers["set-cookie"]
+    again = await client.get("/login", headers={"Accept-Language": "en-US"})
+    assert "登录您的工作台" in again.text  # the cookie beats the browser header
+    # A tampered cookie is ignored, never an error.
+    client.cookies.set("cc_lang", '"><script>')
+    tampered = await client.get("/login", headers={"Accept-Language": "zh-TW"})
+    assert tampered.status_code == 200 and "<script>" not in tampered.text
