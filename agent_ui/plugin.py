@@ -39,8 +39,8 @@ def _safe_next(target: str | None) -> str:
 
 def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin import admin_routes
-    from agent_ui.admin_phone import phone_routes
     from agent_ui.admin_mailboxes import mailbox_routes
+    from agent_ui.admin_phone import phone_routes
 
     throttle = LoginThrottle()
 
