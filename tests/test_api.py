@@ -109,7 +109,7 @@ async def test_documented_parameters_and_bodies_are_enforced(sqlite_api: Api) ->
     body = customers["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/CustomerCreate"}
     patch = document["components"]["schemas"]["CustomerPatch"]["properties"]
-    assert patch["tier"]["enum"] == ["standard", "silver", "gold", "platinum"]
+    assert patch["tier"]["enum"] == ["standard", "bronze", "silver", "gold", "platinum"]
     assert patch["churn_risk"]["maximum"] == 1
     assert "password" not in document["components"]["schemas"]["Agent"]["properties"]
     assert "password" in document["components"]["schemas"]["AgentCreate"]["properties"]
