@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -110,6 +111,33 @@ async def echo_baseline(clients: int, rounds: int) -> list[float]:
     return [v for r in results for v in r]
 
 
+def start_profiler(server: ServerProcess, path: str | None) -> subprocess.Popen[bytes] | None:
+    """py-spy on the server, sampling only the thread that holds the GIL: where its one core goes."""
+    if not path or server.proc is None:
+        return None
+    fmt = "flamegraph" if path.endswith(".svg") else "raw"
+    command = ["py-spy", "record", "--pid", str(server.proc.pid), "--rate", "200", "--nonblocking", "--gil"]
+    proc = subprocess.Popen(
+        [*command, "--format", fmt, "--output", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(1.0)  # py-spy attaches before the burst
+    return proc
+
+
+def cpu_seconds(server: ServerProcess) -> float:
+    """User + system CPU the server process has used so far (Linux /proc)."""
+    assert server.proc is not None
+    fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stop_profiler(proc: subprocess.Popen[bytes] | None) -> None:
+    if proc is not None:
+        proc.send_signal(signal.SIGINT)
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(60)
+
+
 class Desk:
     """One agent's websocket, recording when each offer arrived."""
 
@@ -138,6 +166,11 @@ async def main() -> None:
     )
     parser.add_argument("--calls", type=int, default=50, help="concurrent calls and agents (default 50)")
     parser.add_argument("--echo-rounds", type=int, default=20)
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="sample the server with py-spy during the call burst: FILE.svg flame graph, else collapsed stacks",
+    )
     args = parser.parse_args()
     n = args.calls
 
@@ -206,6 +239,8 @@ async def main() -> None:
                 answered.append(time.perf_counter() - sent[sid])
                 assert response.status_code == 200, response.text
 
+            profiler = start_profiler(server, args.profile)
+            cpu_before, burst_started = cpu_seconds(server), time.perf_counter()
             async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=n)) as client:
                 await asyncio.gather(*(call(client, i) for i in range(n)))
             deadline = time.perf_counter() + 60
@@ -213,6 +248,8 @@ async def main() -> None:
                 arrived.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(arrived.wait(), 1)
+            burst_wall, burst_cpu = time.perf_counter() - burst_started, cpu_seconds(server) - cpu_before
+            stop_profiler(profiler)
             popped = {sid: at for d in desks for sid, at in d.offers.items()}
             latencies = [popped[sid] - sent[sid] for sid in sent if sid in popped]
             for task in readers:
@@ -230,6 +267,9 @@ async def main() -> None:
     if len(latencies) < n:
         print(f"MISSING: {n - len(latencies)} calls never popped")
         raise SystemExit(1)
+    print(
+        f"server CPU during the burst: {burst_cpu:.2f} s over {burst_wall:.2f} s wall (1-min load {os.getloadavg()[0]:.1f})"
+    )
     print(f"median screen-pop / median echo: {statistics.median(latencies) / statistics.median(echo):.0f}x")
 
 

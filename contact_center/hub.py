@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from config import Settings
     from contact_center.bus import Bus
     from repository import Database
+    from repository.ingest import AlsoInTransaction
     from repository.models import Agent, Event, Interaction
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,12 @@ class Hub:
             await self._publish_event(status, interaction)
 
     # -- inbound --------------------------------------------------------------
-    async def store(self, item: InboundItem) -> IngestResult:
-        """Persist an inbound item. The caller acknowledges, then calls :meth:`announce`."""
-        result: IngestResult = await self.run_db(ingest, item)
+    async def store(self, item: InboundItem, also: AlsoInTransaction | None = None) -> IngestResult:
+        """Persist an inbound item. The caller acknowledges, then calls :meth:`announce`.
+
+        ``also(session, result)`` adds a channel's own writes to the same transaction.
+        """
+        result: IngestResult = await self.run_db(ingest, item, also=also)
         if result.duplicate:
             metrics.DUPLICATES.labels(channel=item.channel).inc()
         else:

@@ -9,6 +9,7 @@ the caller publishes only after this function has returned, i.e. after the commi
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -54,8 +55,13 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def ingest(db: Database, item: InboundItem) -> IngestResult:
-    """Store ``item`` durably and say what it became."""
+# Extra writes a channel makes in the ingest's own transaction (e.g. a call's record and
+# its target agent), so they commit together and nobody sees one without the other.
+AlsoInTransaction = Callable[[Session, IngestResult], None]
+
+
+def ingest(db: Database, item: InboundItem, *, also: AlsoInTransaction | None = None) -> IngestResult:
+    """Store ``item`` durably and say what it became; ``also`` runs before the same commit."""
     item = replace(item, body=nfc(item.body), display_name=nfc(item.display_name), subject=nfc(item.subject))
     if len(item.body) > MAX_BODY_CHARS:
         raise InvalidInput(f"message is longer than {MAX_BODY_CHARS} characters", field="body")
@@ -65,7 +71,10 @@ def ingest(db: Database, item: InboundItem) -> IngestResult:
     for attempt in range(3):
         try:
             with db.write() as session:
-                return _ingest(session, item, normalised)
+                result = _ingest(session, item, normalised)
+                if also is not None:
+                    also(session, result)
+                return result
         except IntegrityError:
             # A concurrent ingest of the same identity or external id won the race on
             # PostgreSQL; the retry finds its row and resolves to it.

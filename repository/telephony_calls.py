@@ -21,6 +21,7 @@ from repository.telephony_models import FINAL_CALL_STATES, CallRecord, Processed
 
 if TYPE_CHECKING:
     from repository.db import Database
+    from repository.ingest import AlsoInTransaction, IngestResult
 
 
 def _retrying(db: Database, fn: Any) -> Any:
@@ -105,22 +106,37 @@ def open_call(
         existing = _find(session, provider, call_id)
         if existing is not None:
             return existing, False
-        record = CallRecord(
-            provider=provider,
-            call_id=call_id[:120],
-            direction=direction[:10],
-            from_number=from_number[:64],
-            to_number=to_number[:64],
-            state=state,
-            agent_id=agent_id,
-            history=[{"state": state, "at": utcnow().isoformat()}],
-        )
-        session.add(record)
-        session.flush()
-        return record, True
+        return _new_record(
+            session, provider, call_id, from_number, to_number, direction, state, agent_id
+        ), True
 
     result: tuple[CallRecord, bool] = _retrying(db, run)
     return result
+
+
+def _new_record(
+    session: Session,
+    provider: str,
+    call_id: str,
+    from_number: str,
+    to_number: str,
+    direction: str,
+    state: str,
+    agent_id: int | None,
+) -> CallRecord:
+    record = CallRecord(
+        provider=provider,
+        call_id=call_id[:120],
+        direction=direction[:10],
+        from_number=from_number[:64],
+        to_number=to_number[:64],
+        state=state,
+        agent_id=agent_id,
+        history=[{"state": state, "at": utcnow().isoformat()}],
+    )
+    session.add(record)
+    session.flush()
+    return record
 
 
 def attach_interaction(
@@ -140,18 +156,80 @@ def attach_interaction(
         record = _find(session, provider, call_id)
         if record is None:
             raise NotFound("no such call", call_id=call_id)
-        record.interaction_id = interaction_id
-        record.event_id = event_id
-        record.customer_id = customer_id
-        record.queue_id = queue_id
-        record.ivr_choice = ivr_choice[:120]
-        if state is not None and state != record.state:
-            _move(record, state)
-        if state == "queued":
-            record.queued_at = utcnow()
-        session.add(record)
-        _write_card(session, record)
+        _attach(session, record, interaction_id, event_id, customer_id, queue_id, ivr_choice, state)
         return record
+
+
+def _attach(
+    session: Session,
+    record: CallRecord,
+    interaction_id: int,
+    event_id: int,
+    customer_id: int,
+    queue_id: int | None,
+    ivr_choice: str,
+    state: str | None,
+) -> None:
+    record.interaction_id = interaction_id
+    record.event_id = event_id
+    record.customer_id = customer_id
+    record.queue_id = queue_id
+    record.ivr_choice = ivr_choice[:120]
+    if state is not None and state != record.state:
+        _move(record, state)
+    if state == "queued":
+        record.queued_at = utcnow()
+    session.add(record)
+    _write_card(session, record)
+
+
+def logged_with(
+    provider: str,
+    call_id: str,
+    *,
+    from_number: str,
+    to_number: str,
+    direction: str = "inbound",
+    ivr_choice: str = "",
+    state: str | None = "queued",
+    target_agent_id: int | None = None,
+    event_key: str | None = None,
+) -> AlsoInTransaction:
+    """The call's own writes, to run inside the ingest transaction of its voice contact.
+
+    One commit instead of three or four: the call record (created on first sight), its
+    tie to the interaction, the call card on the voice event, the provider's event key
+    and, for a PBX call that rings one extension, the target agent. The router reads
+    the interaction only after this commit, so it never sees a CTI call without its
+    target (before, it could offer it to someone else in between). A duplicate ingest
+    (a retried webhook) writes nothing: the first one did all of it.
+    """
+
+    def also(session: Session, result: IngestResult) -> None:
+        if result.duplicate:
+            return
+        record = _find(session, provider, call_id) or _new_record(
+            session, provider, call_id, from_number, to_number, direction, "ringing", None
+        )
+        interaction, event = result.interaction, result.event
+        _attach(
+            session,
+            record,
+            interaction.id,  # type: ignore[arg-type]
+            event.id,  # type: ignore[arg-type]
+            interaction.customer_id,
+            interaction.queue_id,
+            ivr_choice,
+            state if record.state == "ringing" else None,
+        )
+        if event_key is not None:
+            first_time(session, event_key)
+        if target_agent_id is not None and result.new_interaction:
+            from repository.lifecycle import _transition
+
+            _transition(session, interaction.id, {"status": "queued"}, target_agent_id=target_agent_id)  # type: ignore[arg-type]
+
+    return also
 
 
 def _move(record: CallRecord, state: str, at: datetime | None = None) -> None:
@@ -192,41 +270,71 @@ def apply_state(
     """
 
     def run(session: Session) -> tuple[CallRecord, Event | None] | None:
-        record = _find(session, provider, call_id)
-        if record is None or not first_time(session, key):
-            return None
-        now = utcnow()
-        if state and state != record.state and record.state not in FINAL_CALL_STATES:
-            _move(record, state, now)
-            if state == "answered" and record.answered_at is None:
-                record.answered_at = now
-                if record.queued_at is not None:
-                    record.wait_seconds = int((now - record.queued_at).total_seconds())
-            if state in FINAL_CALL_STATES:
-                record.ended_at = now
-                if record.answered_at is not None and talk_seconds is None:
-                    record.talk_seconds = int((now - record.answered_at).total_seconds())
-                if state in ("abandoned", "missed") and record.queued_at is not None:
-                    record.wait_seconds = int((now - record.queued_at).total_seconds())
-        if cause:
-            record.cause = cause[:40]
-        if agent_id is not None:
-            record.agent_id = agent_id
-        if duration_seconds is not None:
-            record.duration_seconds = duration_seconds
-        elif record.ended_at is not None and record.duration_seconds is None:
-            record.duration_seconds = int((record.ended_at - record.started_at).total_seconds())
-        if talk_seconds is not None:
-            record.talk_seconds = talk_seconds
-        if recording_url:
-            record.recording_url = recording_url[:500]
-        if transcription:
-            record.transcription = transcription[:20_000]
-        session.add(record)
-        return record, _write_card(session, record)
+        return apply_state_in(
+            session,
+            provider,
+            call_id,
+            state,
+            key=key,
+            cause=cause,
+            agent_id=agent_id,
+            duration_seconds=duration_seconds,
+            talk_seconds=talk_seconds,
+            recording_url=recording_url,
+            transcription=transcription,
+        )
 
     result: tuple[CallRecord, Event | None] | None = _retrying(db, run)
     return result
+
+
+def apply_state_in(
+    session: Session,
+    provider: str,
+    call_id: str,
+    state: str,
+    *,
+    key: str,
+    cause: str = "",
+    agent_id: int | None = None,
+    duration_seconds: int | None = None,
+    talk_seconds: int | None = None,
+    recording_url: str | None = None,
+    transcription: str | None = None,
+) -> tuple[CallRecord, Event | None] | None:
+    """:func:`apply_state` inside a transaction the caller owns."""
+    record = _find(session, provider, call_id)
+    if record is None or not first_time(session, key):
+        return None
+    now = utcnow()
+    if state and state != record.state and record.state not in FINAL_CALL_STATES:
+        _move(record, state, now)
+        if state == "answered" and record.answered_at is None:
+            record.answered_at = now
+            if record.queued_at is not None:
+                record.wait_seconds = int((now - record.queued_at).total_seconds())
+        if state in FINAL_CALL_STATES:
+            record.ended_at = now
+            if record.answered_at is not None and talk_seconds is None:
+                record.talk_seconds = int((now - record.answered_at).total_seconds())
+            if state in ("abandoned", "missed") and record.queued_at is not None:
+                record.wait_seconds = int((now - record.queued_at).total_seconds())
+    if cause:
+        record.cause = cause[:40]
+    if agent_id is not None:
+        record.agent_id = agent_id
+    if duration_seconds is not None:
+        record.duration_seconds = duration_seconds
+    elif record.ended_at is not None and record.duration_seconds is None:
+        record.duration_seconds = int((record.ended_at - record.started_at).total_seconds())
+    if talk_seconds is not None:
+        record.talk_seconds = talk_seconds
+    if recording_url:
+        record.recording_url = recording_url[:500]
+    if transcription:
+        record.transcription = transcription[:20_000]
+    session.add(record)
+    return record, _write_card(session, record)
 
 
 def abandon(db: Database, interaction_id: int, reason: str, wait_seconds: int | None) -> Interaction | None:
@@ -299,13 +407,3 @@ def set_customer(db: Database, record_id: int, customer_id: int) -> None:
         if record is not None:
             record.customer_id = customer_id
             session.add(record)
-
-
-def target_agent(db: Database, interaction_id: int, agent_id: int) -> bool:
-    """Offer a still-waiting interaction to this agent only (the extension the PBX rang)."""
-    from repository.lifecycle import _transition
-
-    with db.write() as session:
-        return (
-            _transition(session, interaction_id, {"status": "queued"}, target_agent_id=agent_id) is not None
-        )

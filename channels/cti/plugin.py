@@ -65,14 +65,6 @@ class CtiEvents:
         return await handler(event)
 
     async def ringing(self, event: CtiEvent) -> Response:
-        record, _created = await self.hub.run_db(
-            calls.open_call,
-            "cti",
-            event.call_id,
-            from_number=event.from_number,
-            to_number=event.to_number,
-            direction=event.direction,
-        )
         customer_number = event.from_number if event.direction == "inbound" else event.to_number
         agent_id = await self.hub.run_db(resolve_agent, event.extension, event.user)
         queue_id = await self.hub.run_db(queue_id_by_name, event.queue)
@@ -88,25 +80,24 @@ class CtiEvents:
                 queue_id=queue_id,
                 subject=_("Call from %(number)s", number=customer_number),
                 payload={"call": {"provider": "cti", "call_id": event.call_id, "from": event.from_number}},
-            )
+            ),
+            # One transaction: the contact, its call record and card, the event id, and the
+            # ringing extension's agent as its only target, so the router can never offer
+            # it to anyone else first. An agent who is away still gets it on coming back
+            # while it rings; unanswered, the hang-up logs it as missed (docs/cti.md).
+            also=calls.logged_with(
+                "cti",
+                event.call_id,
+                from_number=event.from_number,
+                to_number=event.to_number,
+                direction=event.direction,
+                target_agent_id=agent_id,
+                event_key=f"cti:{event.id}",
+            ),
         )
         interaction = result.interaction
-        await self.hub.run_db(
-            calls.attach_interaction,
-            "cti",
-            event.call_id,
-            interaction_id=interaction.id,
-            event_id=result.event.id,
-            customer_id=interaction.customer_id,
-            queue_id=interaction.queue_id,
-            state="queued" if record.state == "ringing" else None,
-        )
-        if agent_id is not None and not result.duplicate:
-            # Before the announce wakes the router: this contact is for the ringing extension.
-            await self.hub.run_db(calls.target_agent, interaction.id, agent_id)
         tasks = BackgroundTasks()
         tasks.add_task(self.hub.announce, result)
-        tasks.add_task(self._card, event.call_id)
         body = {
             "status": "accepted",
             "interaction_id": interaction.id,
@@ -114,9 +105,6 @@ class CtiEvents:
             "duplicate": result.duplicate,
         }
         return JSONResponse(body, status_code=202, background=tasks)
-
-    async def _card(self, call_id: str) -> None:
-        await telephony.apply_state(self.hub, "cti", call_id, "", key=f"cti-card:{call_id}")
 
     async def answer(self, event: CtiEvent) -> Response:
         agent_id = await self.hub.run_db(resolve_agent, event.extension, event.user)

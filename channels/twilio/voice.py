@@ -26,7 +26,7 @@ from repository import telephony_calls as calls
 from repository.errors import InvalidInput
 from repository.identity import normalise_phone
 from repository.ingest import InboundItem
-from repository.models import Event, Interaction, utcnow
+from repository.models import Interaction, utcnow
 from repository.telephony_config import choose, get_number, is_open
 
 if TYPE_CHECKING:
@@ -79,6 +79,18 @@ class VoiceWebhooks:
     async def incoming(self, request: Request) -> Response:
         params = await verified_params(request, self.ctx.settings)
         sid = _sid(params)
+        number = await self._number(params)
+        if not is_open(number, utcnow()):
+            await self._open(params, sid)
+            return twiml.respond(twiml.after_hours(number, self.url))
+        if number is not None and number.menu:
+            await self._open(params, sid)
+            return twiml.respond(twiml.menu(number, self.url))
+        # Straight to the queue: the call record is written in the ingest's transaction.
+        return await self._enqueue(params, number, None)
+
+    async def _open(self, params: dict[str, str], sid: str) -> None:
+        """Log the call before the caller hears the menu or the after-hours message."""
         await self.hub.run_db(
             calls.open_call,
             "twilio",
@@ -87,12 +99,6 @@ class VoiceWebhooks:
             to_number=params.get("To", ""),
             direction="inbound",
         )
-        number = await self._number(params)
-        if not is_open(number, utcnow()):
-            return twiml.respond(twiml.after_hours(number, self.url))
-        if number is not None and number.menu:
-            return twiml.respond(twiml.menu(number, self.url))
-        return await self._enqueue(params, number, None)
 
     async def gather(self, request: Request) -> Response:
         params = await verified_params(request, self.ctx.settings)
@@ -120,34 +126,20 @@ class VoiceWebhooks:
                 queue_id=queue_id,
                 subject=_("Call from %(number)s", number=caller),
                 payload={"call": {"provider": "twilio", "call_id": sid, "from": caller, "state": "queued"}},
-            )
+            ),
+            # One transaction: the contact, the call record and the call card on its event.
+            also=calls.logged_with(
+                "twilio", sid, from_number=caller, to_number=params.get("To", ""), ivr_choice=label
+            ),
         )
         interaction = result.interaction
-        await self.hub.run_db(
-            calls.attach_interaction,
-            "twilio",
-            sid,
-            interaction_id=interaction.id,
-            event_id=result.event.id,
-            customer_id=interaction.customer_id,
-            queue_id=interaction.queue_id,
-            ivr_choice=label,
-            state="queued",
-        )
-        # Committed: now answer, then announce to the router and the desktops.
+        # Committed: now answer, then announce (the router wakes, the offer carries the card).
         tasks = BackgroundTasks()
         tasks.add_task(self.hub.announce, result)
-        tasks.add_task(self._refresh_card, sid)
         return twiml.respond(
             twiml.enqueue(f"queue-{interaction.queue_id}", interaction.id, self.url),  # type: ignore[arg-type]
             background=tasks,
         )
-
-    async def _refresh_card(self, sid: str) -> None:
-        record = await self.hub.run_db(calls.get_call, "twilio", sid)
-        if record is not None and record.event_id is not None:
-            event = await self.hub.run_db(lambda db: _get(db, Event, record.event_id))
-            await telephony.publish_card(self.hub, event)
 
     async def wait(self, request: Request) -> Response:
         await verified_params(request, self.ctx.settings)
@@ -280,6 +272,28 @@ class VoiceWebhooks:
         number = await self._number(params)
         caller = params.get("From", "")
         seconds = _seconds(params.get("RecordingDuration"))
+        logged = calls.logged_with(
+            "twilio",
+            sid,
+            from_number=caller,
+            to_number=params.get("To", ""),
+            ivr_choice=_("voicemail"),
+            state=None,
+        )
+
+        def also(session: Any, result: Any) -> None:
+            logged(session, result)
+            if not result.duplicate:
+                calls.apply_state_in(
+                    session,
+                    "twilio",
+                    sid,
+                    "completed",
+                    key=f"twilio:{sid}:voicemail",
+                    cause="voicemail",
+                    recording_url=url,
+                )
+
         result = await self.hub.store(
             InboundItem(
                 channel="voice",
@@ -290,30 +304,11 @@ class VoiceWebhooks:
                 queue_id=number.default_queue_id if number else None,
                 subject=_("Voicemail from %(number)s", number=caller),
                 payload={"voicemail": {"recording_url": url, "duration_seconds": seconds}},
-            )
-        )
-        await self.hub.run_db(
-            calls.attach_interaction,
-            "twilio",
-            sid,
-            interaction_id=result.interaction.id,
-            event_id=result.event.id,
-            customer_id=result.interaction.customer_id,
-            queue_id=result.interaction.queue_id,
-            ivr_choice=_("voicemail"),
-        )
-        await self.hub.run_db(
-            calls.apply_state,
-            "twilio",
-            sid,
-            "completed",
-            key=f"twilio:{sid}:voicemail",
-            cause="voicemail",
-            recording_url=url,
+            ),
+            also=also,  # the message, its call record and the completed call card commit together
         )
         tasks = BackgroundTasks()
         tasks.add_task(self.hub.announce, result)
-        tasks.add_task(self._refresh_card, sid)
         return twiml.respond(twiml.goodbye(_("Thank you, we will call you back.")), background=tasks)
 
     async def transcription(self, request: Request) -> Response:

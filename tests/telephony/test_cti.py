@@ -140,3 +140,44 @@ async def test_an_unanswered_call_shows_as_missed(phone_server: ServerProcess) -
     calls = page.json()["data"]
     assert [c["call_id"] for c in calls] == ["1700000000.2"]
     assert calls[0]["interaction_id"] == iid and calls[0]["cause"] == "no_answer"
+
+
+async def test_a_call_for_an_away_agent_waits_for_them_never_pops_elsewhere_and_is_missed_unanswered(
+    phone_server: ServerProcess,
+) -> None:
+    server = phone_server
+    ids = server.ids  # type: ignore[attr-defined]
+    ada = await agent(server, await login(server.base, "ada", PASSWORD), available=False)
+    await ada.send({"type": "presence", "state": "away"})
+    ben = await agent(server, await login(server.base, "ben", PASSWORD))
+
+    # Extension 201 (Ada) rings while Ada is away and Ben is free.
+    response = await cti_post(server, ringing("evt-30", "1700000000.3", "201"))
+    iid = response.json()["interaction_id"]
+    # Stored already aimed at Ada: the router never sees it without its target.
+    assert interaction(server, iid).target_agent_id == ids["ada"]
+    await asyncio.sleep(1.0)  # several router passes
+    assert not [f for f in ben.of_type("offer") if f["interaction"]["id"] == iid]
+    assert interaction(server, iid).status == "queued"
+
+    # Ada comes back while it still rings: the screen-pop reaches her.
+    await ada.send({"type": "presence", "state": "available"})
+    offer = await ada.wait_for(lambda f: f["type"] == "offer" and f["interaction"]["id"] == iid)
+    assert offer["context"]["customer"]["phone"] == CALLER
+
+    # Nobody picks up: the caller gives up, the call is logged as missed and the pop withdrawn.
+    hangup = {"id": "evt-31", "type": "hangup", "call_id": "1700000000.3", "cause": "no_answer"}
+    assert (await cti_post(server, hangup)).json()["state"] == "missed"
+    await ada.wait_for(
+        lambda f: (
+            f["type"] == "interaction"
+            and f["interaction"]["id"] == iid
+            and f["interaction"]["status"] == "abandoned"
+        )
+    )
+    logged = record(server, "1700000000.3")
+    assert logged is not None and logged.state == "missed" and logged.interaction_id == iid
+    assert interaction(server, iid).disposition == "missed"
+    assert not [f for f in ben.of_type("offer") if f["interaction"]["id"] == iid]
+    await ada.close()
+    await ben.close()
