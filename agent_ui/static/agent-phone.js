@@ -30,30 +30,69 @@
     return n == null ? '—' : (I18n.duration ? I18n.duration(n) : `${n} s`);
   }
 
+  // A live call's talk time as m:ss (h:mm:ss past an hour), counted from answered_at.
+  function clock(since) {
+    const start = Dom.parseTime(since);
+    const s = start ? Math.max(0, Math.floor((Date.now() - start.getTime()) / 1000)) : 0;
+    const mm = String(Math.floor(s / 60) % 60).padStart(s >= 3600 ? 2 : 1, '0');
+    const ss = String(s % 60).padStart(2, '0');
+    return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
+  }
+
+  const PHONE_PATH = 'M22 16.92v3a2 2 0 0 1-2.18 2 19.79 19.79 0 0 1-8.63-3.07 19.5 19.5 0 0 1-6-6 19.79 19.79 0 0 1-3.07-8.67A2 2 0 0 1 4.11 2h3a2 2 0 0 1 2 1.72c.13.96.36 1.9.7 2.81a2 2 0 0 1-.45 2.11L8.09 9.91a16 16 0 0 0 6 6l1.27-1.27a2 2 0 0 1 2.11-.45c.91.34 1.85.57 2.81.7A2 2 0 0 1 22 16.92z';
+  function phoneIcon() {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    for (const [k, v] of Object.entries({ viewBox: '0 0 24 24', width: '18', height: '18', fill: 'none', stroke: 'currentColor',
+      'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true' })) svg.setAttribute(k, v);
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', PHONE_PATH);
+    svg.append(path);
+    return svg;
+  }
+
   function card(iid) {
     const call = calls.get(iid);
     const vm = voicemails.get(iid);
     if (!call && !vm) return null;
-    const rows = [];
-    const row = (label, value, testid) => rows.push(el('dt', { text: label }), el('dd', { text: value, testid }));
+    const state = vm && !call ? 'voicemail' : (call.cause === 'voicemail' ? 'voicemail' : call.state);
+    const outbound = call && call.direction === 'outbound';
+    const kind = state === 'voicemail' ? t('Voicemail') : (outbound ? t('Outgoing call') : t('Incoming call'));
+    const number = call ? (outbound ? call.to : call.from) : '';
+    const facts = [];
+    const fact = (label, value, testid) => facts.push(el('div', { class: 'call-fact' },
+      el('dt', { text: label }), el('dd', { text: value, testid })));
     if (call) {
-      row(t('Caller'), call.direction === 'outbound' ? call.to : call.from, 'call-number');
-      if (call.ivr_choice) row(t('IVR choice'), call.ivr_choice, 'call-ivr');
-      row(t('State'), STATES[call.state] || call.state, 'call-state');
-      if (call.wait_seconds != null) row(t('Waited'), seconds(call.wait_seconds));
-      if (call.talk_seconds != null || call.duration_seconds != null) {
-        row(t('Duration'), seconds(call.talk_seconds ?? call.duration_seconds), 'call-duration');
+      if (call.ivr_choice && state !== 'voicemail') fact(t('IVR choice'), call.ivr_choice, 'call-ivr');
+      if (call.queue) fact(t('Queue'), call.queue, 'call-queue');
+      if (call.wait_seconds != null) fact(t('Waited'), seconds(call.wait_seconds), 'call-waited');
+      if (call.state !== 'answered' && (call.talk_seconds != null || call.duration_seconds != null)) {
+        fact(t('Duration'), seconds(call.talk_seconds ?? call.duration_seconds), 'call-duration');
       }
     }
+    const live = call && call.state === 'answered' && call.answered_at;
     const links = [];
     const recording = Dom.safeUrl((vm && vm.recording_url) || (call && call.recording_url));
-    if (recording) links.push(el('a', { href: recording, target: '_blank', rel: 'noopener', testid: 'call-recording', text: vm ? t('Play voicemail') : t('Recording') }));
-    return el('section', { class: 'call-card', testid: 'call-card', dataset: { callCard: String(iid) } },
-      el('h4', { class: 'ctx-title', text: vm ? t('Voicemail') : t('Phone call') }),
-      el('dl', { class: 'ctx-attrs' }, rows),
+    if (recording) links.push(el('a', { class: 'btn btn-small', href: recording, target: '_blank', rel: 'noopener', testid: 'call-recording', text: vm ? t('Play voicemail') : t('Recording') }));
+    return el('section', {
+      class: `call-card call-st-${state}`, testid: 'call-card', dataset: { callCard: String(iid), state },
+      'aria-label': kind,
+    },
+      el('div', { class: 'call-head' },
+        el('span', { class: 'call-icon' }, phoneIcon()),
+        el('span', { class: 'call-kind', text: kind }),
+        el('span', { class: 'call-pill' },
+          el('span', { class: 'call-state', text: state === 'voicemail' ? t('Voicemail') : (STATES[call.state] || call.state), testid: 'call-state' }),
+          live ? el('span', { class: 'call-timer', text: clock(call.answered_at), testid: 'call-timer', dataset: { since: call.answered_at }, title: t('Talk time') }) : null),
+        el('span', { class: 'call-number', text: number || t('Unknown number'), testid: 'call-number', title: number })),
+      facts.length ? el('dl', { class: 'call-facts' }, facts) : null,
       links.length ? el('p', { class: 'call-links' }, links) : null,
       call && call.transcription ? el('blockquote', { class: 'call-transcript', text: call.transcription }) : null);
   }
+
+  setInterval(() => {
+    for (const node of document.querySelectorAll('.call-timer[data-since]')) node.textContent = clock(node.dataset.since);
+  }, 1000);
 
   function redraw(iid) {
     for (const node of document.querySelectorAll(`[data-call-card="${iid}"]`)) {
@@ -84,10 +123,11 @@
     if (panel.dataset.customerPhone && !ctx.querySelector('[data-testid="click-to-call"]')) {
       const customerId = Number(panel.dataset.customerId);
       const button = el('button', {
-        type: 'button', class: 'btn btn-small', testid: 'click-to-call', text: t('Call {number}', { number: panel.dataset.customerPhone }),
+        type: 'button', class: 'btn btn-small call-back', testid: 'click-to-call', text: t('Call {number}', { number: panel.dataset.customerPhone }),
         on: { click: () => { if (window.deskSend && window.deskSend({ type: 'call', customer_id: customerId })) button.disabled = true; } },
       });
-      ctx.querySelector('.ctx-head').after(button);
+      button.prepend(phoneIcon());
+      (ctx.querySelector('[data-call-card]') || ctx.querySelector('.ctx-head')).after(button);
     }
   }
 
