@@ -8,6 +8,7 @@ across threads and across processes. On PostgreSQL the claim takes a row lock.
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,11 @@ class Database:
         self.url = url
         self.engine = engine or create_db_engine(url)
         self._writer = self.engine.execution_options(sqlite_immediate=True)
+        # SQLite has one writer at a time. Its busy handler makes a waiting writer *sleep*
+        # (backing off to 100 ms) instead of queueing, so under a burst the lock sits free
+        # while writers sleep and some starve for seconds. Writers of this process queue
+        # here instead, in order; the busy handler still arbitrates between processes.
+        self._write_turn = threading.RLock() if is_sqlite(self.engine) else None
 
     @property
     def dialect(self) -> str:
@@ -94,13 +100,20 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on error."""
-        with Session(self._writer, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        turn = self._write_turn
+        if turn is not None:
+            turn.acquire()
+        try:
+            with Session(self._writer, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if turn is not None:
+                turn.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -133,6 +133,12 @@ def deactivate_subscription(db: Database, subscription_id: int) -> None:
 def record_deliveries(db: Database, event_type: str, event_key: str, payload: dict[str, Any]) -> int:
     """One pending delivery per active subscription to ``event_type``; returns how many are new."""
     created = 0
+    # Every bus event passes through here; most installs have no subscription for it.
+    # Look first without the write lock, which every customer message also needs.
+    with db.read() as session:
+        subs = session.exec(select(WebhookSubscription).where(WebhookSubscription.is_active)).all()
+        if not any(event_type in s.events or "*" in s.events for s in subs):
+            return 0
     with db.write() as session:
         subs = session.exec(select(WebhookSubscription).where(WebhookSubscription.is_active)).all()
         wanted = [s for s in subs if event_type in s.events or "*" in s.events]

@@ -91,6 +91,9 @@ class SupervisorFeed:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._dirty.wait(), REFRESH_SECONDS)
             if not self._listeners:
+                # Nobody watching: forget the change (a newcomer pokes for a fresh
+                # picture). Leaving the flag set made this loop spin on a full core.
+                self._dirty.clear()
                 continue
             await asyncio.sleep(DEBOUNCE_SECONDS)
             self._dirty.clear()
