@@ -29,6 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
         print("\nContact Center is starting" + (" with fresh demo data" if seeded else "") + ":")
         print(f"  customer demo page : {base}/demo")
         print(f"  agent desktop      : {base}/agent")
+        print(f"  supervisor         : {base}/supervisor  (reports: {base}/reports)")
         print(f"  admin pages        : {base}/admin")
         print(f"  health / metrics   : {base}/healthz  {base}/metrics")
         print(f"  REST API           : {base}/api/v1/openapi.json")
