@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from contact_center.hub import Hub
 
 log = logging.getLogger(__name__)
+# Bus events after which a routing pass may find new work: a contact created, requeued,
+# transferred or closed (capacity freed), or an agent's presence changing.
+WAKING_EVENTS = frozenset({"interaction.updated", "agent.presence"})
 
 
 class Router:
@@ -33,6 +36,7 @@ class Router:
         self.selector = Selector()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
         self._positions: dict[int, tuple[int, int]] = {}
         self._handle_cache: dict[int, tuple[float, float]] = {}
         hub.on_routable_change(self.wake)
@@ -45,14 +49,32 @@ class Router:
             # A single node that restarted: nobody can be looking at an old offer.
             for interaction, agent_id in await self.hub.run_db(requeue.release_all_reservations):
                 await self.hub.publish_requeued(interaction, agent_id, "server restarted")
+        else:
+            # Several nodes: a contact stored or an agent freed on another node must wake
+            # the leader now, not at its next tick. The bus carries those changes.
+            self._follower = asyncio.create_task(self._follow_bus(), name="router-bus")
         self._task = asyncio.create_task(self._run(), name="router")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._follower):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
         await self.leadership.resign()
+
+    async def _follow_bus(self) -> None:
+        while True:
+            try:
+                async with self.hub.bus.subscribe() as subscription:
+                    async for event in subscription:
+                        if event.type in WAKING_EVENTS:
+                            self.wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("router lost the bus; resubscribing (the tick still routes meanwhile)")
+                await asyncio.sleep(0.5)
 
     async def _run(self) -> None:
         while True:
