@@ -185,7 +185,7 @@ def _apikey_create(db: Database, args: argparse.Namespace) -> int:
 
 def _apikey_revoke(db: Database, args: argparse.Namespace) -> int:
     if not revoke_api_key(db, args.id):
-        raise NotFound(f"no API key with id {args.id}")
+        raise NotFound("no API key with id %(id)s", params={"id": args.id})
     print(f"API key {args.id} revoked")
     return 0
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def _rows(path: str) -> list[dict[str, str]]:
     file = Path(path)
     if not file.is_file():
-        raise InvalidInput(f"no such file: {path}")
+        raise InvalidInput("no such file: %(path)s", params={"path": path})
     with file.open(newline="", encoding="utf-8-sig") as handle:
         return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
 
@@ -44,7 +44,10 @@ def _number(row: dict[str, str], name: str, line: int, default: float | None = N
     try:
         return commerce.check_amount(float(raw), name, None)
     except (ValueError, ContactCenterError) as exc:
-        raise InvalidInput(f"line {line}: {name} must be a number of at least 0, got {raw!r}") from exc
+        raise InvalidInput(
+            "line %(line)s: %(name)s must be a number of at least 0, got %(raw)r",
+            params={"line": line, "name": name, "raw": raw},
+        ) from exc
 
 
 def _customer(row: dict[str, str], prefix: str = "") -> CustomerInput:
@@ -69,8 +72,12 @@ def _import_customers(db: Database, args: argparse.Namespace) -> int:
             done += len(commerce.upsert_customers(db, batch))
         except ContactCenterError as exc:
             index = exc.details.get("index")
-            where = f"line {first_line + index}: " if isinstance(index, int) else ""
-            raise InvalidInput(f"{where}{exc.message} ({done} rows imported before it)") from exc
+            if isinstance(index, int):
+                raise InvalidInput(
+                    "line %(line)s: %(error)s (%(done)s rows imported before it)",
+                    params={"line": first_line + index, "error": exc, "done": done},
+                ) from exc
+            raise InvalidInput("%(error)s (%(done)s rows imported before it)", params={"error": exc, "done": done}) from exc
     print(f"{done} customers imported from {args.file}")
     return 0
 
@@ -81,7 +88,7 @@ def _import_orders(db: Database, args: argparse.Namespace) -> int:
     for line, row in enumerate(_rows(args.file), start=2):
         key = row.get("order_id") or row.get("external_id") or ""
         if not key:
-            raise InvalidInput(f"line {line}: order_id is required")
+            raise InvalidInput("line %(line)s: order_id is required", params={"line": line})
         if key not in orders:
             customer = _customer(row, "customer_")
             orders[key] = OrderInput(
@@ -97,7 +104,7 @@ def _import_orders(db: Database, args: argparse.Namespace) -> int:
         if row.get("product_id"):
             quantity = row.get("quantity") or "1"
             if not quantity.isdigit() or int(quantity) < 1:
-                raise InvalidInput(f"line {line}: quantity must be a whole number of at least 1")
+                raise InvalidInput("line %(line)s: quantity must be a whole number of at least 1", params={"line": line})
             orders[key].lines.append(LineInput(row["product_id"], int(quantity), _number(row, "line_amount", line, 0.0)))
     items = list(orders.values())
     done = 0
@@ -106,8 +113,15 @@ def _import_orders(db: Database, args: argparse.Namespace) -> int:
             done += len(commerce.upsert_orders(db, batch))
         except ContactCenterError as exc:
             index = exc.details.get("index")
-            where = f"line {first_line[batch[index].external_id]}: " if isinstance(index, int) else f"from line {start}: "
-            raise InvalidInput(f"{where}{exc.message} ({done} orders imported before it)") from exc
+            if isinstance(index, int):
+                raise InvalidInput(
+                    "line %(line)s: %(error)s (%(done)s orders imported before it)",
+                    params={"line": first_line[batch[index].external_id], "error": exc, "done": done},
+                ) from exc
+            raise InvalidInput(
+                "from line %(line)s: %(error)s (%(done)s orders imported before it)",
+                params={"line": start, "error": exc, "done": done},
+            ) from exc
     print(f"{done} orders imported from {args.file}")
     return 0
 

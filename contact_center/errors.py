@@ -26,13 +26,43 @@ def localized(exc: ContactCenterError) -> str:
     The ``code`` stays the stable, machine-readable part; only the sentence is translated.
     Messages built with f-strings cannot be looked up and stay English.
     """
-    text = gettext(exc.template)
-    if exc.params:
-        try:
-            return text % exc.params
-        except (KeyError, ValueError, TypeError):
-            return exc.message  # a broken translation must not turn a 4xx into a 500
-    return text
+    return _fill(gettext(exc.template), exc.params, exc.message)
+
+
+def _fill(text: str, params: dict[str, object], english: str) -> str:
+    if not params:
+        return text
+    # An error quoted inside another ("line 3: <error>") is translated too.
+    values = {k: localized(v) if isinstance(v, ContactCenterError) else v for k, v in params.items()}
+    try:
+        return text % values
+    except (KeyError, ValueError, TypeError):
+        return english  # a broken translation must not turn a 4xx into a 500
+
+
+class HTTPError(HTTPException):
+    """An HTTPException whose detail is a constant English sentence with %(name)s ``params``.
+
+    ``HTTPException(413, f"... {n} ...")`` cannot be extracted for translation; this can.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        *,
+        params: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.template = detail
+        self.params = params or {}
+        super().__init__(status_code, detail % params if params else detail, headers)
+
+
+def http_detail(exc: HTTPException) -> str:
+    if isinstance(exc, HTTPError):
+        return _fill(gettext(exc.template), exc.params, str(exc.detail))
+    return gettext(str(exc.detail))
 
 
 async def handle_domain_error(request: Request, exc: Exception) -> Response:
@@ -54,10 +84,10 @@ async def handle_http_error(request: Request, exc: Exception) -> Response:
             413: "body_too_large",
         }.get(exc.status_code, "http_error")
         return JSONResponse(
-            error_body(code, gettext(str(exc.detail))), status_code=exc.status_code, headers=exc.headers
+            error_body(code, http_detail(exc)), status_code=exc.status_code, headers=exc.headers
         )
     return Response(
-        gettext(str(exc.detail)), status_code=exc.status_code, headers=exc.headers, media_type="text/plain"
+        http_detail(exc), status_code=exc.status_code, headers=exc.headers, media_type="text/plain"
     )
 
 
@@ -65,7 +95,7 @@ async def read_json(request: Request, max_bytes: int = 256 * 1024) -> dict[str, 
     """The request's JSON object, or a 4xx that says what was wrong with it."""
     body = await request.body()
     if len(body) > max_bytes:
-        raise HTTPException(413, f"body larger than {max_bytes} bytes")
+        raise HTTPError(413, "body larger than %(max)s bytes", params={"max": max_bytes})
     try:
         data = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:

@@ -35,13 +35,13 @@ async def receive_frame(ws: WebSocket, max_bytes: int) -> Frame:
     if raw is None:
         raw_bytes = message.get("bytes") or b""
         if len(raw_bytes) > max_bytes:
-            raise FrameError(f"frame larger than {max_bytes} bytes", code="frame_too_large")
+            raise FrameError("frame larger than %(max)s bytes", params={"max": max_bytes}, code="frame_too_large")
         try:
             raw = raw_bytes.decode()
         except UnicodeDecodeError as exc:
             raise FrameError("frames are UTF-8 JSON text") from exc
     if len(raw.encode()) > max_bytes:
-        raise FrameError(f"frame larger than {max_bytes} bytes", code="frame_too_large")
+        raise FrameError("frame larger than %(max)s bytes", params={"max": max_bytes}, code="frame_too_large")
     try:
         frame = json.loads(raw)
     except ValueError as exc:

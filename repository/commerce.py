@@ -98,7 +98,9 @@ def _check_batch(items: list[Any]) -> None:
     if not items:
         raise InvalidInput("the batch is empty", field="items")
     if len(items) > MAX_BATCH:
-        raise InvalidInput(f"at most {MAX_BATCH} items per batch", field="items", code="too_large")
+        raise InvalidInput(
+            "at most %(max)s items per batch", params={"max": MAX_BATCH}, field="items", code="too_large"
+        )
 
 
 def _normalised(customer: CustomerInput, index: int | None) -> CustomerInput:
@@ -123,7 +125,8 @@ def _resolve(session: Session, item: CustomerInput, index: int | None) -> tuple[
     by_email = _owner(session, "email", item.email) if item.email else None
     if by_ref is not None and by_email is not None and by_ref != by_email:
         raise Conflict(
-            f"item {index}: the email belongs to another customer than the external id",
+            "item %(index)s: the email belongs to another customer than the external id",
+            params={"index": index},
             field="email",
             index=index,
             customer_id=by_email,
@@ -151,7 +154,12 @@ def _resolve(session: Session, item: CustomerInput, index: int | None) -> tuple[
             if getattr(customer, kind) is None:
                 setattr(customer, kind, value)
         elif owner != cid:
-            raise Conflict(f"item {index}: the {kind} belongs to another customer", field=kind, index=index)
+            raise Conflict(
+                "item %(index)s: the %(kind)s belongs to another customer",
+                params={"index": index, "kind": kind},
+                field=kind,
+                index=index,
+            )
     session.flush()
     return customer, created
 
@@ -187,7 +195,9 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
                 customer_id = _resolve(session, item.customer, index)[0].id
             else:
                 if session.get(Customer, item.customer_id) is None:
-                    raise NotFound(f"item {index}: no such customer", field="customer_id", index=index)
+                    raise NotFound(
+                        "item %(index)s: no such customer", params={"index": index}, field="customer_id", index=index
+                    )
                 customer_id = item.customer_id
             order = session.exec(select(Order).where(Order.external_id == item.external_id)).first()
             status = "updated" if order is not None else "created"

@@ -57,7 +57,7 @@ def agent_by_username(db: Database, username: str) -> Agent:
     with db.read() as session:
         agent = session.exec(select(Agent).where(Agent.username == username.strip().lower())).first()
     if agent is None:
-        raise NotFound(f"no agent named {username!r}", field="username")
+        raise NotFound("no agent named %(name)r", params={"name": username}, field="username")
     return agent
 
 

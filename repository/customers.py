@@ -35,7 +35,7 @@ def check_values(changes: dict[str, Any]) -> dict[str, Any]:
     checked: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in VALUE_FIELDS:
-            raise InvalidInput(f"{name} cannot be changed here", field=name)
+            raise InvalidInput("%(name)s cannot be changed here", params={"name": name}, field=name)
         if value is None:
             continue
         if name == "display_name":
@@ -43,7 +43,7 @@ def check_values(changes: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput("a display name is at most 200 characters", field=name)
             value = unicodedata.normalize("NFC", value.strip())
         elif name == "tier" and value not in TIERS:
-            raise InvalidInput(f"tier must be one of {', '.join(TIERS)}", field=name)
+            raise InvalidInput("tier must be one of %(choices)s", params={"choices": ", ".join(TIERS)}, field=name)
         elif name == "lifetime_value" and not _number_between(value, 0.0, math.inf):
             raise InvalidInput("lifetime_value is a number of at least 0", field=name)
         elif name == "churn_risk" and not _number_between(value, 0.0, 1.0):
@@ -83,7 +83,8 @@ def _claim_identities(session: Session, customer: Customer, identities: Iterable
             if owner.customer_id == customer.id:
                 continue
             raise Conflict(
-                f"the {kind} identity {value!r} belongs to another customer",
+                "the %(kind)s identity %(value)r belongs to another customer",
+                params={"kind": kind, "value": value},
                 field=kind if kind in ("email", "phone") else "identities",
                 customer_id=owner.customer_id,
             )

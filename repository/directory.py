@@ -44,7 +44,7 @@ def _check_capacity(capacity: dict[str, Any]) -> dict[str, int]:
     checked: dict[str, int] = {}
     for channel, value in capacity.items():
         if channel not in CHANNELS:
-            raise InvalidInput(f"unknown channel {channel!r} in capacity", field="capacity")
+            raise InvalidInput("unknown channel %(channel)r in capacity", params={"channel": channel}, field="capacity")
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 50:
             raise InvalidInput("capacity is a whole number from 0 to 50", field="capacity")
         checked[channel] = value
@@ -57,13 +57,14 @@ def _check_skills(skills: list[Any]) -> list[str]:
     return sorted({s.strip().lower() for s in skills})
 
 
-def _add(db: Database, row: M, what: str) -> M:
+def _add(db: Database, row: M, taken: Conflict) -> M:
+    """Insert ``row``; ``taken`` is raised when a unique name is already in use."""
     try:
         with db.write() as session:
             session.add(row)
         return row
     except IntegrityError as exc:
-        raise Conflict(f"{what} already exists") from exc
+        raise taken from exc
 
 
 def create_agent(
@@ -80,7 +81,7 @@ def create_agent(
     if not username or len(username) > 80:
         raise InvalidInput("a username is 1 to 80 characters", field="username")
     if role not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+        raise InvalidInput("role must be one of %(choices)s", params={"choices": ", ".join(ROLES)}, field="role")
     agent = Agent(
         username=username,
         display_name=(display_name.strip() or username)[:120],
@@ -89,7 +90,7 @@ def create_agent(
         skills=_check_skills(skills or []),
         capacity=_check_capacity(capacity or {}),
     )
-    return _add(db, agent, f"agent {username!r}")
+    return _add(db, agent, Conflict("agent %(name)r already exists", params={"name": username}))
 
 
 def update_agent(db: Database, agent_id: int, **changes: Any) -> Agent:
@@ -101,7 +102,7 @@ def update_agent(db: Database, agent_id: int, **changes: Any) -> Agent:
             agent.password_hash = hash_password(changes.pop("password"))
         changes.pop("password", None)
         if "role" in changes and changes["role"] not in ROLES:
-            raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+            raise InvalidInput("role must be one of %(choices)s", params={"choices": ", ".join(ROLES)}, field="role")
         if "skills" in changes:
             changes["skills"] = _check_skills(changes["skills"])
         if "capacity" in changes:
@@ -147,7 +148,7 @@ def list_agents(db: Database) -> list[Agent]:
 
 def set_presence(db: Database, agent_id: int, presence: str, cause: str = "agent") -> Agent:
     if presence not in PRESENCES:
-        raise InvalidInput(f"presence must be one of {', '.join(PRESENCES)}", field="state")
+        raise InvalidInput("presence must be one of %(choices)s", params={"choices": ", ".join(PRESENCES)}, field="state")
     with db.write() as session:
         agent = session.get(Agent, agent_id)
         if agent is None:
@@ -185,7 +186,9 @@ def create_queue(
     if not name.strip() or len(name) > 80:
         raise InvalidInput("a queue name is 1 to 80 characters", field="name")
     if strategy not in STRATEGIES:
-        raise InvalidInput(f"strategy must be one of {', '.join(STRATEGIES)}", field="strategy")
+        raise InvalidInput(
+            "strategy must be one of %(choices)s", params={"choices": ", ".join(STRATEGIES)}, field="strategy"
+        )
     if not isinstance(priority, int) or not -100 <= priority <= 100:
         raise InvalidInput("priority is a whole number from -100 to 100", field="priority")
     skills = _check_skills(required_skills or [])
@@ -199,12 +202,14 @@ def create_queue(
         is_default=is_default,
         tier_boosts=dict(tier_boosts or {}),
     )
-    return _add(db, queue, f"queue {name!r}")
+    return _add(db, queue, Conflict("queue %(name)r already exists", params={"name": name}))
 
 
 def update_queue(db: Database, queue_id: int, **changes: Any) -> Queue:
     if "strategy" in changes and changes["strategy"] not in STRATEGIES:
-        raise InvalidInput(f"strategy must be one of {', '.join(STRATEGIES)}", field="strategy")
+        raise InvalidInput(
+            "strategy must be one of %(choices)s", params={"choices": ", ".join(STRATEGIES)}, field="strategy"
+        )
     if "required_skills" in changes:
         changes["required_skills"] = _check_skills(changes["required_skills"])
         ensure_skills(db, changes["required_skills"])
@@ -247,7 +252,11 @@ def create_wrapup_code(db: Database, code: str, label: str) -> WrapUpCode:
     code = code.strip().lower()
     if not code or len(code) > 60 or not code.replace("-", "").replace("_", "").isalnum():
         raise InvalidInput("a wrap-up code is letters, digits, - and _", field="code")
-    return _add(db, WrapUpCode(code=code, label=label.strip()[:120] or code), f"wrap-up code {code!r}")
+    return _add(
+        db,
+        WrapUpCode(code=code, label=label.strip()[:120] or code),
+        Conflict("wrap-up code %(code)r already exists", params={"code": code}),
+    )
 
 
 def list_wrapup_codes(db: Database, *, active_only: bool = True) -> list[WrapUpCode]:
@@ -265,7 +274,9 @@ def create_canned_reply(db: Database, shortcut: str, title: str, body: str) -> C
     if not body.strip():
         raise InvalidInput("a canned reply needs a body", field="body")
     return _add(
-        db, CannedReply(shortcut=shortcut, title=title.strip()[:120] or shortcut, body=body), "shortcut"
+        db,
+        CannedReply(shortcut=shortcut, title=title.strip()[:120] or shortcut, body=body),
+        Conflict("shortcut already exists"),
     )
 
 

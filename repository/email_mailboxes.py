@@ -67,7 +67,11 @@ def _seal(values: dict[str, Any], sealer: PasswordSealer | None) -> dict[str, An
         if not password:
             continue
         if len(password) > MAX_PASSWORD_CHARS:
-            raise InvalidInput(f"{name} may have at most {MAX_PASSWORD_CHARS} characters", field=name)
+            raise InvalidInput(
+                "%(name)s may have at most %(max)s characters",
+                params={"name": name, "max": MAX_PASSWORD_CHARS},
+                field=name,
+            )
         if sealer is None:
             raise ValueError("mailbox passwords are stored sealed: pass a PasswordSealer")
         out[name] = sealer.seal(password)
@@ -77,16 +81,22 @@ def _seal(values: dict[str, Any], sealer: PasswordSealer | None) -> dict[str, An
 def _check(session: Any, values: dict[str, Any]) -> None:
     for name, limit in _TEXT_LIMITS.items():
         if name in values and (len(str(values[name])) > limit or "\x00" in str(values[name])):
-            raise InvalidInput(f"{name} must be at most {limit} characters", field=name)
+            raise InvalidInput(
+                "%(name)s must be at most %(max)s characters", params={"name": name, "max": limit}, field=name
+            )
     for name in ("imap_host", "imap_user", "imap_folder"):
         if name in values and not str(values[name]).strip():
-            raise InvalidInput(f"{name} is required", field=name)
+            raise InvalidInput("%(name)s is required", params={"name": name}, field=name)
     for name in ("imap_security", "smtp_security"):
         if name in values and values[name] not in SECURITY:
-            raise InvalidInput(f"{name} must be one of {', '.join(SECURITY)}", field=name)
+            raise InvalidInput(
+                "%(name)s must be one of %(choices)s",
+                params={"name": name, "choices": ", ".join(SECURITY)},
+                field=name,
+            )
     for name in ("imap_port", "smtp_port"):
         if name in values and not 0 < int(values[name]) < 65536:
-            raise InvalidInput(f"{name} must be a port number", field=name)
+            raise InvalidInput("%(name)s must be a port number", params={"name": name}, field=name)
     if values.get("queue_id") is not None and session.get(Queue, values["queue_id"]) is None:
         raise NotFound("no such queue", queue_id=values["queue_id"])
 
@@ -98,7 +108,7 @@ def create_mailbox(
     values = _seal(values, sealer)
     for name in ("imap_host", "imap_user"):
         if not str(values.get(name) or "").strip():
-            raise InvalidInput(f"{name} is required", field=name)
+            raise InvalidInput("%(name)s is required", params={"name": name}, field=name)
     with db.write() as session:
         _check(session, values)
         if session.exec(select(Mailbox.id).where(Mailbox.address == address)).first() is not None:

@@ -40,4 +40,4 @@ def normalise(kind: str, value: str) -> str:
         if not value or len(value) > 64:
             raise InvalidInput("not a valid visitor id", field="visitor")
         return value
-    raise InvalidInput(f"unknown identity kind {kind!r}", field="kind")
+    raise InvalidInput("unknown identity kind %(kind)r", params={"kind": kind}, field="kind")

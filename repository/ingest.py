@@ -64,7 +64,9 @@ def ingest(db: Database, item: InboundItem, *, also: AlsoInTransaction | None = 
     """Store ``item`` durably and say what it became; ``also`` runs before the same commit."""
     item = replace(item, body=nfc(item.body), display_name=nfc(item.display_name), subject=nfc(item.subject))
     if len(item.body) > MAX_BODY_CHARS:
-        raise InvalidInput(f"message is longer than {MAX_BODY_CHARS} characters", field="body")
+        raise InvalidInput(
+            "message is longer than %(max)s characters", params={"max": MAX_BODY_CHARS}, field="body"
+        )
     if not item.identities:
         raise InvalidInput("an inbound item needs at least one identity")
     normalised = [(kind, normalise(kind, value)) for kind, value in item.identities]
@@ -195,7 +197,9 @@ def append_event(
     """Append an event to an interaction. Returns (event, interaction, duplicate)."""
     body, author_name = nfc(body), nfc(author_name)
     if len(body) > MAX_BODY_CHARS:
-        raise InvalidInput(f"message is longer than {MAX_BODY_CHARS} characters", field="body")
+        raise InvalidInput(
+            "message is longer than %(max)s characters", params={"max": MAX_BODY_CHARS}, field="body"
+        )
     with db.write() as session:
         interaction = session.get(Interaction, interaction_id)
         if interaction is None:

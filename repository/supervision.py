@@ -55,7 +55,9 @@ def set_service_level(
     short_abandon_seconds: int,
 ) -> QueueServiceLevel:
     if formula not in SL_FORMULAS:
-        raise InvalidInput(f"formula must be one of {', '.join(SL_FORMULAS)}", field="formula")
+        raise InvalidInput(
+            "formula must be one of %(choices)s", params={"choices": ", ".join(SL_FORMULAS)}, field="formula"
+        )
     if not isinstance(threshold_seconds, int) or not 1 <= threshold_seconds <= 86_400:
         raise InvalidInput("the threshold is 1 to 86400 seconds", field="threshold_seconds")
     if not 1 <= float(target_percent) <= 100:

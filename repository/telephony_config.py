@@ -40,7 +40,7 @@ def e164(value: str, field: str = "number") -> str:
     try:
         return normalise("phone", value)
     except InvalidInput as exc:
-        raise InvalidInput(f"{field}: {exc.message}", field=field) from exc
+        raise InvalidInput("%(field)s: %(error)s", params={"field": field, "error": exc}, field=field) from exc
 
 
 def check_hours(hours: Any) -> dict[str, list[list[str]]]:
@@ -53,10 +53,14 @@ def check_hours(hours: Any) -> dict[str, list[list[str]]]:
     for day, spans in hours.items():
         if day not in DAYS:
             raise InvalidInput(
-                f"unknown day {str(day)[:10]!r}; use {', '.join(DAYS)}", field="business_hours"
+                "unknown day %(day)r; use %(days)s",
+                params={"day": str(day)[:10], "days": ", ".join(DAYS)},
+                field="business_hours",
             )
         if not isinstance(spans, list) or len(spans) > 6:
-            raise InvalidInput(f"{day}: a list of up to 6 [open, close] pairs", field="business_hours")
+            raise InvalidInput(
+                "%(day)s: a list of up to 6 [open, close] pairs", params={"day": day}, field="business_hours"
+            )
         for span in spans:
             ok = (
                 isinstance(span, list)
@@ -65,7 +69,9 @@ def check_hours(hours: Any) -> dict[str, list[list[str]]]:
             )
             if not ok or span[0] >= span[1]:
                 raise InvalidInput(
-                    f'{day}: each span is ["HH:MM", "HH:MM"], open before close', field="business_hours"
+                    '%(day)s: each span is ["HH:MM", "HH:MM"], open before close',
+                    params={"day": day},
+                    field="business_hours",
                 )
         clean[day] = [list(s) for s in spans]
     return clean
@@ -92,9 +98,9 @@ def check_menu(menu: Any, queue_ids: set[int]) -> list[dict[str, Any]]:
         if not isinstance(label, str) or not label.strip() or len(label) > 80:
             raise InvalidInput("each option needs a label of up to 80 characters", field="menu")
         if not isinstance(queue_id, int) or isinstance(queue_id, bool) or queue_id not in queue_ids:
-            raise InvalidInput(f"option {digit}: no such queue", field="menu")
+            raise InvalidInput("option %(digit)s: no such queue", params={"digit": digit}, field="menu")
         if not isinstance(keywords, list) or not all(isinstance(k, str) and len(k) <= 40 for k in keywords):
-            raise InvalidInput(f"option {digit}: keywords are short words", field="menu")
+            raise InvalidInput("option %(digit)s: keywords are short words", params={"digit": digit}, field="menu")
         digits.add(digit)
         clean.append(
             {
@@ -156,7 +162,7 @@ def save_number(db: Database, number_id: int | None, data: dict[str, Any]) -> Ph
             if name in data:
                 value = data[name]
                 if not isinstance(value, str) or len(value) > (320 if name == "help_reply" else 1000):
-                    raise InvalidInput(f"{name} is text of bounded length", field=name)
+                    raise InvalidInput("%(name)s is text of bounded length", params={"name": name}, field=name)
                 setattr(row, name, value.strip())
         if "menu" in data:
             row.menu = check_menu(data["menu"], queue_ids)

@@ -20,6 +20,7 @@ from jinja2 import Environment
 from starlette.applications import Starlette
 
 from config import Settings
+from contact_center.api.pagination import MAX_LIMIT
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
 from contact_center.i18n import (
@@ -39,6 +40,7 @@ from contact_center.i18n.catalogues import _read
 from contact_center.i18n.check import extract, missing
 from contact_center.i18n.jinja import install
 from repository import Database
+from repository.api_keys import create_api_key
 from repository.directory import list_agents
 from repository.models import Agent
 from tests.i18n_lint import ROOT, unmarked_js_strings, unwrapped_template_text
@@ -331,6 +333,32 @@ async def test_preferences_refuse_bad_input(site: tuple[Starlette, httpx.AsyncCl
     assert agent.locale == "en" and agent.timezone is None
 
 
+async def test_json_errors_fill_their_numbers_into_the_translated_sentence(
+    site: tuple[Starlette, httpx.AsyncClient],
+) -> None:
+    app, client = site
+    token, _key = await app.state.ctx.hub.run_db(create_api_key, "i18n")
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/customers?limit={MAX_LIMIT + 1}"
+    hant = await client.get(url, headers={**headers, "Accept-Language": "zh-TW"})
+    assert hant.status_code == 422, hant.text
+    assert hant.json()["error"] == {
+        "code": "invalid_input",
+        "message": f"limit 必須介於 1 到 {MAX_LIMIT} 之間",
+        "field": "limit",
+    }
+    english = (await client.get(url, headers=headers)).json()["error"]
+    assert english["message"] == f"limit must be from 1 to {MAX_LIMIT}"
+    # A 413 keeps its figure too.
+    huge = await client.post(
+        "/api/v1/customers",
+        content=b"{" + b" " * 300_000 + b"}",
+        headers={**headers, "Accept-Language": "zh-CN", "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "body_too_large"
+    assert re.fullmatch(r"请求体超过 \d+ 字节", huge.json()["error"]["message"]), huge.text
+
+
 async def test_widget_ships_its_small_catalogue_and_demo_shop_is_translated(
     site: tuple[Starlette, httpx.AsyncClient],
 ) -> None:
@@ -360,6 +388,10 @@ async def test_error_frames_speak_the_widget_language(tmp_path: Path) -> None:
             await ws.send(json.dumps({"type": "message", "client_id": 5, "body": "hi"}))
             error = await _next(ws, "error")
             assert error["code"] == "invalid_field" and error["message"] == "'client_id' 必須是 str 型別"
+            # A limit with its number: the sentence is translated, the figure filled in, the code kept.
+            await ws.send(json.dumps({"type": "message", "client_id": "c3", "body": "長" * 30_000}))
+            error = await _next(ws, "error")
+            assert error == {"type": "error", "code": "frame_too_large", "message": "訊框超過 65536 位元組"}
         # Without a lang in hello, the browser's Accept-Language decides; English stays the default.
         async with websockets.connect(
             server.ws_base + "/channels/webchat/ws", additional_headers={"Accept-Language": "zh-CN"}

@@ -55,7 +55,7 @@ LEG_FAILED = {"busy", "no-answer", "failed", "canceled"}
 def _sid(params: dict[str, str], name: str = "CallSid") -> str:
     value = params.get(name, "")
     if not value or len(value) > 64:
-        raise InvalidInput(f"{name} is missing", field=name)
+        raise InvalidInput("%(name)s is missing", params={"name": name}, field=name)
     return value
 
 
@@ -323,7 +323,7 @@ class VoiceWebhooks:
 def _query_int(request: Request, name: str) -> int:
     raw = request.query_params.get(name, "")
     if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
-        raise InvalidInput(f"{name} is missing", field=name)
+        raise InvalidInput("%(name)s is missing", params={"name": name}, field=name)
     return int(raw)
 
 

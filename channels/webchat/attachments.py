@@ -57,7 +57,9 @@ class AttachmentStore:
 
     async def save(self, owner: str, filename: str, data: bytes) -> dict[str, Any]:
         if len(data) > self.max_bytes:
-            raise InvalidInput(f"attachments are limited to {self.max_bytes} bytes", code="too_large")
+            raise InvalidInput(
+                "attachments are limited to %(max)s bytes", params={"max": self.max_bytes}, code="too_large"
+            )
         if not data:
             raise InvalidInput("the file is empty", code="empty_file")
         content_type = sniff(data[:16])

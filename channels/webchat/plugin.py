@@ -19,7 +19,7 @@ from channels.webchat.socket import VisitorSession
 from channels.webchat.tokens import VisitorTokens
 from channels.webchat.widget_i18n import widget_source
 from contact_center.context import AppContext, Plugin
-from contact_center.errors import error_body
+from contact_center.errors import HTTPError, error_body
 from contact_center.i18n.jinja import install as install_i18n
 from repository.errors import ContactCenterError
 
@@ -80,7 +80,9 @@ def plugin(ctx: AppContext) -> Plugin:
             visitor_id = tokens.verify(request.headers.get("x-visitor-token", ""))
             declared = int(request.headers.get("content-length") or 0)
             if declared > settings.attachment_max_bytes + 64 * 1024:
-                raise HTTPException(413, f"attachments are limited to {settings.attachment_max_bytes} bytes")
+                raise HTTPError(
+                    413, "attachments are limited to %(max)s bytes", params={"max": settings.attachment_max_bytes}
+                )
             form = await request.form(
                 max_files=1, max_fields=2, max_part_size=settings.attachment_max_bytes + 1
             )

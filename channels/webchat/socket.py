@@ -67,7 +67,9 @@ class VisitorSession:
             await send_error(
                 self.ws,
                 "visitor",
-                Forbidden(f"origin {origin!r} may not embed this chat", code="origin_not_allowed"),
+                Forbidden(
+                    "origin %(origin)r may not embed this chat", params={"origin": origin}, code="origin_not_allowed"
+                ),
             )
             await self.ws.close(code=4403)
             return

@@ -28,7 +28,7 @@ def parse_tier_quantiles(text: str) -> tuple[tuple[str, float], ...]:
         name, sep, number = part.partition(":")
         name = name.strip().lower()
         if not name.isascii() or not name.replace("_", "").isalnum() or len(name) > 20:
-            raise InvalidInput(f"not a tier name: {name!r}", field="tiers")
+            raise InvalidInput("not a tier name: %(name)r", params={"name": name}, field="tiers")
         last = index == len(parts) - 1
         if last:
             if sep:
@@ -38,7 +38,9 @@ def parse_tier_quantiles(text: str) -> tuple[tuple[str, float], ...]:
         try:
             quantile = float(number)
         except ValueError as exc:
-            raise InvalidInput(f"tier {name} needs a quantile such as {name}:0.8", field="tiers") from exc
+            raise InvalidInput(
+                "tier %(name)s needs a quantile such as %(name)s:0.8", params={"name": name}, field="tiers"
+            ) from exc
         if not 0.0 < quantile < 1.0 or (tiers and quantile >= tiers[-1][1]):
             raise InvalidInput("tier quantiles are between 0 and 1, highest tier first", field="tiers")
         tiers.append((name, quantile))

@@ -25,10 +25,11 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
             silent=_days(params["silent_days"]),
         )
     if code == "purchase_rate_drop":
+        before, recent = (f"{params[key]:.1f}" for key in ("rate_before", "rate_recent"))
         return _(
             "ordered %(before)s times a month before, %(recent)s a month in the last %(days)s days",
-            before=f"{params['rate_before']:.1f}",
-            recent=f"{params['rate_recent']:.1f}",
+            before=before,
+            recent=recent,
             days=_days(params["recent_days"]),
         )
     if code == "contact_gap":
@@ -38,9 +39,10 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
             silent=_days(params["silent_days"]),
         )
     if code == "low_csat":
+        score = f"{params['avg_score']:.1f}"
         return _(
             "rated the last %(count)s conversations %(score)s of 5 on average",
             count=str(params["count"]),
-            score=f"{params['avg_score']:.1f}",
+            score=score,
         )
     return code

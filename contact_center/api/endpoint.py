@@ -21,7 +21,8 @@ from starlette.routing import Route
 from contact_center.api.auth import authenticate
 from contact_center.api.pagination import AFTER, DEFAULT_LIMIT, LIMIT
 from contact_center.api.schema import Bool, Int, Obj, Schema
-from contact_center.errors import error_body, read_json
+from contact_center.errors import error_body, http_detail, read_json
+from contact_center.i18n import _
 from repository.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -100,7 +101,9 @@ def _path_ids(endpoint: Endpoint, request: Request) -> dict[str, int]:
     for name in endpoint.path_ids:
         raw = str(request.path_params.get(name, ""))
         if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
-            raise NotFound(f"no such {name.removesuffix('_id').replace('_', ' ')}", **{name: raw[:20]})
+            raise NotFound(
+                "no such %(thing)s", params={"thing": name.removesuffix("_id").replace("_", " ")}, **{name: raw[:20]}
+            )
         ids[name] = int(raw)
     return ids
 
@@ -109,11 +112,11 @@ def _query_value(param: Param, raw: str) -> Any:
     schema = param.schema
     if isinstance(schema, Int):
         if not _INTEGER.fullmatch(raw):
-            raise InvalidInput(f"{param.name} must be a whole number", field=param.name)
+            raise InvalidInput("%(name)s must be a whole number", params={"name": param.name}, field=param.name)
         return schema.check(int(raw), param.name)
     if isinstance(schema, Bool):
         if raw.lower() not in ("true", "false", "1", "0"):
-            raise InvalidInput(f"{param.name} must be true or false", field=param.name)
+            raise InvalidInput("%(name)s must be true or false", params={"name": param.name}, field=param.name)
         return raw.lower() in ("true", "1")
     return schema.check(raw, param.name)
 
@@ -136,11 +139,11 @@ def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
                 raw = await read_json(request)
             except HTTPException as exc:
                 code = "body_too_large" if exc.status_code == 413 else "malformed_json"
-                return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+                return JSONResponse(error_body(code, http_detail(exc)), status_code=exc.status_code)
             except RecursionError:
                 # json.loads gives up on deep nesting with RecursionError, which read_json lets through.
                 return JSONResponse(
-                    error_body("malformed_json", "the body is nested too deeply"), status_code=400
+                    error_body("malformed_json", _("the body is nested too deeply")), status_code=400
                 )
             call.body = endpoint.body.check(raw)
         try:

@@ -61,11 +61,11 @@ class Schema:
 def _check_text(value: str, name: str) -> None:
     # PostgreSQL refuses NUL in text, and a lone surrogate cannot be encoded as UTF-8.
     if "\x00" in value:
-        raise InvalidInput(f"{name} must not contain NUL characters", field=name)
+        raise InvalidInput("%(name)s must not contain NUL characters", params={"name": name}, field=name)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise InvalidInput(f"{name} is not valid Unicode text", field=name) from exc
+        raise InvalidInput("%(name)s is not valid Unicode text", params={"name": name}, field=name) from exc
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,21 @@ class Str(Schema):
 
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, str):
-            raise InvalidInput(f"{name} must be a string", field=name)
+            raise InvalidInput("%(name)s must be a string", params={"name": name}, field=name)
         _check_text(value, name)
         if self.choices:
             if value not in self.choices:
-                raise InvalidInput(f"{name} must be one of {', '.join(self.choices)}", field=name)
+                raise InvalidInput(
+                    "%(name)s must be one of %(choices)s",
+                    params={"name": name, "choices": ", ".join(self.choices)},
+                    field=name,
+                )
             return value
         if not self.min_length <= len(value.strip()) <= self.max_length:
             raise InvalidInput(
-                f"{name} must be {self.min_length} to {self.max_length} characters", field=name
+                "%(name)s must be %(min)s to %(max)s characters",
+                params={"name": name, "min": self.min_length, "max": self.max_length},
+                field=name,
             )
         return value
 
@@ -107,9 +113,13 @@ class Int(Schema):
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise InvalidInput(f"{name} must be a whole number", field=name)
+            raise InvalidInput("%(name)s must be a whole number", params={"name": name}, field=name)
         if not self.minimum <= value <= self.maximum:
-            raise InvalidInput(f"{name} must be from {self.minimum} to {self.maximum}", field=name)
+            raise InvalidInput(
+                "%(name)s must be from %(min)s to %(max)s",
+                params={"name": name, "min": self.minimum, "max": self.maximum},
+                field=name,
+            )
         return value
 
     def render(self, registry: Registry) -> SchemaDict:
@@ -123,9 +133,9 @@ class Num(Schema):
 
     def check(self, value: Any, name: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise InvalidInput(f"{name} must be a number", field=name)
+            raise InvalidInput("%(name)s must be a number", params={"name": name}, field=name)
         if not self.minimum <= value <= self.maximum:
-            raise InvalidInput(f"{name} is out of range", field=name)
+            raise InvalidInput("%(name)s is out of range", params={"name": name}, field=name)
         return float(value)
 
     def render(self, registry: Registry) -> SchemaDict:
@@ -141,7 +151,7 @@ class Num(Schema):
 class Bool(Schema):
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, bool):
-            raise InvalidInput(f"{name} must be true or false", field=name)
+            raise InvalidInput("%(name)s must be true or false", params={"name": name}, field=name)
         return value
 
     def render(self, registry: Registry) -> SchemaDict:
@@ -155,9 +165,11 @@ class ListOf(Schema):
 
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, list):
-            raise InvalidInput(f"{name} must be a list", field=name)
+            raise InvalidInput("%(name)s must be a list", params={"name": name}, field=name)
         if len(value) > self.max_items:
-            raise InvalidInput(f"{name} has more than {self.max_items} items", field=name)
+            raise InvalidInput(
+                "%(name)s has more than %(max)s items", params={"name": name, "max": self.max_items}, field=name
+            )
         return [self.item.check(v, name) for v in value]
 
     def render(self, registry: Registry) -> SchemaDict:
@@ -173,10 +185,12 @@ class MapOf(Schema):
 
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, dict):
-            raise InvalidInput(f"{name} must be an object", field=name)
+            raise InvalidInput("%(name)s must be an object", params={"name": name}, field=name)
         for key in value:
             if key not in self.keys:
-                raise InvalidInput(f"{name} keys are {', '.join(self.keys)}", field=name)
+                raise InvalidInput(
+                    "%(name)s keys are %(keys)s", params={"name": name, "keys": ", ".join(self.keys)}, field=name
+                )
         return {k: self.value.check(v, name) for k, v in value.items()}
 
     def render(self, registry: Registry) -> SchemaDict:
@@ -195,16 +209,18 @@ class FreeObject(Schema):
 
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, dict):
-            raise InvalidInput(f"{name} must be a JSON object", field=name)
+            raise InvalidInput("%(name)s must be a JSON object", params={"name": name}, field=name)
         try:
             encoded = json.dumps(value, allow_nan=False, ensure_ascii=False)
         except (ValueError, RecursionError) as exc:
-            raise InvalidInput(f"{name} must hold finite numbers only", field=name) from exc
+            raise InvalidInput("%(name)s must hold finite numbers only", params={"name": name}, field=name) from exc
         _check_text(encoded, name)
         if "\\u0000" in encoded:
-            raise InvalidInput(f"{name} must not contain NUL characters", field=name)
+            raise InvalidInput("%(name)s must not contain NUL characters", params={"name": name}, field=name)
         if len(encoded.encode()) > self.max_bytes:
-            raise InvalidInput(f"{name} is larger than {self.max_bytes} bytes", field=name)
+            raise InvalidInput(
+                "%(name)s is larger than %(max)s bytes", params={"name": name, "max": self.max_bytes}, field=name
+            )
         return value
 
     def render(self, registry: Registry) -> SchemaDict:
@@ -221,13 +237,13 @@ class Obj(Schema):
 
     def check(self, value: Any, name: str = "body") -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise InvalidInput(f"{name} must be an object", field=name)
+            raise InvalidInput("%(name)s must be an object", params={"name": name}, field=name)
         for key in value:
             if key not in self.fields:
-                raise InvalidInput(f"unknown field {str(key)[:60]!r}", field=str(key)[:60])
+                raise InvalidInput("unknown field %(name)r", params={"name": str(key)[:60]}, field=str(key)[:60])
         for key in self.required:
             if value.get(key) is None:
-                raise InvalidInput(f"{key} is required", field=key)
+                raise InvalidInput("%(name)s is required", params={"name": key}, field=key)
         out: dict[str, Any] = {}
         for key, schema in self.fields.items():
             if key not in value:

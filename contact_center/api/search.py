@@ -93,7 +93,9 @@ def _when(raw: str | None, name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.strip())
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be an ISO 8601 date or date-time", field=name) from exc
+        raise InvalidInput(
+            "%(name)s must be an ISO 8601 date or date-time", params={"name": name}, field=name
+        ) from exc
     # A date or time without a zone is taken as UTC.
     return value if value.utcoffset() is not None else value.replace(tzinfo=UTC)
 

@@ -39,6 +39,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
         )
     ),
     "HTTPException": (2,),
+    "HTTPError": (2,),
 }
 
 
