@@ -18,7 +18,7 @@ from starlette.routing import Route
 from agent_ui.admin import flash
 from agent_ui.auth import check_csrf, require_role
 from contact_center.errors import localized
-from contact_center.i18n import _
+from contact_center.i18n import _, supported_locales
 from repository.directory import list_queues
 from repository.email_leases import health_by_mailbox
 from repository.email_mailboxes import (
@@ -68,6 +68,10 @@ def values_from_form(form: Any) -> dict[str, Any]:
     values["queue_id"] = int(queue) if queue.isdigit() and len(queue) < 10 else None
     values["is_active"] = form.get("is_active") == "on"
     values["acknowledge"] = form.get("acknowledge") == "on"
+    language = str(form.get("language", "en"))
+    if language not in supported_locales():
+        raise InvalidInput(_("Choose one of the listed languages."), field="language")
+    values["language"] = language
     # Blank means "keep the stored password"; the repository drops blanks.
     for name in ("imap_password", "smtp_password"):
         values[name] = str(form.get(name, ""))[:1000]

@@ -10,6 +10,7 @@ only whether each one is set.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
@@ -38,6 +39,7 @@ EDITABLE = (
     "smtp_password",
     "queue_id",
     "acknowledge",
+    "language",
     "is_active",
 )
 _TEXT_LIMITS = {
@@ -48,6 +50,9 @@ _TEXT_LIMITS = {
     "smtp_host": 255,
     "smtp_user": 320,
 }
+# A locale id as the catalogues name them (en, zh_Hans, pt_BR); which ones are installed is
+# the i18n layer's business (the API and the admin form check that).
+_LOCALE_ID = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]{2,8}){0,2}")
 
 
 def _address(raw: str) -> str:
@@ -97,6 +102,8 @@ def _check(session: Any, values: dict[str, Any]) -> None:
     for name in ("imap_port", "smtp_port"):
         if name in values and not 0 < int(values[name]) < 65536:
             raise InvalidInput("%(name)s must be a port number", params={"name": name}, field=name)
+    if "language" in values and not _LOCALE_ID.fullmatch(str(values["language"])):
+        raise InvalidInput("language must be a locale id such as en, zh_Hans or zh_Hant", field="language")
     if values.get("queue_id") is not None and session.get(Queue, values["queue_id"]) is None:
         raise NotFound("no such queue", queue_id=values["queue_id"])
 

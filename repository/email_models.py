@@ -51,6 +51,9 @@ class Mailbox(SQLModel, table=True):
     queue_id: int | None = Field(default=None, foreign_key="queues.id")
     # Send an acknowledgement with the ticket token to a new thread (never to automated mail).
     acknowledge: bool = False
+    # The language of the acknowledgement when the customer's own mail does not say
+    # (Content-Language, or a GB/Big5 charset): a locale id such as en, zh_Hans, zh_Hant.
+    language: str = Field(default="en", max_length=20, sa_column_kwargs={"server_default": "en"})
     is_active: bool = True
     source: str = Field(default="admin", max_length=10)
     created_at: datetime = Field(default_factory=utcnow)

@@ -14,6 +14,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
+from contact_center.i18n import _, bcp47, use_locale
 from repository.models import utcnow
 
 _REPLY_PREFIX = re.compile(
@@ -22,18 +23,24 @@ _REPLY_PREFIX = re.compile(
 MAX_REFERENCES = 20
 
 
-def reply_subject(subject: str, interaction_id: int) -> str:
+def reply_subject(subject: str, interaction_id: int, language: str | None = None) -> str:
+    """``Re: <subject> [#id]``; with ``language`` the prefix is that language's (回复：/回覆：)."""
     token = f"[#{interaction_id}]"
     base = _REPLY_PREFIX.sub("", subject or "").strip()
     if token not in base:
         base = f"{base} {token}".strip()
-    return f"Re: {base}"
+    if language is None:
+        return f"Re: {base}"
+    with use_locale(language):
+        # TRANSLATORS: the subject prefix of an answer; inbound threading strips 回复：/回覆： too.
+        return _("Re: %(subject)s", subject=base)
 
 
-def text_to_html(text: str) -> str:
+def text_to_html(text: str, language: str | None = None) -> str:
     paragraphs = [p for p in re.split(r"\n{2,}", text.strip()) if p]
     body = "".join("<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs)
-    return f'<!DOCTYPE html>\n<html><body style="font-family:sans-serif">\n{body}</body></html>\n'
+    lang = f' lang="{html.escape(bcp47(language))}"' if language else ""
+    return f'<!DOCTYPE html>\n<html{lang}><body style="font-family:sans-serif">\n{body}</body></html>\n'
 
 
 def build(
@@ -46,6 +53,7 @@ def build(
     in_reply_to: str | None,
     references: list[str],
     automated: bool = False,
+    language: str | None = None,
 ) -> EmailMessage:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((sender_name, mailbox_address))
@@ -66,5 +74,9 @@ def build(
         msg["Auto-Submitted"] = "auto-replied"
         msg["Precedence"] = "auto_reply"
     msg.set_content(text)
-    msg.add_alternative(text_to_html(text), subtype="html")
+    msg.add_alternative(text_to_html(text, language), subtype="html")
+    if language:
+        # RFC 3282: the language the text is written in, e.g. zh-Hant (after set_content,
+        # which drops Content-* headers).
+        msg["Content-Language"] = bcp47(language)
     return msg

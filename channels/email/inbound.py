@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 
 from channels.email import attachments
 from channels.email.guards import automated_reason
+from channels.email.language import customer_language
 from channels.email.mime import MailParseError, MailPart, ParsedMail, parse
 from repository import email_outbox
 from repository.email_threads import ThreadMatch, plan_inbound, quarantine, record_message_ids, reopen
@@ -98,7 +99,10 @@ class Inbound:
             if box.acknowledge and result.new_interaction:
                 reason = automated_reason(mail)
                 if reason is None:
-                    await self.outbound.acknowledge(box, result.interaction, result.event)
+                    language = customer_language(
+                        mail.headers.get("content-language", ""), mail.charsets, box.language
+                    )
+                    await self.outbound.acknowledge(box, result.interaction, result.event, language)
                 else:
                     log.info("mailbox %s: not acknowledging event %s (%s)", box.id, result.event.id, reason)
         return outcomes

@@ -85,6 +85,9 @@ class ParsedMail:
     headers: dict[str, str] = field(default_factory=dict)
     dsn: Dsn | None = None
     content_hash: str = ""
+    # Charsets the sender used (text parts, Subject encoded-words): GB2312 or Big5 tells
+    # which Chinese the customer writes (channels/email/language.py).
+    charsets: list[str] = field(default_factory=list)
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -156,6 +159,7 @@ class _Walker:
         self.attachments: list[MailPart] = []
         self.parts = 0
         self.reports: list[Message] = []
+        self.charsets: list[str] = []
 
     def walk(self, part: Message, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
@@ -192,6 +196,9 @@ class _Walker:
         except Exception:
             filename = None
         if disposition != "attachment" and not filename and ctype in ("text/plain", "text/html"):
+            charset = part.get_content_charset()
+            if charset and len(self.charsets) < 10:
+                self.charsets.append(charset[:40])
             (self.texts if ctype == "text/plain" else self.htmls).append(_part_text(part))
             return
         if ctype.startswith("message/") or ctype == "text/rfc822-headers":
@@ -224,6 +231,9 @@ def _default_name(ctype: str) -> str:
     return {"message/rfc822": "message.eml", "message/delivery-status": "delivery-status.txt"}.get(
         ctype, f"{main}.{sub or 'bin'}"[:60]
     )
+
+
+_ENCODED_WORD = re.compile(rb"=\?([A-Za-z0-9_.:-]{1,40})(?:\*[A-Za-z-]+)?\?[BbQq]\?")
 
 
 def parse(raw: bytes) -> ParsedMail:
@@ -259,7 +269,15 @@ def _parse(msg: EmailMessage | Message, raw: bytes) -> ParsedMail:
     digest = hashlib.sha256(from_addr.encode() + b"\0" + subject.encode() + b"\0" + body).hexdigest()
     headers = {
         name.lower(): _header(msg, name)[:300]
-        for name in ("Auto-Submitted", "Precedence", "X-Autoreply", "X-Autorespond", "List-Id", "Return-Path")
+        for name in (
+            "Auto-Submitted",
+            "Precedence",
+            "X-Autoreply",
+            "X-Autorespond",
+            "List-Id",
+            "Return-Path",
+            "Content-Language",
+        )
         if msg.get(name) is not None
     }
     return ParsedMail(
@@ -279,6 +297,7 @@ def _parse(msg: EmailMessage | Message, raw: bytes) -> ParsedMail:
         headers=headers,
         dsn=_dsn(walker.reports),
         content_hash=digest,
+        charsets=[*walker.charsets, *(c.decode("ascii").lower() for c in _ENCODED_WORD.findall(head)[:10])],
     )
 
 

@@ -19,7 +19,7 @@ from anyio import to_thread
 from channels.email import compose, smtp
 from channels.email.guards import SenderRateGuard
 from channels.email.health import scrub
-from contact_center.i18n import _
+from contact_center.i18n import _, use_locale
 from repository import email_outbox
 from repository.email_mailboxes import get_mailbox
 from repository.email_threads import latest_customer_mail, record_message_id
@@ -80,16 +80,23 @@ class Outbound:
         )
         await self._queue(mailbox, interaction, event, sender, automated=False)
 
-    async def acknowledge(self, mailbox: Mailbox, interaction: Interaction, inbound: Event) -> None:
-        """Tell a new correspondent their mail arrived, with the token that threads their answer."""
+    async def acknowledge(
+        self, mailbox: Mailbox, interaction: Interaction, inbound: Event, language: str | None = None
+    ) -> None:
+        """Tell a new correspondent their mail arrived, with the token that threads their answer.
+
+        Written in ``language`` (the customer's, see channels/email/language.py), else the mailbox's.
+        """
         if not self.rate_guard.allow(mailbox.id, inbound.payload.get("from_address", "")):  # type: ignore[arg-type]
             log.info("mailbox %s: acknowledgement rate limit reached for a sender", mailbox.id)
             return
-        text = _(
-            "Thank you for your message. We have received it and will answer as soon as we can.\n\n"
-            "Your reference is [#%(id)s]; please keep it in the subject when you write to us about this.",
-            id=interaction.id,
-        )
+        language = language or mailbox.language
+        with use_locale(language):
+            text = _(
+                "Thank you for your message. We have received it and will answer as soon as we can.\n\n"
+                "Your reference is [#%(id)s]; please keep it in the subject when you write to us about this.",
+                id=interaction.id,
+            )
         event, interaction, duplicate = await self.run_db(
             append_event,
             interaction.id,
@@ -111,11 +118,18 @@ class Outbound:
             }
         )
         await self._queue(
-            mailbox, interaction, event, mailbox.display_name or mailbox.address, automated=True
+            mailbox, interaction, event, mailbox.display_name or mailbox.address, automated=True, language=language
         )
 
     async def _queue(
-        self, mailbox: Mailbox, interaction: Interaction, event: Event, sender_name: str, *, automated: bool
+        self,
+        mailbox: Mailbox,
+        interaction: Interaction,
+        event: Event,
+        sender_name: str,
+        *,
+        automated: bool,
+        language: str | None = None,
     ) -> None:
         last = await self.run_db(latest_customer_mail, interaction.id)
         payload = last.payload if last is not None else {}
@@ -127,11 +141,12 @@ class Outbound:
             mailbox_address=mailbox.address,
             sender_name=sender_name,
             to=to,
-            subject=compose.reply_subject(payload.get("subject") or interaction.subject, interaction.id),  # type: ignore[arg-type]
+            subject=compose.reply_subject(payload.get("subject") or interaction.subject, interaction.id, language),  # type: ignore[arg-type]
             text=event.body,
             in_reply_to=payload.get("message_id"),
             references=list(payload.get("references") or []),
             automated=automated,
+            language=language,
         )
         message_id = str(msg["Message-ID"]).strip("<>")
         row = await self.run_db(

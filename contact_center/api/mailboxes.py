@@ -12,11 +12,13 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import Bool, FreeObject, Int, Obj, Str
+from contact_center.i18n import supported_locales
 from repository.browse import page_rows
 from repository.email_leases import health_by_mailbox
 from repository.email_mailboxes import create_mailbox, get_mailbox, mailbox_dict, update_mailbox
 from repository.email_models import SECURITY, Mailbox
 from repository.email_secrets import MAX_PASSWORD_CHARS, PasswordSealer
+from repository.errors import InvalidInput
 
 _PASSWORD = Str(max_length=MAX_PASSWORD_CHARS, description="write-only; empty keeps the stored one")
 _SETTINGS = {
@@ -32,6 +34,12 @@ _SETTINGS = {
     "smtp_user": Str(max_length=320),
     "queue_id": Int(minimum=1, nullable=True, description="null: the default queue"),
     "acknowledge": Bool(description="acknowledge new threads from people with their reference"),
+    "language": Str(
+        min_length=2,
+        max_length=20,
+        description="locale id of the acknowledgement (en, zh_Hans, zh_Hant) when the customer's mail "
+        "does not name one (Content-Language, or a GB/Big5 charset); default en",
+    ),
     "is_active": Bool(description="polled and used for replies"),
 }
 _ADDRESS = Str(min_length=3, max_length=320, fmt="email")
@@ -78,13 +86,22 @@ async def get_mailbox_(call: Call) -> Any:
     return _with_health(row, await call.db(health_by_mailbox))
 
 
+def _check_language(body: dict[str, Any]) -> None:
+    if "language" in body and body["language"] not in supported_locales():
+        raise InvalidInput(
+            "language must be one of %(choices)s", params={"choices": ", ".join(supported_locales())}, field="language"
+        )
+
+
 async def create_mailbox_(call: Call) -> Any:
     body = dict(call.body)
+    _check_language(body)
     row = await call.db(create_mailbox, body.pop("address"), sealer=_sealer(call), **body)
     return _with_health(row, {})
 
 
 async def update_mailbox_(call: Call) -> Any:
+    _check_language(call.body)
     row = await call.db(update_mailbox, call.ids["mailbox_id"], sealer=_sealer(call), **call.body)
     return _with_health(row, await call.db(health_by_mailbox))
 
