@@ -15,7 +15,7 @@ from starlette.routing import Route
 from agent_ui.admin import flash
 from agent_ui.auth import check_csrf, require_role
 from contact_center.errors import localized
-from contact_center.i18n import _
+from contact_center.i18n import _, supported_locales
 from repository.directory import list_agents, list_queues
 from repository.errors import ContactCenterError, InvalidInput
 from repository.telephony_config import (
@@ -154,6 +154,9 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
                 for name in ("label", "greeting", "after_hours_message", "help_reply", "time_zone")
             }
             changes["time_zone"] = changes["time_zone"] or "UTC"
+            changes["language"] = str(form.get("language", "en"))
+            if changes["language"] not in supported_locales():
+                raise InvalidInput(_("Choose one of the listed languages."), field="language")
             row = await db(
                 save_number,
                 number_id,

@@ -33,7 +33,11 @@ NUMBER_FIELDS = (
     "time_zone",
     "after_hours_message",
     "help_reply",
+    "language",
 )
+# A locale id as the catalogues name them (en, zh_Hans, zh_Hant); the API and the admin
+# form check that a catalogue for it is installed.
+_LOCALE_ID = re.compile(r"[a-z]{2,3}(_[A-Za-z0-9]{2,8}){0,2}")
 
 
 def e164(value: str, field: str = "number") -> str:
@@ -170,6 +174,10 @@ def save_number(db: Database, number_id: int | None, data: dict[str, Any]) -> Ph
             row.business_hours = check_hours(data["business_hours"])
         if "time_zone" in data:
             row.time_zone = check_time_zone(data["time_zone"])
+        if "language" in data:
+            if not isinstance(data["language"], str) or not _LOCALE_ID.fullmatch(data["language"]):
+                raise InvalidInput("language must be a locale id such as en, zh_Hans or zh_Hant", field="language")
+            row.language = data["language"]
         if "default_queue_id" in data:
             queue_id = data["default_queue_id"]
             if queue_id is not None and (not isinstance(queue_id, int) or queue_id not in queue_ids):

@@ -51,6 +51,9 @@ class PhoneNumber(SQLModel, table=True):
     time_zone: str = Field(default="UTC", max_length=64)
     after_hours_message: str = Field(default="", max_length=1000)
     help_reply: str = Field(default="", max_length=320)
+    # What the product itself says on this number (queue position, default IVR, after-hours
+    # and HELP texts) and the <Say language> it uses: a locale id such as en, zh_Hans, zh_Hant.
+    language: str = Field(default="en", max_length=20, sa_column_kwargs={"server_default": "en"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from channels.twilio import twiml
 from channels.twilio.client import TwilioApi, TwilioUnavailable
 from channels.twilio.signature import verified_params
-from contact_center.i18n import _
+from contact_center.i18n import DEFAULT_LOCALE, N_, _, gettext, use_locale
 from repository.errors import Conflict, InvalidInput
 from repository.identity import normalise_phone
 from repository.ingest import InboundItem
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"}
 START_WORDS = {"START", "YES", "UNSTOP", "OPTIN"}
 HELP_WORDS = {"HELP", "INFO"}
+# SMS_HELP_REPLY's default (config/settings.py), marked here so the catalogues carry it.
+DEFAULT_HELP_REPLY = N_("Reply STOP to unsubscribe, START to resubscribe.")
 MAX_MEDIA = 10
 # Twilio's MessageStatus → the product's delivery states (repository.delivery).
 DELIVERY = {
@@ -107,12 +109,15 @@ class SmsWebhooks:
             await self.hub.run_db(set_opt_out, sender, True, keyword)
             # Twilio itself confirms an opt-out to the handset; a second text would be noise.
             return twiml.respond(twiml.message(None))
-        if keyword in START_WORDS:
-            await self.hub.run_db(set_opt_out, sender, False, keyword)
-            return twiml.respond(twiml.message(_("You are subscribed again. Reply STOP to unsubscribe.")))
         number = await self.hub.run_db(get_number, company)
-        text = number.help_reply if number and number.help_reply else self.ctx.settings.sms_help_reply
-        return twiml.respond(twiml.message(text))
+        with use_locale(number.language if number is not None else DEFAULT_LOCALE):
+            if keyword in START_WORDS:
+                await self.hub.run_db(set_opt_out, sender, False, keyword)
+                return twiml.respond(twiml.message(_("You are subscribed again. Reply STOP to unsubscribe.")))
+            # The built-in HELP text (SMS_HELP_REPLY's default, marked below) is translated; an
+            # admin's own text, on the number or in SMS_HELP_REPLY, is sent as written.
+            text = number.help_reply if number and number.help_reply else gettext(self.ctx.settings.sms_help_reply)
+            return twiml.respond(twiml.message(text))
 
     async def status(self, request: Request) -> Response:
         """Twilio's delivery report for one of our messages; the event id is in the signed URL."""

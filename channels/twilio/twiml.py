@@ -13,7 +13,7 @@ from starlette.responses import Response
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from contact_center.i18n import _
+from contact_center.i18n import _, current_locale
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,6 +24,22 @@ if TYPE_CHECKING:
 
 XML = "application/xml"
 VOICEMAIL_MAX_SECONDS = 120
+# What <Say> needs to read a locale's text: Twilio's language code and a voice that speaks
+# it (the default "man"/"woman" voices speak no Chinese). Google standard voices per
+# Twilio's text-to-speech table; docs/i18n.md, "Telephony". A locale not listed here
+# (a catalogue an admin dropped in) gets the account's default voice and language.
+SAY: dict[str, dict[str, str]] = {
+    "en": {"language": "en-US"},
+    "zh_Hans": {"language": "cmn-CN", "voice": "Google.cmn-CN-Standard-A"},
+    "zh_Hant": {"language": "cmn-TW", "voice": "Google.cmn-TW-Standard-A"},
+}
+# <Gather> speech recognition, BCP 47 as Twilio's speech-to-text list names them.
+GATHER_LANGUAGE = {"en": "en-US", "zh_Hans": "cmn-Hans-CN", "zh_Hant": "cmn-Hant-TW"}
+
+
+def speech() -> dict[str, str]:
+    """The <Say> attributes for the current locale (the number's, see voice.py)."""
+    return SAY.get(current_locale(), {})
 
 
 def respond(twiml: VoiceResponse | MessagingResponse, **kwargs: Any) -> Response:
@@ -44,16 +60,22 @@ def menu(number: PhoneNumber, url: Url) -> VoiceResponse:
         word for option in number.menu for word in [option["label"], *option.get("keywords", [])]
     )
     gather = Gather(
-        input="dtmf speech", num_digits=1, action=url("/voice/gather"), timeout=6, hints=hints[:500]
+        input="dtmf speech",
+        num_digits=1,
+        action=url("/voice/gather"),
+        timeout=6,
+        hints=hints[:500],
+        language=GATHER_LANGUAGE.get(current_locale(), "en-US"),
     )
-    gather.say(number.greeting or _("Thank you for calling."))
+    gather.say(number.greeting or _("Thank you for calling."), **speech())
     for option in number.menu:
         gather.say(
             _(
                 "For %(label)s, press %(digit)s or say %(label)s.",
                 label=option["label"],
                 digit=option["digit"],
-            )
+            ),
+            **speech(),
         )
     response.append(gather)
     response.redirect(url("/voice/gather"))
@@ -74,12 +96,12 @@ def waiting(position: int | None, wait_seconds: int | None) -> VoiceResponse:
     """What a caller in the queue hears on each loop of the wait URL."""
     response = VoiceResponse()
     if position:
-        response.say(_("You are number %(position)s in the queue.", position=position))
+        response.say(_("You are number %(position)s in the queue.", position=position), **speech())
         if wait_seconds is not None and wait_seconds > 0:
             minutes = max(1, round(wait_seconds / 60))
-            response.say(_("The expected wait is about %(minutes)s minutes.", minutes=minutes))
+            response.say(_("The expected wait is about %(minutes)s minutes.", minutes=minutes), **speech())
     else:
-        response.say(_("Please hold, an agent will be with you shortly."))
+        response.say(_("Please hold, an agent will be with you shortly."), **speech())
     response.pause(length=10)
     return response
 
@@ -87,7 +109,7 @@ def waiting(position: int | None, wait_seconds: int | None) -> VoiceResponse:
 def after_hours(number: PhoneNumber | None, url: Url) -> VoiceResponse:
     response = VoiceResponse()
     text = number.after_hours_message if number and number.after_hours_message else ""
-    response.say(text or _("We are closed right now. Please leave a message after the tone."))
+    response.say(text or _("We are closed right now. Please leave a message after the tone."), **speech())
     response.record(
         action=url("/voice/voicemail"),
         max_length=VOICEMAIL_MAX_SECONDS,
@@ -96,13 +118,13 @@ def after_hours(number: PhoneNumber | None, url: Url) -> VoiceResponse:
         transcribe_callback=url("/voice/transcription"),
         recording_status_callback=url("/voice/recording-status"),
     )
-    response.say(_("We did not get a message. Goodbye."))
+    response.say(_("We did not get a message. Goodbye."), **speech())
     return response
 
 
 def goodbye(text: str | None = None) -> VoiceResponse:
     response = VoiceResponse()
-    response.say(text or _("Thank you. Goodbye."))
+    response.say(text or _("Thank you. Goodbye."), **speech())
     response.hangup()
     return response
 
@@ -150,7 +172,7 @@ def dial_customer(customer_number: str, caller_id: str, url: Url) -> VoiceRespon
 
 def back_in_queue(queue_name: str, interaction_id: int, url: Url) -> VoiceResponse:
     response = VoiceResponse()
-    response.say(_("Sorry, that agent could not take your call. Please hold for the next one."))
+    response.say(_("Sorry, that agent could not take your call. Please hold for the next one."), **speech())
     response.enqueue(
         queue_name,
         wait_url=url("/voice/wait", interaction=interaction_id),

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from channels.twilio import twiml
 from channels.twilio.signature import verified_params
 from contact_center import telephony
-from contact_center.i18n import _
+from contact_center.i18n import DEFAULT_LOCALE, _, use_locale
 from contact_center.telephony import caller_identity
 from contact_center.waiting import current_wait
 from repository import telephony_calls as calls
@@ -59,6 +59,14 @@ def _sid(params: dict[str, str], name: str = "CallSid") -> str:
     return value
 
 
+def _spoken(number: PhoneNumber | None) -> str:
+    """The locale a number speaks in (its ``language``); English for a number not configured.
+
+    Only what the caller hears follows it: texts stored in the CCR for agents do not.
+    """
+    return number.language if number is not None else DEFAULT_LOCALE
+
+
 def _seconds(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
@@ -82,10 +90,12 @@ class VoiceWebhooks:
         number = await self._number(params)
         if not is_open(number, utcnow()):
             await self._open(params, sid)
-            return twiml.respond(twiml.after_hours(number, self.url))
+            with use_locale(_spoken(number)):
+                return twiml.respond(twiml.after_hours(number, self.url))
         if number is not None and number.menu:
             await self._open(params, sid)
-            return twiml.respond(twiml.menu(number, self.url))
+            with use_locale(_spoken(number)):
+                return twiml.respond(twiml.menu(number, self.url))
         # Straight to the queue: the call record is written in the ingest's transaction.
         return await self._enqueue(params, number, None)
 
@@ -142,12 +152,14 @@ class VoiceWebhooks:
         )
 
     async def wait(self, request: Request) -> Response:
-        await verified_params(request, self.ctx.settings)
+        params = await verified_params(request, self.ctx.settings)
         interaction_id = _query_int(request, "interaction")
         where = await current_wait(self.hub, interaction_id)
         position = where["position"] if where else None
         estimate = where["estimated_wait_seconds"] if where else None
-        return twiml.respond(twiml.waiting(position, estimate))
+        # Twilio's wait-URL request carries the call's To: the number the caller dialled.
+        with use_locale(_spoken(await self._number(params))):
+            return twiml.respond(twiml.waiting(position, estimate))
 
     async def left_queue(self, request: Request) -> Response:
         """The <Enqueue> ended: a hang-up while waiting is an abandoned call."""
@@ -226,13 +238,16 @@ class VoiceWebhooks:
         params = await verified_params(request, self.ctx.settings)
         interaction_id = _query_int(request, "interaction")
         outcome = params.get("DialCallStatus", "")
+        spoken = _spoken(await self._number(params))
         if outcome in ("busy", "no-answer", "failed", "canceled"):
             requeued = await self._requeue(interaction_id)
             if requeued is not None:
-                return twiml.respond(
-                    twiml.back_in_queue(f"queue-{requeued.queue_id}", interaction_id, self.url)
-                )
-        return twiml.respond(twiml.goodbye())
+                with use_locale(spoken):
+                    return twiml.respond(
+                        twiml.back_in_queue(f"queue-{requeued.queue_id}", interaction_id, self.url)
+                    )
+        with use_locale(spoken):
+            return twiml.respond(twiml.goodbye())
 
     async def _requeue(self, interaction_id: int) -> Any:
         from repository.errors import ContactCenterError
@@ -267,9 +282,10 @@ class VoiceWebhooks:
         params = await verified_params(request, self.ctx.settings)
         sid = _sid(params)
         url = params.get("RecordingUrl", "")
-        if not url:
-            return twiml.respond(twiml.goodbye())
         number = await self._number(params)
+        if not url:
+            with use_locale(_spoken(number)):
+                return twiml.respond(twiml.goodbye())
         caller = params.get("From", "")
         seconds = _seconds(params.get("RecordingDuration"))
         logged = calls.logged_with(
@@ -309,7 +325,8 @@ class VoiceWebhooks:
         )
         tasks = BackgroundTasks()
         tasks.add_task(self.hub.announce, result)
-        return twiml.respond(twiml.goodbye(_("Thank you, we will call you back.")), background=tasks)
+        with use_locale(_spoken(number)):
+            return twiml.respond(twiml.goodbye(_("Thank you, we will call you back.")), background=tasks)
 
     async def transcription(self, request: Request) -> Response:
         params = await verified_params(request, self.ctx.settings)

@@ -7,7 +7,9 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
+from contact_center.i18n import supported_locales
 from repository.browse import page_rows
+from repository.errors import InvalidInput
 from repository.telephony_calls import call_card
 from repository.telephony_config import delete_number, endpoint_for, save_endpoint, save_number
 from repository.telephony_models import CallRecord, PhoneNumber
@@ -35,6 +37,12 @@ _NUMBER_FIELDS = {
     "time_zone": Str(max_length=64, description="IANA name, e.g. Europe/Berlin"),
     "after_hours_message": Str(max_length=1000),
     "help_reply": Str(max_length=320, description="the answer to an SMS saying HELP"),
+    "language": Str(
+        min_length=2,
+        max_length=20,
+        description="locale id the number speaks (en, zh_Hans, zh_Hant): queue position, default prompts "
+        "and <Say language>; default en",
+    ),
 }
 NUMBER = Obj(name="PhoneNumber", fields={"id": Int(minimum=1), **_NUMBER_FIELDS}, required=("id", "number"))
 NUMBER_CREATE = Obj(name="PhoneNumberCreate", fields=_NUMBER_FIELDS, required=("number",))
@@ -58,6 +66,13 @@ CALL_PAGE = Obj(
 )
 
 
+def _check_language(body: dict[str, Any]) -> None:
+    if "language" in body and body["language"] not in supported_locales():
+        raise InvalidInput(
+            "language must be one of %(choices)s", params={"choices": ", ".join(supported_locales())}, field="language"
+        )
+
+
 def number_dict(row: PhoneNumber) -> dict[str, Any]:
     return {"id": row.id, **{name: getattr(row, name) for name in _NUMBER_FIELDS}}
 
@@ -78,10 +93,12 @@ async def list_numbers_(call: Call) -> Any:
 
 
 async def create_number_(call: Call) -> Any:
+    _check_language(call.body)
     return number_dict(await call.db(save_number, None, call.body))
 
 
 async def update_number_(call: Call) -> Any:
+    _check_language(call.body)
     return number_dict(await call.db(save_number, call.ids["number_id"], call.body))
 
 
