@@ -89,7 +89,7 @@ def _check(session: Any, values: dict[str, Any]) -> None:
             raise InvalidInput(
                 "%(name)s must be at most %(max)s characters", params={"name": name, "max": limit}, field=name
             )
-    for name in ("imap_host", "imap_user", "imap_folder"):
+    for name in ("imap_host", "imap_user", "imap_folder", "smtp_host"):
         if name in values and not str(values[name]).strip():
             raise InvalidInput("%(name)s is required", params={"name": name}, field=name)
     for name in ("imap_security", "smtp_security"):
@@ -113,7 +113,8 @@ def create_mailbox(
 ) -> Mailbox:
     address = _address(address)
     values = _seal(values, sealer)
-    for name in ("imap_host", "imap_user"):
+    # Replies leave by SMTP: a mailbox without an SMTP host could never answer anyone.
+    for name in ("imap_host", "imap_user", "smtp_host"):
         if not str(values.get(name) or "").strip():
             raise InvalidInput("%(name)s is required", params={"name": name}, field=name)
     with db.write() as session:
