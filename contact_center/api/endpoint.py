@@ -149,6 +149,8 @@ def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
         try:
             result = await endpoint.handler(call)
         except IntegrityError as exc:
+            if _is_missing_value(exc):
+                raise InvalidInput("a required value is missing") from exc
             # A uniqueness race the repository did not translate: still the client's conflict.
             raise Conflict("this would duplicate an existing record") from exc
         except DataError as exc:
@@ -159,3 +161,8 @@ def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
 
     run.__name__ = endpoint.operation_id
     return Route(PREFIX + endpoint.path, run, methods=[endpoint.method], name=endpoint.operation_id)
+
+
+def _is_missing_value(exc: IntegrityError) -> bool:
+    """A NOT NULL violation (SQLite's message, PostgreSQL's SQLSTATE 23502), not a duplicate."""
+    return getattr(exc.orig, "sqlstate", None) == "23502" or "NOT NULL constraint failed" in str(exc.orig)
