@@ -197,15 +197,23 @@ CSV_COLUMNS = (
 )
 
 
+# A cell starting with one of these runs as a formula in Excel, LibreOffice or Sheets
+# (tab and carriage return too: OWASP "CSV injection"); customer names are typed by customers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(rows: list[dict[str, Any]]) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        # A cell starting with = + - @ would run as a formula in a spreadsheet.
-        writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
-        )
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

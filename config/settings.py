@@ -10,8 +10,9 @@ from __future__ import annotations
 import functools
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from starlette.config import Config
 from starlette.datastructures import CommaSeparatedStrings, Secret
@@ -55,6 +56,12 @@ class Settings:
     webhook_max_attempts: int = 8
     webhook_backoff_seconds: float = 10.0
     webhook_timeout_seconds: float = 10.0
+    # Webhook URLs on loopback, private or link-local addresses are refused unless this is
+    # set (docs/webhooks.md, "Where webhooks may point"): an admin form must not reach in.
+    webhook_allow_private_targets: bool = False
+    # Largest HTTP request body; bigger ones get 413 before being read (visitor uploads
+    # get ATTACHMENT_MAX_BYTES plus the form around it instead).
+    max_body_bytes: int = 1024 * 1024
     twilio_account_sid: str = ""
     twilio_auth_token: Secret = field(default_factory=lambda: Secret(""))
     twilio_api_base_url: str = "https://api.twilio.com"
@@ -64,6 +71,13 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     cti_shared_secret: Secret = field(default_factory=lambda: Secret(""))
     sms_help_reply: str = "Reply STOP to unsubscribe, START to resubscribe."
+
+    def __repr__(self) -> str:
+        # DATABASE_URL and BUS_URL may carry passwords; a logged or printed Settings must not.
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["database_url"] = _without_password(self.database_url)
+        shown["bus_url"] = _without_password(self.bus_url)
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     @property
     def attachment_dir(self) -> Path:
@@ -78,6 +92,14 @@ class Settings:
         if own_origin and origin == own_origin.rstrip("/"):
             return True
         return "*" in self.widget_allowed_origins or origin in self.widget_allowed_origins
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = f"{parts.username}:" if parts.username else ":"
+    return urlunsplit(parts._replace(netloc=f"{user}********@{parts.netloc.rsplit('@', 1)[1]}"))
 
 
 def _secret_key(config: Config, data_dir: Path) -> Secret:
@@ -139,6 +161,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         webhook_max_attempts=config("WEBHOOK_MAX_ATTEMPTS", cast=int, default=8),
         webhook_backoff_seconds=config("WEBHOOK_BACKOFF_SECONDS", cast=float, default=10.0),
         webhook_timeout_seconds=config("WEBHOOK_TIMEOUT_SECONDS", cast=float, default=10.0),
+        webhook_allow_private_targets=config("WEBHOOK_ALLOW_PRIVATE_TARGETS", cast=bool, default=False),
+        max_body_bytes=config("MAX_BODY_BYTES", cast=int, default=1024 * 1024),
         twilio_account_sid=config("TWILIO_ACCOUNT_SID", default=""),
         twilio_auth_token=config("TWILIO_AUTH_TOKEN", cast=Secret, default=""),
         twilio_api_base_url=config("TWILIO_API_BASE_URL", default="https://api.twilio.com").rstrip("/"),

@@ -27,6 +27,7 @@ from contact_center.bus import Bus, create_bus
 from contact_center.context import AppContext, Plugin
 from contact_center.coordination import create_leadership
 from contact_center.errors import EXCEPTION_HANDLERS
+from contact_center.http_guards import UPLOAD_OVERHEAD, BodyLimit, SecurityHeaders
 from contact_center.hub import Hub
 from contact_center.i18n import LocaleMiddleware
 from contact_center.presence import PresenceKeeper
@@ -84,6 +85,9 @@ def create_app(
         serving = all(checks.values())
         parts = {name: await check() for name, check in ctx.health_checks.items()}
         parts_ok = all(part.get("ok", False) for part in parts.values())
+        if not (serving and await _api_key_sent(hub, request)):
+            # Anyone may ask; only a caller with an API key sees mailbox addresses, hosts and errors.
+            parts = {name: {"ok": bool(part.get("ok", False))} for name, part in parts.items()}
         # Only the node's own needs (store, bus) decide the status code: a load balancer
         # must not pull every node because one mailbox has a wrong password. A broken
         # part still shows as "degraded" for monitoring.
@@ -135,6 +139,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
+            Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,
                 secret_key=str(settings.secret_key),
@@ -145,10 +150,27 @@ def create_app(
             ),
             # Inside the session middleware: it reads the signed-in user's language from the session.
             Middleware(LocaleMiddleware),
+            # Before any route: an oversized body is refused before anything reads it (in the
+            # caller's language). The visitor upload checks its declared length itself (with
+            # CORS headers); its stream is capped here.
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                larger={"/channels/webchat/attachments": settings.attachment_max_bytes + 2 * UPLOAD_OVERHEAD},
+            ),
         ],
     )
     app.state.ctx = ctx
     return app
+
+
+async def _api_key_sent(hub: Hub, request: Request) -> bool:
+    from repository.api_keys import verify_api_key
+
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return False
+    return await hub.run_db(verify_api_key, token.strip()) is not None
 
 
 def _db_ok(db: Database) -> bool:
