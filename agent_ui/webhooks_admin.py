@@ -73,7 +73,9 @@ def plugin(ctx: AppContext) -> Plugin:
     async def create(request: Request, admin: Agent) -> Response:
         form = await check_csrf(request)
         try:
-            url = check_url(str(form.get("url", ""))[:2100])
+            url = check_url(
+                str(form.get("url", ""))[:2100], allow_private=ctx.settings.webhook_allow_private_targets
+            )
             # Checkboxes repeat the field; the parsed form is cached on the request.
             events = check_events([str(e) for e in (await request.form()).getlist("events")])
             description = str(form.get("description", "")).strip()[:200]

@@ -74,7 +74,7 @@ async def create_webhook_(call: Call) -> Any:
     body = call.body
     sub = await call.db(
         store.create_subscription,
-        check_url(body["url"]),
+        check_url(body["url"], allow_private=call.ctx.settings.webhook_allow_private_targets),
         check_events(body["events"]),
         body.get("description", ""),
     )
@@ -89,7 +89,7 @@ async def update_webhook_(call: Call) -> Any:
     body = dict(call.body)
     rotate = body.pop("rotate_secret", False)
     if "url" in body:
-        body["url"] = check_url(body["url"])
+        body["url"] = check_url(body["url"], allow_private=call.ctx.settings.webhook_allow_private_targets)
     if "events" in body:
         body["events"] = check_events(body["events"])
     if rotate:

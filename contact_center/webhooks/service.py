@@ -19,6 +19,7 @@ import httpx
 from contact_center.bus import SubscriberLagged
 from contact_center.webhooks.events import webhook_for
 from contact_center.webhooks.signing import HEADER, sign
+from contact_center.webhooks.targets import GuardedTransport
 from repository import webhook_store as store
 
 if TYPE_CHECKING:
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 BATCH = 20
 TICK_SECONDS = 1.0
+ERROR_BODY_CHARS = 200
+
+
+async def _start_of(response: httpx.Response) -> str:
+    kept = b""
+    async for chunk in response.aiter_raw():
+        kept += chunk
+        if len(kept) >= 4 * ERROR_BODY_CHARS:
+            break
+    return kept.decode("utf-8", "replace")[:ERROR_BODY_CHARS]
 
 
 def encode(payload: dict[str, object]) -> bytes:
@@ -48,8 +59,10 @@ class WebhookService:
         self._client = httpx.AsyncClient(
             timeout=self.settings.webhook_timeout_seconds,
             follow_redirects=False,
-            transport=self._transport,
-            headers={"User-Agent": "contact-center-webhooks/1"},
+            # Every connection goes through the address guard (targets.py): no SSRF, no rebinding.
+            transport=self._transport or GuardedTransport(allow_private=self.settings.webhook_allow_private_targets),
+            # Identity: the error text is read raw, so nothing is decompressed on our side.
+            headers={"User-Agent": "contact-center-webhooks/1", "Accept-Encoding": "identity"},
         )
         self._tasks = [
             asyncio.create_task(self._record_forever(), name="webhook-recorder"),
@@ -129,10 +142,11 @@ class WebhookService:
         code: int | None = None
         error: str | None = None
         try:
-            response = await self._client.post(claim.url, content=body, headers=headers)
-            code = response.status_code
-            if not 200 <= code < 300:
-                error = f"HTTP {code}: {response.text[:200]}"
+            async with self._client.stream("POST", claim.url, content=body, headers=headers) as response:
+                code = response.status_code
+                if not 200 <= code < 300:
+                    # Only the start of the answer is kept; a receiver must not fill our memory.
+                    error = f"HTTP {code}: {await _start_of(response)}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
         status = await self.hub.run_db(

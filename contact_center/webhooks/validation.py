@@ -1,4 +1,4 @@
-"""What a webhook subscription may say: an http(s) URL and known event types."""
+"""What a webhook subscription may say: a public http(s) URL and known event types."""
 
 from __future__ import annotations
 
@@ -6,14 +6,28 @@ from urllib.parse import urlsplit
 
 from contact_center.i18n import _
 from contact_center.webhooks.events import WEBHOOK_EVENTS
+from contact_center.webhooks.targets import refused_host
 from repository.errors import InvalidInput
 
 
-def check_url(url: str) -> str:
+def check_url(url: str, *, allow_private: bool = False) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000 or parts.username:
         raise InvalidInput(_("A webhook URL is an http or https address without credentials."), field="url")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise InvalidInput(_("A webhook URL is an http or https address without credentials."), field="url") from None
+    # Names are resolved (and checked again) at every delivery; this catches the obvious ones now.
+    if not allow_private and refused_host(parts.hostname):
+        raise InvalidInput(
+            _(
+                "Webhooks may not point at loopback, private or link-local addresses "
+                "(set WEBHOOK_ALLOW_PRIVATE_TARGETS=true to allow them)."
+            ),
+            field="url",
+        )
     return url
 
 

@@ -36,7 +36,13 @@ async def memory_bus() -> AsyncIterator[Bus]:
 @pytest.fixture
 def hub(make_settings: Callable[..., Settings], db: Database, memory_bus: Bus) -> Hub:
     make_queue(db, "support", is_default=True)
-    settings = make_settings(DATABASE_URL=db.url, WEBHOOK_BACKOFF_SECONDS="0.2", WEBHOOK_MAX_ATTEMPTS="6")
+    # The receiver listens on 127.0.0.1, which webhooks may reach only when allowed.
+    settings = make_settings(
+        DATABASE_URL=db.url,
+        WEBHOOK_BACKOFF_SECONDS="0.2",
+        WEBHOOK_MAX_ATTEMPTS="6",
+        WEBHOOK_ALLOW_PRIVATE_TARGETS="true",
+    )
     return Hub(settings, db, memory_bus)
 
 
