@@ -12,7 +12,7 @@ import logging
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agent_ui.auth import current_agent, same_origin
 from contact_center import metrics
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HELLO_TIMEOUT_SECONDS = 15
 MAX_WHISPER_CHARS = 4000
+# How stale the role check behind the pushed snapshots may get (every frame is checked anew).
+RECHECK_SECONDS = 30.0
 
 
 class SupervisorSocket:
@@ -40,6 +42,7 @@ class SupervisorSocket:
         self.ctx = ctx
         self.feed = feed
         self.me: Agent | None = None
+        self.checked_at = 0.0
         self.handlers = {
             "reassign": self.on_reassign,
             "force_state": self.on_force_state,
@@ -65,6 +68,7 @@ class SupervisorSocket:
             await self._refuse(Forbidden(_("the live monitor is for supervisors"), code="forbidden"), 4403)
             return
         self.me = me
+        self.checked_at = asyncio.get_running_loop().time()
         try:
             hello = await asyncio.wait_for(
                 receive_frame(self.ws, self.ctx.settings.max_frame_bytes), HELLO_TIMEOUT_SECONDS
@@ -96,12 +100,36 @@ class SupervisorSocket:
 
     async def _refuse(self, error: Exception, code: int) -> None:
         assert isinstance(error, FrameError | Forbidden)
+        if self.ws.application_state != WebSocketState.CONNECTED:
+            return  # the pusher and the reader may both find a revoked session; close once
         await send_error(self.ws, "supervisor", error)
         await self.ws.close(code=code)
+
+    async def _still_supervisor(self) -> bool:
+        """Checks the session again; a deactivated, demoted or re-passworded supervisor is cut off.
+
+        The check at connect time alone would let a socket opened before the change keep
+        watching and intervening for as long as it stays open.
+        """
+        me = await current_agent(self.ctx, self.ws)
+        self.checked_at = asyncio.get_running_loop().time()
+        if me is None:
+            await self._refuse(
+                Forbidden(_("sign in again: the session is missing or expired"), code="unauthorized"), 4401
+            )
+            return False
+        if me.role not in interventions.SUPERVISOR_ROLES:
+            await self._refuse(Forbidden(_("the live monitor is for supervisors"), code="forbidden"), 4403)
+            return False
+        self.me = me
+        return True
 
     async def _push(self, snapshots: asyncio.Queue[dict[str, Any]]) -> None:
         while True:
             snapshot = await snapshots.get()
+            stale = asyncio.get_running_loop().time() - self.checked_at > RECHECK_SECONDS
+            if stale and not await self._still_supervisor():
+                return
             if not await send_frame(self.ws, snapshot):
                 return
 
@@ -112,6 +140,8 @@ class SupervisorSocket:
             except FrameError as exc:
                 await send_error(self.ws, "supervisor", exc)
                 continue
+            if frame["type"] != "ping" and not await self._still_supervisor():
+                return
             ref = frame.get("ref")
             if isinstance(ref, str | int) and not isinstance(ref, bool):
                 # Our page matches answers by "ref"; errors must carry it too.
