@@ -51,7 +51,10 @@ class Contact:
 
     @property
     def abandoned(self) -> bool:
-        return self.answered_at is None and self.disposition == "abandoned"
+        # A chat whose customer left before anyone accepted is closed with disposition
+        # "abandoned"; a call that hung up (Twilio) or rang out unanswered (CTI "missed")
+        # ends in status "abandoned". Both are contacts nobody answered.
+        return self.answered_at is None and (self.disposition == "abandoned" or self.status == "abandoned")
 
     @property
     def waiting(self) -> bool:
