@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = sorted([*ROOT.glob("agent_ui/static/*.js"), *ROOT.glob("channels/*/static/*.js")])
+SCRIPTS = sorted([*ROOT.glob("agent_ui/static/*.js"), *ROOT.glob("channels/*/static/**/*.js")])
 TEMPLATES = sorted([*ROOT.glob("agent_ui/templates/*.html"), *ROOT.glob("channels/*/templates/*.html")])
 JS_SINKS = re.compile(
     r"\.(?:innerHTML|outerHTML)\s*\+?=|insertAdjacentHTML\s*\(|document\.write|\beval\s*\(|new\s+Function\s*\("

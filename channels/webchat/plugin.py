@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket
 from channels.webchat.attachments import AttachmentStore
 from channels.webchat.socket import VisitorSession
 from channels.webchat.tokens import VisitorTokens
-from channels.webchat.widget_i18n import widget_source
+from channels.webchat.widget_bundle import widget_bundle
 from contact_center.context import AppContext, Plugin
 from contact_center.errors import HTTPError, error_body
 from contact_center.i18n.jinja import install as install_i18n
@@ -58,13 +58,16 @@ def plugin(ctx: AppContext) -> Plugin:
         await VisitorSession(ws, ctx, tokens, files).run()
 
     async def widget_js(request: Request) -> Response:
-        path = STATIC / "widget.js"
-        body = await to_thread.run_sync(lambda: widget_source(path, path.stat().st_mtime_ns))
-        return Response(
-            body,
-            media_type="application/javascript; charset=utf-8",
-            headers={"Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*"},
-        )
+        # One script from static/widget/*.js; a browser revalidating after max-age gets a 304.
+        bundle = await to_thread.run_sync(widget_bundle)
+        headers = {
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",
+            "ETag": bundle.etag,
+        }
+        if bundle.matches(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers=headers)
+        return Response(bundle.body, media_type="application/javascript; charset=utf-8", headers=headers)
 
     async def demo(request: Request) -> Response:
         return TEMPLATES.TemplateResponse(request, "demo.html", {})

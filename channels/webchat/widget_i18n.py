@@ -1,16 +1,15 @@
 """The widget's small catalogue, built into ``/widget.js`` as it is served.
 
 The widget is embedded on other sites, so it gets its translations without another
-request (and without CORS): the hub replaces the empty ``CATALOGUES`` literal in
-``widget.js`` with every locale's entries from the gettext ``widget`` domain.
+request (and without CORS): the hub replaces the empty ``CATALOGUES`` literal of
+``static/widget/i18n.js`` with every locale's entries from the gettext ``widget`` domain
+when it assembles the script (widget_bundle.py).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from contact_center.i18n import DEFAULT_LOCALE, client_catalogue, supported_locales
 
@@ -29,14 +28,12 @@ def catalogues() -> dict[str, dict[str, str | list[str]]]:
     return out
 
 
-@lru_cache(maxsize=4)
-def widget_source(path: Path, mtime_ns: int) -> bytes:
-    """widget.js with the catalogues filled in (cached per file version)."""
-    source = path.read_text(encoding="utf-8")
+def fill_catalogues(source: str) -> str:
+    """The widget's source with the catalogues written into its one empty slot."""
     data = json.dumps(catalogues(), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     # "</script" cannot appear in the JSON's strings once "<" is escaped.
     data = data.replace("<", "\\u003c")
     filled, count = _SLOT.subn(lambda _m: f"/*cc-i18n*/ {data} /*cc-i18n-end*/", source, count=1)
     if count != 1:
-        raise RuntimeError("widget.js lost its /*cc-i18n*/ {} /*cc-i18n-end*/ slot")
-    return filled.encode("utf-8")
+        raise RuntimeError("the widget lost its /*cc-i18n*/ {} /*cc-i18n-end*/ slot (static/widget/i18n.js)")
+    return filled

@@ -1,0 +1,49 @@
+/*
+ * Web chat widget, part 1 of the bundle: where it was loaded from, and its limits.
+ *
+ * The hub serves /widget.js as ONE script: channels/webchat/widget_bundle.py joins the
+ * files of this folder, in the order of its PARTS list, inside one function
+ * `(() => { "use strict"; … })();`, so every part shares that function's scope and
+ * nothing reaches the host page's globals (only window.__ccChatWidgets, below). The
+ * parts are fragments of that one function body, not standalone scripts.
+ *
+ * Embed it on any allowed site with a single tag:
+ *   <script src="https://hub.example.com/widget.js" async
+ *           data-title="Support" data-color="#0f766e" data-greeting="Hi! How can we help?"></script>
+ *
+ * The widget talks to the hub it was loaded from, not to the page's origin: the visitor
+ * websocket at /channels/webchat/ws (channels/webchat/socket.py is the source of truth for
+ * frames) and uploads at /channels/webchat/attachments. It renders inside an open Shadow DOM
+ * root so the host page's CSS cannot break it and ours cannot leak out.
+ *
+ * Safety: anything that came from the server, an agent or the visitor is put on the page
+ * with textContent or as attribute values — never through innerHTML.
+ */
+
+// document.currentScript only exists while this file first runs, so capture it now.
+const SCRIPT =
+  document.currentScript ||
+  Array.from(document.scripts)
+    .reverse()
+    .find((s) => /\/widget\.js(?:[?#]|$)/.test(s.src)) ||
+  null;
+const ORIGIN = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src, location.href).origin : location.origin;
+const WS_URL = ORIGIN.replace(/^http/, "ws") + "/channels/webchat/ws";
+const UPLOAD_URL = ORIGIN + "/channels/webchat/attachments";
+const KEY = "cc-widget:" + ORIGIN + ":";
+
+// One widget per hub per page, even if the tag is pasted twice. (This `return` leaves the
+// bundle's wrapping function, so a second copy does nothing at all.)
+const registry = (window.__ccChatWidgets = window.__ccChatWidgets || {});
+if (registry[ORIGIN]) return;
+registry[ORIGIN] = true;
+
+const PING_MS = 25000;
+const PONG_TIMEOUT_MS = 10000;
+const MAX_RETRY_MS = 15000;
+const TYPING_REPEAT_MS = 3000; // re-announce "still typing" at most this often
+const TYPING_IDLE_MS = 4000; // after this much quiet the visitor stopped typing
+const REMOTE_TYPING_MS = 8000; // hide "Alice is typing…" if no update arrives
+const MAX_BODY = 10000;
+const ACCEPTED_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"];
+const ACCEPTED_EXT = /\.(png|jpe?g|gif|webp|pdf)$/i;
