@@ -1,7 +1,7 @@
 /* Phone on the agent desktop: the call card (caller, number, IVR choice, state, durations,
  * recording, voicemail) in offers and in the customer panel, and click-to-call.
  *
- * It reads the same frames as agent.js (agent.js re-dispatches each one as a `desk:frame`
+ * It reads the same frames as the desk (agent-desk.js re-dispatches each as a `desk:frame`
  * DOM event) and keeps the newest `payload.call` per interaction; the server updates that
  * payload on every call state change and sends it as `event_updated`. Click-to-call sends
  * a `call` frame (agent_ui/desk.py); the server answers `call_started` or an error frame.
