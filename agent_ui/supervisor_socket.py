@@ -3,20 +3,36 @@
 The server pushes a full ``snapshot`` whenever the CCR changed (debounced, see
 contact_center/supervision/live.py); the page never polls. Interventions come in as
 frames and are answered with ``done`` or an ``error`` frame. See docs/protocol.md.
+Signing out (``POST /logout``) closes this sign-in's monitors with 4401, as it does desktops.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
+import uuid
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from limits import parse
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agent_ui.auth import current_agent, same_origin
 from contact_center import metrics
-from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
+from contact_center.frames import (
+    Frame,
+    FrameError,
+    dispatch,
+    field,
+    receive_frame,
+    send_encoded,
+    send_error,
+    send_frame,
+)
 from contact_center.i18n import _
 from contact_center.supervision import interventions
 from contact_center.supervision.snapshot import staffing as staffing_for
@@ -26,7 +42,7 @@ from repository.models import utcnow
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
-    from contact_center.supervision.live import SupervisorFeed
+    from contact_center.supervision.live import Mailbox, SupervisorFeed
     from repository.models import Agent
 
 log = logging.getLogger(__name__)
@@ -34,6 +50,10 @@ HELLO_TIMEOUT_SECONDS = 15
 MAX_WHISPER_CHARS = 4000
 # How stale the role check behind the pushed snapshots may get (every frame is checked anew).
 RECHECK_SECONDS = 30.0
+# An Erlang C what-if reads the whole day's contacts; a page (or a script) looping on it
+# would load the database for every supervisor. Counted per socket, in the process.
+STAFFING_LIMIT = parse("10/10seconds")
+_staffing_limiter = MovingWindowRateLimiter(MemoryStorage())
 
 
 class SupervisorSocket:
@@ -43,6 +63,7 @@ class SupervisorSocket:
         self.feed = feed
         self.me: Agent | None = None
         self.checked_at = 0.0
+        self.key = uuid.uuid4().hex  # names this socket for the rate limiter
         self.handlers = {
             "reassign": self.on_reassign,
             "force_state": self.on_force_state,
@@ -82,7 +103,7 @@ class SupervisorSocket:
             return
         metrics.WS_CONNECTIONS.labels(kind="supervisor").inc()
         try:
-            async with self.feed.listen() as snapshots:
+            async with self.feed.listen(self.ws.session.get("sid")) as snapshots:
                 await send_frame(
                     self.ws, {"type": "welcome", "supervisor_id": me.id, "name": me.display_name}
                 )
@@ -124,13 +145,16 @@ class SupervisorSocket:
         self.me = me
         return True
 
-    async def _push(self, snapshots: asyncio.Queue[dict[str, Any]]) -> None:
+    async def _push(self, snapshots: Mailbox) -> None:
         while True:
             snapshot = await snapshots.get()
+            if snapshot is None:
+                await self._refuse(Forbidden(_("you signed out"), code="unauthorized"), 4401)
+                return
             stale = asyncio.get_running_loop().time() - self.checked_at > RECHECK_SECONDS
             if stale and not await self._still_supervisor():
                 return
-            if not await send_frame(self.ws, snapshot):
+            if not await send_encoded(self.ws, snapshot.text):
                 return
 
     async def _read_loop(self) -> None:
@@ -200,6 +224,7 @@ class SupervisorSocket:
 
     async def on_staffing(self, frame: Frame) -> None:
         """What if: Erlang C for a queue at an arrival rate the supervisor types in."""
+        await self._within_staffing_limit()
         queue_id = field(frame, "queue_id", int)
         rate = frame.get("arrivals_per_30min")
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 100_000:
@@ -210,6 +235,23 @@ class SupervisorSocket:
             )
         result = await self.ctx.hub.run_db(lambda db: _what_if(db, queue_id, float(rate)))
         await send_frame(self.ws, {"type": "staffing", "ref": frame.get("ref"), **result})
+
+    async def _within_staffing_limit(self) -> None:
+        if await _staffing_limiter.hit(STAFFING_LIMIT, "staffing", self.key):
+            return
+        reset_at, _remaining = await _staffing_limiter.get_window_stats(STAFFING_LIMIT, "staffing", self.key)
+        retry = max(1, math.ceil(reset_at - time.time()))
+        raise FrameError(
+            _(
+                "too many what-if calculations: at most %(count)s every %(seconds)s seconds; "
+                "try again in %(retry)s s",
+                count=STAFFING_LIMIT.amount,
+                seconds=STAFFING_LIMIT.get_expiry(),
+                retry=retry,
+            ),
+            code="rate_limited",
+            retry_after_seconds=retry,
+        )
 
     async def on_service_level(self, frame: Frame) -> None:
         assert self.me is not None

@@ -53,10 +53,15 @@ async def receive_frame(ws: WebSocket, max_bytes: int) -> Frame:
 
 async def send_frame(ws: WebSocket, frame: Frame) -> bool:
     """Send if the socket is still open; False if it is gone."""
+    return await send_encoded(ws, json.dumps(frame, separators=(",", ":"), default=str))
+
+
+async def send_encoded(ws: WebSocket, text: str) -> bool:
+    """``send_frame`` for a frame already encoded, e.g. once for many sockets."""
     if ws.application_state != WebSocketState.CONNECTED or ws.client_state != WebSocketState.CONNECTED:
         return False
     try:
-        await ws.send_text(json.dumps(frame, separators=(",", ":"), default=str))
+        await ws.send_text(text)
         return True
     except (WebSocketDisconnect, RuntimeError, OSError):
         return False

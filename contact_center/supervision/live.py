@@ -3,14 +3,21 @@
 One task per process follows the bus and marks the picture dirty; a second task waits
 a short debounce (so a burst of events costs one recompute), reads the CCR once and
 hands the result to every connected supervisor. A supervisor therefore sees a change
-well within a second, and 100 open pages cost one query, not 100.
+well within a second, and 100 open pages cost one query and one JSON encoding, not 100.
+
+Each socket has its own ``Mailbox`` holding only the newest snapshot and sends from its
+own task, so a slow or dead browser delays nobody else and never queues stale pictures.
+The same bus task tells a mailbox when its sign-in ended (``agent.signed_out`` with the
+session's ``sid``), so signing out closes that session's monitors as it does desktops.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
@@ -32,10 +39,46 @@ RELEVANT = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    text: str  # the frame, JSON-encoded once for every socket
+
+
+class Mailbox:
+    """One socket's inbox: the newest snapshot only, and whether its sign-in has ended."""
+
+    def __init__(self, sid: str | None) -> None:
+        self.sid = sid
+        self.signed_out = False
+        self._snapshot: Snapshot | None = None
+        self._ready = asyncio.Event()
+
+    def put(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot  # replaces an unsent older one
+        self._ready.set()
+
+    def sign_out(self) -> None:
+        self.signed_out = True
+        self._ready.set()
+
+    async def get(self) -> Snapshot | None:
+        """The newest unsent snapshot; None once the session signed out (sign-out wins)."""
+        while not self.signed_out:
+            await self._ready.wait()
+            self._ready.clear()
+            if self.signed_out:
+                break
+            snapshot, self._snapshot = self._snapshot, None
+            if snapshot is not None:
+                return snapshot
+        return None
+
+
 class SupervisorFeed:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._listeners: set[Mailbox] = set()
         self._dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.latest: dict[str, Any] | None = None
@@ -60,23 +103,32 @@ class SupervisorFeed:
         self._dirty.set()
 
     @asynccontextmanager
-    async def listen(self) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
-        """A queue that always holds the newest snapshot; older ones are dropped, not queued."""
+    async def listen(self, sid: str | None = None) -> AsyncIterator[Mailbox]:
+        """A mailbox for one socket of the sign-in ``sid``; older snapshots are dropped, not queued."""
         if not self._tasks:
             raise RuntimeError("the supervisor feed is not running: did you forget to call start()?")
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1)
-        self._listeners.add(queue)
+        mailbox = Mailbox(sid)
+        self._listeners.add(mailbox)
         self.poke()  # a fresh picture for the newcomer
         try:
-            yield queue
+            yield mailbox
         finally:
-            self._listeners.discard(queue)
+            self._listeners.discard(mailbox)
+
+    def _signed_out(self, sid: object) -> None:
+        if not isinstance(sid, str) or not sid:
+            return
+        for mailbox in list(self._listeners):
+            if mailbox.sid == sid:
+                mailbox.sign_out()
 
     async def _follow_bus(self) -> None:
         while True:
             try:
                 async with self.ctx.bus.subscribe() as subscription:
                     async for event in subscription:
+                        if event.type == "agent.signed_out":
+                            self._signed_out(event.data.get("sid"))
                         if event.type in RELEVANT:
                             self._dirty.set()
             except asyncio.CancelledError:
@@ -105,16 +157,15 @@ class SupervisorFeed:
                 log.exception("supervisor snapshot failed; the next change retries")
                 await asyncio.sleep(0.5)
                 continue
-            for queue in list(self._listeners):
-                if queue.full():
-                    with suppress(asyncio.QueueEmpty):
-                        queue.get_nowait()
-                queue.put_nowait(snapshot)
+            # No await here: every mailbox gets the same encoded text at once, and each
+            # socket's own task sends it at its own pace.
+            for mailbox in list(self._listeners):
+                mailbox.put(snapshot)
 
-    async def recompute(self) -> dict[str, Any]:
+    async def recompute(self) -> Snapshot:
         settings = self.ctx.settings
         data = await to_thread.run_sync(lambda: compute(self.ctx.db, utcnow(), settings.default_capacity))
         self.version += 1
         self.computes += 1
         self.latest = {"type": "snapshot", "version": self.version, **data}
-        return self.latest
+        return Snapshot(self.version, json.dumps(self.latest, separators=(",", ":"), default=str))

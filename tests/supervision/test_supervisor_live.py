@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -183,3 +184,57 @@ async def test_reports_drill_down_transcript_and_csv_share_the_filters(server: S
         assert (await http.get("/reports/transcript/99999")).status_code == 404
     await desk.close()
     await guest.close()
+
+
+async def test_signing_out_closes_that_sessions_monitor_and_no_other(server: ServerProcess) -> None:
+    db = Database(server.database_url)
+    create_agent(db, "kim", "Kim Lead", "kim-password", role="supervisor")
+    db.dispose()
+    async with httpx.AsyncClient(base_url=server.base) as browser:
+        page = await browser.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        await browser.post(
+            "/login", data={"csrf_token": token, "username": "sam", "password": "sam-password"}
+        )
+        mine = await supervisor(server, str(browser.cookies.get("cc_session")))
+        same_person_elsewhere = await supervisor(server, await login(server.base, "sam", "sam-password"))
+        colleague = await supervisor(server, await login(server.base, "kim", "kim-password"))
+        monitor_page = await browser.get("/supervisor")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', monitor_page.text).group(1)  # type: ignore[union-attr]
+        sent = time.monotonic()
+        assert (await browser.post("/logout", data={"csrf_token": csrf})).status_code == 303
+    error = await mine.wait_for(lambda f: f["type"] == "error", timeout=1.0)
+    await asyncio.wait_for(mine._reader, 1.0)  # type: ignore[arg-type]
+    elapsed = time.monotonic() - sent
+    assert error["code"] == "unauthorized" and error["message"]
+    assert mine.ws.close_code == 4401
+    assert elapsed < 1.0, f"the monitor closed {elapsed:.2f} s after sign-out"
+    # Another sign-in of the same supervisor, and another supervisor, keep watching.
+    for other in (same_person_elsewhere, colleague):
+        await other.send({"type": "ping"})
+        await other.wait_for(lambda f: f["type"] == "pong")
+        assert other.ws.close_code is None
+        await other.close()
+
+
+async def test_staffing_what_ifs_are_rate_limited_per_socket(server: ServerProcess) -> None:
+    cookie = await login(server.base, "sam", "sam-password")
+    greedy = await supervisor(server, cookie)
+    polite = await supervisor(server, cookie)
+    general = next(q["id"] for q in greedy.of_type("snapshot")[-1]["queues"] if q["name"] == "General")
+    for n in range(12):
+        await greedy.send({"type": "staffing", "queue_id": general, "arrivals_per_30min": 50, "ref": n})
+    refused = await greedy.wait_for(lambda f: f["type"] == "error" and f.get("ref") == 10)
+    last = await greedy.wait_for(lambda f: f.get("ref") == 11)
+    assert refused["code"] == last["code"] == "rate_limited"
+    assert 1 <= refused["retry_after_seconds"] <= 10 and "10" in refused["message"]
+    answered = [f["ref"] for f in greedy.of_type("staffing")]
+    assert answered == list(range(10))
+    # The limit is this socket's: the other page still gets its answer, and the greedy
+    # one keeps its snapshots and other frames.
+    await polite.send({"type": "staffing", "queue_id": general, "arrivals_per_30min": 50, "ref": "p"})
+    assert (await polite.wait_for(lambda f: f.get("ref") == "p"))["type"] == "staffing"
+    await greedy.send({"type": "audit", "ref": "a"})
+    await greedy.wait_for(lambda f: f["type"] == "audit")
+    for client in (greedy, polite):
+        await client.close()
