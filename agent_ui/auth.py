@@ -17,8 +17,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
 from contact_center.i18n import N_, _, current_locale, set_locale
-from repository.directory import get_agent
-from repository.errors import NotFound
+from repository.sessions import session_agent
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -52,15 +51,8 @@ async def check_csrf(request: Request) -> dict[str, Any]:
 
 async def current_agent(ctx: AppContext, conn: HTTPConnection) -> Agent | None:
     """The signed-in agent, or None for a missing, forged, expired or revoked session."""
-    agent_id = conn.session.get("agent_id")
-    if not isinstance(agent_id, int):
-        return None
-    try:
-        agent: Agent = await ctx.hub.run_db(get_agent, agent_id)
-    except NotFound:
-        return None
-    if not agent.is_active or conn.session.get("pw") != agent.password_hash[-16:]:
-        # A password change or deactivation ends every existing session.
+    agent = await ctx.hub.run_db(session_agent, dict(conn.session))
+    if agent is None:
         return None
     # The stored choice beats the session copy: it may have changed in another tab or device.
     if agent.locale or agent.timezone:

@@ -22,6 +22,7 @@ from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
 from contact_center.i18n.jinja import install as install_i18n
 from repository.directory import authenticate
+from repository.sessions import revoke_session
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -82,6 +83,9 @@ def plugin(ctx: AppContext) -> Plugin:
         if agent is not None and agent.presence != "offline":
             await ctx.hub.set_presence(agent.id, "offline")  # type: ignore[arg-type]
         if agent is not None and request.session.get("sid"):
+            await ctx.hub.run_db(
+                revoke_session, request.session["sid"], agent.id, ctx.settings.session_max_age_seconds
+            )
             await ctx.hub.publish(
                 {"type": "agent.signed_out", "agent_id": agent.id, "sid": request.session["sid"]}
             )

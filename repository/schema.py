@@ -11,5 +11,6 @@ import repository.commerce_models  # noqa: F401
 import repository.email_models  # noqa: F401
 import repository.models  # noqa: F401
 import repository.search_index  # noqa: F401  (indexes every message and customer write)
+import repository.sessions  # noqa: F401
 import repository.supervision_models  # noqa: F401
 import repository.telephony_models  # noqa: F401

@@ -1,4 +1,4 @@
-"""Password guessing at /login is throttled per username and address; real users are not."""
+"""Sign-in protection: password guessing is throttled; a signed-out session cannot be replayed."""
 
 from __future__ import annotations
 
@@ -54,3 +54,20 @@ async def test_another_user_on_the_same_address_can_still_sign_in(client: httpx.
 async def test_successful_sign_ins_are_never_counted(client: httpx.AsyncClient) -> None:
     for _ in range(15):
         assert (await _sign_in(client, "bob", "bob-demo-pass")).status_code == 303
+
+
+async def test_a_copy_of_the_cookie_stops_working_once_that_sign_in_signs_out(client: httpx.AsyncClient) -> None:
+    assert (await _sign_in(client, "bob", "bob-demo-pass")).status_code == 303
+    copied = dict(client.cookies)
+    assert (await client.get("/agent")).status_code == 200
+    page = await client.get("/agent")
+    token = _CSRF.search(page.text)
+    assert token is not None
+
+    assert (await client.post("/logout", data={"csrf_token": token.group(1)})).status_code == 303
+
+    client.cookies.clear()
+    client.cookies.update(copied)
+    replayed = await client.get("/agent")
+    assert replayed.status_code == 303
+    assert replayed.headers["location"].startswith("/login")

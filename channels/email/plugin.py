@@ -13,8 +13,7 @@ from starlette.routing import Route
 from channels.email import attachments
 from channels.email.channel import EmailChannel
 from contact_center.context import AppContext, Plugin
-from repository.directory import get_agent
-from repository.errors import NotFound
+from repository.sessions import session_agent
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -23,16 +22,7 @@ _MAX_ID = 2**31 - 1
 
 
 async def _signed_in(ctx: AppContext, request: Request) -> bool:
-    # Same rule as the agent UI's session check (agent_ui.auth.current_agent); a channel
-    # may not import the UI, so the few lines are repeated here.
-    agent_id = request.session.get("agent_id")
-    if not isinstance(agent_id, int):
-        return False
-    try:
-        agent = await ctx.hub.run_db(get_agent, agent_id)
-    except NotFound:
-        return False
-    return bool(agent.is_active and request.session.get("pw") == agent.password_hash[-16:])
+    return await ctx.hub.run_db(session_agent, dict(request.session)) is not None
 
 
 def plugin(ctx: AppContext) -> Plugin:
