@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,3 +136,12 @@ async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
     if request.param == "redis":
         await instance.client.delete(instance.stream)  # type: ignore[attr-defined]
     await instance.disconnect()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Debian Chromium (tests/chromium.py)."""
+    from tests.chromium import launch
+
+    async with launch() as instance:
+        yield instance

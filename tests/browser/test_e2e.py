@@ -7,8 +7,6 @@ screens are saved under test-artifacts/.
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,12 +15,10 @@ import pytest
 
 from repository import Database, upgrade
 from repository.directory import create_agent, create_queue, create_wrapup_code
+from tests.chromium import ARTIFACTS, OtherOriginSite
 from tests.live import ServerProcess
-from tests.services import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">Eve'
 HOSTILE_BODY = "<script>window.__pwned=1</script>Is my order shipped?"
 
@@ -30,30 +26,17 @@ HOSTILE_BODY = "<script>window.__pwned=1</script>Is my order shipped?"
 @pytest.fixture
 def host_page(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     """A customer's shop on its own origin; the page is written once the app port is known."""
-    root = tmp_path / "shop"
-    root.mkdir()
-    port = free_port()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    site = OtherOriginSite(tmp_path / "shop")
 
     def publish(app_base: str) -> None:
-        (root / "index.html").write_text(
+        site.publish(
             "<!doctype html><html><head><meta charset=utf-8><title>Acme shop</title></head>"
             "<body style='font-family:sans-serif'><h1>Acme shop</h1><p>Great boots.</p>"
             f'<script src="{app_base}/widget.js" async></script></body></html>'
         )
 
-    yield f"http://127.0.0.1:{port}", publish
-    httpd.shutdown()
+    yield site.origin, publish
+    site.close()
 
 
 @pytest.fixture
@@ -71,29 +54,6 @@ async def app_server(tmp_path: Path, host_page: tuple[str, Any]) -> AsyncIterato
     yield server
     server.stop()
     assert not server.errors_in_log(), server.log_path.read_text()[-4000:]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run ./scripts/test, which installs it")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
-                "--no-first-run",
-            ],
-        )
-        yield instance
-        await instance.close()
 
 
 async def test_visitor_on_another_origin_chats_with_an_agent_and_history_survives_reload(

@@ -23,15 +23,13 @@ from aiosmtpd.controller import Controller
 
 from repository import Database, upgrade
 from repository.directory import create_agent, create_queue
-from tests.browser import test_e2e
+from tests.chromium import ARTIFACTS
 from tests.email.corpus import simple
 from tests.email.dovecot import USER, Dovecot
 from tests.live import ServerProcess
 from tests.services import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-ARTIFACTS = test_e2e.ARTIFACTS
-browser = test_e2e.browser  # the same headless Chromium fixture
 FOLDER = "Desk"
 QUOTED = "On Mon, 3 Mar 2025 at 10:00, Support <support@example.test> wrote:\n> Please restart the router.\n> Regards"
 HTML = (

@@ -6,8 +6,6 @@ boxes: scripts/test installs Debian's fonts-noto-cjk.
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,41 +14,26 @@ import pytest
 
 from repository import Database, upgrade
 from repository.directory import create_agent, create_queue, create_wrapup_code, list_agents
+from tests.chromium import ARTIFACTS, OtherOriginSite
 from tests.live import ServerProcess, client_id, visitor
-from tests.services import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[tuple[str, Any]]:
     """A customer's site on its own origin that embeds the widget with one tag, no data-lang."""
-    root = tmp_path / "shop"
-    root.mkdir()
-    port = free_port()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Quiet)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    site = OtherOriginSite(tmp_path / "shop")
 
     def publish(app_base: str) -> None:
-        (root / "index.html").write_text(
+        site.publish(
             "<!doctype html><html><head><meta charset=utf-8><title>商店</title></head>"
             "<body style='font-family:sans-serif'><h1>北风户外</h1>"
-            f'<script src="{app_base}/widget.js" async></script></body></html>',
-            encoding="utf-8",
+            f'<script src="{app_base}/widget.js" async></script></body></html>'
         )
 
-    yield f"http://127.0.0.1:{port}", publish
-    httpd.shutdown()
+    yield site.origin, publish
+    site.close()
 
 
 @pytest.fixture
@@ -69,29 +52,6 @@ async def server(tmp_path: Path, shop: tuple[str, Any]) -> AsyncIterator[ServerP
     yield process
     process.stop()
     assert not process.errors_in_log(), process.log_path.read_text()[-4000:]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed: run ./scripts/test, which installs it")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        instance = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-quic",
-                "--no-first-run",
-            ],
-        )
-        yield instance
-        await instance.close()
 
 
 async def test_agent_picks_traditional_chinese_and_it_sticks(server: ServerProcess, browser: Any) -> None:

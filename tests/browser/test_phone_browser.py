@@ -19,7 +19,6 @@ from repository import Database
 from repository.ingest import InboundItem, ingest
 from repository.models import Interaction, utcnow
 from repository.telephony_config import save_number
-from tests.browser.test_e2e import browser  # noqa: F401  (the shared headless Chromium fixture)
 from tests.live import ServerProcess
 from tests.telephony.conftest import (
     ACCOUNT_SID,
@@ -112,7 +111,7 @@ async def wait_for_request(prism: Prism, suffix: str, after: int) -> list[str]:
 async def test_a_call_pops_the_caller_on_the_desktop_connects_and_the_agent_calls_back(
     phone_desk_server: ServerProcess,
     prism: Prism,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     server = phone_desk_server
     ARTIFACTS.mkdir(exist_ok=True)

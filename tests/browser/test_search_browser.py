@@ -15,7 +15,7 @@ import pytest
 
 from repository import Database, InboundItem, append_event, ingest, upgrade
 from repository.directory import create_agent, create_queue
-from tests.browser.test_e2e import ARTIFACTS, browser  # noqa: F401  (the Chromium fixture)
+from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -68,7 +68,7 @@ async def app_server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
 
 async def test_an_agent_finds_a_traditional_chinese_message_by_a_simplified_word(
     app_server: ServerProcess,
-    browser: Any,  # noqa: F811
+    browser: Any,
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     context = await browser.new_context(viewport={"width": 1400, "height": 900})

@@ -20,7 +20,7 @@ from repository.directory import create_agent, create_queue, create_wrapup_code
 from repository.ingest import InboundItem, ingest
 from repository.models import Agent, Event, Interaction, utcnow
 from repository.supervision_models import AgentStateChange
-from tests.browser.test_e2e import ARTIFACTS, browser  # noqa: F401  (fixture)
+from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -172,7 +172,7 @@ async def loaded_server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     assert not server.errors_in_log(), server.log_path.read_text()[-4000:]
 
 
-async def test_supervisor_monitor_and_reports_under_load(loaded_server: ServerProcess, browser: Any) -> None:  # noqa: F811
+async def test_supervisor_monitor_and_reports_under_load(loaded_server: ServerProcess, browser: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     cookie = await login(loaded_server.base, "sam", "sam-password")
     context = await browser.new_context(viewport={"width": 1366, "height": 768})

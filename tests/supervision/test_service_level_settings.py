@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from repository import Database
 from repository.supervision_models import QueueServiceLevel, SupervisorAction
-from tests.browser.test_e2e import ARTIFACTS, browser  # noqa: F401  (fixture)
+from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess, login
 from tests.supervision.test_supervisor_live import server, supervisor  # noqa: F401  (fixture)
 
