@@ -1,0 +1,100 @@
+"""Reading charsets and headers of real-world mail without tripping over them.
+
+Body text is decoded here rather than by ``get_content()`` so that mislabelled
+charsets still come out readable: GB2312 mail is nearly always GBK/GB18030 in
+practice, Big5 is often Big5-HKSCS, and ISO-2022-JP mail carries extensions.
+Header readers never raise: a header the modern policy cannot represent reads as
+empty, and address lists fall back to the lenient ``getaddresses``.
+"""
+
+from __future__ import annotations
+
+import re
+from email.headerregistry import Address
+from email.message import Message
+from email.utils import getaddresses, parseaddr
+
+_MSGID = re.compile(r"<([^<>\s]{1,250})>")
+_ENCODED_WORD = re.compile(rb"=\?([A-Za-z0-9_.:-]{1,40})(?:\*[A-Za-z-]+)?\?[BbQq]\?")
+CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "big5": "big5hkscs",
+    "x-big5": "big5hkscs",
+    "iso-2022-jp": "iso2022_jp_2",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "unicode-1-1-utf-7": "utf-7",
+}
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    name = (charset or "utf-8").strip().strip('"').lower()
+    name = CHARSET_ALIASES.get(name, name)
+    if name == "utf-8":
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            # Undeclared 8-bit text: Windows-1252 is what such mail almost always is.
+            return data.decode("cp1252", errors="replace")
+    try:
+        return data.decode(name, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def encoded_word_charsets(head: bytes) -> list[str]:
+    """The charsets named by RFC 2047 encoded-words in raw header bytes (at most 10)."""
+    return [c.decode("ascii").lower() for c in _ENCODED_WORD.findall(head)[:10]]
+
+
+def message_ids(value: str | None) -> list[str]:
+    """The Message-IDs in a header value, in order, without angle brackets."""
+    return _MSGID.findall(value or "")
+
+
+def header_text(msg: Message, name: str) -> str:
+    """A header's decoded value on one line, or "" when absent or unreadable."""
+    try:
+        value = msg.get(name)
+    except Exception:  # a header the modern policy cannot even represent
+        value = None
+    if value is None:
+        return ""
+    return " ".join(str(value).split())
+
+
+def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) pairs of an address header, valid ones only."""
+    try:
+        header = msg.get(name)
+        found = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
+    except Exception:
+        found = []
+    if not found:
+        raw = msg.get_all(name, failobj=[]) if hasattr(msg, "get_all") else []
+        found = [(n, a) for n, a in getaddresses([str(v) for v in raw]) if a]
+    return [(n, a.strip().lower()) for n, a in found if _valid_address(a.strip())]
+
+
+def _valid_address(addr: str) -> bool:
+    local, at, domain = addr.partition("@")
+    return bool(
+        at and local and domain and "." in domain.strip(".") and not re.search(r"[\s<>()\[\],;\"]", addr)
+    )
+
+
+def format_address(name: str, addr: str) -> str:
+    return str(Address(display_name=name, addr_spec=addr)) if name else addr
+
+
+def sender_address(raw_from: str) -> str:
+    return parseaddr(raw_from)[1].lower()

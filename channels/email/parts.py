@@ -1,0 +1,132 @@
+"""Walking a message's MIME tree: body text, HTML, attachments and delivery reports.
+
+The walk never descends into attached mail (``message/*`` parts are kept whole as
+attachments) and stops hostile nesting with :data:`MAX_DEPTH` and :data:`MAX_PARTS`.
+"""
+
+from __future__ import annotations
+
+import re
+from email.message import Message
+
+from channels.email.headers import decode_bytes, header_text, message_ids
+from channels.email.parsed import Dsn, MailParseError, MailPart
+
+MAX_DEPTH = 40
+MAX_PARTS = 500
+
+
+def _part_text(part: Message) -> str:
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return ""
+    return decode_bytes(data, part.get_content_charset()).replace("\r\n", "\n").replace("\r", "\n")
+
+
+class Walker:
+    """Collects body text, HTML and attachments without descending into attached mail."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.htmls: list[str] = []
+        self.attachments: list[MailPart] = []
+        self.parts = 0
+        self.reports: list[Message] = []
+        self.charsets: list[str] = []
+
+    def walk(self, part: Message, depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            raise MailParseError(f"MIME parts are nested more than {MAX_DEPTH} deep")
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise MailParseError(f"more than {MAX_PARTS} MIME parts")
+        ctype = part.get_content_type()
+        if ctype == "multipart/report":
+            self.reports.append(part)
+        if part.is_multipart() and not ctype.startswith("message/"):
+            children = part.get_payload()
+            if ctype == "multipart/alternative" and isinstance(children, list):
+                self._alternative(children, depth)
+                return
+            for child in children if isinstance(children, list) else []:
+                self.walk(child, depth + 1)
+            return
+        self._leaf(part, ctype)
+
+    def _alternative(self, children: list[Message], depth: int) -> None:
+        before_text, before_html = len(self.texts), len(self.htmls)
+        for child in children:
+            self.walk(child, depth + 1)
+        # Keep one version of each kind: the first plain and the last (richest) HTML.
+        del self.texts[before_text + 1 :]
+        if len(self.htmls) > before_html + 1:
+            self.htmls[before_html:] = [self.htmls[-1]]
+
+    def _leaf(self, part: Message, ctype: str) -> None:
+        disposition = part.get_content_disposition()
+        try:
+            filename = part.get_filename()
+        except Exception:
+            filename = None
+        if disposition != "attachment" and not filename and ctype in ("text/plain", "text/html"):
+            charset = part.get_content_charset()
+            if charset and len(self.charsets) < 10:
+                self.charsets.append(charset[:40])
+            (self.texts if ctype == "text/plain" else self.htmls).append(_part_text(part))
+            return
+        if ctype.startswith("message/") or ctype == "text/rfc822-headers":
+            data = part.as_bytes() if ctype == "message/rfc822" else _raw_payload(part)
+            self.attachments.append(MailPart(filename or _default_name(ctype), ctype, data))
+            return
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        content_id = (
+            (header_text(part, "Content-ID").strip("<> ") or None) if part.get("Content-ID") else None
+        )
+        self.attachments.append(
+            MailPart(
+                filename=filename or _default_name(ctype),
+                content_type=ctype,
+                data=data,
+                inline=disposition == "inline" or (disposition is None and content_id is not None),
+                content_id=content_id,
+            )
+        )
+
+
+def _raw_payload(part: Message) -> bytes:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        return b"".join(p.as_bytes() for p in payload if isinstance(p, Message))
+    return str(payload).encode("utf-8", errors="replace")
+
+
+def _default_name(ctype: str) -> str:
+    main, _, sub = ctype.partition("/")
+    return {"message/rfc822": "message.eml", "message/delivery-status": "delivery-status.txt"}.get(
+        ctype, f"{main}.{sub or 'bin'}"[:60]
+    )
+
+
+def read_dsn(reports: list[Message]) -> Dsn | None:
+    """The first delivery-status report among the walked ``multipart/report`` parts."""
+    for report in reports:
+        if report.get_param("report-type", "").lower() != "delivery-status":
+            continue
+        failed, status, diagnostic, originals = False, "", "", []
+        for part in report.walk():
+            ctype = part.get_content_type()
+            if ctype == "message/delivery-status":
+                for block in part.get_payload() if isinstance(part.get_payload(), list) else []:
+                    action = str(block.get("Action", "")).strip().lower()
+                    if action == "failed":
+                        failed = True
+                        status = str(block.get("Status", "")).strip() or status
+                        diagnostic = " ".join(str(block.get("Diagnostic-Code", "")).split()) or diagnostic
+            elif ctype in ("message/rfc822", "text/rfc822-headers"):
+                text = _raw_payload(part).decode("utf-8", errors="replace")
+                found = re.search(r"^Message-ID:\s*(<[^>]+>)", text, re.IGNORECASE | re.MULTILINE)
+                if found:
+                    originals.extend(message_ids(found.group(1)))
+        return Dsn(originals, failed, status, diagnostic[:300])
+    return None
