@@ -15,6 +15,7 @@ from repository import queries, telephony_calls
 from repository.errors import InvalidInput
 from repository.identity import normalise_phone
 from repository.serialize import event_dict, interaction_dict
+from repository.telephony_abandon import abandon
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,7 +59,7 @@ async def caller_left(
     if record.interaction_id is None:
         return None
     ended: Interaction | None = await hub.run_db(
-        telephony_calls.abandon, record.interaction_id, reason, record.wait_seconds
+        abandon, record.interaction_id, reason, record.wait_seconds
     )
     if ended is not None:
         await hub.publish(

@@ -33,6 +33,7 @@ from repository import telephony_calls as calls
 from repository.errors import ContactCenterError, InvalidSignature
 from repository.ingest import InboundItem
 from repository.telephony_config import queue_id_by_name, resolve_agent
+from repository.telephony_logged import logged_with
 
 log = logging.getLogger(__name__)
 MAX_EVENT_BYTES = 32 * 1024
@@ -85,7 +86,7 @@ class CtiEvents:
             # ringing extension's agent as its only target, so the router can never offer
             # it to anyone else first. An agent who is away still gets it on coming back
             # while it rings; unanswered, the hang-up logs it as missed (docs/cti.md).
-            also=calls.logged_with(
+            also=logged_with(
                 "cti",
                 event.call_id,
                 from_number=event.from_number,

@@ -19,6 +19,7 @@ from repository import telephony_calls as calls
 from repository.errors import Conflict, NotFound
 from repository.models import Customer
 from repository.telephony_config import endpoint_for, list_numbers
+from repository.telephony_idempotency import claim_once
 
 if TYPE_CHECKING:
     from channels.twilio.plugin import Urls
@@ -78,7 +79,7 @@ class CallControl:
         record = await self.hub.run_db(_call_of, interaction_id)
         if record is None or record.provider != "twilio" or record.state != "queued":
             return False
-        if not await self.hub.run_db(calls.claim_once, f"bridge:{record.call_id}:{agent_id}:{accepted_at}"):
+        if not await self.hub.run_db(claim_once, f"bridge:{record.call_id}:{agent_id}:{accepted_at}"):
             return False
         endpoint = await self.hub.run_db(endpoint_for, agent_id)
         agent = await self.hub.agent(agent_id)

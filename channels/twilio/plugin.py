@@ -13,7 +13,10 @@ from starlette.routing import Route
 from channels.twilio.calls import CallControl
 from channels.twilio.client import TwilioApi
 from channels.twilio.sms import SmsWebhooks
-from channels.twilio.voice import VoiceWebhooks
+from channels.twilio.voice_agent_leg import AgentLeg
+from channels.twilio.voice_incoming import IncomingCalls
+from channels.twilio.voice_recordings import Recordings
+from channels.twilio.voice_waiting import CallerWait
 from contact_center.context import AppContext, Plugin
 
 if TYPE_CHECKING:
@@ -42,7 +45,8 @@ def plugin(ctx: AppContext) -> Plugin:
     api = TwilioApi(ctx.settings)
     urls = Urls(ctx.settings)
     sms = SmsWebhooks(ctx, api, urls)
-    voice = VoiceWebhooks(ctx, urls)
+    incoming, waiting = IncomingCalls(ctx, urls), CallerWait(ctx)
+    leg, recordings = AgentLeg(ctx, urls), Recordings(ctx)
     control = CallControl(ctx, api, urls)
     ctx.hub.register_outbound("sms", sms.send, sms.check)
     ctx.hub.register_dialer(control.dial)
@@ -51,16 +55,16 @@ def plugin(ctx: AppContext) -> Plugin:
         routes=[
             Route(f"{PREFIX}/sms", sms.inbound, methods=post),
             Route(f"{PREFIX}/sms/status", sms.status, methods=post),
-            Route(f"{PREFIX}/voice", voice.incoming, methods=post),
-            Route(f"{PREFIX}/voice/gather", voice.gather, methods=post),
-            Route(f"{PREFIX}/voice/wait", voice.wait, methods=post),
-            Route(f"{PREFIX}/voice/left-queue", voice.left_queue, methods=post),
-            Route(f"{PREFIX}/voice/status", voice.status, methods=post),
-            Route(f"{PREFIX}/voice/agent-status", voice.agent_status, methods=post),
-            Route(f"{PREFIX}/voice/dial-done", voice.dial_done, methods=post),
-            Route(f"{PREFIX}/voice/recording-status", voice.recording, methods=post),
-            Route(f"{PREFIX}/voice/voicemail", voice.voicemail, methods=post),
-            Route(f"{PREFIX}/voice/transcription", voice.transcription, methods=post),
+            Route(f"{PREFIX}/voice", incoming.incoming, methods=post),
+            Route(f"{PREFIX}/voice/gather", incoming.gather, methods=post),
+            Route(f"{PREFIX}/voice/wait", waiting.wait, methods=post),
+            Route(f"{PREFIX}/voice/left-queue", waiting.left_queue, methods=post),
+            Route(f"{PREFIX}/voice/status", waiting.status, methods=post),
+            Route(f"{PREFIX}/voice/agent-status", leg.agent_status, methods=post),
+            Route(f"{PREFIX}/voice/dial-done", leg.dial_done, methods=post),
+            Route(f"{PREFIX}/voice/recording-status", recordings.recording, methods=post),
+            Route(f"{PREFIX}/voice/voicemail", recordings.voicemail, methods=post),
+            Route(f"{PREFIX}/voice/transcription", recordings.transcription, methods=post),
         ],
         on_startup=[control.start],
         on_shutdown=[control.stop],

@@ -21,8 +21,8 @@ from contact_center.i18n import DEFAULT_LOCALE, N_, _, gettext, use_locale
 from repository.errors import Conflict, InvalidInput
 from repository.identity import normalise_phone
 from repository.ingest import InboundItem
-from repository.telephony_calls import is_opted_out, set_opt_out
 from repository.telephony_config import get_number
+from repository.telephony_opt_outs import is_opted_out, set_opt_out
 
 if TYPE_CHECKING:
     from starlette.requests import Request
