@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from anyio import to_thread
 
 from contact_center import metrics
-from repository import lifecycle, queries
+from repository import endings, lifecycle, queries
 from repository.delivery import set_delivery_status
 from repository.directory import get_agent, set_presence
 from repository.ingest import InboundItem, IngestResult, append_event, ingest
@@ -236,13 +236,13 @@ class Hub:
 
     # -- customer actions -----------------------------------------------------
     async def end_by_customer(self, interaction_id: int) -> Interaction:
-        interaction = await self.run_db(lifecycle.end_by_customer, interaction_id)
+        interaction = await self.run_db(endings.end_by_customer, interaction_id)
         await self._publish_interaction(interaction, ended_by="customer")
         self._wake()
         return interaction
 
     async def rate(self, interaction_id: int, score: int, comment: str = "") -> Interaction:
-        interaction = await self.run_db(lifecycle.rate, interaction_id, score, comment)
+        interaction = await self.run_db(endings.rate, interaction_id, score, comment)
         await self._publish_interaction(interaction)
         return interaction
 

@@ -3,7 +3,8 @@
 Every transition is a conditional UPDATE on the state it expects, so two nodes that
 race on the same interaction cannot both win. The claim additionally locks the
 agent's row (PostgreSQL) or holds SQLite's write lock, so the capacity count it
-reads cannot change before it writes.
+reads cannot change before it writes. The customer's side of the ending (leaving,
+rating) is in ``repository/endings.py``.
 """
 
 from __future__ import annotations
@@ -251,59 +252,3 @@ def close(db: Database, interaction_id: int, agent_id: int | None, disposition: 
             raise Conflict("only an interaction you hold can be closed", interaction_id=interaction_id)
         _status_event(session, closed, "closed", disposition=disposition, agent_id=agent_id)
         return closed
-
-
-def end_by_customer(db: Database, interaction_id: int) -> Interaction:
-    """The customer left: abandoned if nobody had it yet, otherwise into wrap-up."""
-    with db.write() as session:
-        current = session.get(Interaction, interaction_id)
-        if current is None:
-            raise NotFound("no such interaction", interaction_id=interaction_id)
-        now = utcnow()
-        if current.status in ("queued", "offered"):
-            ended = _transition(
-                session,
-                interaction_id,
-                {"status": current.status},
-                status="closed",
-                disposition="abandoned",
-                ended_at=now,
-                closed_at=now,
-                reserved_until=None,
-            )
-        elif current.status == "active":
-            ended = _transition(session, interaction_id, {"status": "active"}, status="wrapup", ended_at=now)
-        else:
-            return current
-        if ended is None:
-            raise Conflict("the interaction changed; try again")
-        _status_event(session, ended, "ended by customer")
-        return ended
-
-
-def rate(db: Database, interaction_id: int, score: int, comment: str = "") -> Interaction:
-    """Store the customer's satisfaction rating (1–5) for an ended interaction."""
-    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-        raise InvalidInput("a rating is a whole number from 1 to 5", field="rating")
-    with db.write() as session:
-        interaction = session.get(Interaction, interaction_id)
-        if interaction is None:
-            raise NotFound("no such interaction", interaction_id=interaction_id)
-        if interaction.ended_at is None:
-            raise Conflict("a conversation can be rated once it has ended")
-        interaction.csat_score = score
-        interaction.csat_comment = comment[:2000] or None
-        session.add(interaction)
-        session.add(
-            Event(
-                interaction_id=interaction_id,
-                customer_id=interaction.customer_id,
-                channel=interaction.channel,
-                kind="csat",
-                author_type="customer",
-                author_id=interaction.customer_id,
-                body=comment[:2000],
-                payload={"rating": score},
-            )
-        )
-        return interaction

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import func, select
 
-from repository import Database, InvalidInput, NotFound, ingest, lifecycle
+from repository import Database, InvalidInput, NotFound, endings, ingest, lifecycle
 from repository.ingest import MAX_BODY_CHARS, InboundItem
 from repository.models import Customer, Event, Identity, Interaction
 from tests.factories import chat_item, email_item, make_agent, make_queue, make_wrapup_code
@@ -184,7 +184,7 @@ def test_a_message_during_wrap_up_opens_a_new_interaction(db: Database) -> None:
     first = ingest(db, chat_item("visitor-1")).interaction
     lifecycle.claim(db, first.id, agent.id, reserve_seconds=30, defaults={})
     lifecycle.accept(db, first.id, agent.id)
-    assert lifecycle.end_by_customer(db, first.id).status == "wrapup"
+    assert endings.end_by_customer(db, first.id).status == "wrapup"
 
     again = ingest(db, chat_item("visitor-1", "one more thing"))
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select, update
 
-from repository import Conflict, Database, InvalidInput, NotFound, ingest, lifecycle, requeue
+from repository import Conflict, Database, InvalidInput, NotFound, endings, ingest, lifecycle, requeue
 from repository.models import Event, Interaction, WrapUpCode, utcnow
 from tests.factories import (
     active_with,
@@ -108,7 +108,7 @@ def test_an_accepted_and_a_wrap_up_interaction_still_count_against_capacity(db: 
     agent = make_agent(db, capacity={"chat": 2})
     active_with(db, agent)
     in_wrapup = active_with(db, agent)
-    lifecycle.end_by_customer(db, in_wrapup.id)  # type: ignore[arg-type]
+    endings.end_by_customer(db, in_wrapup.id)  # type: ignore[arg-type]
 
     assert claim(db, queued_chat(db).interaction.id, agent.id) is None
 
@@ -228,7 +228,7 @@ def test_agents_with_a_stale_heartbeat_go_offline_and_their_live_work_is_requeue
     offered = offered_to(db, gone)
     active = active_with(db, gone)
     wrapping = active_with(db, gone)
-    lifecycle.end_by_customer(db, wrapping.id)  # type: ignore[arg-type]
+    endings.end_by_customer(db, wrapping.id)  # type: ignore[arg-type]
     kept = offered_to(db, here)
     age_heartbeat(db, gone.id, seconds=60)  # type: ignore[arg-type]
 
@@ -357,7 +357,7 @@ def test_a_supervisor_may_transfer_what_someone_else_holds(db: Database) -> None
     assert (moved.status, moved.queue_id) == ("queued", queue.id)
 
 
-# -- close, end, rate ----------------------------------------------------------------
+# -- close ---------------------------------------------------------------------------
 
 
 def test_the_holder_closes_with_an_active_wrap_up_code(db: Database) -> None:
@@ -406,56 +406,9 @@ def test_a_supervisor_closes_without_holding_and_wrap_up_can_be_closed(db: Datab
     agent = make_agent(db)
     code = make_wrapup_code(db)
     active = active_with(db, agent)
-    ended = lifecycle.end_by_customer(db, active.id)  # type: ignore[arg-type]
+    ended = endings.end_by_customer(db, active.id)  # type: ignore[arg-type]
 
     closed = lifecycle.close(db, active.id, None, code)  # type: ignore[arg-type]
 
     assert closed.status == "closed"
     assert closed.ended_at == ended.ended_at
-
-
-def test_a_customer_leaving_before_anyone_accepted_abandons_the_contact(db: Database) -> None:
-    agent = make_agent(db, capacity={"chat": 1})
-    for waiting in (queued_chat(db).interaction, offered_to(db, agent)):
-        ended = lifecycle.end_by_customer(db, waiting.id)  # type: ignore[arg-type]
-
-        assert (ended.status, ended.disposition) == ("closed", "abandoned")
-        assert ended.reserved_until is None and ended.closed_at is not None
-    # The abandoned offer no longer takes up the agent's only slot.
-    assert claim(db, queued_chat(db).interaction.id, agent.id) is not None
-
-
-def test_a_customer_leaving_an_active_conversation_puts_it_into_wrap_up(db: Database) -> None:
-    agent = make_agent(db)
-    active = active_with(db, agent)
-
-    ended = lifecycle.end_by_customer(db, active.id)  # type: ignore[arg-type]
-
-    assert (ended.status, ended.agent_id) == ("wrapup", agent.id)
-    assert ended.ended_at is not None
-    assert ended.disposition is None
-    again = lifecycle.end_by_customer(db, active.id)  # type: ignore[arg-type]
-    assert (again.status, again.ended_at) == ("wrapup", ended.ended_at)
-
-
-def test_rating_is_a_whole_number_from_1_to_5_given_after_the_end(db: Database) -> None:
-    agent = make_agent(db)
-    active = active_with(db, agent)
-    iid: int = active.id  # type: ignore[assignment]
-
-    with pytest.raises(Conflict):
-        lifecycle.rate(db, iid, 5)
-    lifecycle.end_by_customer(db, iid)
-    for bad in (0, 6, -1, 3.5, True, "5"):
-        with pytest.raises(InvalidInput):
-            lifecycle.rate(db, iid, bad)  # type: ignore[arg-type]
-
-    rated = lifecycle.rate(db, iid, 4, "quick and friendly")
-
-    assert (rated.csat_score, rated.csat_comment) == (4, "quick and friendly")
-    assert (reload(db, iid).csat_score, reload(db, iid).csat_comment) == (4, "quick and friendly")
-    with db.read() as session:
-        csat = session.exec(select(Event).where(Event.interaction_id == iid, Event.kind == "csat")).one()
-    assert csat.payload == {"rating": 4}
-    with pytest.raises(NotFound):
-        lifecycle.rate(db, 9999, 3)
