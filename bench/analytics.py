@@ -23,10 +23,10 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.harness import drop_postgres, scratch_postgres  # noqa: E402
 from contact_center.analytics import AnalyticsConfig, basket, churn, recompute, rfm  # noqa: E402
 from repository import Database, analytics_store, upgrade  # noqa: E402
 from tests.analytics.dataset import AS_OF, generate, load  # noqa: E402
-from tests.services import create_database, drop_database  # noqa: E402
 
 BASELINE_SQL = "SELECT customer_id, COUNT(*), SUM(amount), MAX(ordered_at) FROM orders GROUP BY customer_id"
 
@@ -50,7 +50,7 @@ def main() -> int:
 
     scratch = None
     if args.database_url:
-        url, scratch = create_database(args.database_url)
+        url, scratch = scratch_postgres(args.database_url)
     else:
         url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     upgrade(url)
@@ -91,7 +91,7 @@ def main() -> int:
     finally:
         db.dispose()
         if scratch:
-            drop_database(args.database_url, scratch)
+            drop_postgres(args.database_url, scratch)
     return 0
 
 

@@ -24,12 +24,9 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -39,103 +36,31 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
-from websockets.asyncio.client import connect  # noqa: E402
 
-from repository import Database, upgrade  # noqa: E402
-from repository.directory import create_agent, create_queue  # noqa: E402
-from tests.live import ServerProcess, login  # noqa: E402
+from bench.harness import (  # noqa: E402
+    echo_round_trips,
+    login,
+    open_desktop,
+    pct,
+    proc_cpu_seconds,
+    seed,
+    start_profiler,
+    start_server,
+    stop_profiler,
+    stop_server,
+    wait_http,
+)
 from tests.services import free_port  # noqa: E402
 
 TOKEN = "bench-auth-token"
 ACCOUNT = "AC" + "0" * 32
-PASSWORD = "bench-pass-123"
-ECHO_APP = textwrap.dedent(
-    """
-    import sys, uvicorn
-    from starlette.applications import Starlette
-    from starlette.routing import WebSocketRoute
-
-    async def echo(ws):
-        await ws.accept()
-        try:
-            while True:
-                await ws.send_text(await ws.receive_text())
-        except Exception:
-            pass
-
-    uvicorn.run(Starlette(routes=[WebSocketRoute("/ws", echo)]), host="127.0.0.1", port=int(sys.argv[1]),
-                log_level="warning")
-    """
-)
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))] * 1000
 
 
 def line(name: str, values: list[float]) -> str:
     return (
-        f"{name:<44} n={len(values):<4} p50={pct(values, 50):7.1f} ms  p99={pct(values, 99):7.1f} ms"
+        f"{name:<44} n={len(values):<4} p50={pct(values, 50) * 1000:7.1f} ms  p99={pct(values, 99) * 1000:7.1f} ms"
         f"  max={max(values) * 1000:7.1f} ms"
     )
-
-
-async def echo_baseline(clients: int, rounds: int) -> list[float]:
-    port = free_port()
-    with tempfile.TemporaryDirectory(prefix="cc-echo-") as tmp:
-        script = Path(tmp) / "echo.py"
-        script.write_text(ECHO_APP)
-        proc = subprocess.Popen([sys.executable, str(script), str(port)], stderr=subprocess.DEVNULL)
-        try:
-            for _ in range(100):
-                with suppress(OSError):
-                    async with connect(f"ws://127.0.0.1:{port}/ws"):
-                        break
-                await asyncio.sleep(0.1)
-
-            async def client() -> list[float]:
-                out = []
-                async with connect(f"ws://127.0.0.1:{port}/ws") as ws:
-                    for _ in range(rounds):
-                        started = time.perf_counter()
-                        await ws.send(json.dumps({"type": "ping"}))
-                        await ws.recv()
-                        out.append(time.perf_counter() - started)
-                return out
-
-            results = await asyncio.gather(*(client() for _ in range(clients)))
-        finally:
-            proc.terminate()
-            proc.wait(10)
-    return [v for r in results for v in r]
-
-
-def start_profiler(server: ServerProcess, path: str | None) -> subprocess.Popen[bytes] | None:
-    """py-spy on the server, sampling only the thread that holds the GIL: where its one core goes."""
-    if not path or server.proc is None:
-        return None
-    fmt = "flamegraph" if path.endswith(".svg") else "raw"
-    command = ["py-spy", "record", "--pid", str(server.proc.pid), "--rate", "200", "--nonblocking", "--gil"]
-    proc = subprocess.Popen(
-        [*command, "--format", fmt, "--output", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    time.sleep(1.0)  # py-spy attaches before the burst
-    return proc
-
-
-def cpu_seconds(server: ServerProcess) -> float:
-    """User + system CPU the server process has used so far (Linux /proc)."""
-    assert server.proc is not None
-    fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def stop_profiler(proc: subprocess.Popen[bytes] | None) -> None:
-    if proc is not None:
-        proc.send_signal(signal.SIGINT)
-        with suppress(subprocess.TimeoutExpired):
-            proc.wait(60)
 
 
 class Desk:
@@ -174,36 +99,34 @@ async def main() -> None:
     args = parser.parse_args()
     n = args.calls
 
-    echo = await echo_baseline(n, args.echo_rounds)
+    # Deflate, as the desktop's browser negotiates it.
+    echo = await echo_round_trips(n, args.echo_rounds, "deflate")
 
     with tempfile.TemporaryDirectory(prefix="cc-screen-pop-") as tmp:
-        server = ServerProcess(
-            Path(tmp) / "data",
+        port = free_port()
+        database_url = f"sqlite:///{Path(tmp) / 'data' / 'contact_center.db'}"
+        seed(
+            database_url, queue="Phones", description="screen_pop benchmark", agents=n, capacity={"voice": 1}
+        )
+        server = start_server(
+            Path(tmp),
+            database_url,
+            "memory://",
+            "WARNING",
+            port=port,
             TWILIO_ACCOUNT_SID=ACCOUNT,
             TWILIO_AUTH_TOKEN=TOKEN,
-            RESERVATION_TIMEOUT_SECONDS="3600",
-            LOG_LEVEL="WARNING",
+            PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         )
-        server.env["PUBLIC_BASE_URL"] = server.base
-        server.env["PYTHONPATH"] = str(ROOT)
-        upgrade(server.database_url)
-        db = Database(server.database_url)
-        create_queue(db, "Phones", is_default=True)
-        for i in range(n):
-            create_agent(db, f"agent{i}", f"Agent {i}", PASSWORD, capacity={"voice": 1})
-        db.dispose()
-        server.start()
         try:
+            await wait_http(server.base + "/healthz", 60, server.proc)
             # One at a time: 50 argon2 checks at once would only measure the password hash.
-            cookies = [await login(server.base, f"agent{i}", PASSWORD) for i in range(n)]
+            cookies = [await login(server.base, f"bench{i}") for i in range(n)]
             desks, readers, arrived = [], [], asyncio.Event()
-            for cookie in cookies:
-                ws = await connect(
-                    server.ws_base + "/agent/ws", additional_headers={"Cookie": f"cc_session={cookie}"}
+            for i, cookie in enumerate(cookies):
+                ws, _agent_id = await open_desktop(
+                    server.ws_base, cookie, f"agent {i}", compression="deflate"
                 )
-                await ws.send(json.dumps({"type": "hello"}))
-                await ws.recv()  # welcome
-                await ws.send(json.dumps({"type": "presence", "state": "available"}))
                 desk = Desk(ws)
                 desks.append(desk)
                 readers.append(asyncio.create_task(desk.read(arrived)))
@@ -239,8 +162,8 @@ async def main() -> None:
                 answered.append(time.perf_counter() - sent[sid])
                 assert response.status_code == 200, response.text
 
-            profiler = start_profiler(server, args.profile)
-            cpu_before, burst_started = cpu_seconds(server), time.perf_counter()
+            profiler = start_profiler(server.proc.pid, args.profile, rate=200, settle=1.0)
+            cpu_before, burst_started = proc_cpu_seconds(server.proc.pid), time.perf_counter()
             async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=n)) as client:
                 await asyncio.gather(*(call(client, i) for i in range(n)))
             deadline = time.perf_counter() + 60
@@ -248,14 +171,17 @@ async def main() -> None:
                 arrived.clear()
                 with suppress(TimeoutError):
                     await asyncio.wait_for(arrived.wait(), 1)
-            burst_wall, burst_cpu = time.perf_counter() - burst_started, cpu_seconds(server) - cpu_before
+            burst_wall, burst_cpu = (
+                time.perf_counter() - burst_started,
+                proc_cpu_seconds(server.proc.pid) - cpu_before,
+            )
             stop_profiler(profiler)
             popped = {sid: at for d in desks for sid, at in d.offers.items()}
             latencies = [popped[sid] - sent[sid] for sid in sent if sid in popped]
             for task in readers:
                 task.cancel()
         finally:
-            server.stop()
+            stop_server(server)
 
     print(
         f"screen-pop benchmark: {n} concurrent calls, {n} agents, SQLite + memory://, {os.cpu_count()} CPUs"
