@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from repository.email_models import EmailMessageId, EmailQuarantine
+from repository.lifecycle import _status_event, _transition
 from repository.models import LIVE_STATUSES, Event, Identity, Interaction, utcnow
 
 if TYPE_CHECKING:
@@ -149,36 +149,23 @@ def reopen(
         if live is not None:
             return None
         previous_agent = current.agent_id
-        result = session.execute(
-            update(Interaction)
-            .where(Interaction.id == interaction_id, Interaction.status.in_(REOPENABLE))  # type: ignore[arg-type,attr-defined]
-            .values(
-                status="queued",
-                agent_id=None,
-                target_agent_id=None,
-                reserved_until=None,
-                declined_by=[],
-                queued_at=utcnow(),
-                ended_at=None,
-                closed_at=None,
-                disposition=None,
-            )
+        reopened = _transition(
+            session,
+            interaction_id,
+            {"status": REOPENABLE},
+            status="queued",
+            agent_id=None,
+            target_agent_id=None,
+            reserved_until=None,
+            declined_by=[],
+            queued_at=utcnow(),
+            ended_at=None,
+            closed_at=None,
+            disposition=None,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if reopened is None:
             return None
-        reopened = session.get(Interaction, interaction_id, populate_existing=True)
-        assert reopened is not None
-        session.add(
-            Event(
-                interaction_id=interaction_id,
-                customer_id=reopened.customer_id,
-                channel=reopened.channel,
-                kind="status",
-                author_type="system",
-                body="reopened",
-                payload={"reason": reason, "previous_agent_id": previous_agent},
-            )
-        )
+        _status_event(session, reopened, "reopened", reason=reason, previous_agent_id=previous_agent)
         return reopened, previous_agent
 
 
