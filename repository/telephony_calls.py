@@ -259,14 +259,6 @@ def apply_state_in(
     return record, _write_card(session, record)
 
 
-def list_calls(db: Database, *, state: str | None = None, limit: int = 100) -> list[CallRecord]:
-    with db.read() as session:
-        query = select(CallRecord).order_by(CallRecord.id.desc())  # type: ignore[union-attr]
-        if state:
-            query = query.where(CallRecord.state == state)
-        return list(session.exec(query.limit(limit)).all())
-
-
 def set_customer(db: Database, record_id: int, customer_id: int) -> None:
     with db.write() as session:
         record = session.get(CallRecord, record_id)

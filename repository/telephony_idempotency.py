@@ -41,14 +41,6 @@ def first_time(session: Session, key: str) -> bool:
     return True
 
 
-def was_processed(db: Database, key: str) -> bool:
-    with db.read() as session:
-        return (
-            session.exec(select(ProcessedWebhook.id).where(ProcessedWebhook.key == key[:200])).first()
-            is not None
-        )
-
-
 def claim_once(db: Database, key: str) -> bool:
     """True the first time ``key`` is claimed, on any node; False ever after."""
     claimed: bool = retrying(db, lambda session: first_time(session, key))
