@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from email.headerregistry import Address
 from email.message import Message
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses
 
 _MSGID = re.compile(r"<([^<>\s]{1,250})>")
 _ENCODED_WORD = re.compile(rb"=\?([A-Za-z0-9_.:-]{1,40})(?:\*[A-Za-z-]+)?\?[BbQq]\?")
@@ -94,7 +94,3 @@ def _valid_address(addr: str) -> bool:
 
 def format_address(name: str, addr: str) -> str:
     return str(Address(display_name=name, addr_spec=addr)) if name else addr
-
-
-def sender_address(raw_from: str) -> str:
-    return parseaddr(raw_from)[1].lower()

@@ -67,7 +67,6 @@ class Outbound:
         self.health = health
         self.backoff_base = backoff_base
         self.rate_guard = SenderRateGuard()
-        self.wakeup = asyncio.Event()
 
     async def run_db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         return await to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))

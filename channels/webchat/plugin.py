@@ -26,7 +26,6 @@ from repository.errors import ContactCenterError
 if TYPE_CHECKING:
     from config import Settings
 
-STATIC = Path(__file__).parent / "static"
 # The demo shop page is a template so it speaks the visitor's language too.
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 install_i18n(TEMPLATES.env)
