@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from repository.errors import NotFound
 from repository.models import Event, Queue, utcnow
+from repository.serialize import iso
 from repository.telephony_idempotency import first_time, retrying
 from repository.telephony_models import FINAL_CALL_STATES, CallRecord
 
@@ -39,8 +40,8 @@ def call_card(record: CallRecord, queue_name: str = "") -> dict[str, Any]:
         "cause": record.cause,
         "agent_id": record.agent_id,
         "started_at": record.started_at.isoformat(),
-        "answered_at": record.answered_at.isoformat() if record.answered_at else None,
-        "ended_at": record.ended_at.isoformat() if record.ended_at else None,
+        "answered_at": iso(record.answered_at),
+        "ended_at": iso(record.ended_at),
         "wait_seconds": record.wait_seconds,
         "talk_seconds": record.talk_seconds,
         "duration_seconds": record.duration_seconds,

@@ -23,6 +23,7 @@ from sqlmodel import or_, select
 from repository.commerce_models import WebhookDelivery, WebhookSubscription
 from repository.errors import NotFound
 from repository.models import utcnow
+from repository.serialize import iso
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -64,9 +65,6 @@ def subscription_dict(sub: WebhookSubscription, *, reveal: bool = False) -> dict
 
 
 def delivery_dict(row: WebhookDelivery) -> dict[str, Any]:
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
-
     return {
         "id": row.id,
         "subscription_id": row.subscription_id,
