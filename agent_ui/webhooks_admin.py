@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from agent_ui.auth import check_csrf, require_role
 from contact_center.context import AppContext, Plugin
+from contact_center.errors import localized
 from contact_center.i18n import _
 from contact_center.webhooks.events import WEBHOOK_EVENTS
 from contact_center.webhooks.validation import check_events, check_url
@@ -80,7 +81,7 @@ def plugin(ctx: AppContext) -> Plugin:
             events = check_events([str(e) for e in (await request.form()).getlist("events")])
             description = str(form.get("description", "")).strip()[:200]
         except ContactCenterError as exc:
-            flash(request, exc.message, "error")
+            flash(request, localized(exc), "error")
             return RedirectResponse("/admin/webhooks", status_code=303)
         sub = await db(store.create_subscription, url, events, description)
         flash(request, _("Webhook created. Copy its signing secret now: it will not be shown in full again."))
@@ -95,7 +96,7 @@ def plugin(ctx: AppContext) -> Plugin:
             await db(store.deactivate_subscription, _row_id(request, "subscription_id"))
             flash(request, _("Webhook switched off; its delivery log is kept."))
         except ContactCenterError as exc:
-            flash(request, exc.message, "error")
+            flash(request, localized(exc), "error")
         return RedirectResponse("/admin/webhooks", status_code=303)
 
     @require_role(ctx, "admin")
@@ -106,7 +107,7 @@ def plugin(ctx: AppContext) -> Plugin:
             await db(store.retry_now, delivery_id)
             flash(request, _("Delivery %(id)s will be sent again now.", id=delivery_id))
         except ContactCenterError as exc:
-            flash(request, exc.message, "error")
+            flash(request, localized(exc), "error")
         return RedirectResponse("/admin/webhooks", status_code=303)
 
     return Plugin(
