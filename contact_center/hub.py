@@ -19,6 +19,7 @@ from repository import endings, lifecycle, queries
 from repository.delivery import set_delivery_status
 from repository.directory import get_agent, set_presence
 from repository.ingest import InboundItem, IngestResult, append_event, ingest
+from repository.models import SUPERVISOR_ROLES
 from repository.serialize import event_dict, interaction_dict, public_event_dict
 
 if TYPE_CHECKING:
@@ -211,14 +212,14 @@ class Hub:
             agent.id,
             to_queue_id=to_queue_id,
             to_agent_id=to_agent_id,
-            allow_any_holder=agent.role in ("supervisor", "admin"),
+            allow_any_holder=agent.role in SUPERVISOR_ROLES,
         )
         await self._publish_interaction(interaction, previous_agent_id=agent.id, reason="transferred")
         self._wake()
         return interaction
 
     async def close(self, agent: Agent | None, interaction_id: int, disposition: str) -> Interaction:
-        holder = None if agent is None or agent.role in ("supervisor", "admin") else agent.id
+        holder = None if agent is None or agent.role in SUPERVISOR_ROLES else agent.id
         if agent is not None and holder is None:
             current = await self.run_db(lambda db: _get_interaction(db, interaction_id))
             holder = current.agent_id if current.agent_id == agent.id else None

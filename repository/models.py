@@ -24,6 +24,8 @@ LIVE_STATUSES = ("queued", "offered", "active")
 Presence = Literal["available", "away", "offline"]
 Role = Literal["agent", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = ("agent", "supervisor", "admin")
+# Roles that may act on any agent's work: transfer or close it, step in from the supervisor desk.
+SUPERVISOR_ROLES: tuple[Role, ...] = ("supervisor", "admin")
 EventKind = Literal["message", "note", "status", "transfer", "csat"]
 AuthorType = Literal["customer", "agent", "system"]
 Strategy = Literal["longest_idle", "round_robin", "least_busy"]

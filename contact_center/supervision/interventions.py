@@ -13,14 +13,13 @@ from repository.directory import set_presence
 from repository.errors import Conflict, Forbidden, InvalidInput
 from repository.ingest import append_event
 from repository.lifecycle import transfer
-from repository.models import HOLDING_STATUSES
+from repository.models import HOLDING_STATUSES, SUPERVISOR_ROLES
 from repository.serialize import event_dict
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
     from repository.models import Agent, Event, Interaction
 
-SUPERVISOR_ROLES = ("supervisor", "admin")
 STATES = ("available", "away", "offline")
 
 
