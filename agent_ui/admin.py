@@ -61,7 +61,8 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append([kind, message[:300]])
 
 
-def _row_id(request: Request, name: str) -> int:
+def row_id(request: Request, name: str) -> int:
+    """The positive 32-bit row id in path parameter ``name``; anything else is a 404."""
     raw = str(request.path_params.get(name, ""))
     if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
         raise HTTPException(404, "no such record")
@@ -140,16 +141,16 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
     @require_role(ctx, "admin")
     async def agent_page(request: Request, admin: Agent) -> Response:
         try:
-            agent = await db(get_agent, _row_id(request, "agent_id"))
+            agent = await db(get_agent, row_id(request, "agent_id"))
         except NotFound as exc:
             raise HTTPException(404, "no such agent") from exc
         return render(request, admin, "agent", agent=agent, roles=ROLES)
 
     def _agent_url(request: Request) -> str:
-        return f"/admin/agents/{_row_id(request, 'agent_id')}"
+        return f"/admin/agents/{row_id(request, 'agent_id')}"
 
     async def edit_agent(request: Request, admin: Agent, form: Form) -> str:
-        agent_id = _row_id(request, "agent_id")
+        agent_id = row_id(request, "agent_id")
         changes = {**_agent_changes(form), "is_active": forms.checkbox(form, "is_active")}
         if agent_id == admin.id and (changes["role"] != "admin" or not changes["is_active"]):
             raise InvalidInput("you cannot demote or deactivate yourself; ask another admin")
@@ -160,7 +161,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     async def reset_password(request: Request, admin: Agent, form: Form) -> str:
         password = forms.text(form, "password", 200, required=True)
-        agent = await db(update_agent, _row_id(request, "agent_id"), password=password)
+        agent = await db(update_agent, row_id(request, "agent_id"), password=password)
         if agent.id == admin.id:
             # A new password ends every session of the agent, this one included; keep it.
             login_session(request, agent)
@@ -181,16 +182,16 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
     @require_role(ctx, "admin")
     async def queue_page(request: Request, admin: Agent) -> Response:
         try:
-            queue = await db(get_queue, _row_id(request, "queue_id"))
+            queue = await db(get_queue, row_id(request, "queue_id"))
         except NotFound as exc:
             raise HTTPException(404, "no such queue") from exc
         return render(request, admin, "queue", queue=queue, strategies=STRATEGIES)
 
     def _queue_url(request: Request) -> str:
-        return f"/admin/queues/{_row_id(request, 'queue_id')}"
+        return f"/admin/queues/{row_id(request, 'queue_id')}"
 
     async def edit_queue(request: Request, admin: Agent, form: Form) -> str:
-        queue_id = _row_id(request, "queue_id")
+        queue_id = row_id(request, "queue_id")
         name = forms.text(form, "name", 80, required=True)
         is_default = forms.checkbox(form, "is_default")
         queue = await db(update_queue, queue_id, name=name, is_default=is_default, **_queue_fields(form))
@@ -209,7 +210,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     async def toggle_code(request: Request, admin: Agent, form: Form) -> str:
         active = forms.checkbox(form, "active")
-        code = await db(set_wrapup_code_active, _row_id(request, "code_id"), active)
+        code = await db(set_wrapup_code_active, row_id(request, "code_id"), active)
         return (
             _("Wrap-up code %(code)s reactivated.", code=code.code)
             if active
@@ -230,7 +231,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         return _("Canned reply /%(shortcut)s created.", shortcut=reply.shortcut)
 
     async def delete_canned(request: Request, admin: Agent, form: Form) -> str:
-        await db(delete_row, CannedReply, _row_id(request, "reply_id"))
+        await db(delete_row, CannedReply, row_id(request, "reply_id"))
         return _("Canned reply deleted.")
 
     # -- API keys ------------------------------------------------------------------
@@ -251,7 +252,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         return response
 
     async def revoke_key(request: Request, admin: Agent, form: Form) -> str:
-        if not await db(revoke_api_key, _row_id(request, "key_id")):
+        if not await db(revoke_api_key, row_id(request, "key_id")):
             raise InvalidInput("no such API key")
         return _("API key revoked.")
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from agent_ui.admin import flash
+from agent_ui.admin import flash, row_id
 from agent_ui.auth import check_csrf, require_role
 from contact_center.errors import localized
 from contact_center.i18n import _, supported_locales
@@ -41,13 +41,6 @@ if TYPE_CHECKING:
 
 _TEXT = ("display_name", "imap_host", "imap_user", "imap_folder", "smtp_host", "smtp_user")
 _PORTS = ("imap_port", "smtp_port")
-
-
-def _id(request: Request) -> int:
-    raw = str(request.path_params.get("mailbox_id", ""))
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= 2**31 - 1:
-        raise HTTPException(404, "no such mailbox")
-    return int(raw)
 
 
 def values_from_form(form: Any) -> dict[str, Any]:
@@ -118,7 +111,7 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     @require_role(ctx, "admin")
     async def edit(request: Request, admin: Agent) -> Response:
-        mailbox_id = _id(request)
+        mailbox_id = row_id(request, "mailbox_id")
         try:
             mailbox = mailbox_dict(await db(get_mailbox, mailbox_id))
         except ContactCenterError:
@@ -135,7 +128,7 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     @require_role(ctx, "admin")
     async def save(request: Request, admin: Agent) -> Response:
-        mailbox_id = _id(request)
+        mailbox_id = row_id(request, "mailbox_id")
 
         async def run(form: Any) -> str:
             values = values_from_form(form)

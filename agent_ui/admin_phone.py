@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from agent_ui.admin import flash
+from agent_ui.admin import flash, row_id
 from agent_ui.auth import check_csrf, require_role
 from contact_center.errors import localized
 from contact_center.i18n import _, supported_locales
@@ -35,13 +35,6 @@ if TYPE_CHECKING:
     from repository.models import Agent
 
 MENU_ROWS = 9
-
-
-def _id(request: Request, name: str) -> int:
-    raw = str(request.path_params.get(name, ""))
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= 2**31 - 1:
-        raise HTTPException(404, "no such record")
-    return int(raw)
 
 
 def hours_from_form(form: dict[str, Any]) -> dict[str, list[list[str]]]:
@@ -133,7 +126,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     @require_role(ctx, "admin")
     async def number_page(request: Request, admin: Agent) -> Response:
-        number_id = _id(request, "number_id")
+        number_id = row_id(request, "number_id")
         number = next((n for n in await db(list_numbers) if n.id == number_id), None)
         if number is None:
             raise HTTPException(404, "no such number")
@@ -145,7 +138,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     @require_role(ctx, "admin")
     async def save_number_page(request: Request, admin: Agent) -> Response:
-        number_id = _id(request, "number_id")
+        number_id = row_id(request, "number_id")
 
         async def run(form: dict[str, Any]) -> str:
             queue = str(form.get("default_queue_id", ""))
@@ -173,7 +166,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     @require_role(ctx, "admin")
     async def remove_number(request: Request, admin: Agent) -> Response:
-        number_id = _id(request, "number_id")
+        number_id = row_id(request, "number_id")
 
         async def run(form: dict[str, Any]) -> str:
             await db(delete_number, number_id)
@@ -183,7 +176,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
 
     @require_role(ctx, "admin")
     async def agent_phone(request: Request, admin: Agent) -> Response:
-        agent_id = _id(request, "agent_id")
+        agent_id = row_id(request, "agent_id")
 
         async def run(form: dict[str, Any]) -> str:
             await db(save_endpoint, agent_id, form)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
@@ -28,18 +27,10 @@ if TYPE_CHECKING:
     from repository.models import Agent
 
 STATUSES = ("pending", "sending", "delivered", "failed")
-_MAX_ID = 2**31 - 1
-
-
-def _row_id(request: Request, name: str) -> int:
-    raw = str(request.path_params.get(name, ""))
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
-        raise HTTPException(404, _("No such record."))
-    return int(raw)
 
 
 def plugin(ctx: AppContext) -> Plugin:
-    from agent_ui.admin import flash
+    from agent_ui.admin import flash, row_id
     from agent_ui.plugin import templates
 
     db = ctx.hub.run_db
@@ -93,7 +84,7 @@ def plugin(ctx: AppContext) -> Plugin:
     async def deactivate(request: Request, admin: Agent) -> Response:
         await check_csrf(request)
         try:
-            await db(store.deactivate_subscription, _row_id(request, "subscription_id"))
+            await db(store.deactivate_subscription, row_id(request, "subscription_id"))
             flash(request, _("Webhook switched off; its delivery log is kept."))
         except ContactCenterError as exc:
             flash(request, localized(exc), "error")
@@ -102,7 +93,7 @@ def plugin(ctx: AppContext) -> Plugin:
     @require_role(ctx, "admin")
     async def retry(request: Request, admin: Agent) -> Response:
         await check_csrf(request)
-        delivery_id = _row_id(request, "delivery_id")
+        delivery_id = row_id(request, "delivery_id")
         try:
             await db(store.retry_now, delivery_id)
             flash(request, _("Delivery %(id)s will be sent again now.", id=delivery_id))
