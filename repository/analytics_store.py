@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from repository.commerce import recent_orders
 from repository.commerce_models import AssociationRule, CustomerAnalytics, Order, OrderLine
 from repository.models import Customer, Interaction
-from repository.suggestions import suggest_for
+from repository.suggestions import suggest_in
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -146,12 +146,12 @@ def analytics_dict(row: CustomerAnalytics | None) -> dict[str, Any] | None:
     }
 
 
-def commerce_context(db: Database, session: Session, customer_id: int) -> dict[str, Any]:
+def commerce_context(session: Session, customer_id: int) -> dict[str, Any]:
     """What the agent's context panel adds: analytics with reasons, last orders, offers."""
     return {
         "analytics": analytics_dict(session.get(CustomerAnalytics, customer_id)),
         "orders": recent_orders(session, customer_id),
-        "offers": suggest_for(db, customer_id),
+        "offers": suggest_in(session, customer_id),
     }
 
 
@@ -169,5 +169,5 @@ def customer_analytics(db: Database, customer_id: int) -> dict[str, Any]:
         customer = session.get(Customer, customer_id)
         if customer is None:
             raise NotFound("no such customer", customer_id=customer_id)
-        extra = commerce_context(db, session, customer_id)
+        extra = commerce_context(session, customer_id)
     return {"customer_id": customer_id, "tier": customer.tier, "churn_risk": customer.churn_risk, **extra}

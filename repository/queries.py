@@ -183,7 +183,7 @@ def customer_context(db: Database, customer_id: int, timeline_limit: int = 25) -
             entry["last_message"] = last.body[:200] if last else ""
             entry["last_message_at"] = iso(last.created_at) if last else None
             timeline.append(entry)
-        commerce = commerce_context(db, session, customer_id)
+        commerce = commerce_context(session, customer_id)
     return {
         "customer": customer_dict(customer, identities),
         "value": {

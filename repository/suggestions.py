@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from repository.commerce_models import AssociationRule, Order, OrderLine, Product
 
@@ -21,28 +21,33 @@ if TYPE_CHECKING:
 def suggest_for(db: Database, customer_id: int, limit: int = 5) -> list[dict[str, Any]]:
     """The best ``limit`` products to offer ``customer_id``, with confidence and lift."""
     with db.read() as session:
-        bought = set(
-            session.exec(
-                select(OrderLine.product_id)
-                .join(Order, Order.id == OrderLine.order_id)  # type: ignore[arg-type]
-                .where(Order.customer_id == customer_id)
-            ).all()
-        )
-        if not bought:
-            return []
-        rules = session.exec(
-            select(AssociationRule).where(AssociationRule.consequent.not_in(bought))  # type: ignore[attr-defined]
+        return suggest_in(session, customer_id, limit)
+
+
+def suggest_in(session: Session, customer_id: int, limit: int = 5) -> list[dict[str, Any]]:
+    """:func:`suggest_for` inside a read the caller already holds (the desktop's context panel)."""
+    bought = set(
+        session.exec(
+            select(OrderLine.product_id)
+            .join(Order, Order.id == OrderLine.order_id)  # type: ignore[arg-type]
+            .where(Order.customer_id == customer_id)
         ).all()
-        best: dict[str, AssociationRule] = {}
-        for rule in rules:
-            if not set(rule.antecedents) <= bought:
-                continue
-            current = best.get(rule.consequent)
-            if current is None or (rule.lift, rule.confidence) > (current.lift, current.confidence):
-                best[rule.consequent] = rule
-        chosen = sorted(best.values(), key=lambda r: (-r.lift, -r.confidence, r.consequent))[:limit]
-        skus = {r.consequent for r in chosen} | {a for r in chosen for a in r.antecedents}
-        catalogue = {p.sku: p for p in session.exec(select(Product).where(Product.sku.in_(skus))).all()}  # type: ignore[attr-defined]
+    )
+    if not bought:
+        return []
+    rules = session.exec(
+        select(AssociationRule).where(AssociationRule.consequent.not_in(bought))  # type: ignore[attr-defined]
+    ).all()
+    best: dict[str, AssociationRule] = {}
+    for rule in rules:
+        if not set(rule.antecedents) <= bought:
+            continue
+        current = best.get(rule.consequent)
+        if current is None or (rule.lift, rule.confidence) > (current.lift, current.confidence):
+            best[rule.consequent] = rule
+    chosen = sorted(best.values(), key=lambda r: (-r.lift, -r.confidence, r.consequent))[:limit]
+    skus = {r.consequent for r in chosen} | {a for r in chosen for a in r.antecedents}
+    catalogue = {p.sku: p for p in session.exec(select(Product).where(Product.sku.in_(skus))).all()}  # type: ignore[attr-defined]
     return [_offer(rule, catalogue) for rule in chosen]
 
 
