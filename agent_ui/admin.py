@@ -61,6 +61,16 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session.setdefault("flash", []).append([kind, message[:300]])
 
 
+async def flashed_post(request: Request, back: str, action: Callable[[Form], Awaitable[str]]) -> Response:
+    """Check CSRF, run ``action(form)``, flash its message (or the error's) and redirect to ``back``."""
+    form = await check_csrf(request)
+    try:
+        flash(request, await action(form))
+    except ContactCenterError as exc:
+        flash(request, localized(exc), "error")
+    return RedirectResponse(back, status_code=303)
+
+
 def row_id(request: Request, name: str) -> int:
     """The positive 32-bit row id in path parameter ``name``; anything else is a 404."""
     raw = str(request.path_params.get(name, ""))

@@ -12,12 +12,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from agent_ui.admin import flash, row_id
-from agent_ui.auth import check_csrf, require_role
-from contact_center.errors import localized
+from agent_ui.admin import flashed_post, row_id
+from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
 from repository.directory import list_queues
 from repository.email_leases import health_by_mailbox
@@ -84,14 +83,6 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         }
         return templates.TemplateResponse(request, name, context)
 
-    async def guarded(request: Request, back: str, action: Any) -> Response:
-        form = await check_csrf(request)
-        try:
-            flash(request, await action(form))
-        except ContactCenterError as exc:
-            flash(request, localized(exc), "error")
-        return RedirectResponse(back, status_code=303)
-
     @require_role(ctx, "admin")
     async def overview(request: Request, admin: Agent) -> Response:
         health = await db(health_by_mailbox)
@@ -107,7 +98,7 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             )
             return _("Mailbox %(address)s added. It is polled within a few seconds.", address=row.address)
 
-        return await guarded(request, "/admin/mailboxes", run)
+        return await flashed_post(request, "/admin/mailboxes", run)
 
     @require_role(ctx, "admin")
     async def edit(request: Request, admin: Agent) -> Response:
@@ -136,7 +127,7 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             row = await db(update_mailbox, mailbox_id, sealer=sealer, **values)
             return _("Mailbox %(address)s saved.", address=row.address)
 
-        return await guarded(request, f"/admin/mailboxes/{mailbox_id}", run)
+        return await flashed_post(request, f"/admin/mailboxes/{mailbox_id}", run)
 
     return [
         Route("/admin/mailboxes", overview),

@@ -9,15 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from agent_ui.admin import flash, row_id
-from agent_ui.auth import check_csrf, require_role
-from contact_center.errors import localized
+from agent_ui.admin import flashed_post, row_id
+from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
 from repository.directory import list_agents, list_queues
-from repository.errors import ContactCenterError, InvalidInput
+from repository.errors import InvalidInput
 from repository.telephony_config import (
     DAYS,
     delete_number,
@@ -85,14 +84,6 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         context = {"admin": admin, "flashes": request.session.pop("flash", []), "days": DAYS, **data}
         return templates.TemplateResponse(request, f"admin_phone{name}.html", context)
 
-    async def guarded(request: Request, back: str, action: Any) -> Response:
-        form = await check_csrf(request)
-        try:
-            flash(request, await action(form))
-        except ContactCenterError as exc:
-            flash(request, localized(exc), "error")
-        return RedirectResponse(back, status_code=303)
-
     @require_role(ctx, "admin")
     async def overview(request: Request, admin: Agent) -> Response:
         endpoints = {e.agent_id: e for e in await db(list_endpoints)}
@@ -122,7 +113,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             )
             return _("Number %(number)s added.", number=row.number)
 
-        return await guarded(request, "/admin/phone", run)
+        return await flashed_post(request, "/admin/phone", run)
 
     @require_role(ctx, "admin")
     async def number_page(request: Request, admin: Agent) -> Response:
@@ -162,7 +153,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             )
             return _("Number %(number)s saved.", number=row.number)
 
-        return await guarded(request, f"/admin/phone/numbers/{number_id}", run)
+        return await flashed_post(request, f"/admin/phone/numbers/{number_id}", run)
 
     @require_role(ctx, "admin")
     async def remove_number(request: Request, admin: Agent) -> Response:
@@ -172,7 +163,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             await db(delete_number, number_id)
             return _("Number removed.")
 
-        return await guarded(request, "/admin/phone", run)
+        return await flashed_post(request, "/admin/phone", run)
 
     @require_role(ctx, "admin")
     async def agent_phone(request: Request, admin: Agent) -> Response:
@@ -182,7 +173,7 @@ def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             await db(save_endpoint, agent_id, form)
             return _("Phone settings saved.")
 
-        return await guarded(request, "/admin/phone", run)
+        return await flashed_post(request, "/admin/phone", run)
 
     return [
         Route("/admin/phone", overview),
