@@ -19,7 +19,7 @@ from channels.webchat.socket import VisitorSession
 from channels.webchat.tokens import VisitorTokens
 from channels.webchat.widget_bundle import widget_bundle
 from contact_center.context import AppContext, Plugin
-from contact_center.errors import HTTPError, error_body
+from contact_center.errors import HTTPError, error_body, http_detail, localized
 from contact_center.i18n.jinja import install as install_i18n
 from repository.errors import ContactCenterError
 
@@ -95,11 +95,11 @@ def plugin(ctx: AppContext) -> Plugin:
             described = await files.save(visitor_id, upload_file.filename or "file", data)
         except ContactCenterError as exc:
             return JSONResponse(
-                error_body(exc.code, exc.message, **exc.details), status_code=exc.status_code, headers=cors
+                error_body(exc.code, localized(exc), **exc.details), status_code=exc.status_code, headers=cors
             )
         except HTTPException as exc:
             code = "too_large" if exc.status_code == 413 else "bad_upload"
-            return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=cors)
+            return JSONResponse(error_body(code, http_detail(exc)), status_code=exc.status_code, headers=cors)
         return JSONResponse(described, status_code=201, headers=cors)
 
     async def download(request: Request) -> Response:
