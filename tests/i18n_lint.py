@@ -69,7 +69,7 @@ def unwrapped_template_text(path: Path) -> list[tuple[int, str]]:
 _JS_STRING = re.compile(r"""(?<![\w$])(['"])((?:\\.|(?!\1).)*)\1|`((?:\\.|[^`\\])*)`""")
 _NOT_UI = re.compile(
     r"console\.|querySelector|getElementById|addEventListener|classList|dataset|setAttribute\(\s*['\"](?:data-|class|role|id)|"
-    r"createElement|\.type\s*===|type:\s*['\"]|import |require\(|new Error\(|throw "
+    r"createElement|\.type\s*===|type:\s*['\"]|import |require\("
 )
 
 

@@ -25,6 +25,11 @@ async def _signed_in(ctx: AppContext, request: Request) -> bool:
     return await ctx.hub.run_db(session_agent, dict(request.session)) is not None
 
 
+def _first_bytes(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(16)
+
+
 def plugin(ctx: AppContext) -> Plugin:
     channel = EmailChannel(ctx)
     ctx.hub.register_outbound("email", channel.outbound.send_reply)
@@ -42,7 +47,7 @@ def plugin(ctx: AppContext) -> Plugin:
         path = Path(row.storage_path)
         if not await to_thread.run_sync(path.exists):
             raise HTTPException(404, "the file is gone")
-        head = await to_thread.run_sync(lambda: path.open("rb").read(16))
+        head = await to_thread.run_sync(_first_bytes, path)
         image = attachments.sniff_image(head)
         return FileResponse(
             path,

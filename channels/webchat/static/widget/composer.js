@@ -169,7 +169,7 @@ async function uploadFiles(files) {
           credentials: "omit",
         });
       } catch (_) {
-        throw new Error("the upload did not reach us. Check your connection and try again.");
+        throw new Error(t("the upload did not reach us. Check your connection and try again."));
       }
       let data = null;
       try {
