@@ -18,7 +18,7 @@ from anyio import to_thread
 from channels.email.health import MailboxHealth
 from channels.email.inbound import Inbound
 from channels.email.outbound import Outbound
-from channels.email.poller import LEASE_SECONDS, MailboxPoller, node_name
+from channels.email.poller import LEASE_SECONDS, MailboxPoller, node_name, stop_within
 from channels.email.urls import imap_settings, smtp_settings
 from repository.email_mailboxes import EDITABLE, ensure_env_mailbox, list_mailboxes
 from repository.email_secrets import PasswordSealer, seal_stored_passwords
@@ -93,10 +93,7 @@ class EmailChannel:
     async def stop(self) -> None:
         self.stop_event.set()
         for task in self.tasks:
-            try:
-                await asyncio.wait_for(task, 15)
-            except TimeoutError:
-                task.cancel()
+            await stop_within(task, 15)
         self.tasks = []
         await asyncio.gather(*(poller.close() for _, poller in self.pollers.values()))
         self.pollers.clear()

@@ -22,7 +22,7 @@ import os
 import secrets
 import socket
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
@@ -85,10 +85,7 @@ class MailboxPoller:
     async def close(self) -> None:
         self.stop.set()
         if self.task is not None:
-            try:
-                await asyncio.wait_for(self.task, 15)
-            except TimeoutError:
-                self.task.cancel()
+            await stop_within(self.task, 15)
             self.task = None
 
     async def supervise(self) -> None:
@@ -170,9 +167,7 @@ class MailboxPoller:
                     raise LeaseLost
         finally:
             if not task.done():
-                task.cancel()
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
+                await stop_within(task, 0)
 
     async def session(self, imap: Imap) -> None:
         await imap.connect()
@@ -232,3 +227,19 @@ class MailboxPoller:
         if first or handled:
             await self._lease(email_leases.renew)  # show the new state on every node now
         return handled
+
+
+async def stop_within(task: asyncio.Task[Any] | asyncio.Future[Any], seconds: float) -> None:
+    """Let ``task`` finish for ``seconds``, then cancel it and wait a bounded time.
+
+    Never an unbounded wait: an IMAP library that swallows a cancellation in the middle
+    of IDLE must not hang the app's shutdown (``asyncio.wait_for`` waits for the
+    cancelled task to finish, however long that takes).
+    """
+    if seconds > 0:
+        await asyncio.wait({task}, timeout=seconds)
+    if not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=5)
+    if task.done() and not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log "exception never retrieved"
