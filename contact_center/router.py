@@ -13,6 +13,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from contact_center import metrics
+from contact_center.aio import wait_event
 from contact_center.coordination import Leadership, SoleLeader
 from contact_center.routing import Selector, estimate_wait, plan, queue_positions
 from repository import lifecycle, queries, requeue
@@ -79,7 +80,7 @@ class Router:
     async def _run(self) -> None:
         while True:
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.settings.router_tick_seconds)
+                await wait_event(self._wake, self.settings.router_tick_seconds)
             self._wake.clear()
             try:
                 if await self.leadership.try_lead():

@@ -19,6 +19,7 @@ from anyio import to_thread
 from channels.email import compose, smtp
 from channels.email.guards import SenderRateGuard
 from channels.email.health import scrub
+from contact_center.aio import wait_event
 from contact_center.i18n import _, use_locale
 from repository import email_outbox
 from repository.email_mailboxes import get_mailbox
@@ -214,6 +215,6 @@ class Outbound:
             except Exception:
                 log.exception("email outbox pass failed; the next pass retries")
             try:
-                await asyncio.wait_for(stop.wait(), interval)
+                await wait_event(stop, interval)
             except TimeoutError:
                 pass

@@ -28,6 +28,7 @@ from anyio import to_thread
 
 from channels.email.health import MailboxHealth, scrub
 from channels.email.imap import FETCH_CHUNK, Imap
+from contact_center.aio import wait_event
 from repository import email_leases
 from repository.email_mailboxes import save_sync_position, sync_position
 
@@ -136,7 +137,7 @@ class MailboxPoller:
 
     async def _pause(self, seconds: float) -> None:
         with suppress(TimeoutError):
-            await asyncio.wait_for(self.stop.wait(), seconds)
+            await wait_event(self.stop, seconds)
 
     async def _lease(self, step: object) -> bool:
         """Claim or renew the lease (writing our health with it); False if not ours."""
@@ -180,7 +181,7 @@ class MailboxPoller:
                 await imap.wait_for_change(self.idle_seconds, self.stop)
             else:
                 try:
-                    await asyncio.wait_for(self.stop.wait(), self.poll_seconds)
+                    await wait_event(self.stop, self.poll_seconds)
                 except TimeoutError:
                     pass
                 await imap.noop()

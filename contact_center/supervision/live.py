@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
+from contact_center.aio import wait_event
 from contact_center.supervision.snapshot import compute
 from repository.models import utcnow
 
@@ -141,7 +142,7 @@ class SupervisorFeed:
     async def _recompute_loop(self) -> None:
         while True:
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), REFRESH_SECONDS)
+                await wait_event(self._dirty, REFRESH_SECONDS)
             if not self._listeners:
                 # Nobody watching: forget the change (a newcomer pokes for a fresh
                 # picture). Leaving the flag set made this loop spin on a full core.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from contact_center.aio import wait_event
 from contact_center.bus import SubscriberLagged
 from contact_center.webhooks.events import webhook_for
 from contact_center.webhooks.signing import HEADER, sign
@@ -111,7 +112,7 @@ class WebhookService:
     async def _send_forever(self) -> None:
         while True:
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=TICK_SECONDS)
+                await wait_event(self._wake, TICK_SECONDS)
             self._wake.clear()
             try:
                 while await self.send_due() == BATCH:
