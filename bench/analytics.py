@@ -41,7 +41,9 @@ def timed(fn, repeat: int) -> tuple[float, object]:  # type: ignore[no-untyped-d
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", help="a PostgreSQL server (a scratch database is made and dropped)")
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--orders", type=int, default=50_000)
@@ -59,8 +61,10 @@ def main() -> int:
         started = time.perf_counter()
         shop = generate(args.customers, args.orders)
         load(db, shop)
-        print(f"data: {args.customers} customers, {len(shop.order_time)} orders, {len(shop.line_product)} order lines "
-              f"on {db.dialect} (generated and loaded in {time.perf_counter() - started:.1f} s)\n")
+        print(
+            f"data: {args.customers} customers, {len(shop.order_time)} orders, {len(shop.line_product)} order lines "
+            f"on {db.dialect} (generated and loaded in {time.perf_counter() - started:.1f} s)\n"
+        )
         config = AnalyticsConfig()
         as_of = AS_OF.timestamp()
 
@@ -71,18 +75,45 @@ def main() -> int:
         rows: list[tuple[str, float]] = []
         rows.append(("baseline: one SQL GROUP BY over orders", timed(baseline, args.repeat)[0]))
         total, report = timed(lambda: recompute(db, config, as_of=as_of), args.repeat)
-        orders = pd.DataFrame(analytics_store.load_orders(db), columns=["customer_id", "ordered_at", "amount", "cost"])
+        orders = pd.DataFrame(
+            analytics_store.load_orders(db), columns=["customer_id", "ordered_at", "amount", "cost"]
+        )
         lines = pd.DataFrame(analytics_store.load_lines(db), columns=["order_id", "product_id"])
         contacts = pd.DataFrame(analytics_store.load_contacts(db), columns=["customer_id", "created_at"])
         csat = pd.DataFrame(analytics_store.load_csat(db), columns=["customer_id", "at", "score"])
         rows.append(("recompute, all of it (read, score, mine, write)", total))
-        rows.append(("  read orders, lines, contacts, ratings", timed(lambda: (
-            analytics_store.load_orders(db), analytics_store.load_lines(db),
-            analytics_store.load_contacts(db), analytics_store.load_csat(db)), args.repeat)[0]))
-        rows.append(("  RFM scores and tiers", timed(lambda: rfm.score(orders, as_of, config), args.repeat)[0]))
-        rows.append(("  churn signals and reasons", timed(lambda: churn.assess(orders, contacts, csat, as_of, config), args.repeat)[0]))
-        rows.append(("  association rules (mlxtend fpgrowth)", timed(lambda: basket.mine(lines, config), args.repeat)[0]))
-        rows.append(("  for comparison: mlxtend apriori, same data", timed(lambda: _apriori(lines, config), 1)[0]))
+        rows.append(
+            (
+                "  read orders, lines, contacts, ratings",
+                timed(
+                    lambda: (
+                        analytics_store.load_orders(db),
+                        analytics_store.load_lines(db),
+                        analytics_store.load_contacts(db),
+                        analytics_store.load_csat(db),
+                    ),
+                    args.repeat,
+                )[0],
+            )
+        )
+        rows.append(
+            ("  RFM scores and tiers", timed(lambda: rfm.score(orders, as_of, config), args.repeat)[0])
+        )
+        rows.append(
+            (
+                "  churn signals and reasons",
+                timed(lambda: churn.assess(orders, contacts, csat, as_of, config), args.repeat)[0],
+            )
+        )
+        rows.append(
+            (
+                "  association rules (mlxtend fpgrowth)",
+                timed(lambda: basket.mine(lines, config), args.repeat)[0],
+            )
+        )
+        rows.append(
+            ("  for comparison: mlxtend apriori, same data", timed(lambda: _apriori(lines, config), 1)[0])
+        )
         width = max(len(name) for name, _ in rows)
         base = rows[0][1]
         for name, seconds in rows:

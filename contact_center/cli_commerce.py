@@ -34,7 +34,10 @@ def _rows(path: str) -> list[dict[str, str]]:
     if not file.is_file():
         raise InvalidInput("no such file: %(path)s", params={"path": path})
     with file.open(newline="", encoding="utf-8-sig") as handle:
-        return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+        return [
+            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        ]
 
 
 def _number(row: dict[str, str], name: str, line: int, default: float | None = None) -> float:
@@ -77,7 +80,9 @@ def _import_customers(db: Database, args: argparse.Namespace) -> int:
                     "line %(line)s: %(error)s (%(done)s rows imported before it)",
                     params={"line": first_line + index, "error": exc, "done": done},
                 ) from exc
-            raise InvalidInput("%(error)s (%(done)s rows imported before it)", params={"error": exc, "done": done}) from exc
+            raise InvalidInput(
+                "%(error)s (%(done)s rows imported before it)", params={"error": exc, "done": done}
+            ) from exc
     print(f"{done} customers imported from {args.file}")
     return 0
 
@@ -104,8 +109,12 @@ def _import_orders(db: Database, args: argparse.Namespace) -> int:
         if row.get("product_id"):
             quantity = row.get("quantity") or "1"
             if not quantity.isdigit() or int(quantity) < 1:
-                raise InvalidInput("line %(line)s: quantity must be a whole number of at least 1", params={"line": line})
-            orders[key].lines.append(LineInput(row["product_id"], int(quantity), _number(row, "line_amount", line, 0.0)))
+                raise InvalidInput(
+                    "line %(line)s: quantity must be a whole number of at least 1", params={"line": line}
+                )
+            orders[key].lines.append(
+                LineInput(row["product_id"], int(quantity), _number(row, "line_amount", line, 0.0))
+            )
     items = list(orders.values())
     done = 0
     for start, batch in _batches(items, [first_line[o.external_id] for o in items]):
@@ -169,4 +178,6 @@ def add_commerce_commands(commands: _SubParsersAction[argparse.ArgumentParser]) 
         parser.set_defaults(func=_run(fn))
     analytics = commands.add_parser("analytics", help="customer-value analytics")
     sub = analytics.add_subparsers(dest="analytics_command", required=True)
-    sub.add_parser("recompute", help="recompute tiers, churn risk and rules now").set_defaults(func=_run(_recompute))
+    sub.add_parser("recompute", help="recompute tiers, churn risk and rules now").set_defaults(
+        func=_run(_recompute)
+    )

@@ -35,7 +35,9 @@ async def receive_frame(ws: WebSocket, max_bytes: int) -> Frame:
     if raw is None:
         raw_bytes = message.get("bytes") or b""
         if len(raw_bytes) > max_bytes:
-            raise FrameError("frame larger than %(max)s bytes", params={"max": max_bytes}, code="frame_too_large")
+            raise FrameError(
+                "frame larger than %(max)s bytes", params={"max": max_bytes}, code="frame_too_large"
+            )
         try:
             raw = raw_bytes.decode()
         except UnicodeDecodeError as exc:

@@ -64,7 +64,10 @@ class PresenceKeeper:
                         data = event.data
                         if event.type == "viewer":
                             self.apply_viewer_event(
-                                int(data["interaction_id"]), int(data["agent_id"]), str(data["name"]), bool(data["viewing"])
+                                int(data["interaction_id"]),
+                                int(data["agent_id"]),
+                                str(data["name"]),
+                                bool(data["viewing"]),
                             )
             except asyncio.CancelledError:
                 raise

@@ -129,7 +129,9 @@ class Router:
                 await hub.publish_offer(interaction)
             except Exception:
                 # One bad contact must not stop everyone queued behind it.
-                log.exception("router: cannot offer interaction %s; skipping it this pass", proposal.interaction_id)
+                log.exception(
+                    "router: cannot offer interaction %s; skipping it this pass", proposal.interaction_id
+                )
         await self._publish_positions([q for q in queued if q.interaction_id not in claimed_ids], agents)
         metrics.ROUTER_PASS.observe(time.perf_counter() - started)
         return offers
@@ -147,7 +149,9 @@ class Router:
         by_id = {q.interaction_id: q for q in waiting}
         for interaction_id, (queue_id, position) in positions.items():
             handle = await self._average_handle(queue_id)
-            wait = estimate_wait(by_id[interaction_id], position, agents, handle, self.settings.default_capacity)
+            wait = estimate_wait(
+                by_id[interaction_id], position, agents, handle, self.settings.default_capacity
+            )
             if self._positions.get(interaction_id) == (position, wait):
                 continue
             self._positions[interaction_id] = (position, wait)

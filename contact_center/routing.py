@@ -124,7 +124,11 @@ def queue_positions(queued: list[QueuedContact], now: datetime) -> dict[int, tup
 
 
 def estimate_wait(
-    contact: QueuedContact, position: int, agents: list[AgentState], handle_seconds: float, defaults: dict[str, int]
+    contact: QueuedContact,
+    position: int,
+    agents: list[AgentState],
+    handle_seconds: float,
+    defaults: dict[str, int],
 ) -> int:
     """Seconds until ``contact`` is likely answered, or -1 when nobody who could answer is online.
 

@@ -58,9 +58,7 @@ async def caller_left(
     """The caller hung up: abandoned if still waiting, else ended by the customer."""
     if record.interaction_id is None:
         return None
-    ended: Interaction | None = await hub.run_db(
-        abandon, record.interaction_id, reason, record.wait_seconds
-    )
+    ended: Interaction | None = await hub.run_db(abandon, record.interaction_id, reason, record.wait_seconds)
     if ended is not None:
         await hub.publish(
             {

@@ -98,7 +98,9 @@ def save_results(
         previous = set(session.execute(select(CustomerAnalytics.customer_id)).scalars())
         current = {
             cid: (tier, risk)
-            for cid, tier, risk in session.execute(select(Customer.id, Customer.tier, Customer.churn_risk)).all()
+            for cid, tier, risk in session.execute(
+                select(Customer.id, Customer.tier, Customer.churn_risk)
+            ).all()
         }
         rows, updates = [], []
         for customer_id, fields in results.items():
@@ -107,14 +109,25 @@ def save_results(
             old_tier, old_risk = current[customer_id]
             tier = fields.get("tier") or old_tier
             risk = float(fields.get("churn_risk", 0.0))
-            rows.append({**_DEFAULTS, **fields, "customer_id": customer_id, "tier": tier, "computed_at": computed_at})
+            rows.append(
+                {**_DEFAULTS, **fields, "customer_id": customer_id, "tier": tier, "computed_at": computed_at}
+            )
             if tier != old_tier or abs(risk - old_risk) > 1e-9:
-                updates.append({"id": customer_id, "tier": tier, "churn_risk": risk, "updated_at": computed_at})
+                updates.append(
+                    {"id": customer_id, "tier": tier, "churn_risk": risk, "updated_at": computed_at}
+                )
             if tier != old_tier:
                 changes.append(TierChange(customer_id, old_tier, tier, risk))
         for customer_id in previous - set(results):
             if customer_id in current and current[customer_id][1] != 0.0:
-                updates.append({"id": customer_id, "tier": current[customer_id][0], "churn_risk": 0.0, "updated_at": computed_at})
+                updates.append(
+                    {
+                        "id": customer_id,
+                        "tier": current[customer_id][0],
+                        "churn_risk": 0.0,
+                        "updated_at": computed_at,
+                    }
+                )
         session.execute(delete(CustomerAnalytics))
         if rows:
             session.execute(insert(CustomerAnalytics), rows)
@@ -158,7 +171,6 @@ def commerce_context(session: Session, customer_id: int) -> dict[str, Any]:
 def last_computed_at(db: Database) -> datetime | None:
     with db.read() as session:
         return session.execute(select(CustomerAnalytics.computed_at).limit(1)).scalar()
-
 
 
 def customer_analytics(db: Database, customer_id: int) -> dict[str, Any]:

@@ -64,7 +64,9 @@ def _where(index: int | None, message: str, name: str) -> InvalidInput:
     return InvalidInput(prefix + message, field=name, **({"index": index} if index is not None else {}))
 
 
-def check_text(value: Any, name: str, max_length: int, index: int | None, *, required: bool = False) -> str | None:
+def check_text(
+    value: Any, name: str, max_length: int, index: int | None, *, required: bool = False
+) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip() and not required):
         if required:
             raise _where(index, f"{name} is required", name)
@@ -196,13 +198,21 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
             else:
                 if session.get(Customer, item.customer_id) is None:
                     raise NotFound(
-                        "item %(index)s: no such customer", params={"index": index}, field="customer_id", index=index
+                        "item %(index)s: no such customer",
+                        params={"index": index},
+                        field="customer_id",
+                        index=index,
                     )
                 customer_id = item.customer_id
             order = session.exec(select(Order).where(Order.external_id == item.external_id)).first()
             status = "updated" if order is not None else "created"
             if order is None:
-                order = Order(external_id=item.external_id, customer_id=customer_id, ordered_at=item.ordered_at, amount=0)
+                order = Order(
+                    external_id=item.external_id,
+                    customer_id=customer_id,
+                    ordered_at=item.ordered_at,
+                    amount=0,
+                )
             else:
                 session.exec(delete(OrderLine).where(OrderLine.order_id == order.id))  # type: ignore[call-overload]
             order.customer_id = customer_id  # type: ignore[assignment]
@@ -213,9 +223,16 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
             session.flush()
             for line in item.lines:
                 session.add(
-                    OrderLine(order_id=order.id, product_id=line.product_id, quantity=line.quantity, amount=line.amount)  # type: ignore[arg-type]
+                    OrderLine(
+                        order_id=order.id,
+                        product_id=line.product_id,
+                        quantity=line.quantity,
+                        amount=line.amount,
+                    )  # type: ignore[arg-type]
                 )
-            results.append({"index": index, "order_id": order.id, "customer_id": customer_id, "status": status})
+            results.append(
+                {"index": index, "order_id": order.id, "customer_id": customer_id, "status": status}
+            )
     return results
 
 
@@ -224,7 +241,9 @@ def upsert_products(db: Database, products: list[dict[str, Any]]) -> int:
     _check_batch(products)
     with db.write() as session:
         for item in products:
-            row = session.exec(select(Product).where(Product.sku == item["sku"])).first() or Product(sku=item["sku"])
+            row = session.exec(select(Product).where(Product.sku == item["sku"])).first() or Product(
+                sku=item["sku"]
+            )
             for key in ("name", "category", "price"):
                 if key in item:
                     setattr(row, key, item[key])
@@ -242,7 +261,10 @@ def order_dict(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
         "cost": order.cost,
         "currency": order.currency,
         "status": order.status,
-        "lines": [{"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount} for line in lines],
+        "lines": [
+            {"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount}
+            for line in lines
+        ],
     }
 
 
@@ -256,7 +278,9 @@ def recent_orders(session: Session, customer_id: int, limit: int = 5) -> list[di
     ids = [o.id for o in orders]
     lines: dict[int, list[OrderLine]] = {}
     if ids:
-        for line in session.exec(select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)).all():  # type: ignore[attr-defined, arg-type]
+        for line in session.exec(
+            select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)
+        ).all():  # type: ignore[attr-defined, arg-type]
             lines.setdefault(line.order_id, []).append(line)
     return [order_dict(o, lines.get(o.id, [])) for o in orders]  # type: ignore[arg-type]
 
@@ -266,5 +290,7 @@ def get_order(db: Database, external_id: str) -> dict[str, Any]:
         order = session.exec(select(Order).where(Order.external_id == external_id)).first()
         if order is None:
             raise NotFound("no such order", external_id=external_id[:120])
-        lines = list(session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all())  # type: ignore[arg-type]
+        lines = list(
+            session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+        )  # type: ignore[arg-type]
     return order_dict(order, lines)

@@ -85,7 +85,7 @@ class CustomerAnalytics(SQLModel, table=True):
 
 
 class AssociationRule(SQLModel, table=True):
-    """"Who bought the antecedents also bought the consequent", mined from order baskets."""
+    """ "Who bought the antecedents also bought the consequent", mined from order baskets."""
 
     __tablename__ = "association_rules"
     id: int | None = Field(default=None, primary_key=True)

@@ -43,7 +43,9 @@ def check_values(changes: dict[str, Any]) -> dict[str, Any]:
                 raise InvalidInput("a display name is at most 200 characters", field=name)
             value = unicodedata.normalize("NFC", value.strip())
         elif name == "tier" and value not in TIERS:
-            raise InvalidInput("tier must be one of %(choices)s", params={"choices": ", ".join(TIERS)}, field=name)
+            raise InvalidInput(
+                "tier must be one of %(choices)s", params={"choices": ", ".join(TIERS)}, field=name
+            )
         elif name == "lifetime_value" and not _number_between(value, 0.0, math.inf):
             raise InvalidInput("lifetime_value is a number of at least 0", field=name)
         elif name == "churn_risk" and not _number_between(value, 0.0, 1.0):

@@ -44,7 +44,9 @@ def _check_capacity(capacity: dict[str, Any]) -> dict[str, int]:
     checked: dict[str, int] = {}
     for channel, value in capacity.items():
         if channel not in CHANNELS:
-            raise InvalidInput("unknown channel %(channel)r in capacity", params={"channel": channel}, field="capacity")
+            raise InvalidInput(
+                "unknown channel %(channel)r in capacity", params={"channel": channel}, field="capacity"
+            )
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 50:
             raise InvalidInput("capacity is a whole number from 0 to 50", field="capacity")
         checked[channel] = value
@@ -81,7 +83,9 @@ def create_agent(
     if not username or len(username) > 80:
         raise InvalidInput("a username is 1 to 80 characters", field="username")
     if role not in ROLES:
-        raise InvalidInput("role must be one of %(choices)s", params={"choices": ", ".join(ROLES)}, field="role")
+        raise InvalidInput(
+            "role must be one of %(choices)s", params={"choices": ", ".join(ROLES)}, field="role"
+        )
     agent = Agent(
         username=username,
         display_name=(display_name.strip() or username)[:120],
@@ -102,7 +106,9 @@ def update_agent(db: Database, agent_id: int, **changes: Any) -> Agent:
             agent.password_hash = hash_password(changes.pop("password"))
         changes.pop("password", None)
         if "role" in changes and changes["role"] not in ROLES:
-            raise InvalidInput("role must be one of %(choices)s", params={"choices": ", ".join(ROLES)}, field="role")
+            raise InvalidInput(
+                "role must be one of %(choices)s", params={"choices": ", ".join(ROLES)}, field="role"
+            )
         if "skills" in changes:
             changes["skills"] = _check_skills(changes["skills"])
         if "capacity" in changes:
@@ -148,7 +154,9 @@ def list_agents(db: Database) -> list[Agent]:
 
 def set_presence(db: Database, agent_id: int, presence: str, cause: str = "agent") -> Agent:
     if presence not in PRESENCES:
-        raise InvalidInput("presence must be one of %(choices)s", params={"choices": ", ".join(PRESENCES)}, field="state")
+        raise InvalidInput(
+            "presence must be one of %(choices)s", params={"choices": ", ".join(PRESENCES)}, field="state"
+        )
     with db.write() as session:
         agent = session.get(Agent, agent_id)
         if agent is None:
@@ -214,14 +222,24 @@ def update_queue(db: Database, queue_id: int, **changes: Any) -> Queue:
         changes["required_skills"] = _check_skills(changes["required_skills"])
         ensure_skills(db, changes["required_skills"])
     priority = changes.get("priority")
-    if priority is not None and (isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100):
+    if priority is not None and (
+        isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100
+    ):
         raise InvalidInput("priority is a whole number from -100 to 100", field="priority")
     try:
         with db.write() as session:
             queue = session.get(Queue, queue_id)
             if queue is None:
                 raise NotFound("no such queue", queue_id=queue_id)
-            for name in ("name", "description", "required_skills", "priority", "strategy", "is_default", "tier_boosts"):
+            for name in (
+                "name",
+                "description",
+                "required_skills",
+                "priority",
+                "strategy",
+                "is_default",
+                "tier_boosts",
+            ):
                 if name in changes and changes[name] is not None:
                     setattr(queue, name, changes[name])
             session.add(queue)

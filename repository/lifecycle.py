@@ -27,7 +27,6 @@ from repository.models import (
 )
 
 if TYPE_CHECKING:
-
     from repository.db import Database
 
 

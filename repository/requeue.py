@@ -105,7 +105,9 @@ def release_all_reservations(db: Database) -> list[tuple[Interaction, int]]:
     with db.write() as session:
         for interaction in session.exec(select(Interaction).where(Interaction.status == "offered")).all():
             agent_id = interaction.agent_id
-            back = _back_to_queue(session, interaction, {"status": "offered"}, "server restarted", declined=False)
+            back = _back_to_queue(
+                session, interaction, {"status": "offered"}, "server restarted", declined=False
+            )
             if back is not None and agent_id is not None:
                 released.append((back, agent_id))
     return released

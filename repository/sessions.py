@@ -32,7 +32,9 @@ class RevokedSession(SQLModel, table=True):
 def revoke_session(db: Database, sid: str, agent_id: int, keep_seconds: float) -> None:
     with db.write() as session:
         session.execute(
-            delete(RevokedSession).where(RevokedSession.revoked_at < utcnow() - timedelta(seconds=keep_seconds))  # type: ignore[arg-type]
+            delete(RevokedSession).where(
+                RevokedSession.revoked_at < utcnow() - timedelta(seconds=keep_seconds)
+            )  # type: ignore[arg-type]
         )
         if session.get(RevokedSession, sid) is None:
             session.add(RevokedSession(sid=sid, agent_id=agent_id))

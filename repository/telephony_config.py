@@ -44,7 +44,9 @@ def e164(value: str, field: str = "number") -> str:
     try:
         return normalise("phone", value)
     except InvalidInput as exc:
-        raise InvalidInput("%(field)s: %(error)s", params={"field": field, "error": exc}, field=field) from exc
+        raise InvalidInput(
+            "%(field)s: %(error)s", params={"field": field, "error": exc}, field=field
+        ) from exc
 
 
 def check_hours(hours: Any) -> dict[str, list[list[str]]]:
@@ -104,7 +106,9 @@ def check_menu(menu: Any, queue_ids: set[int]) -> list[dict[str, Any]]:
         if not isinstance(queue_id, int) or isinstance(queue_id, bool) or queue_id not in queue_ids:
             raise InvalidInput("option %(digit)s: no such queue", params={"digit": digit}, field="menu")
         if not isinstance(keywords, list) or not all(isinstance(k, str) and len(k) <= 40 for k in keywords):
-            raise InvalidInput("option %(digit)s: keywords are short words", params={"digit": digit}, field="menu")
+            raise InvalidInput(
+                "option %(digit)s: keywords are short words", params={"digit": digit}, field="menu"
+            )
         digits.add(digit)
         clean.append(
             {
@@ -166,7 +170,9 @@ def save_number(db: Database, number_id: int | None, data: dict[str, Any]) -> Ph
             if name in data:
                 value = data[name]
                 if not isinstance(value, str) or len(value) > (320 if name == "help_reply" else 1000):
-                    raise InvalidInput("%(name)s is text of bounded length", params={"name": name}, field=name)
+                    raise InvalidInput(
+                        "%(name)s is text of bounded length", params={"name": name}, field=name
+                    )
                 setattr(row, name, value.strip())
         if "menu" in data:
             row.menu = check_menu(data["menu"], queue_ids)
@@ -176,7 +182,9 @@ def save_number(db: Database, number_id: int | None, data: dict[str, Any]) -> Ph
             row.time_zone = check_time_zone(data["time_zone"])
         if "language" in data:
             if not isinstance(data["language"], str) or not _LOCALE_ID.fullmatch(data["language"]):
-                raise InvalidInput("language must be a locale id such as en, zh_Hans or zh_Hant", field="language")
+                raise InvalidInput(
+                    "language must be a locale id such as en, zh_Hans or zh_Hant", field="language"
+                )
             row.language = data["language"]
         if "default_queue_id" in data:
             queue_id = data["default_queue_id"]

@@ -34,7 +34,9 @@ async def _sign_in(client: httpx.AsyncClient, username: str, password: str) -> h
     )
 
 
-async def test_ten_wrong_passwords_lock_that_username_even_for_the_right_one(client: httpx.AsyncClient) -> None:
+async def test_ten_wrong_passwords_lock_that_username_even_for_the_right_one(
+    client: httpx.AsyncClient,
+) -> None:
     for _ in range(10):
         assert (await _sign_in(client, "alice", "guess")).status_code == 401
 
@@ -56,7 +58,9 @@ async def test_successful_sign_ins_are_never_counted(client: httpx.AsyncClient) 
         assert (await _sign_in(client, "bob", "bob-demo-pass")).status_code == 303
 
 
-async def test_a_copy_of_the_cookie_stops_working_once_that_sign_in_signs_out(client: httpx.AsyncClient) -> None:
+async def test_a_copy_of_the_cookie_stops_working_once_that_sign_in_signs_out(
+    client: httpx.AsyncClient,
+) -> None:
     assert (await _sign_in(client, "bob", "bob-demo-pass")).status_code == 303
     copied = dict(client.cookies)
     assert (await client.get("/agent")).status_code == 200

@@ -36,7 +36,9 @@ def _text(data: dict[str, Any], name: str, *, required: bool = False, limit: int
         return None
     if not isinstance(value, str | int) or isinstance(value, bool) or len(str(value)) > limit:
         raise InvalidInput(
-            "%(name)r must be a string of up to %(limit)s characters", params={"name": name, "limit": limit}, field=name
+            "%(name)r must be a string of up to %(limit)s characters",
+            params={"name": name, "limit": limit},
+            field=name,
         )
     return str(value)
 
@@ -50,18 +52,24 @@ def parse_event(body: bytes) -> CtiEvent:
         raise InvalidInput("an event is a JSON object")
     kind = data.get("type")
     if kind not in EVENT_TYPES:
-        raise InvalidInput("type must be one of %(choices)s", params={"choices": ", ".join(EVENT_TYPES)}, field="type")
+        raise InvalidInput(
+            "type must be one of %(choices)s", params={"choices": ", ".join(EVENT_TYPES)}, field="type"
+        )
     event_id = _text(data, "id", required=True)
     call_id = _text(data, "call_id", required=True)
     for name, value in (("id", event_id), ("call_id", call_id)):
         if not _TOKEN.match(value or ""):
-            raise InvalidInput("%(name)r may hold letters, digits and _ . : @ + * # -", params={"name": name}, field=name)
+            raise InvalidInput(
+                "%(name)r may hold letters, digits and _ . : @ + * # -", params={"name": name}, field=name
+            )
     direction = data.get("direction", "inbound")
     if direction not in ("inbound", "outbound"):
         raise InvalidInput("direction is inbound or outbound", field="direction")
     cause = data.get("cause", "normal")
     if kind == "hangup" and cause not in CAUSES:
-        raise InvalidInput("cause must be one of %(choices)s", params={"choices": ", ".join(CAUSES)}, field="cause")
+        raise InvalidInput(
+            "cause must be one of %(choices)s", params={"choices": ", ".join(CAUSES)}, field="cause"
+        )
     if kind == "ringing" and not _text(data, "from" if direction == "inbound" else "to"):
         raise InvalidInput("a ringing event names the customer's number", field="from")
     return CtiEvent(

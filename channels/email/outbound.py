@@ -118,7 +118,12 @@ class Outbound:
             }
         )
         await self._queue(
-            mailbox, interaction, event, mailbox.display_name or mailbox.address, automated=True, language=language
+            mailbox,
+            interaction,
+            event,
+            mailbox.display_name or mailbox.address,
+            automated=True,
+            language=language,
         )
 
     async def _queue(
@@ -141,7 +146,9 @@ class Outbound:
             mailbox_address=mailbox.address,
             sender_name=sender_name,
             to=to,
-            subject=compose.reply_subject(payload.get("subject") or interaction.subject, interaction.id, language),  # type: ignore[arg-type]
+            subject=compose.reply_subject(
+                payload.get("subject") or interaction.subject, interaction.id, language
+            ),  # type: ignore[arg-type]
             text=event.body,
             in_reply_to=payload.get("message_id"),
             references=list(payload.get("references") or []),

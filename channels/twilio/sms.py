@@ -116,7 +116,11 @@ class SmsWebhooks:
                 return twiml.respond(twiml.message(_("You are subscribed again. Reply STOP to unsubscribe.")))
             # The built-in HELP text (SMS_HELP_REPLY's default, marked below) is translated; an
             # admin's own text, on the number or in SMS_HELP_REPLY, is sent as written.
-            text = number.help_reply if number and number.help_reply else gettext(self.ctx.settings.sms_help_reply)
+            text = (
+                number.help_reply
+                if number and number.help_reply
+                else gettext(self.ctx.settings.sms_help_reply)
+            )
             return twiml.respond(twiml.message(text))
 
     async def status(self, request: Request) -> Response:

@@ -83,7 +83,9 @@ def plugin(ctx: AppContext) -> Plugin:
             declared = int(request.headers.get("content-length") or 0)
             if declared > settings.attachment_max_bytes + 64 * 1024:
                 raise HTTPError(
-                    413, "attachments are limited to %(max)s bytes", params={"max": settings.attachment_max_bytes}
+                    413,
+                    "attachments are limited to %(max)s bytes",
+                    params={"max": settings.attachment_max_bytes},
                 )
             form = await request.form(
                 max_files=1, max_fields=2, max_part_size=settings.attachment_max_bytes + 1

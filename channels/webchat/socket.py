@@ -68,7 +68,9 @@ class VisitorSession:
                 self.ws,
                 "visitor",
                 Forbidden(
-                    "origin %(origin)r may not embed this chat", params={"origin": origin}, code="origin_not_allowed"
+                    "origin %(origin)r may not embed this chat",
+                    params={"origin": origin},
+                    code="origin_not_allowed",
                 ),
             )
             await self.ws.close(code=4403)

@@ -52,7 +52,10 @@ def _gap_signals(
     ]
     out: dict[int, tuple[float, dict[str, Any]]] = {}
     for customer_id, row in hit.iterrows():
-        params = {"avg_gap_days": round(float(row["avg_gap"]), 3), "silent_days": round(float(row["silent"]), 3)}
+        params = {
+            "avg_gap_days": round(float(row["avg_gap"]), 3),
+            "silent_days": round(float(row["silent"]), 3),
+        }
         risk = float(np.clip(1 - row["avg_gap"] / row["silent"], 0, 1))
         out[int(customer_id)] = (risk, {"code": code, "params": params})  # type: ignore[arg-type]
     return out
@@ -63,7 +66,9 @@ def _rate_drop_signals(
 ) -> dict[int, tuple[float, dict[str, Any]]]:
     recent_start = as_of - config.churn_recent_days * DAY
     past = orders[orders["ordered_at"] <= as_of]
-    before = past[past["ordered_at"] <= recent_start].groupby("customer_id")["ordered_at"].agg(["min", "size"])
+    before = (
+        past[past["ordered_at"] <= recent_start].groupby("customer_id")["ordered_at"].agg(["min", "size"])
+    )
     recent = past[past["ordered_at"] > recent_start].groupby("customer_id").size()
     before = before[before["size"] >= config.churn_min_events]
     span_days = (recent_start - before["min"]) / DAY
@@ -81,18 +86,26 @@ def _rate_drop_signals(
             "rate_recent": round(rr, 2),
             "recent_days": config.churn_recent_days,
         }
-        out[int(customer_id)] = (float(np.clip(1 - rr / rb, 0, 1)) * 0.9, {"code": "purchase_rate_drop", "params": params})
+        out[int(customer_id)] = (
+            float(np.clip(1 - rr / rb, 0, 1)) * 0.9,
+            {"code": "purchase_rate_drop", "params": params},
+        )
     return out
 
 
-def _csat_signals(csat: pd.DataFrame, as_of: float, config: AnalyticsConfig) -> dict[int, tuple[float, dict[str, Any]]]:
+def _csat_signals(
+    csat: pd.DataFrame, as_of: float, config: AnalyticsConfig
+) -> dict[int, tuple[float, dict[str, Any]]]:
     recent = csat[(csat["at"] > as_of - config.churn_csat_days * DAY) & (csat["at"] <= as_of)]
     grouped = recent.groupby("customer_id")["score"].agg(["mean", "size"])
     out: dict[int, tuple[float, dict[str, Any]]] = {}
     for customer_id, row in grouped[grouped["mean"] <= config.churn_csat_max].iterrows():
         avg = float(row["mean"])
         params = {"count": int(row["size"]), "avg_score": round(avg, 2)}
-        out[int(customer_id)] = (float(np.clip(0.9 - 0.2 * (avg - 1), 0, 1)), {"code": "low_csat", "params": params})  # type: ignore[arg-type]
+        out[int(customer_id)] = (
+            float(np.clip(0.9 - 0.2 * (avg - 1), 0, 1)),
+            {"code": "low_csat", "params": params},
+        )  # type: ignore[arg-type]
     return out
 
 

@@ -28,9 +28,15 @@ ANALYSIS = Obj(
         "customer_id": Int(minimum=1),
         "tier": Str(max_length=20),
         "churn_risk": Num(minimum=0, maximum=1),
-        "analytics": FreeObject(nullable=True, description="RFM scores, churn flag and reasons; null before the first recompute"),
+        "analytics": FreeObject(
+            nullable=True, description="RFM scores, churn flag and reasons; null before the first recompute"
+        ),
         "orders": ListOf(item=FreeObject(), max_items=5, description="the last five orders"),
-        "offers": ListOf(item=FreeObject(), max_items=5, description="cross-sell and up-sell offers with confidence and lift"),
+        "offers": ListOf(
+            item=FreeObject(),
+            max_items=5,
+            description="cross-sell and up-sell offers with confidence and lift",
+        ),
     },
 )
 

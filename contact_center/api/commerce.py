@@ -51,7 +51,9 @@ ORDER_IN = Obj(
         "external_id": Str(min_length=1, max_length=120, description="the shop's order id"),
         "customer_id": Int(minimum=1, description="a CCR customer id, or give customer"),
         "customer": CUSTOMER_UPSERT,
-        "ordered_at": Str(min_length=10, max_length=40, fmt="date-time", description="UTC when no zone is given"),
+        "ordered_at": Str(
+            min_length=10, max_length=40, fmt="date-time", description="UTC when no zone is given"
+        ),
         "amount": Num(minimum=0, maximum=1e12),
         "cost": Num(minimum=0, maximum=1e12, description="for profit-based tiers; default 0"),
         "currency": Str(min_length=3, max_length=3, description="ISO 4217, e.g. EUR"),
@@ -60,7 +62,9 @@ ORDER_IN = Obj(
     },
     required=("external_id", "ordered_at", "amount"),
 )
-ORDER_BATCH = Obj(name="OrderBatch", fields={"orders": ListOf(item=ORDER_IN, max_items=MAX_BATCH)}, required=("orders",))
+ORDER_BATCH = Obj(
+    name="OrderBatch", fields={"orders": ListOf(item=ORDER_IN, max_items=MAX_BATCH)}, required=("orders",)
+)
 ORDER = Obj(
     name="Order",
     fields={
@@ -77,7 +81,9 @@ ORDER = Obj(
 )
 RESULTS = Obj(
     name="BatchResults",
-    fields={"results": ListOf(item=FreeObject(description="index, ids, created or status"), max_items=MAX_BATCH)},
+    fields={
+        "results": ListOf(item=FreeObject(description="index, ids, created or status"), max_items=MAX_BATCH)
+    },
 )
 
 
@@ -104,7 +110,10 @@ def _order(raw: dict[str, Any], index: int | None) -> OrderInput:
         status=raw.get("status", "placed").strip(),
         customer_id=raw.get("customer_id"),
         customer=_customer(raw["customer"]) if raw.get("customer") else None,
-        lines=[LineInput(line["product_id"].strip(), line.get("quantity", 1), line.get("amount", 0.0)) for line in raw.get("lines", [])],
+        lines=[
+            LineInput(line["product_id"].strip(), line.get("quantity", 1), line.get("amount", 0.0))
+            for line in raw.get("lines", [])
+        ],
     )
 
 

@@ -102,7 +102,9 @@ def _path_ids(endpoint: Endpoint, request: Request) -> dict[str, int]:
         raw = str(request.path_params.get(name, ""))
         if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
             raise NotFound(
-                "no such %(thing)s", params={"thing": name.removesuffix("_id").replace("_", " ")}, **{name: raw[:20]}
+                "no such %(thing)s",
+                params={"thing": name.removesuffix("_id").replace("_", " ")},
+                **{name: raw[:20]},
             )
         ids[name] = int(raw)
     return ids
@@ -112,11 +114,15 @@ def _query_value(param: Param, raw: str) -> Any:
     schema = param.schema
     if isinstance(schema, Int):
         if not _INTEGER.fullmatch(raw):
-            raise InvalidInput("%(name)s must be a whole number", params={"name": param.name}, field=param.name)
+            raise InvalidInput(
+                "%(name)s must be a whole number", params={"name": param.name}, field=param.name
+            )
         return schema.check(int(raw), param.name)
     if isinstance(schema, Bool):
         if raw.lower() not in ("true", "false", "1", "0"):
-            raise InvalidInput("%(name)s must be true or false", params={"name": param.name}, field=param.name)
+            raise InvalidInput(
+                "%(name)s must be true or false", params={"name": param.name}, field=param.name
+            )
         return raw.lower() in ("true", "1")
     return schema.check(raw, param.name)
 

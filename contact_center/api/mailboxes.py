@@ -89,7 +89,9 @@ async def get_mailbox_(call: Call) -> Any:
 def _check_language(body: dict[str, Any]) -> None:
     if "language" in body and body["language"] not in supported_locales():
         raise InvalidInput(
-            "language must be one of %(choices)s", params={"choices": ", ".join(supported_locales())}, field="language"
+            "language must be one of %(choices)s",
+            params={"choices": ", ".join(supported_locales())},
+            field="language",
         )
 
 

@@ -168,7 +168,9 @@ class ListOf(Schema):
             raise InvalidInput("%(name)s must be a list", params={"name": name}, field=name)
         if len(value) > self.max_items:
             raise InvalidInput(
-                "%(name)s has more than %(max)s items", params={"name": name, "max": self.max_items}, field=name
+                "%(name)s has more than %(max)s items",
+                params={"name": name, "max": self.max_items},
+                field=name,
             )
         return [self.item.check(v, name) for v in value]
 
@@ -189,7 +191,9 @@ class MapOf(Schema):
         for key in value:
             if key not in self.keys:
                 raise InvalidInput(
-                    "%(name)s keys are %(keys)s", params={"name": name, "keys": ", ".join(self.keys)}, field=name
+                    "%(name)s keys are %(keys)s",
+                    params={"name": name, "keys": ", ".join(self.keys)},
+                    field=name,
                 )
         return {k: self.value.check(v, name) for k, v in value.items()}
 
@@ -213,13 +217,17 @@ class FreeObject(Schema):
         try:
             encoded = json.dumps(value, allow_nan=False, ensure_ascii=False)
         except (ValueError, RecursionError) as exc:
-            raise InvalidInput("%(name)s must hold finite numbers only", params={"name": name}, field=name) from exc
+            raise InvalidInput(
+                "%(name)s must hold finite numbers only", params={"name": name}, field=name
+            ) from exc
         _check_text(encoded, name)
         if "\\u0000" in encoded:
             raise InvalidInput("%(name)s must not contain NUL characters", params={"name": name}, field=name)
         if len(encoded.encode()) > self.max_bytes:
             raise InvalidInput(
-                "%(name)s is larger than %(max)s bytes", params={"name": name, "max": self.max_bytes}, field=name
+                "%(name)s is larger than %(max)s bytes",
+                params={"name": name, "max": self.max_bytes},
+                field=name,
             )
         return value
 
@@ -240,7 +248,9 @@ class Obj(Schema):
             raise InvalidInput("%(name)s must be an object", params={"name": name}, field=name)
         for key in value:
             if key not in self.fields:
-                raise InvalidInput("unknown field %(name)r", params={"name": str(key)[:60]}, field=str(key)[:60])
+                raise InvalidInput(
+                    "unknown field %(name)r", params={"name": str(key)[:60]}, field=str(key)[:60]
+                )
         for key in self.required:
             if value.get(key) is None:
                 raise InvalidInput("%(name)s is required", params={"name": key}, field=key)

@@ -69,7 +69,9 @@ CALL_PAGE = Obj(
 def _check_language(body: dict[str, Any]) -> None:
     if "language" in body and body["language"] not in supported_locales():
         raise InvalidInput(
-            "language must be one of %(choices)s", params={"choices": ", ".join(supported_locales())}, field="language"
+            "language must be one of %(choices)s",
+            params={"choices": ", ".join(supported_locales())},
+            field="language",
         )
 
 

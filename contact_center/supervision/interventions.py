@@ -94,7 +94,9 @@ async def force_state(ctx: AppContext, supervisor: Agent, agent_id: int, state: 
     """Set an agent's presence; "offline" also hands their open contacts back to the queue."""
     _check_role(supervisor)
     if state not in STATES:
-        raise InvalidInput("state must be one of %(choices)s", params={"choices": ", ".join(STATES)}, field="state")
+        raise InvalidInput(
+            "state must be one of %(choices)s", params={"choices": ", ".join(STATES)}, field="state"
+        )
     hub = ctx.hub
     agent = await hub.run_db(set_presence, agent_id, state, "supervisor")
     released: list[Interaction] = []

@@ -45,7 +45,11 @@ def _message(event: BusEvent) -> Mapped | None:
     public = event.data.get("public")
     if stored.get("kind") != "message" or public is None:
         return None
-    data = {"interaction_id": event.data.get("interaction_id"), "channel": stored.get("channel"), "message": public}
+    data = {
+        "interaction_id": event.data.get("interaction_id"),
+        "channel": stored.get("channel"),
+        "message": public,
+    }
     return "message.created", f"message:{stored.get('id')}", data
 
 

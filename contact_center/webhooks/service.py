@@ -61,7 +61,8 @@ class WebhookService:
             timeout=self.settings.webhook_timeout_seconds,
             follow_redirects=False,
             # Every connection goes through the address guard (targets.py): no SSRF, no rebinding.
-            transport=self._transport or GuardedTransport(allow_private=self.settings.webhook_allow_private_targets),
+            transport=self._transport
+            or GuardedTransport(allow_private=self.settings.webhook_allow_private_targets),
             # Identity: the error text is read raw, so nothing is decompressed on our side.
             headers={"User-Agent": "contact-center-webhooks/1", "Accept-Encoding": "identity"},
         )
@@ -127,7 +128,9 @@ class WebhookService:
         # A cheap read first: most passes find nothing, and a claim is a write transaction.
         if not await self.hub.run_db(store.has_due):
             return 0
-        claims = await self.hub.run_db(store.claim_due, BATCH, max(60.0, 3 * self.settings.webhook_timeout_seconds))
+        claims = await self.hub.run_db(
+            store.claim_due, BATCH, max(60.0, 3 * self.settings.webhook_timeout_seconds)
+        )
         await asyncio.gather(*(self._send(claim) for claim in claims))
         return len(claims)
 
@@ -160,4 +163,10 @@ class WebhookService:
             backoff_base=self.settings.webhook_backoff_seconds,
         )
         if error is not None:
-            log.warning("webhook delivery %s attempt %s failed (%s): %s", claim.delivery_id, claim.attempts, status, error)
+            log.warning(
+                "webhook delivery %s attempt %s failed (%s): %s",
+                claim.delivery_id,
+                claim.attempts,
+                status,
+                error,
+            )

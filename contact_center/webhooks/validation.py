@@ -18,7 +18,9 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
     try:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
     except ValueError:
-        raise InvalidInput(_("A webhook URL is an http or https address without credentials."), field="url") from None
+        raise InvalidInput(
+            _("A webhook URL is an http or https address without credentials."), field="url"
+        ) from None
     # Names are resolved (and checked again) at every delivery; this catches the obvious ones now.
     if not allow_private and refused_host(parts.hostname):
         raise InvalidInput(

@@ -98,8 +98,17 @@ def generate(customers: int = 5000, orders: int = 50_000, seed: int = 20261201) 
     pool = [c for c in range(customers) if c not in dropper_ids]
     low_csat = sorted(rng.choice(pool, size=30, replace=False).tolist())
     return Shop(
-        customers, order_customer, order_time, order_amount, order_cost,
-        np.array(line_order), line_product, line_amount, droppers, low_csat, prices,
+        customers,
+        order_customer,
+        order_time,
+        order_amount,
+        order_cost,
+        np.array(line_order),
+        line_product,
+        line_amount,
+        droppers,
+        low_csat,
+        prices,
     )
 
 
@@ -109,14 +118,25 @@ def load(db: Database, shop: Shop) -> list[int]:
     with db.write() as session:
         session.execute(
             insert(Customer),
-            [{"display_name": f"Customer {c}", "attributes": {}, "tier": "standard"} for c in range(shop.customers)],
+            [
+                {"display_name": f"Customer {c}", "attributes": {}, "tier": "standard"}
+                for c in range(shop.customers)
+            ],
         )
     with db.read() as session:
-        ids = [i for (i,) in session.execute(Customer.__table__.select().with_only_columns(Customer.id).order_by(Customer.id))]  # type: ignore[attr-defined]
+        ids = [
+            i
+            for (i,) in session.execute(
+                Customer.__table__.select().with_only_columns(Customer.id).order_by(Customer.id)
+            )
+        ]  # type: ignore[attr-defined]
     with db.write() as session:
         session.execute(
             insert(Product),
-            [{"sku": p, "name": f"Product {p}", "category": "", "price": price} for p, price in shop.prices.items()],
+            [
+                {"sku": p, "name": f"Product {p}", "category": "", "price": price}
+                for p, price in shop.prices.items()
+            ],
         )
         session.execute(
             insert(Order),
@@ -134,7 +154,12 @@ def load(db: Database, shop: Shop) -> list[int]:
             ],
         )
     with db.read() as session:
-        order_ids = [i for (i,) in session.execute(Order.__table__.select().with_only_columns(Order.id).order_by(Order.id))]  # type: ignore[attr-defined]
+        order_ids = [
+            i
+            for (i,) in session.execute(
+                Order.__table__.select().with_only_columns(Order.id).order_by(Order.id)
+            )
+        ]  # type: ignore[attr-defined]
     with db.write() as session:
         session.execute(
             insert(OrderLine),
@@ -149,9 +174,19 @@ def load(db: Database, shop: Shop) -> list[int]:
                 ended = as_of - timedelta(days=5 + 10 * k)
                 rows.append(
                     {
-                        "customer_id": ids[c], "channel": "chat", "thread_key": f"csat-{n}-{k}", "status": "closed",
-                        "priority": 0, "subject": "", "offer_count": 0, "declined_by": [], "created_at": ended,
-                        "queued_at": ended, "ended_at": ended, "closed_at": ended, "csat_score": score,
+                        "customer_id": ids[c],
+                        "channel": "chat",
+                        "thread_key": f"csat-{n}-{k}",
+                        "status": "closed",
+                        "priority": 0,
+                        "subject": "",
+                        "offer_count": 0,
+                        "declined_by": [],
+                        "created_at": ended,
+                        "queued_at": ended,
+                        "ended_at": ended,
+                        "closed_at": ended,
+                        "csat_score": score,
                     }
                 )
         session.execute(insert(Interaction), rows)

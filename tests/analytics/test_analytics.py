@@ -57,11 +57,19 @@ def expected_tiers(data: Shop) -> tuple[dict[int, str], dict[str, float]]:
     np.maximum.at(last, data.order_customer[in_window], data.order_time[in_window])
     frequency = np.bincount(data.order_customer[in_window], minlength=data.customers)
     # Amounts are stored rounded to cents; score what the shop sent.
-    spend = np.bincount(data.order_customer[in_window], weights=np.round(data.order_amount[in_window], 2), minlength=data.customers)
+    spend = np.bincount(
+        data.order_customer[in_window],
+        weights=np.round(data.order_amount[in_window], 2),
+        minlength=data.customers,
+    )
     n = len(buyers)
     recency_rank = rankdata(last[buyers]) / n  # later last order → higher rank
     score = (recency_rank + rankdata(frequency[buyers]) / n + rankdata(spend[buyers]) / n) / 3
-    cuts = {"platinum": np.quantile(score, 0.95), "gold": np.quantile(score, 0.80), "silver": np.quantile(score, 0.50)}
+    cuts = {
+        "platinum": np.quantile(score, 0.95),
+        "gold": np.quantile(score, 0.80),
+        "silver": np.quantile(score, 0.50),
+    }
     tiers = {}
     for customer, value in zip(buyers, score, strict=True):
         tiers[int(customer)] = next((t for t, low in cuts.items() if value >= low), "bronze")
@@ -90,7 +98,9 @@ def test_tiers_follow_the_configured_quantiles(analysed: tuple[Database, list[in
     assert min(by_tier["silver"]) >= cuts["silver"] > max(by_tier["bronze"])
 
 
-def test_planted_droppers_are_flagged_with_their_own_rhythm_as_the_reason(analysed: tuple[Database, list[int]]) -> None:
+def test_planted_droppers_are_flagged_with_their_own_rhythm_as_the_reason(
+    analysed: tuple[Database, list[int]],
+) -> None:
     db, ids = analysed
     data = shop()
     with db.read() as session:
@@ -139,7 +149,7 @@ def test_the_planted_pairs_are_the_top_rules(analysed: tuple[Database, list[int]
         assert forward[(a, b)].confidence == pytest.approx(PAIR_PROBABILITY, abs=0.05)
         assert 0.01 < forward[(a, b)].support < 0.06
     # Chance pairs are far weaker than any planted one.
-    assert all(r.lift < min(t.lift for t in top) / 2 for r in rules[len(top):])
+    assert all(r.lift < min(t.lift for t in top) / 2 for r in rules[len(top) :])
 
 
 def test_suggestions_offer_the_partner_product_with_its_confidence_and_lift(

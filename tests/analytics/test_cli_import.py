@@ -32,9 +32,7 @@ def test_importing_customers_then_orders_then_recomputing(
     store: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "customers.csv").write_text(
-        "external_id,email,display_name,phone\n"
-        "c-1,ann@example.com,Ann Lee,+14155550100\n"
-        "c-2,,\"Bob, Jr.\",\n",
+        'external_id,email,display_name,phone\nc-1,ann@example.com,Ann Lee,+14155550100\nc-2,,"Bob, Jr.",\n',
         encoding="utf-8",
     )
     (tmp_path / "orders.csv").write_text(
@@ -60,7 +58,12 @@ def test_importing_customers_then_orders_then_recomputing(
         names = sorted(c.display_name for c in session.exec(select(Customer)).all())
         assert names == ["", "Ann Lee", "Bob, Jr."]
         assert len(session.exec(select(CustomerAnalytics)).all()) == 3
-        assert {c.tier for c in session.exec(select(Customer)).all()} <= {"platinum", "gold", "silver", "bronze"}
+        assert {c.tier for c in session.exec(select(Customer)).all()} <= {
+            "platinum",
+            "gold",
+            "silver",
+            "bronze",
+        }
 
 
 def test_a_bad_row_is_named_by_its_line_and_nothing_of_its_batch_is_stored(

@@ -43,10 +43,12 @@ def order(external_id: str, who: dict[str, Any], day: int, lines: list[tuple[str
 async def test_customers_are_upserted_by_external_id_then_email(api: Api) -> None:
     first = await api.client.post(
         "/api/v1/customers/bulk",
-        json={"customers": [
-            {"external_id": "erp-1", "email": "Ann@Example.com", "display_name": "Ann"},
-            {"email": "bob@example.com", "display_name": "<script>alert(1)</script> Bob"},
-        ]},
+        json={
+            "customers": [
+                {"external_id": "erp-1", "email": "Ann@Example.com", "display_name": "Ann"},
+                {"email": "bob@example.com", "display_name": "<script>alert(1)</script> Bob"},
+            ]
+        },
     )
     assert first.status_code == 200, first.text
     ann, bob = first.json()["results"]
@@ -54,17 +56,27 @@ async def test_customers_are_upserted_by_external_id_then_email(api: Api) -> Non
 
     again = await api.client.post(
         "/api/v1/customers/bulk",
-        json={"customers": [
-            {"external_id": "erp-1", "display_name": "Ann Smith", "attributes": {"segment": "b2b"}},
-            {"external_id": "erp-2", "email": "BOB@example.com"},
-        ]},
+        json={
+            "customers": [
+                {"external_id": "erp-1", "display_name": "Ann Smith", "attributes": {"segment": "b2b"}},
+                {"external_id": "erp-2", "email": "BOB@example.com"},
+            ]
+        },
     )
     assert [r["customer_id"] for r in again.json()["results"]] == [ann["customer_id"], bob["customer_id"]]
     assert [r["created"] for r in again.json()["results"]] == [False, False]
     stored = (await api.client.get(f"/api/v1/customers/{ann['customer_id']}")).json()
-    assert (stored["display_name"], stored["email"], stored["attributes"]) == ("Ann Smith", "ann@example.com", {"segment": "b2b"})
+    assert (stored["display_name"], stored["email"], stored["attributes"]) == (
+        "Ann Smith",
+        "ann@example.com",
+        {"segment": "b2b"},
+    )
     # Markup in a name is kept as text: the API returns it verbatim, every page escapes it.
-    assert (await api.client.get(f"/api/v1/customers/{bob['customer_id']}")).json()["display_name"].startswith("<script>")
+    assert (
+        (await api.client.get(f"/api/v1/customers/{bob['customer_id']}"))
+        .json()["display_name"]
+        .startswith("<script>")
+    )
 
 
 async def test_orders_are_idempotent_by_their_external_id(api: Api) -> None:
@@ -74,7 +86,9 @@ async def test_orders_are_idempotent_by_their_external_id(api: Api) -> None:
     body = single.json()
     assert (body["amount"], body["currency"], len(body["lines"])) == (15.5, "EUR", 2)
 
-    batch = {"orders": [order("o-1", who, 1, [("P1", 10.0), ("P2", 5.5)]), order("o-2", who, 3, [("P3", 7.0)])]}
+    batch = {
+        "orders": [order("o-1", who, 1, [("P1", 10.0), ("P2", 5.5)]), order("o-2", who, 3, [("P3", 7.0)])]
+    }
     for _ in range(2):
         response = await api.client.post("/api/v1/orders/bulk", json=batch)
         assert response.status_code == 200, response.text
@@ -117,10 +131,17 @@ async def test_a_bad_order_anywhere_in_a_batch_stores_nothing(
 async def test_oversized_batches_and_bodies_are_refused(api: Api) -> None:
     many = {"customers": [{"email": f"c{i}@example.com"} for i in range(501)]}
     assert_error(await api.client.post("/api/v1/customers/bulk", json=many), 422, "invalid_input")
-    huge = {"customers": [{"email": "x@example.com", "display_name": "x" * 200, "attributes": {"blob": "y" * 9000}}] * 40}
+    huge = {
+        "customers": [
+            {"email": "x@example.com", "display_name": "x" * 200, "attributes": {"blob": "y" * 9000}}
+        ]
+        * 40
+    }
     response = await api.client.post("/api/v1/customers/bulk", content=json.dumps(huge))
     assert response.status_code == 413
-    assert_error(await api.client.post("/api/v1/customers/bulk", json={"customers": []}), 422, "invalid_input")
+    assert_error(
+        await api.client.post("/api/v1/customers/bulk", json={"customers": []}), 422, "invalid_input"
+    )
     assert_error(await api.client.post("/api/v1/orders/bulk", content=b"[" * 100_000), 400, "malformed_json")
     assert count(api.app.state.ctx.db, Customer) == 0
 
@@ -130,7 +151,14 @@ async def test_analytics_recompute_on_demand_and_read_one_customer(api: Api) -> 
     for c in range(20):
         who = {"external_id": f"c{c}"}
         for k in range(1 + c % 5):
-            orders.append(order(f"c{c}-{k}", who, 2 + 5 * k, [("BOOK", 10.0 + c), ("LAMP", 5.0)] if k % 2 else [("BOOK", 10.0 + c)]))
+            orders.append(
+                order(
+                    f"c{c}-{k}",
+                    who,
+                    2 + 5 * k,
+                    [("BOOK", 10.0 + c), ("LAMP", 5.0)] if k % 2 else [("BOOK", 10.0 + c)],
+                )
+            )
     assert (await api.client.post("/api/v1/orders/bulk", json={"orders": orders})).status_code == 200
 
     report = await api.client.post("/api/v1/analytics/recompute")
@@ -139,7 +167,12 @@ async def test_analytics_recompute_on_demand_and_read_one_customer(api: Api) -> 
     assert report.json()["customers"] == 20
     assert sum(report.json()["tiers"].values()) == 20
     assert report.json()["tier_changes"] == 20  # everyone left "standard"
-    ids = {r["customer_id"] for r in (await api.client.post("/api/v1/customers/bulk", json={"customers": [{"external_id": "c1"}]})).json()["results"]}
+    ids = {
+        r["customer_id"]
+        for r in (
+            await api.client.post("/api/v1/customers/bulk", json={"customers": [{"external_id": "c1"}]})
+        ).json()["results"]
+    }
     customer_id = ids.pop()
     analysis = await api.client.get(f"/api/v1/customers/{customer_id}/analytics")
     assert analysis.status_code == 200, analysis.text
@@ -159,7 +192,9 @@ async def test_webhook_subscriptions_show_their_secret_once(api: Api) -> None:
     hook_id = created.json()["id"]
     shown = (await api.client.get(f"/api/v1/webhooks/{hook_id}")).json()["secret"]
     assert shown.endswith("…") and len(shown) < 15
-    rotated = await api.client.patch(f"/api/v1/webhooks/{hook_id}", json={"rotate_secret": True, "events": ["*"]})
+    rotated = await api.client.patch(
+        f"/api/v1/webhooks/{hook_id}", json={"rotate_secret": True, "events": ["*"]}
+    )
     assert rotated.json()["secret"] not in (secret, shown) and rotated.json()["events"] == ["*"]
     assert (await api.client.delete(f"/api/v1/webhooks/{hook_id}")).status_code == 204
     assert (await api.client.get(f"/api/v1/webhooks/{hook_id}")).json()["is_active"] is False

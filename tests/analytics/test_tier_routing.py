@@ -25,7 +25,9 @@ async def memory_bus() -> AsyncIterator[Bus]:
 
 
 @pytest.fixture
-async def router(make_settings: Callable[..., Settings], db: Database, memory_bus: Bus) -> AsyncIterator[Router]:
+async def router(
+    make_settings: Callable[..., Settings], db: Database, memory_bus: Bus
+) -> AsyncIterator[Router]:
     router = Router(Hub(make_settings(DATABASE_URL=db.url), db, memory_bus))
     yield router
     await router.stop()

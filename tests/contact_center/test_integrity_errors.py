@@ -12,7 +12,10 @@ from contact_center.api.endpoint import _is_missing_value
 def _refusal(row: dict[str, object]) -> IntegrityError:
     engine = create_engine("sqlite://")
     table = Table(
-        "t", MetaData(), Column("id", Integer, primary_key=True), Column("name", String, nullable=False, unique=True)
+        "t",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("name", String, nullable=False, unique=True),
     )
     table.metadata.create_all(engine)
     with engine.begin() as conn:

@@ -105,7 +105,6 @@ def test_language_hints_in_order_of_trust() -> None:
     assert customer_language("\x00;;,," * 100, ["\x00" * 500], "en") == "en"  # junk never raises
 
 
-
 async def test_the_mailbox_language_is_set_and_checked_through_the_api(make_settings: Any) -> None:
     import httpx
 
@@ -134,5 +133,7 @@ async def test_the_mailbox_language_is_set_and_checked_through_the_api(make_sett
             assert changed.status_code == 200 and changed.json()["language"] == "zh_Hant", changed.text
             for bad in ("xx_YY", "../../etc", 5):
                 refused = await api.patch(url, json={"language": bad})
-                assert refused.status_code == 422 and refused.json()["error"]["field"] == "language", refused.text
+                assert refused.status_code == 422 and refused.json()["error"]["field"] == "language", (
+                    refused.text
+                )
             assert (await api.get(url)).json()["language"] == "zh_Hant"

@@ -278,7 +278,9 @@ async def test_typing_a_note_is_shown_to_colleagues_not_to_the_customer(make_ser
     await peer.send({"type": "message", "client_id": client_id(), "body": "hi"})
     iid = (await ada.wait_for(lambda f: f["type"] == "offer"))["interaction"]["id"]
     await ada.send({"type": "accept", "interaction_id": iid})
-    joined = await peer.wait_for(lambda f: f["type"] == "status" and f["conversation"]["status"] == "connected")
+    joined = await peer.wait_for(
+        lambda f: f["type"] == "status" and f["conversation"]["status"] == "connected"
+    )
     assert joined["conversation"]["agent_name"] == "Ada"
     await ada.send({"type": "typing", "interaction_id": iid, "state": True, "internal": True})
     await ada.send({"type": "note", "interaction_id": iid, "body": "VIP, be nice", "client_id": client_id()})
@@ -286,8 +288,12 @@ async def test_typing_a_note_is_shown_to_colleagues_not_to_the_customer(make_ser
     typing = await peer.wait_for(lambda f: f["type"] == "typing")
     assert typing == {"type": "typing", "name": "Ada", "state": True}
     assert len(peer.of_type("typing")) == 1, "the note's typing leaked to the customer"
-    await ada.send({"type": "reply", "interaction_id": iid, "body": "How can I help?", "client_id": client_id()})
+    await ada.send(
+        {"type": "reply", "interaction_id": iid, "body": "How can I help?", "client_id": client_id()}
+    )
     await peer.wait_for(lambda f: f["type"] == "message" and f["event"]["author_type"] == "agent")
-    assert not any("VIP" in f["event"]["body"] for f in peer.of_type("message")), "a note reached the customer"
+    assert not any("VIP" in f["event"]["body"] for f in peer.of_type("message")), (
+        "a note reached the customer"
+    )
     await ada.close()
     await peer.close()

@@ -44,8 +44,10 @@ async def bystanders_still_chat(server: ServerProcess, peer: Client, desk: Clien
     body = "still here " + client_id()
     await peer.send({"type": "message", "client_id": client_id(), "body": body})
     event = await desk.wait_for(
-        lambda f: (f["type"] == "event" and f["event"]["body"] == body)
-        or (f["type"] == "offer" and any(e["body"] == body for e in f["events"]))
+        lambda f: (
+            (f["type"] == "event" and f["event"]["body"] == body)
+            or (f["type"] == "offer" and any(e["body"] == body for e in f["events"]))
+        )
     )
     iid = event["interaction_id"] if event["type"] == "event" else event["interaction"]["id"]
     if event["type"] == "offer":
@@ -92,7 +94,9 @@ async def test_bad_visitor_frames_get_error_frames_and_the_socket_stays_open(
     await attacker.close()
 
 
-async def test_binary_and_oversized_binary_frames_are_refused(server: ServerProcess, bystanders: tuple[Client, Client]) -> None:
+async def test_binary_and_oversized_binary_frames_are_refused(
+    server: ServerProcess, bystanders: tuple[Client, Client]
+) -> None:
     attacker = await visitor(server, origin=ALLOWED)
     await attacker.ws.send(b"\xff\xfe\x00garbage")
     assert (await attacker.wait_for(lambda f: f["type"] == "error"))["code"] == "bad_frame"
@@ -101,7 +105,9 @@ async def test_binary_and_oversized_binary_frames_are_refused(server: ServerProc
     await attacker.close()
 
 
-async def test_bad_agent_frames_get_error_frames(server: ServerProcess, bystanders: tuple[Client, Client]) -> None:
+async def test_bad_agent_frames_get_error_frames(
+    server: ServerProcess, bystanders: tuple[Client, Client]
+) -> None:
     desk = await agent(server, await login(server.base, "ada", "integration-pass"), available=False)
     cases = [
         ("{oops", "malformed_json"),
@@ -144,14 +150,19 @@ async def test_agent_socket_refuses_missing_forged_and_expired_sessions(server: 
 async def test_cross_site_agent_socket_is_refused(server: ServerProcess) -> None:
     cookie = await login(server.base, "ada", "integration-pass")
     async with websockets.connect(
-        server.ws_base + "/agent/ws", additional_headers={"Cookie": f"cc_session={cookie}", "Origin": "http://evil.example"}
+        server.ws_base + "/agent/ws",
+        additional_headers={"Cookie": f"cc_session={cookie}", "Origin": "http://evil.example"},
     ) as ws:
         frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert frame["code"] == "origin_not_allowed"
 
 
-async def test_widget_from_a_disallowed_origin_is_refused_with_a_reason(server: ServerProcess, bystanders: tuple[Client, Client]) -> None:
-    async with websockets.connect(server.ws_base + "/channels/webchat/ws", additional_headers={"Origin": "http://evil.example"}) as ws:
+async def test_widget_from_a_disallowed_origin_is_refused_with_a_reason(
+    server: ServerProcess, bystanders: tuple[Client, Client]
+) -> None:
+    async with websockets.connect(
+        server.ws_base + "/channels/webchat/ws", additional_headers={"Origin": "http://evil.example"}
+    ) as ws:
         frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
         assert frame["code"] == "origin_not_allowed"
         assert "evil.example" in frame["message"]
@@ -159,7 +170,11 @@ async def test_widget_from_a_disallowed_origin_is_refused_with_a_reason(server: 
             await asyncio.wait_for(ws.recv(), 5)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
     async with httpx.AsyncClient(base_url=server.base) as client:
-        upload = await client.post("/channels/webchat/attachments", headers={"Origin": "http://evil.example"}, files={"file": ("a.png", b"x")})
+        upload = await client.post(
+            "/channels/webchat/attachments",
+            headers={"Origin": "http://evil.example"},
+            files={"file": ("a.png", b"x")},
+        )
     assert upload.status_code == 403
     assert upload.json()["error"]["code"] == "origin_not_allowed"
 
@@ -170,7 +185,9 @@ async def test_forged_visitor_token_is_refused(server: ServerProcess) -> None:
     assert error["code"] == "invalid_token"
 
 
-async def test_uploads_check_content_size_and_token(server: ServerProcess, bystanders: tuple[Client, Client]) -> None:
+async def test_uploads_check_content_size_and_token(
+    server: ServerProcess, bystanders: tuple[Client, Client]
+) -> None:
     peer = await visitor(server, origin=ALLOWED)
     token = peer.of_type("welcome")[0]["token"]
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -181,7 +198,9 @@ async def test_uploads_check_content_size_and_token(server: ServerProcess, bysta
             files={"file": ("photo.png", b"<script>alert(1)</script>", "image/png")},
         )
         assert disguised.status_code == 422 and disguised.json()["error"]["code"] == "unsupported_type"
-        no_token = await client.post("/channels/webchat/attachments", files={"file": ("a.png", png, "image/png")})
+        no_token = await client.post(
+            "/channels/webchat/attachments", files={"file": ("a.png", png, "image/png")}
+        )
         assert no_token.status_code == 403
         good = await client.post(
             "/channels/webchat/attachments",
@@ -197,7 +216,9 @@ async def test_uploads_check_content_size_and_token(server: ServerProcess, bysta
         assert fetched.headers["x-content-type-options"] == "nosniff"
     # Someone else's attachment token cannot be attached to my message.
     thief = await visitor(server, origin=ALLOWED)
-    await thief.send({"type": "message", "client_id": client_id(), "body": "mine now", "attachments": [described["token"]]})
+    await thief.send(
+        {"type": "message", "client_id": client_id(), "body": "mine now", "attachments": [described["token"]]}
+    )
     assert (await thief.wait_for(lambda f: f["type"] == "error"))["code"] == "forbidden"
     for c in (peer, thief):
         await c.close()
@@ -224,7 +245,9 @@ async def test_oversized_upload_is_refused_with_413(tmp_path: Path) -> None:
     assert not proc.errors_in_log()
 
 
-async def test_html_in_customer_fields_is_stored_verbatim_not_executed(server: ServerProcess, bystanders: tuple[Client, Client]) -> None:
+async def test_html_in_customer_fields_is_stored_verbatim_not_executed(
+    server: ServerProcess, bystanders: tuple[Client, Client]
+) -> None:
     """The server keeps what the customer typed; the browser test checks it renders inert."""
     peer = await visitor(server, name='<img src=x onerror="alert(1)">', email="x@example.com", origin=ALLOWED)
     body = "<script>document.title='pwned'</script>"
@@ -245,8 +268,12 @@ async def test_signing_out_ends_that_sessions_open_desktops(server: ServerProces
     async with httpx.AsyncClient(base_url=server.base) as browser:
         page = await browser.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        await browser.post("/login", data={"csrf_token": token, "username": "ada", "password": "integration-pass"})
-        other_device = await agent(server, await login(server.base, "ada", "integration-pass"), available=False)
+        await browser.post(
+            "/login", data={"csrf_token": token, "username": "ada", "password": "integration-pass"}
+        )
+        other_device = await agent(
+            server, await login(server.base, "ada", "integration-pass"), available=False
+        )
         desk = await agent(server, str(browser.cookies.get("cc_session")), available=False)
         desk_page = await browser.get("/agent")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', desk_page.text).group(1)  # type: ignore[union-attr]

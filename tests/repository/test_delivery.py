@@ -62,7 +62,9 @@ def test_a_client_id_names_one_message_and_is_not_reused_across_conversations(db
         lifecycle.accept(db, interaction.id, agent.id)  # type: ignore[arg-type]
     append_event(db, first.id, kind="message", author_type="agent", body="a", external_id="agent:1:c1")
 
-    _, _, duplicate = append_event(db, first.id, kind="message", author_type="agent", body="a", external_id="agent:1:c1")
+    _, _, duplicate = append_event(
+        db, first.id, kind="message", author_type="agent", body="a", external_id="agent:1:c1"
+    )
     assert duplicate
     with pytest.raises(Conflict):
         append_event(db, second.id, kind="message", author_type="agent", body="b", external_id="agent:1:c1")

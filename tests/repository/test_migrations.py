@@ -36,7 +36,8 @@ def test_upgrade_on_an_empty_database_creates_every_table_the_models_declare(emp
             assert columns == {c.name for c in table.columns}, name
         with db.engine.connect() as conn:
             assert (
-                set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == head_revisions()
+                set(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                == head_revisions()
             )
     finally:
         db.dispose()

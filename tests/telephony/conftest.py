@@ -9,6 +9,7 @@ parameters, with the account's auth token.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import json
@@ -31,7 +32,9 @@ from tests.services import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PRISM = ROOT / ".tools" / "node_modules" / ".bin" / "prism"
-SPEC = ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
+# Twilio's own OpenAPI spec for the 2010-04-01 API (MIT, licence beside it), kept in the
+# repository so a clone tests the phone channel without any outside folder.
+SPEC_GZ = ROOT / "tests" / "fixtures" / "twilio-oai" / "twilio_api_v2010.json.gz"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "twilio-test-auth-token"
 CTI_SECRET = "cti-shared-secret-for-tests"
@@ -49,9 +52,12 @@ class Prism:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Prism:
+        # Prism reads a plain JSON file; unpack the committed copy beside the log.
+        spec = self.log.parent / "twilio_api_v2010.json"
+        spec.write_bytes(gzip.decompress(SPEC_GZ.read_bytes()))
         out = self.log.open("wb")
         self.proc = subprocess.Popen(
-            [str(PRISM), "mock", "--errors", "-h", "127.0.0.1", "-p", str(self.port), str(SPEC)],
+            [str(PRISM), "mock", "--errors", "-h", "127.0.0.1", "-p", str(self.port), str(spec)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -25,10 +25,16 @@ async def admin(site: Admin) -> Admin:
     return site
 
 
-async def test_an_admin_creates_a_webhook_sees_the_secret_once_and_retries_a_failed_delivery(admin: Admin) -> None:
+async def test_an_admin_creates_a_webhook_sees_the_secret_once_and_retries_a_failed_delivery(
+    admin: Admin,
+) -> None:
     response = await admin.submit(
         "/admin/webhooks",
-        {"url": "https://erp.example.com/hooks", "events": "interaction.closed", "description": "ERP <b>sync</b>"},
+        {
+            "url": "https://erp.example.com/hooks",
+            "events": "interaction.closed",
+            "description": "ERP <b>sync</b>",
+        },
         page="/admin/webhooks",
     )
     assert response.status_code == 200
@@ -48,7 +54,9 @@ async def test_an_admin_creates_a_webhook_sees_the_secret_once_and_retries_a_fai
     page = await admin.client.get("/admin/webhooks?status=failed")
     assert "HTTP 500: boom" in page.text and "Retry now" in page.text
 
-    retried = await admin.follow(await admin.submit("/admin/webhooks/deliveries/1/retry", {}, page="/admin/webhooks"))
+    retried = await admin.follow(
+        await admin.submit("/admin/webhooks/deliveries/1/retry", {}, page="/admin/webhooks")
+    )
     assert "will be sent again now" in retried.text
     [row] = await admin.db(webhook_store.list_deliveries)
     assert (row.status, row.attempts) == ("pending", 0)
@@ -58,16 +66,29 @@ async def test_an_admin_creates_a_webhook_sees_the_secret_once_and_retries_a_fai
 
 
 async def test_bad_webhook_forms_are_refused_with_a_reason(admin: Admin) -> None:
-    for form in ({"url": "javascript:alert(1)", "events": "*"}, {"url": "https://x.example.com", "events": "nope"}):
+    for form in (
+        {"url": "javascript:alert(1)", "events": "*"},
+        {"url": "https://x.example.com", "events": "nope"},
+    ):
         page = await admin.follow(await admin.submit("/admin/webhooks", form, page="/admin/webhooks"))
         assert 'class="flash flash-error"' in page.text
     assert await admin.db(webhook_store.list_subscriptions) == []
-    assert (await admin.client.post("/admin/webhooks/deliveries/abc/retry", data={"csrf_token": await admin.csrf()})).status_code == 404
+    assert (
+        await admin.client.post(
+            "/admin/webhooks/deliveries/abc/retry", data={"csrf_token": await admin.csrf()}
+        )
+    ).status_code == 404
 
 
 async def test_the_queue_form_edits_tier_boosts(admin: Admin) -> None:
     queue = (await admin.db(list_queues))[0]
-    form = {"name": queue.name, "description": "", "required_skills": "", "priority": "0", "strategy": "longest_idle"}
+    form = {
+        "name": queue.name,
+        "description": "",
+        "required_skills": "",
+        "priority": "0",
+        "strategy": "longest_idle",
+    }
     path = f"/admin/queues/{queue.id}"
 
     await admin.follow(await admin.submit(path, {**form, "tier_boosts": "Platinum=30, gold = 15"}, page=path))

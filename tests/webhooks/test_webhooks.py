@@ -127,7 +127,12 @@ async def test_a_receiver_that_is_down_gets_the_delivery_once_it_is_back(
         await eventually(lambda: len(back.of_type("customer.tier_changed")) == 1)
         got = back.of_type("customer.tier_changed")[0]
         verify(sub.secret, got.headers[HEADER.lower()], got.body)
-        assert got.payload["data"] == {"customer_id": 7, "old_tier": "silver", "new_tier": "gold", "churn_risk": 0.1}
+        assert got.payload["data"] == {
+            "customer_id": 7,
+            "old_tier": "silver",
+            "new_tier": "gold",
+            "churn_risk": 0.1,
+        }
     finally:
         back.stop()
 
@@ -160,7 +165,9 @@ async def test_two_nodes_send_every_delivery_exactly_once(db: Database, hub: Hub
     try:
         for i in range(10):
             await new_chat(hub, f"message {i}")
-        await eventually(lambda: len(deliveries(db)) == 20 and all(d.status == "delivered" for d in deliveries(db)))
+        await eventually(
+            lambda: len(deliveries(db)) == 20 and all(d.status == "delivered" for d in deliveries(db))
+        )
         await asyncio.sleep(0.5)  # a double send would arrive by now
     finally:
         for n in nodes:
