@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func
 from sqlmodel import Session, delete, select
 
 from repository.commerce_models import CustomerRef, Order, OrderLine, Product
@@ -191,6 +192,7 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
         elif item.customer_id is None:
             raise _where(index, "an order needs customer_id or a customer reference", "customer_id")
     results = []
+    touched: set[int] = set()
     with db.write() as session:
         for index, item in enumerate(items):
             if item.customer is not None:
@@ -215,6 +217,8 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
                 )
             else:
                 session.exec(delete(OrderLine).where(OrderLine.order_id == order.id))  # type: ignore[call-overload]
+                touched.add(order.customer_id)  # an order moved away lowers its old owner's value
+            touched.add(customer_id)  # type: ignore[arg-type]
             order.customer_id = customer_id  # type: ignore[assignment]
             order.ordered_at = item.ordered_at
             order.amount, order.cost = item.amount, item.cost
@@ -233,7 +237,30 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
             results.append(
                 {"index": index, "order_id": order.id, "customer_id": customer_id, "status": status}
             )
+        refresh_lifetime_values(session, touched)
     return results
+
+
+def refresh_lifetime_values(session: Session, customer_ids: set[int]) -> None:
+    """Set each customer's lifetime value to the sum of their orders, in the caller's transaction.
+
+    Recomputed from the rows rather than added up, so a resent or moved order never
+    counts twice.
+    """
+    if not customer_ids:
+        return
+    totals = dict(
+        session.execute(
+            select(Order.customer_id, func.coalesce(func.sum(Order.amount), 0.0))
+            .where(Order.customer_id.in_(customer_ids))  # type: ignore[attr-defined]
+            .group_by(Order.customer_id)
+        ).all()
+    )
+    for customer_id in customer_ids:
+        customer = session.get(Customer, customer_id)
+        if customer is not None:
+            customer.lifetime_value = round(float(totals.get(customer_id, 0.0)), 2)
+            session.add(customer)
 
 
 def upsert_products(db: Database, products: list[dict[str, Any]]) -> int:

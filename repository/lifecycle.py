@@ -132,6 +132,8 @@ def _back_to_queue(
     session: Session, interaction: Interaction, expect: dict[str, Any], reason: str, *, declined: bool = True
 ) -> Interaction | None:
     """Requeue; ``declined`` records that the holder passed it on, so it goes elsewhere first."""
+    # Read before the UPDATE: _transition refreshes this same object, agent_id then None.
+    previous_agent_id = interaction.agent_id
     declined_by = list(interaction.declined_by)
     if declined and interaction.agent_id is not None and interaction.agent_id not in declined_by:
         declined_by.append(interaction.agent_id)
@@ -146,7 +148,7 @@ def _back_to_queue(
         target_agent_id=None,
     )
     if requeued is not None:
-        _status_event(session, requeued, "requeued", reason=reason, previous_agent_id=interaction.agent_id)
+        _status_event(session, requeued, "requeued", reason=reason, previous_agent_id=previous_agent_id)
     return requeued
 
 

@@ -104,4 +104,5 @@ def queue_dict(queue: Queue) -> dict[str, Any]:
         "priority": queue.priority,
         "strategy": queue.strategy,
         "is_default": queue.is_default,
+        "tier_boosts": dict(queue.tier_boosts or {}),
     }

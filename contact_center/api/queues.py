@@ -7,9 +7,10 @@ from typing import Any
 from contact_center.api.agents import SKILLS
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Bool, Int, Obj, Str
+from contact_center.api.schema import Bool, Int, MapOf, Obj, Str
 from repository.browse import page_rows
 from repository.configuration import get_queue, make_default_queue
+from repository.customers import TIERS
 from repository.directory import create_queue, update_queue
 from repository.models import STRATEGIES, Queue
 from repository.serialize import queue_dict
@@ -21,6 +22,11 @@ _EDITABLE = {
     "priority": Int(minimum=-100, maximum=100, description="higher is served first"),
     "strategy": Str(choices=STRATEGIES),
     "is_default": Bool(description="takes contacts not routed elsewhere; only one queue is default"),
+    "tier_boosts": MapOf(
+        keys=TIERS,
+        value=Int(minimum=-100, maximum=100),
+        description='routing points per customer tier, e.g. {"platinum": 30}; {} clears them',
+    ),
 }
 QUEUE = Obj(
     name="Queue",
@@ -77,7 +83,7 @@ ENDPOINTS = [
         "PATCH",
         "/queues/{queue_id}",
         update_queue_,
-        "Change a queue's skills, priority, strategy or default flag",
+        "Change a queue's skills, priority, strategy, tier boosts or default flag",
         "queues",
         response=QUEUE,
         body=QUEUE_PATCH,
