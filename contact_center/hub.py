@@ -20,6 +20,7 @@ from repository.delivery import set_delivery_status
 from repository.directory import get_agent, set_presence
 from repository.ingest import InboundItem, IngestResult, append_event, ingest
 from repository.models import SUPERVISOR_ROLES
+from repository.replay import stored_copy
 from repository.serialize import event_dict, interaction_dict, public_event_dict
 
 if TYPE_CHECKING:
@@ -136,6 +137,12 @@ class Hub:
         client_id: str | None = None,
     ) -> Event:
         interaction: Interaction = await self.run_db(lambda db: _get_interaction(db, interaction_id))
+        external_id = f"agent:{agent.id}:{client_id}" if client_id else None
+        if external_id is not None:
+            # A resend after a reconnect: answer with the stored copy even if the chat moved on.
+            stored = await self.run_db(stored_copy, interaction_id, external_id)
+            if stored is not None:
+                return stored
         if not internal and (interaction.agent_id != agent.id or interaction.status != "active"):
             from repository.errors import Conflict
 
@@ -143,7 +150,6 @@ class Hub:
         check = self._outbound_checks.get(interaction.channel)
         if check is not None and not internal:
             await check(interaction)
-        external_id = f"agent:{agent.id}:{client_id}" if client_id else None
         event, interaction, duplicate = await self.run_db(
             append_event,
             interaction_id,

@@ -14,6 +14,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from repository.directory import heartbeat
+from repository.presence_grace import restart_grace
 
 if TYPE_CHECKING:
     from contact_center.hub import Hub
@@ -45,6 +46,8 @@ class PresenceKeeper:
         await self.hub.run_db(heartbeat, list(self._connections))
 
     async def start(self) -> None:
+        # Before the router's first pass: an outage is not the agents leaving.
+        await self.hub.run_db(restart_grace, self.hub.settings.agent_disconnect_grace_seconds)
         self._task = asyncio.create_task(self._run(), name="presence-heartbeat")
         self._viewer_task = asyncio.create_task(self._follow_viewers(), name="presence-viewers")
 

@@ -64,8 +64,9 @@ const DeskActions = (() => {
       return false;
     }
     const clientId = 'c' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-    conv.pending.set(clientId, { client_id: clientId, body, internal, state: 'sending', created: new Date().toISOString() });
-    socket.send({ type: internal ? 'note' : 'reply', interaction_id: conv.id, body, client_id: clientId });
+    const p = { client_id: clientId, body, internal, state: 'sending', created: new Date().toISOString(), sentAt: 0 };
+    conv.pending.set(clientId, p);
+    if (socket.send({ type: internal ? 'note' : 'reply', interaction_id: conv.id, body, client_id: clientId })) p.sentAt = Date.now();
     render();
     $('messages').scrollTop = $('messages').scrollHeight;
     return true;
@@ -81,8 +82,9 @@ const DeskActions = (() => {
     if (!p) return;
     if (discard) conv.pending.delete(id);
     else {
-      conv.pending.set(id, { ...p, state: 'sending', error: '' });
-      socket.send({ type: p.internal ? 'note' : 'reply', interaction_id: conv.id, body: p.body, client_id: id });
+      const again = { ...p, state: 'sending', error: '', sentAt: 0 };
+      conv.pending.set(id, again);
+      if (socket.send({ type: p.internal ? 'note' : 'reply', interaction_id: conv.id, body: p.body, client_id: id })) again.sentAt = Date.now();
     }
     render();
   }

@@ -24,6 +24,7 @@ const DeskFrames = (() => {
       const old = state.convs;
       state.convs = new Map();
       offers.clear();
+      const outage = socket.lastOutageMs;
       for (const c of f.conversations || []) {
         if (c.interaction.status === 'offered') {
           offers.add(c, true);
@@ -36,6 +37,13 @@ const DeskFrames = (() => {
       }
       // Closed and watched conversations are not in the snapshot; keep them on screen.
       for (const [id, conv] of old) if (!state.convs.has(id) && (conv.role === 'watch' || conv.closed)) state.convs.set(id, conv);
+      // A chat we held that the snapshot no longer gives us was taken away while we were gone: say so.
+      for (const [id, conv] of old) {
+        if (state.convs.has(id) || conv.role !== 'held' || conv.closed) continue;
+        Notices.chatTakenAway(conv.name, outage, 'changed');
+        if (conv.pending.size) keepLost(conv);
+      }
+      restoreOutbox();
       if (!state.convs.has(state.selected)) state.selected = null;
       if (state.selected == null) {
         const first = [...state.convs.values()].find((c) => c.role === 'held' && !c.closed);
@@ -147,6 +155,29 @@ const DeskFrames = (() => {
     pong() {},
   };
 
+  /** A conversation taken from us with replies still unsent: keep it on screen, replies failed, never dropped. */
+  function keepLost(conv) {
+    conv.role = 'watch';
+    for (const [id, p] of conv.pending) conv.pending.set(id, { ...p, state: 'failed', error: t('Not sent: this chat is no longer yours.') });
+    state.convs.set(conv.id, conv);
+  }
+
+  /** Replies a previous page of this tab had not got acknowledged (sessionStorage): put them back, once. */
+  function restoreOutbox() {
+    if (state.outboxRestored) return;
+    state.outboxRestored = true;
+    for (const item of DeskOutbox.load(state.me.id)) {
+      const { interaction, customer_name: customerName, ...p } = item;
+      let conv = state.convs.get(interaction.id);
+      if (!conv) {
+        conv = new Conversation({ interaction: { ...interaction, customer_name: customerName }, context: null, events: [] }, 'held', state.me.id);
+        keepLost(conv);
+        state.fetching.add(conv.id);
+      }
+      if (!conv.pending.has(p.client_id)) conv.pending.set(p.client_id, { ...p, sentAt: 0, state: p.state === 'failed' ? 'failed' : 'sending' });
+    }
+  }
+
   /** After welcome or resume: the server forgot what we were viewing, and unsent messages go again. */
   function afterConnect() {
     if (state.wantPresence && socket.send({ type: 'presence', state: state.wantPresence })) state.wantPresence = null;
@@ -155,7 +186,7 @@ const DeskFrames = (() => {
     if (conv && !conv.closed) startViewing(conv);
     for (const c of state.convs.values()) {
       for (const p of c.pending.values()) {
-        if (p.state === 'sending') socket.send({ type: p.internal ? 'note' : 'reply', interaction_id: c.id, body: p.body, client_id: p.client_id });
+        if (p.state === 'sending' && socket.send({ type: p.internal ? 'note' : 'reply', interaction_id: c.id, body: p.body, client_id: p.client_id })) p.sentAt = Date.now();
       }
     }
     render();
@@ -196,10 +227,16 @@ const DeskFrames = (() => {
     if (mine && (i.status === 'active' || i.status === 'wrapup')) conv.role = 'held';
     if (conv.role === 'held' && !mine && i.status !== 'closed') {
       // Transferred or requeued: no longer ours.
-      toast(reason === 'transferred' ? t('{name} was transferred.', { name: conv.name })
-        : reason ? t('{name} went back to the queue ({reason}).', { name: conv.name, reason: Views.reasonText(reason) })
-          : t('{name} went back to the queue.', { name: conv.name }), 'info');
-      dropConversation(conv.id);
+      if (reason === 'agent disconnected') Notices.chatTakenAway(conv.name, socket.lastOutageMs, 'requeued');
+      else {
+        toast(reason === 'transferred' ? t('{name} was transferred.', { name: conv.name })
+          : reason ? t('{name} went back to the queue ({reason}).', { name: conv.name, reason: Views.reasonText(reason) })
+            : t('{name} went back to the queue.', { name: conv.name }), 'info');
+      }
+      if (conv.pending.size) {
+        keepLost(conv);
+        render();
+      } else dropConversation(conv.id);
       return;
     }
     if (before.status !== i.status) {

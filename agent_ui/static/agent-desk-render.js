@@ -9,6 +9,7 @@ const DeskRender = (() => {
   const { $, state, PRESENCE, offers, composer, wrapLabel, selectedConv } = Desk;
 
   function render() {
+    DeskOutbox.save(state.me.id, state.convs); // what is pending survives a reload of this tab
     renderList();
     renderThread();
     renderTitle();

@@ -12,7 +12,11 @@
 class DeskSocket {
   static STALE_MS = 15000; // three default heartbeat intervals
   static PING_MS = 5000; // our own pings keep the watchdog honest whatever the server's heartbeat setting
-  static MAX_BACKOFF_MS = 15000;
+  // A restarted server is back within seconds: the first retry comes at once and the
+  // delay never grows past a few seconds. Full jitter keeps a room of desktops from
+  // reconnecting in one burst (AWS, "Exponential Backoff And Jitter").
+  static FIRST_RETRY_MS = 300;
+  static MAX_BACKOFF_MS = 4000;
 
   /** onFrame(frame) gets every parsed frame; onStatus(state, detail) gets connecting|connected|reconnecting|offline|signed_out. */
   constructor({ url, onFrame, onStatus }) {
@@ -29,6 +33,8 @@ class DeskSocket {
     this.staleTimer = null;
     this.pingTimer = null;
     this.retryAt = 0;
+    this.lostAt = 0; // when the current outage began (0 = connected)
+    this.lastOutageMs = 0; // how long the outage that ended last lasted
   }
 
   start() {
@@ -92,6 +98,8 @@ class DeskSocket {
   }
 
   markReady() {
+    this.lastOutageMs = this.lostAt ? Date.now() - this.lostAt : 0;
+    this.lostAt = 0;
     this.ready = true;
     this.attempt = 0;
     this.everConnected = true;
@@ -127,6 +135,7 @@ class DeskSocket {
   }
 
   detach(reason) {
+    if (this.ready && !this.lostAt) this.lostAt = Date.now();
     const old = this.ws;
     this.ws = null;
     this.ready = false;
@@ -144,11 +153,17 @@ class DeskSocket {
     this.connect();
   }
 
+  /** The wait before attempt n (0-based): random in [cap/2, cap], cap doubling from FIRST_RETRY_MS. */
+  static backoff(attempt) {
+    const cap = Math.min(DeskSocket.MAX_BACKOFF_MS, DeskSocket.FIRST_RETRY_MS * 2 ** attempt);
+    return Math.round(cap / 2 + Math.random() * (cap / 2));
+  }
+
   scheduleRetry(delayMs) {
     this.clearTimers();
     if (this.stopped) return;
-    const base = Math.min(DeskSocket.MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
-    const delay = delayMs ?? Math.round(base * (0.75 + Math.random() * 0.5));
+    if (this.everConnected && !this.lostAt) this.lostAt = Date.now();
+    const delay = delayMs ?? DeskSocket.backoff(this.attempt);
     this.attempt += 1;
     this.retryAt = Date.now() + delay;
     this.status(navigator.onLine === false ? 'offline' : 'reconnecting', { retryAt: this.retryAt });
@@ -180,6 +195,8 @@ class ConnectionPill {
     this.node = node;
     this.status = 'connecting';
     this.retryAt = 0;
+    this.lostAt = 0; // when the current outage began (0 = connected)
+    this.lastOutageMs = 0; // how long the outage that ended last lasted
   }
 
   show(status, detail) {

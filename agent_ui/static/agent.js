@@ -53,6 +53,7 @@
         }
       }
     }
+    if (DeskOutbox.expire(state.convs, now)) expired = true;
     if (expired) render();
   }, 250);
 
