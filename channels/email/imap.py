@@ -4,6 +4,14 @@ Only UIDs are used to say what is new: ``UID SEARCH UID n:*`` after the last UID
 stored. A search for ``n:*`` always matches the highest message even when nothing
 is above ``n-1`` (RFC 3501 ``*`` semantics), so results are filtered, which is also
 what keeps an empty poll on a large mailbox cheap: one short command, one short answer.
+
+New mail is announced by an untagged ``* n EXISTS`` that a server may send at any
+time: during IDLE, but also in the middle of a ``UID FETCH`` or after a ``NOOP``.
+aioimaplib hands untagged responses only to IDLE's queue or to a pending command of
+the same name, and logs everything else as "ignored untagged response", which is how
+mail arriving during a long sync used to wait for the next IDLE (up to
+``EMAIL_IDLE_SECONDS``). :class:`_WatchingProtocol` sees every response line first
+and sets :attr:`Imap.arrived`, whatever command is running; the poller acts on it.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ import asyncio
 import re
 import ssl
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aioimaplib
 
@@ -24,6 +32,7 @@ FETCH_CHUNK = 50
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")
 _UIDNEXT = re.compile(rb"\[UIDNEXT (\d+)\]")
 _FETCH_UID = re.compile(rb"UID (\d+)")
+_EXISTS = re.compile(rb"\* \d+ EXISTS\b")
 
 
 class ImapError(Exception):
@@ -34,6 +43,39 @@ class ImapAuthError(ImapError):
     pass
 
 
+class _WatchingProtocol(aioimaplib.IMAP4ClientProtocol):
+    """aioimaplib's protocol, plus an event set by every ``EXISTS`` the server sends."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, conn_lost_cb: Any = None) -> None:
+        super().__init__(loop, conn_lost_cb)
+        self.arrived = asyncio.Event()
+
+    def _handle_line(self, line: bytes, current_cmd: Any) -> Any:
+        if line[:2] == b"* " and _EXISTS.match(line):
+            self.arrived.set()
+        return super()._handle_line(line, current_cmd)
+
+
+class _Client(aioimaplib.IMAP4):
+    def create_client(
+        self, host: str, port: int, loop: Any, conn_lost_cb: Any = None, ssl_context: Any = None
+    ) -> None:
+        local_loop = loop if loop is not None else asyncio.get_running_loop()
+        self.protocol = _WatchingProtocol(local_loop, conn_lost_cb)
+        self._client_task = local_loop.create_task(
+            local_loop.create_connection(lambda: self.protocol, host, port, ssl=ssl_context)
+        )
+
+
+class _ClientSSL(_Client):
+    def create_client(
+        self, host: str, port: int, loop: Any, conn_lost_cb: Any = None, ssl_context: Any = None
+    ) -> None:
+        super().create_client(
+            host, port, loop, conn_lost_cb, ssl_context or ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        )
+
+
 class Imap:
     def __init__(self, mailbox: Mailbox, sealer: PasswordSealer, timeout: float = 30.0) -> None:
         self.mailbox = mailbox
@@ -41,22 +83,19 @@ class Imap:
         self.timeout = timeout
         self.client: aioimaplib.IMAP4 | None = None
         self.lost = asyncio.Event()
+        # Set by every EXISTS the server sends, at any time; the poller clears it before
+        # each UID SEARCH, so a set event means "there may be mail the last search missed".
+        self.arrived = asyncio.Event()
 
     def _on_lost(self, exc: Exception | None) -> None:
         self.lost.set()
 
     async def connect(self) -> None:
         box = self.mailbox
-        if box.imap_security == "tls":
-            client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(
-                box.imap_host, box.imap_port, timeout=self.timeout
-            )
-            client.protocol.conn_lost_cb = self._on_lost
-        else:
-            client = aioimaplib.IMAP4(
-                box.imap_host, box.imap_port, timeout=self.timeout, conn_lost_cb=self._on_lost
-            )
+        client_class = _ClientSSL if box.imap_security == "tls" else _Client
+        client = client_class(box.imap_host, box.imap_port, timeout=self.timeout, conn_lost_cb=self._on_lost)
         self.client = client
+        self.arrived = client.protocol.arrived
         try:
             await asyncio.wait_for(client.wait_hello_from_server(), self.timeout)
         except (TimeoutError, OSError) as exc:
@@ -124,27 +163,26 @@ class Imap:
                 yield uid, raw
 
     async def wait_for_change(self, idle_seconds: float, stop: asyncio.Event) -> None:
-        """IDLE until the server reports mail, ``idle_seconds`` pass, or ``stop`` is set."""
+        """IDLE until the server reports mail, ``idle_seconds`` pass, or ``stop`` is set.
+
+        Returns at once when an EXISTS came before IDLE began (during the last sync,
+        or in answer to the last command), since the search that follows may find it.
+        """
         assert self.client is not None
+        if self.arrived.is_set():
+            return
         idle = await self.client.idle_start(timeout=idle_seconds)
         try:
-            while True:
-                push = asyncio.ensure_future(self.client.wait_server_push(timeout=idle_seconds + 5))
-                lost = asyncio.ensure_future(self.lost.wait())
-                stopped = asyncio.ensure_future(stop.wait())
-                done, pending = await asyncio.wait({push, lost, stopped}, return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
+            waits = [asyncio.ensure_future(event.wait()) for event in (self.arrived, self.lost, stop)]
+            try:
+                await asyncio.wait(waits, timeout=idle_seconds, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in waits:
                     task.cancel()
-                if lost in done:
-                    raise ImapError("the connection dropped during IDLE")
-                if stopped in done:
-                    return
-                lines = push.result()
-                if lines == aioimaplib.STOP_WAIT_SERVER_PUSH:
-                    return
-                if any(b"EXISTS" in bytes(line) for line in lines):
-                    return
+            if self.lost.is_set():
+                raise ImapError("the connection dropped during IDLE")
         finally:
+            _drain(self.client.protocol.idle_queue)  # the arrived event is what we act on
             if not self.lost.is_set() and self.client.has_pending_idle():
                 self.client.idle_done()
                 try:
@@ -188,6 +226,11 @@ def _fetched(lines: list[bytes | bytearray]) -> list[tuple[int, bytes]]:
             out.append((uid, raw))
             uid, raw = None, None
     return out
+
+
+def _drain(queue: asyncio.Queue[Any]) -> None:
+    while not queue.empty():
+        queue.get_nowait()
 
 
 def _text(lines: list[bytes | bytearray]) -> str:

@@ -155,7 +155,7 @@ class MailboxPoller:
 
     async def _while_holding(self, work: object) -> None:
         """Run ``work`` while renewing the lease; cancel it and raise LeaseLost if renewal fails."""
-        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+        task = asyncio.ensure_future(work)
         try:
             while True:
                 done, _ = await asyncio.wait({task}, timeout=self.lease_seconds / 3)
@@ -176,20 +176,36 @@ class MailboxPoller:
         self.health.last_error = None
         await self.sync(imap, uidvalidity)
         while not self.stop.is_set():
-            if imap.supports_idle and self.idle_seconds > 0:
+            if imap.arrived.is_set():
+                pass  # an EXISTS came after the last search: look again before waiting
+            elif imap.supports_idle and self.idle_seconds > 0:
                 self.health.idle = True
                 await imap.wait_for_change(self.idle_seconds, self.stop)
             else:
-                try:
-                    await wait_event(self.stop, self.poll_seconds)
-                except TimeoutError:
-                    pass
-                await imap.noop()
+                await self._poll_wait(imap)
             if not self.stop.is_set():
                 await self.sync(imap, uidvalidity)
 
+    async def _poll_wait(self, imap: Imap) -> None:
+        waits = [asyncio.ensure_future(event.wait()) for event in (self.stop, imap.arrived)]
+        try:
+            await asyncio.wait(waits, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+        if not self.stop.is_set():
+            await imap.noop()  # servers without IDLE report new mail in answer to a command
+
     async def sync(self, imap: Imap, uidvalidity: int) -> int:
-        """Fetch and store everything above the last stored UID; returns how many were handled."""
+        """Fetch and store everything above the last stored UID; returns how many were handled.
+
+        Mail that arrives during the sync goes first: each EXISTS the server sends meanwhile
+        (``imap.arrived``) triggers a search above the highest UID seen, and the newest
+        search's UIDs are fetched before anything found earlier, so a new mail waits for
+        the chunk in progress, not for the whole backlog. When everything is stored the
+        folder is searched once more before the caller goes back to IDLE. The saved position is the highest UID below
+        which everything is stored, so fetching out of order never skips a mail.
+        """
         box = self.mailbox
         stored_validity, last_uid = await to_thread.run_sync(sync_position, self.db, box.id, box.imap_folder)
         if stored_validity != uidvalidity:
@@ -201,33 +217,57 @@ class MailboxPoller:
                 )
             last_uid = 0
             await to_thread.run_sync(save_sync_position, self.db, box.id, box.imap_folder, uidvalidity, 0)
-        uids = await imap.new_uids(last_uid)
+        imap.arrived.clear()
+        # Newest search result last; the newest is fetched first (see the docstring).
+        batches = [await imap.new_uids(last_uid)]
+        seen = max(batches[0], default=last_uid)
         handled = 0
-        for start in range(0, len(uids), FETCH_CHUNK):
-            fetched = [item async for item in imap.fetch(uids[start : start + FETCH_CHUNK])]
-            if not fetched:
+        just_searched = True
+        while True:
+            while batches and not batches[-1]:
+                batches.pop()
+            if imap.arrived.is_set() or not (batches or just_searched):
+                imap.arrived.clear()
+                more = await imap.new_uids(seen)
+                if more:
+                    batches.append(more)
+                    seen = more[-1]
+                just_searched = True
                 continue
-            try:
-                await self.inbound.process_chunk(box, uidvalidity, fetched, self.health)
-            except Exception:
-                log.exception(
-                    "mailbox %s uids %s-%s: not all stored; will retry after reconnecting",
-                    box.id,
-                    fetched[0][0],
-                    fetched[-1][0],
+            if not batches:
+                break
+            uids = batches[-1][:FETCH_CHUNK]
+            del batches[-1][:FETCH_CHUNK]
+            just_searched = False
+            fetched = [item async for item in imap.fetch(uids)]
+            if fetched:
+                await self._store(uidvalidity, fetched)
+                handled += len(fetched)
+            pending = [uid for batch in batches for uid in batch[:1]]
+            done_below = min(pending) - 1 if pending else seen
+            if done_below > last_uid:
+                last_uid = done_below
+                await to_thread.run_sync(
+                    save_sync_position, self.db, box.id, box.imap_folder, uidvalidity, last_uid
                 )
-                raise
-            last_uid = max(last_uid, max(uid for uid, _ in fetched))
-            handled += len(fetched)
-            await to_thread.run_sync(
-                save_sync_position, self.db, box.id, box.imap_folder, uidvalidity, last_uid
-            )
         first = self.health.last_sync is None or not self.health.connected
         self.health.synced()
         self.synced.set()
         if first or handled:
             await self._lease(email_leases.renew)  # show the new state on every node now
         return handled
+
+    async def _store(self, uidvalidity: int, fetched: list[tuple[int, bytes]]) -> None:
+        try:
+            await self.inbound.process_chunk(self.mailbox, uidvalidity, fetched, self.health)
+        except Exception:
+            log.exception(
+                "mailbox %s uids %s-%s: not all stored; will retry after reconnecting",
+                self.mailbox.id,
+                fetched[0][0],
+                fetched[-1][0],
+            )
+            raise
 
 
 async def stop_within(task: asyncio.Task[Any] | asyncio.Future[Any], seconds: float) -> None:

@@ -1,0 +1,98 @@
+"""Mail that arrives while the poller is busy is ingested within 2 s, against a real Dovecot.
+
+Dovecot announces each append with an untagged ``EXISTS`` in the middle of whatever
+command the poller is running (a ``UID FETCH`` of the backlog, usually). The poller
+must act on it then, not at the next IDLE (EMAIL_IDLE_SECONDS later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from sqlmodel import col, func, select
+
+from repository.models import Event
+
+pytestmark = pytest.mark.server
+
+BACKLOG = 2500
+FRESH = 300
+LIMIT_SECONDS = 2.0
+
+
+def _mail(kind: str, i: int) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f"{kind.title()} {i} <{kind}{i}@customers.test>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = f"{kind} {i}"
+    msg["Message-ID"] = f"<{kind}-{i}@latency.test>"
+    msg.set_content(f"{kind} mail number {i}\n")
+    return bytes(msg)
+
+
+def _stored(db: Any, prefix: str) -> dict[str, float]:
+    """External id -> the time its event was stored, for mails whose id starts with ``prefix``."""
+    with db.read() as session:
+        rows = session.exec(
+            select(Event.external_id, Event.created_at).where(
+                Event.channel == "email", col(Event.external_id).startswith(prefix)
+            )
+        ).all()
+    return {mid: (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp() for mid, at in rows if mid}
+
+
+def _count(db: Any, prefix: str) -> int:
+    with db.read() as session:
+        return int(
+            session.exec(
+                select(func.count()).where(
+                    Event.channel == "email", col(Event.external_id).startswith(prefix)
+                )
+            ).one()
+        )
+
+
+async def test_300_mails_appended_during_a_large_sync_are_each_ingested_within_2_seconds(
+    email_app: Any,
+) -> None:
+    async with email_app(EMAIL_IDLE_SECONDS="600") as app:
+        db = app.ctx.db
+        # The backlog is appended while the poller idles on an empty folder, so it
+        # arrives as one large sync (the same as a mailbox that filled up overnight).
+        await app.wait_for(lambda: next(iter(app.channel.health.values())).idle, what="IDLE")
+        await asyncio.to_thread(app.deliver, [_mail("backlog", i) for i in range(BACKLOG)])
+        await app.wait_for(lambda: _count(db, "backlog-") >= 50, what="the backlog sync to start")
+
+        appended: dict[str, float] = {}
+        client = await asyncio.to_thread(app.dovecot.client)
+        try:
+            for i in range(FRESH):
+                raw = _mail("fresh", i)
+                appended[f"fresh-{i}@latency.test"] = time.time()
+                typ, data = await asyncio.to_thread(client.append, app.folder, None, None, raw)
+                assert typ == "OK", data
+                await asyncio.sleep(0.02)
+        finally:
+            await asyncio.to_thread(client.logout)
+        backlog_when_done = _count(db, "backlog-")
+        # The appends really happened during the sync, not after it.
+        assert backlog_when_done < BACKLOG, backlog_when_done
+
+        await app.wait_for(
+            lambda: len(_stored(db, "fresh-")) == FRESH, timeout=60, what="the 300 fresh mails"
+        )
+        stored = _stored(db, "fresh-")
+        latencies = sorted(stored[mid] - at for mid, at in appended.items())
+        print(
+            f"\nfresh mails: {len(latencies)}, backlog stored when the last was appended: "
+            f"{backlog_when_done}/{BACKLOG}; latency from APPEND sent to stored: "
+            f"median {latencies[len(latencies) // 2]:.3f}s, p95 {latencies[int(len(latencies) * 0.95)]:.3f}s, "
+            f"max {latencies[-1]:.3f}s"
+        )
+        assert latencies[-1] < LIMIT_SECONDS, latencies[-10:]
+        await app.wait_for(lambda: _count(db, "backlog-") == BACKLOG, timeout=120, what="the whole backlog")
