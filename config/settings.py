@@ -71,6 +71,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     cti_shared_secret: Secret = field(default_factory=lambda: Secret(""))
     sms_help_reply: str = "Reply STOP to unsubscribe, START to resubscribe."
+    # Messages the company starts (not replies in a live conversation) wait for these
+    # hours to pass: "21:00-08:00" in OUTBOUND_TIME_ZONE; empty = none (docs/outbound.md).
+    outbound_quiet_hours: str = ""
+    outbound_time_zone: str = "UTC"
 
     def __repr__(self) -> str:
         # DATABASE_URL and BUS_URL may carry passwords; a logged or printed Settings must not.
@@ -170,6 +174,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         trusted_proxies=tuple(config("TRUSTED_PROXIES", cast=CommaSeparatedStrings, default="")),
         cti_shared_secret=config("CTI_SHARED_SECRET", cast=Secret, default=""),
         sms_help_reply=config("SMS_HELP_REPLY", default="Reply STOP to unsubscribe, START to resubscribe."),
+        outbound_quiet_hours=config("OUTBOUND_QUIET_HOURS", default="").strip(),
+        outbound_time_zone=config("OUTBOUND_TIME_ZONE", default="UTC").strip(),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -20,6 +20,10 @@ from repository.errors import ContactCenterError
 log = logging.getLogger(__name__)
 Frame = dict[str, Any]
 Handler = Callable[[Frame], Awaitable[None]]
+# Ids are PostgreSQL ``integer`` columns; SQLite overflows at 2**63. The API uses the same bound.
+MAX_INT = 2**31 - 1
+# No frame of the protocol nests deeper than a few levels; the bound keeps walks cheap.
+MAX_DEPTH = 16
 
 
 class FrameError(ContactCenterError):
@@ -46,11 +50,66 @@ async def receive_frame(ws: WebSocket, max_bytes: int) -> Frame:
         raise FrameError("frame larger than %(max)s bytes", params={"max": max_bytes}, code="frame_too_large")
     try:
         frame = json.loads(raw)
+    except RecursionError as exc:
+        # json gives up on deep nesting (a few KB of "[[[[") with RecursionError, not ValueError.
+        raise FrameError(
+            "frame is nested deeper than %(max)s levels", params={"max": MAX_DEPTH}, code="too_deep"
+        ) from exc
     except ValueError as exc:
         raise FrameError("frame is not valid JSON", code="malformed_json") from exc
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise FrameError('a frame is a JSON object with a string "type"', code="malformed_frame")
+    check_storable(frame)
     return frame
+
+
+def check_storable(frame: Frame) -> None:
+    """Refuse text the store cannot keep, anywhere in the frame, before any handler sees it.
+
+    A NUL is refused by PostgreSQL and a lone surrogate (``"\\ud800"`` is valid JSON) cannot
+    be encoded as UTF-8, so either would fail a save deep inside a handler; checking every
+    string here covers message bodies, client ids, names, notes and close reasons alike.
+    Iterative, so the walk itself cannot recurse too deep.
+    """
+    stack: list[tuple[str, Any, int]] = [(_printable(k), v, 1) for k, v in frame.items()]
+    stack.extend(("(key)", k, 1) for k in frame)
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FrameError(
+                "frame is nested deeper than %(max)s levels", params={"max": MAX_DEPTH}, code="too_deep"
+            )
+        if isinstance(value, dict):
+            stack.extend((f"{path}.{_printable(k)}"[:80], v, depth + 1) for k, v in value.items())
+            stack.extend((path, k, depth + 1) for k in value)
+        elif isinstance(value, list):
+            stack.extend((path, v, depth + 1) for v in value)
+        elif isinstance(value, str):
+            _check_text(value, path)
+
+
+def _printable(key: str) -> str:
+    """A field name safe to echo back in an error (the key itself may be the bad text)."""
+    return key.encode("utf-8", "replace").decode().replace("\x00", "?")[:40]
+
+
+def _check_text(value: str, path: str) -> None:
+    if "\x00" in value:
+        raise FrameError(
+            "'%(field)s' must not contain NUL characters",
+            params={"field": path},
+            code="invalid_text",
+            field=path,
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise FrameError(
+            "'%(field)s' is not valid Unicode text (lone surrogate)",
+            params={"field": path},
+            code="invalid_text",
+            field=path,
+        ) from exc
 
 
 async def send_frame(ws: WebSocket, frame: Frame) -> bool:
@@ -93,6 +152,10 @@ def field(frame: Frame, name: str, kind: type, *, required: bool = True, max_len
         raise FrameError(
             "'%(field)s' must be a whole number", params={"field": name}, code="invalid_field", field=name
         )
+    if kind is int and not -MAX_INT <= value <= MAX_INT:
+        raise FrameError(
+            "'%(field)s' is out of range", params={"field": name}, code="invalid_field", field=name
+        )
     if kind is not int and not isinstance(value, kind):
         raise FrameError(
             "'%(field)s' must be a %(kind)s",
@@ -110,11 +173,12 @@ def field(frame: Frame, name: str, kind: type, *, required: bool = True, max_len
     return value
 
 
-async def dispatch(ws: WebSocket, kind: str, handlers: dict[str, Handler], frame: Frame) -> None:
+async def dispatch(ws: WebSocket, kind: str, handlers: Mapping[str, Handler], frame: Frame) -> None:
     """Run the handler for the frame's type; errors become error frames."""
     handler = handlers.get(frame["type"])
     ref = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
-    if ref is None and isinstance(frame.get("interaction_id"), int):
+    iid = frame.get("interaction_id")
+    if ref is None and isinstance(iid, int) and 0 < iid <= MAX_INT:
         ref = frame["interaction_id"]  # lets the desktop tie a failed accept/close to its conversation
     if handler is None:
         await send_error(

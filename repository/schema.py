@@ -10,6 +10,7 @@ from __future__ import annotations
 import repository.commerce_models  # noqa: F401
 import repository.email_models  # noqa: F401
 import repository.models  # noqa: F401
+import repository.outreach_models  # noqa: F401
 import repository.search_index  # noqa: F401  (indexes every message and customer write)
 import repository.sessions  # noqa: F401
 import repository.supervision_models  # noqa: F401

@@ -11,7 +11,8 @@ from repository.errors import InvalidInput
 
 EVENT_TYPES = ("ringing", "answer", "hangup")
 CAUSES = ("normal", "busy", "cancel", "no_answer", "congestion", "not_found", "forwarded")
-_TOKEN = re.compile(r"^[A-Za-z0-9_.:@+*#-]{1,120}$")
+# Used with fullmatch: "$" alone would also match before a trailing newline.
+_TOKEN = re.compile(r"[A-Za-z0-9_.:@+*#-]{1,120}")
 
 
 @dataclass(frozen=True)
@@ -40,12 +41,23 @@ def _text(data: dict[str, Any], name: str, *, required: bool = False, limit: int
             params={"name": name, "limit": limit},
             field=name,
         )
-    return str(value)
+    text = str(value)
+    # PostgreSQL refuses NUL in text, and a lone surrogate cannot be encoded as UTF-8.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput("%(name)r is not valid Unicode text", params={"name": name}, field=name) from exc
+    if not text.isprintable():  # NUL and other control characters
+        raise InvalidInput("%(name)r must not contain control characters", params={"name": name}, field=name)
+    return text
 
 
 def parse_event(body: bytes) -> CtiEvent:
     try:
         data = json.loads(body)
+    except RecursionError as exc:
+        # json gives up on deep nesting with RecursionError, which is not a ValueError.
+        raise InvalidInput("the body is nested too deeply", code="malformed_json") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("the body is not JSON", code="malformed_json") from exc
     if not isinstance(data, dict):
@@ -58,7 +70,7 @@ def parse_event(body: bytes) -> CtiEvent:
     event_id = _text(data, "id", required=True)
     call_id = _text(data, "call_id", required=True)
     for name, value in (("id", event_id), ("call_id", call_id)):
-        if not _TOKEN.match(value or ""):
+        if not _TOKEN.fullmatch(value or ""):
             raise InvalidInput(
                 "%(name)r may hold letters, digits and _ . : @ + * # -", params={"name": name}, field=name
             )

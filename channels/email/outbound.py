@@ -138,7 +138,10 @@ class Outbound:
     ) -> None:
         last = await self.run_db(latest_customer_mail, interaction.id)
         payload = last.payload if last is not None else {}
-        to = payload.get("reply_to") or payload.get("from_address")
+        # A conversation the company started (contact_center/outreach.py) has no customer
+        # mail yet: the message itself names the address, and the subject is not a "Re:".
+        fresh = last is None and bool(event.payload.get("to"))
+        to = payload.get("reply_to") or payload.get("from_address") or event.payload.get("to")
         if not to:
             await self.hub.set_delivery(event.id, "failed", _("no customer address to reply to"))  # type: ignore[arg-type]
             return
@@ -146,7 +149,9 @@ class Outbound:
             mailbox_address=mailbox.address,
             sender_name=sender_name,
             to=to,
-            subject=compose.reply_subject(
+            subject=f"{interaction.subject} [#{interaction.id}]"
+            if fresh
+            else compose.reply_subject(
                 payload.get("subject") or interaction.subject, interaction.id, language
             ),  # type: ignore[arg-type]
             text=event.body,
