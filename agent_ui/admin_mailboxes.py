@@ -86,7 +86,7 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
     @require_role(ctx, "admin")
     async def overview(request: Request, admin: Agent) -> Response:
         health = await db(health_by_mailbox)
-        rows = [(mailbox_dict(m), health.get(m.id)) for m in await db(list_mailboxes)]  # type: ignore[arg-type]
+        rows = [(mailbox_dict(m), health.get(m.id)) for m in await db(list_mailboxes)]
         queues = {q.id: q.name for q in await db(list_queues)}
         return render(request, admin, "admin_mailboxes.html", rows=rows, queues=queues, mailbox=None)
 

@@ -130,7 +130,12 @@ class AgentDesk:
                 self.agent.presence = data["presence"]
             return {"type": "agent_presence", "agent_id": data["agent_id"], "presence": data["presence"]}
         iid = data.get("interaction_id")
-        if kind == "interaction.event" and iid not in self.interest and data.get("agent_id") == self.agent_id:
+        if (
+            kind == "interaction.event"
+            and iid is not None
+            and iid not in self.interest
+            and data.get("agent_id") == self.agent_id
+        ):
             # Stored after the claim but published before the offer: hold it and fold
             # it into the offer, so the desktop sees every message once and in order.
             self.early.setdefault(iid, []).append(data["event"])

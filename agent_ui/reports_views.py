@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.responses import JSONResponse, Response
 
 from contact_center.i18n import _
@@ -94,8 +94,8 @@ def parse_query(params: Any) -> reports.ReportQuery:
 def _names(db: Any) -> dict[str, dict[int, str]]:
     with db.read() as session:
         return {
-            "queue": dict(session.exec(select(Queue.id, Queue.name)).all()),  # type: ignore[arg-type]
-            "agent": dict(session.exec(select(Agent.id, Agent.display_name)).all()),  # type: ignore[arg-type]
+            "queue": dict(session.exec(select(Queue.id, Queue.name)).all()),
+            "agent": dict(session.exec(select(Agent.id, Agent.display_name)).all()),
         }
 
 
@@ -167,8 +167,8 @@ def _customers(db: Any, ids: set[int]) -> dict[int, str]:
         return {}
     with db.read() as session:
         return dict(
-            session.exec(select(Customer.id, Customer.display_name).where(Customer.id.in_(ids))).all()
-        )  # type: ignore[union-attr, arg-type]
+            session.exec(select(Customer.id, Customer.display_name).where(col(Customer.id).in_(ids))).all()
+        )
 
 
 def drill_rows(db: Any, q: reports.ReportQuery, params: Any) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from config import Settings, get_settings
 from contact_center import i18n
@@ -127,7 +127,7 @@ def create_app(
             await bus.disconnect()
             db.dispose()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/", index),
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),

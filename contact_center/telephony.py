@@ -49,7 +49,7 @@ async def apply_state(hub: Hub, provider: str, call_id: str, state: str, **kwarg
         return None
     record, event = changed
     await publish_card(hub, event)
-    return record  # type: ignore[no-any-return]
+    return record
 
 
 async def caller_left(
@@ -99,4 +99,4 @@ def _interaction(db: Any, interaction_id: int) -> Interaction | None:
     from repository.models import Interaction
 
     with db.read() as session:
-        return session.get(Interaction, interaction_id)  # type: ignore[no-any-return]
+        return session.get(Interaction, interaction_id)

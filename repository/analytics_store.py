@@ -9,11 +9,12 @@ exactly which tiers moved and can announce them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, update
-from sqlmodel import Session, select
+from sqlmodel import col, Session, select
 
 from repository.commerce import recent_orders
 from repository.commerce_models import AssociationRule, CustomerAnalytics, Order, OrderLine
@@ -49,7 +50,7 @@ _DEFAULTS: dict[str, Any] = {
 }
 
 
-def _epoch(rows: list[Any], at: int) -> list[tuple[Any, ...]]:
+def _epoch(rows: Sequence[Any], at: int) -> list[tuple[Any, ...]]:
     return [(*row[:at], row[at].timestamp(), *row[at + 1 :]) for row in rows]
 
 
@@ -57,20 +58,20 @@ def load_orders(db: Database) -> list[tuple[int, float, float, float]]:
     """(customer_id, ordered_at epoch, amount, cost) of every order."""
     with db.read() as session:
         rows = session.execute(select(Order.customer_id, Order.ordered_at, Order.amount, Order.cost)).all()
-    return _epoch(rows, 1)  # type: ignore[return-value]
+    return _epoch(rows, 1)
 
 
 def load_lines(db: Database) -> list[tuple[int, str]]:
     """(order_id, product_id) of every order line."""
     with db.read() as session:
-        return [tuple(r) for r in session.execute(select(OrderLine.order_id, OrderLine.product_id)).all()]  # type: ignore[misc]
+        return [tuple(r) for r in session.execute(select(OrderLine.order_id, OrderLine.product_id)).all()]
 
 
 def load_contacts(db: Database) -> list[tuple[int, float]]:
     """(customer_id, created_at epoch) of every interaction."""
     with db.read() as session:
         rows = session.execute(select(Interaction.customer_id, Interaction.created_at)).all()
-    return _epoch(rows, 1)  # type: ignore[return-value]
+    return _epoch(rows, 1)
 
 
 def load_csat(db: Database) -> list[tuple[int, float, int]]:
@@ -78,11 +79,11 @@ def load_csat(db: Database) -> list[tuple[int, float, int]]:
     with db.read() as session:
         rows = session.execute(
             select(Interaction.customer_id, Interaction.ended_at, Interaction.csat_score).where(
-                Interaction.csat_score != None,  # type: ignore[operator]  # noqa: E711
-                Interaction.ended_at != None,  # type: ignore[operator]  # noqa: E711
+                col(Interaction.csat_score).is_not(None),
+                col(Interaction.ended_at).is_not(None),
             )
         ).all()
-    return _epoch(rows, 1)  # type: ignore[return-value]
+    return _epoch(rows, 1)
 
 
 def save_results(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlmodel import SQLModel, select
+from sqlmodel import col, SQLModel, select
 
 from repository.errors import NotFound
 from repository.identity import normalise
@@ -77,7 +77,7 @@ def list_customers(
             owners = select(Identity.customer_id).where(
                 Identity.kind == kind, Identity.value == normalise(kind, value)
             )
-            stmt = stmt.where(Customer.id.in_(owners))  # type: ignore[union-attr]
+            stmt = stmt.where(col(Customer.id).in_(owners))
     with db.read() as session:
         return _page(session, stmt, Customer, after, limit, newest_first=False)
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import Session, delete, select
+from sqlmodel import col, Session, delete, select
 
 from repository.commerce_models import CustomerRef, Order, OrderLine, Product
 from repository.errors import Conflict, InvalidInput, NotFound
@@ -62,7 +62,10 @@ class OrderInput:
 
 def _where(index: int | None, message: str, name: str) -> InvalidInput:
     prefix = f"item {index}: " if index is not None else ""
-    return InvalidInput(prefix + message, field=name, **({"index": index} if index is not None else {}))
+    error = InvalidInput(prefix + message, field=name)
+    if index is not None:
+        error.details["index"] = index
+    return error
 
 
 def check_text(
@@ -206,6 +209,7 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
                         index=index,
                     )
                 customer_id = item.customer_id
+            assert customer_id is not None  # a stored customer always has an id
             order = session.exec(select(Order).where(Order.external_id == item.external_id)).first()
             status = "updated" if order is not None else "created"
             if order is None:
@@ -216,15 +220,16 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
                     amount=0,
                 )
             else:
-                session.exec(delete(OrderLine).where(OrderLine.order_id == order.id))  # type: ignore[call-overload]
+                session.exec(delete(OrderLine).where(col(OrderLine.order_id) == order.id))
                 touched.add(order.customer_id)  # an order moved away lowers its old owner's value
-            touched.add(customer_id)  # type: ignore[arg-type]
-            order.customer_id = customer_id  # type: ignore[assignment]
+            touched.add(customer_id)
+            order.customer_id = customer_id
             order.ordered_at = item.ordered_at
             order.amount, order.cost = item.amount, item.cost
             order.currency, order.status = item.currency, item.status
             session.add(order)
             session.flush()
+            assert order.id is not None  # the flush above gave it one
             for line in item.lines:
                 session.add(
                     OrderLine(
@@ -232,7 +237,7 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
                         product_id=line.product_id,
                         quantity=line.quantity,
                         amount=line.amount,
-                    )  # type: ignore[arg-type]
+                    )
                 )
             results.append(
                 {"index": index, "order_id": order.id, "customer_id": customer_id, "status": status}
@@ -249,11 +254,11 @@ def refresh_lifetime_values(session: Session, customer_ids: set[int]) -> None:
     """
     if not customer_ids:
         return
-    totals = dict(
+    totals: dict[int, float] = dict(
         session.execute(
             select(Order.customer_id, func.coalesce(func.sum(Order.amount), 0.0))
-            .where(Order.customer_id.in_(customer_ids))  # type: ignore[attr-defined]
-            .group_by(Order.customer_id)
+            .where(col(Order.customer_id).in_(customer_ids))
+            .group_by(col(Order.customer_id))
         ).all()
     )
     for customer_id in customer_ids:
@@ -299,15 +304,15 @@ def recent_orders(session: Session, customer_id: int, limit: int = 5) -> list[di
     orders = session.exec(
         select(Order)
         .where(Order.customer_id == customer_id)
-        .order_by(Order.ordered_at.desc(), Order.id.desc())  # type: ignore[attr-defined, union-attr]
+        .order_by(col(Order.ordered_at).desc(), col(Order.id).desc())
         .limit(limit)
     ).all()
     ids = [o.id for o in orders]
     lines: dict[int, list[OrderLine]] = {}
     if ids:
         for line in session.exec(
-            select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.id)
-        ).all():  # type: ignore[attr-defined, arg-type]
+            select(OrderLine).where(col(OrderLine.order_id).in_(ids)).order_by(col(OrderLine.id))
+        ).all():
             lines.setdefault(line.order_id, []).append(line)
     return [order_dict(o, lines.get(o.id, [])) for o in orders]  # type: ignore[arg-type]
 
@@ -318,6 +323,6 @@ def get_order(db: Database, external_id: str) -> dict[str, Any]:
         if order is None:
             raise NotFound("no such order", external_id=external_id[:120])
         lines = list(
-            session.exec(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
-        )  # type: ignore[arg-type]
+            session.exec(select(OrderLine).where(col(OrderLine.order_id) == order.id).order_by(col(OrderLine.id))).all()
+        )
     return order_dict(order, lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.errors import Conflict, NotFound
 from repository.models import Agent, ApiKey, Queue, WrapUpCode
@@ -50,7 +50,7 @@ def get_queue(db: Database, queue_id: int) -> Queue:
 
 def list_api_keys(db: Database) -> list[ApiKey]:
     with db.read() as session:
-        return list(session.exec(select(ApiKey).order_by(ApiKey.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(ApiKey).order_by(col(ApiKey.id))).all())
 
 
 def agent_by_username(db: Database, username: str) -> Agent:

@@ -14,7 +14,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import col, Session, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
@@ -65,7 +65,7 @@ def _number_between(value: Any, low: float, high: float) -> bool:
 def _identities(session: Session, customer_id: int) -> list[Identity]:
     return list(
         session.exec(
-            select(Identity).where(Identity.customer_id == customer_id).order_by(Identity.id)  # type: ignore[arg-type]
+            select(Identity).where(col(Identity.customer_id) == customer_id).order_by(col(Identity.id))
         ).all()
     )
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.models import (
@@ -149,7 +149,7 @@ def get_agent(db: Database, agent_id: int) -> Agent:
 
 def list_agents(db: Database) -> list[Agent]:
     with db.read() as session:
-        return list(session.exec(select(Agent).order_by(Agent.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(Agent).order_by(col(Agent.id))).all())
 
 
 def set_presence(db: Database, agent_id: int, presence: str, cause: str = "agent") -> Agent:
@@ -175,7 +175,7 @@ def heartbeat(db: Database, agent_ids: list[int]) -> None:
     if not agent_ids:
         return
     with db.write() as session:
-        for agent in session.exec(select(Agent).where(Agent.id.in_(agent_ids))).all():  # type: ignore[union-attr]
+        for agent in session.exec(select(Agent).where(col(Agent.id).in_(agent_ids))).all():
             agent.last_heartbeat = utcnow()
             session.add(agent)
 
@@ -250,7 +250,7 @@ def update_queue(db: Database, queue_id: int, **changes: Any) -> Queue:
 
 def list_queues(db: Database) -> list[Queue]:
     with db.read() as session:
-        return list(session.exec(select(Queue).order_by(Queue.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(Queue).order_by(col(Queue.id))).all())
 
 
 def ensure_skills(db: Database, names: list[str]) -> None:
@@ -263,7 +263,7 @@ def ensure_skills(db: Database, names: list[str]) -> None:
 
 def list_skills(db: Database) -> list[Skill]:
     with db.read() as session:
-        return list(session.exec(select(Skill).order_by(Skill.name)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(Skill).order_by(Skill.name)).all())
 
 
 def create_wrapup_code(db: Database, code: str, label: str) -> WrapUpCode:
@@ -279,7 +279,7 @@ def create_wrapup_code(db: Database, code: str, label: str) -> WrapUpCode:
 
 def list_wrapup_codes(db: Database, *, active_only: bool = True) -> list[WrapUpCode]:
     with db.read() as session:
-        stmt = select(WrapUpCode).order_by(WrapUpCode.id)  # type: ignore[arg-type]
+        stmt = select(WrapUpCode).order_by(col(WrapUpCode.id))
         if active_only:
             stmt = stmt.where(WrapUpCode.is_active)
         return list(session.exec(stmt).all())
@@ -300,7 +300,7 @@ def create_canned_reply(db: Database, shortcut: str, title: str, body: str) -> C
 
 def list_canned_replies(db: Database) -> list[CannedReply]:
     with db.read() as session:
-        return list(session.exec(select(CannedReply).order_by(CannedReply.shortcut)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(CannedReply).order_by(CannedReply.shortcut)).all())
 
 
 def delete_row(db: Database, model: type[SQLModel], row_id: int) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.email_models import EmailPollLease
 from repository.models import utcnow
@@ -32,8 +32,8 @@ def claim(db: Database, mailbox_id: int, holder: str, seconds: float, health: di
         result = session.execute(
             update(EmailPollLease)
             .where(
-                EmailPollLease.mailbox_id == mailbox_id,  # type: ignore[arg-type]
-                or_(EmailPollLease.holder == holder, EmailPollLease.expires_at < now),  # type: ignore[arg-type]
+                col(EmailPollLease.mailbox_id) == mailbox_id,
+                or_(col(EmailPollLease.holder) == holder, col(EmailPollLease.expires_at) < now),
             )
             .values(holder=holder, expires_at=now + timedelta(seconds=seconds), health=health, updated_at=now)
         )
@@ -47,8 +47,8 @@ def renew(db: Database, mailbox_id: int, holder: str, seconds: float, health: di
         result = session.execute(
             update(EmailPollLease)
             .where(
-                EmailPollLease.mailbox_id == mailbox_id,  # type: ignore[arg-type]
-                EmailPollLease.holder == holder,  # type: ignore[arg-type]
+                col(EmailPollLease.mailbox_id) == mailbox_id,
+                col(EmailPollLease.holder) == holder,
             )
             .values(expires_at=now + timedelta(seconds=seconds), health=health, updated_at=now)
         )
@@ -62,8 +62,8 @@ def release(db: Database, mailbox_id: int, holder: str, health: dict[str, Any]) 
         session.execute(
             update(EmailPollLease)
             .where(
-                EmailPollLease.mailbox_id == mailbox_id,  # type: ignore[arg-type]
-                EmailPollLease.holder == holder,  # type: ignore[arg-type]
+                col(EmailPollLease.mailbox_id) == mailbox_id,
+                col(EmailPollLease.holder) == holder,
             )
             .values(expires_at=now, health=health, updated_at=now)
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.email_models import SECURITY, EmailQuarantine, EmailSyncState, Mailbox
 from repository.email_secrets import MAX_PASSWORD_CHARS, SECRET_FIELDS
@@ -193,7 +193,7 @@ def get_mailbox(db: Database, mailbox_id: int) -> Mailbox:
 
 def list_mailboxes(db: Database, *, active_only: bool = False) -> list[Mailbox]:
     with db.read() as session:
-        query = select(Mailbox).order_by(Mailbox.id)  # type: ignore[arg-type]
+        query = select(Mailbox).order_by(col(Mailbox.id))
         if active_only:
             query = query.where(Mailbox.is_active)
         return list(session.exec(query).all())
@@ -230,4 +230,4 @@ def list_quarantine(db: Database, mailbox_id: int | None = None, limit: int = 10
         query = select(EmailQuarantine).where(EmailQuarantine.resolved == False)  # noqa: E712
         if mailbox_id is not None:
             query = query.where(EmailQuarantine.mailbox_id == mailbox_id)
-        return list(session.exec(query.order_by(EmailQuarantine.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
+        return list(session.exec(query.order_by(col(EmailQuarantine.id).desc()).limit(limit)).all())

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.email_models import EmailOutbox
 from repository.models import utcnow
@@ -41,9 +41,9 @@ def claim(db: Database, outbox_id: int) -> EmailOutbox | None:
         result = session.execute(
             update(EmailOutbox)
             .where(
-                EmailOutbox.id == outbox_id,  # type: ignore[arg-type]
-                EmailOutbox.status == "pending",  # type: ignore[arg-type]
-                EmailOutbox.next_attempt_at <= now,  # type: ignore[arg-type]
+                col(EmailOutbox.id) == outbox_id,
+                col(EmailOutbox.status) == "pending",
+                col(EmailOutbox.next_attempt_at) <= now,
             )
             .values(
                 next_attempt_at=now + timedelta(seconds=CLAIM_LEASE_SECONDS),
@@ -61,7 +61,7 @@ def due(db: Database, limit: int = 50) -> list[int]:
             session.exec(
                 select(EmailOutbox.id)
                 .where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= utcnow())
-                .order_by(EmailOutbox.next_attempt_at)  # type: ignore[arg-type]
+                .order_by(col(EmailOutbox.next_attempt_at))
                 .limit(limit)
             ).all()
         )
@@ -89,7 +89,7 @@ def by_message_id(db: Database, message_ids: list[str]) -> list[EmailOutbox]:
         return []
     with db.read() as session:
         return list(
-            session.exec(select(EmailOutbox).where(EmailOutbox.message_id.in_(message_ids[:50]))).all()  # type: ignore[attr-defined]
+            session.exec(select(EmailOutbox).where(col(EmailOutbox.message_id).in_(message_ids[:50]))).all()
         )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.email_models import EmailMessageId, EmailQuarantine
 from repository.lifecycle import _status_event, _transition
@@ -106,7 +106,7 @@ def _find_thread(
         rows = session.exec(
             select(EmailMessageId).where(
                 EmailMessageId.customer_id == customer_id,
-                EmailMessageId.message_id.in_(references[-50:]),  # type: ignore[attr-defined]
+                col(EmailMessageId.message_id).in_(references[-50:]),
             )
         ).all()
         if rows:
@@ -114,7 +114,7 @@ def _find_thread(
             best = max(rows, key=lambda r: references.index(r.message_id))
             interaction = session.get(Interaction, best.interaction_id)
             if interaction is not None:
-                return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "references")  # type: ignore[arg-type]
+                return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "references")
     if token_id is not None:
         interaction = session.get(Interaction, token_id)
         if (
@@ -122,7 +122,7 @@ def _find_thread(
             and interaction.customer_id == customer_id
             and interaction.channel == "email"
         ):
-            return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "token")  # type: ignore[arg-type]
+            return ThreadMatch(interaction.id, interaction.thread_key, interaction.status, "token")
     return None
 
 
@@ -143,7 +143,7 @@ def reopen(
             select(Interaction.id).where(
                 Interaction.channel == current.channel,
                 Interaction.thread_key == current.thread_key,
-                Interaction.status.in_(LIVE_STATUSES),  # type: ignore[attr-defined]
+                col(Interaction.status).in_(LIVE_STATUSES),
             )
         ).first()
         if live is not None:
@@ -210,7 +210,7 @@ def record_message_ids(db: Database, rows: list[tuple[str, int, int, int | None,
             known = set(
                 session.exec(
                     select(EmailMessageId.customer_id, EmailMessageId.message_id).where(
-                        EmailMessageId.message_id.in_([key[1] for key in wanted])  # type: ignore[attr-defined]
+                        col(EmailMessageId.message_id).in_([key[1] for key in wanted])
                     )
                 ).all()
             )
@@ -270,5 +270,5 @@ def latest_customer_mail(db: Database, interaction_id: int) -> Event | None:
                 Event.author_type == "customer",
                 Event.kind == "message",
             )
-            .order_by(Event.id.desc())  # type: ignore[union-attr]
+            .order_by(col(Event.id).desc())
         ).first()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
@@ -101,7 +101,7 @@ def _ingest(session: Session, item: InboundItem, identities: list[tuple[str, str
         select(Interaction).where(
             Interaction.channel == item.channel,
             Interaction.thread_key == item.thread_key,
-            Interaction.status.in_(LIVE_STATUSES),  # type: ignore[attr-defined]
+            col(Interaction.status).in_(LIVE_STATUSES),
         )
     ).first()
     new_interaction = interaction is None
@@ -176,7 +176,7 @@ def _target_queue(session: Session, queue_id: int | None) -> Queue:
         if queue is None:
             raise NotFound("no such queue", queue_id=queue_id)
         return queue
-    queue = session.exec(select(Queue).order_by(Queue.is_default.desc(), Queue.id)).first()  # type: ignore[attr-defined]
+    queue = session.exec(select(Queue).order_by(col(Queue.is_default).desc(), col(Queue.id))).first()
     if queue is None:
         raise NotFound("no queue is configured; create one with `contact-center queue add`")
     return queue

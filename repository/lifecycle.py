@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.models import (
@@ -65,7 +65,7 @@ def agent_load(session: Session, agent_id: int, channel: str) -> int:
         select(func.count()).where(
             Interaction.agent_id == agent_id,
             Interaction.channel == channel,
-            Interaction.status.in_(HOLDING_STATUSES),  # type: ignore[attr-defined]
+            col(Interaction.status).in_(HOLDING_STATUSES),
         )
     ).one()
 

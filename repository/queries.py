@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.analytics_store import commerce_context
 from repository.models import HOLDING_STATUSES, Agent, Customer, Event, Identity, Interaction, Queue, utcnow
@@ -131,11 +131,11 @@ def _attach_last_agents(session: Any, queued: list[QueuedContact]) -> None:
     rows = session.exec(
         select(Interaction.customer_id, Interaction.agent_id, Interaction.accepted_at)
         .where(
-            Interaction.customer_id.in_(customer_ids),  # type: ignore[attr-defined]
-            Interaction.accepted_at != None,  # type: ignore[operator]  # noqa: E711
-            Interaction.agent_id != None,  # type: ignore[operator]  # noqa: E711
+            col(Interaction.customer_id).in_(customer_ids),
+            col(Interaction.accepted_at).is_not(None),
+            col(Interaction.agent_id).is_not(None),
         )
-        .order_by(Interaction.accepted_at)  # type: ignore[arg-type]
+        .order_by(col(Interaction.accepted_at))
     ).all()
     last = {customer_id: agent_id for customer_id, agent_id, _ in rows}
     for q in queued:
@@ -149,9 +149,9 @@ def average_handle_seconds(db: Database, queue_id: int, window_hours: int = 24) 
         rows = session.exec(
             select(Interaction.accepted_at, Interaction.ended_at).where(
                 Interaction.queue_id == queue_id,
-                Interaction.accepted_at != None,  # type: ignore[operator]  # noqa: E711
-                Interaction.ended_at != None,  # type: ignore[operator]  # noqa: E711
-                Interaction.ended_at >= since,  # type: ignore[operator]
+                col(Interaction.accepted_at).is_not(None),
+                col(Interaction.ended_at).is_not(None),
+                col(Interaction.ended_at) >= since,
             )
         ).all()
     spans = [(ended - accepted).total_seconds() for accepted, ended in rows if ended and accepted]
@@ -168,7 +168,7 @@ def customer_context(db: Database, customer_id: int, timeline_limit: int = 25) -
         interactions = session.exec(
             select(Interaction)
             .where(Interaction.customer_id == customer_id)
-            .order_by(Interaction.created_at.desc())  # type: ignore[attr-defined]
+            .order_by(col(Interaction.created_at).desc())
             .limit(timeline_limit)
         ).all()
         timeline = []
@@ -176,7 +176,7 @@ def customer_context(db: Database, customer_id: int, timeline_limit: int = 25) -
             last = session.exec(
                 select(Event)
                 .where(Event.interaction_id == interaction.id, Event.kind == "message")
-                .order_by(Event.id.desc())  # type: ignore[union-attr]
+                .order_by(col(Event.id).desc())
                 .limit(1)
             ).first()
             entry = interaction_dict(interaction)
@@ -223,7 +223,7 @@ def interaction_events(db: Database, interaction_id: int, *, include_internal: b
         stmt = select(Event).where(Event.interaction_id == interaction_id)
         if not include_internal:
             stmt = stmt.where(Event.kind != "note")
-        return list(session.exec(stmt.order_by(Event.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(stmt.order_by(col(Event.id))).all())
 
 
 def agent_holdings(db: Database, agent_id: int) -> list[Interaction]:
@@ -231,8 +231,8 @@ def agent_holdings(db: Database, agent_id: int) -> list[Interaction]:
         return list(
             session.exec(
                 select(Interaction)
-                .where(Interaction.agent_id == agent_id, Interaction.status.in_(HOLDING_STATUSES))  # type: ignore[attr-defined]
-                .order_by(Interaction.id)  # type: ignore[arg-type]
+                .where(col(Interaction.agent_id) == agent_id, col(Interaction.status).in_(HOLDING_STATUSES))
+                .order_by(col(Interaction.id))
             ).all()
         )
 
@@ -257,7 +257,7 @@ def latest_interaction(db: Database, channel: str, thread_key: str) -> Interacti
         return session.exec(
             select(Interaction)
             .where(Interaction.channel == channel, Interaction.thread_key == thread_key)
-            .order_by(Interaction.id.desc())  # type: ignore[union-attr]
+            .order_by(col(Interaction.id).desc())
             .limit(1)
         ).first()
 
@@ -275,9 +275,9 @@ def live_interactions(db: Database, limit: int = 200) -> list[dict[str, Any]]:
     with db.read() as session:
         rows = session.exec(
             select(Interaction, Customer)
-            .join(Customer, Customer.id == Interaction.customer_id)  # type: ignore[arg-type]
-            .where(Interaction.status.in_(("queued", "offered", "active")))  # type: ignore[attr-defined]
-            .order_by(Interaction.id.desc())  # type: ignore[union-attr]
+            .join(Customer, col(Customer.id) == col(Interaction.customer_id))
+            .where(col(Interaction.status).in_(("queued", "offered", "active")))
+            .order_by(col(Interaction.id).desc())
             .limit(limit)
         ).all()
         names = {a.id: a.display_name for a in session.exec(select(Agent)).all()}
@@ -292,7 +292,7 @@ def latest_status_event(db: Database, interaction_id: int) -> Event | None:
     with db.read() as session:
         return session.exec(
             select(Event)
-            .where(Event.interaction_id == interaction_id, Event.kind.in_(("status", "transfer")))  # type: ignore[attr-defined]
-            .order_by(Event.id.desc())  # type: ignore[union-attr]
+            .where(col(Event.interaction_id) == interaction_id, col(Event.kind).in_(("status", "transfer")))
+            .order_by(col(Event.id).desc())
             .limit(1)
         ).first()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.lifecycle import _back_to_queue
 from repository.models import Agent, Interaction, utcnow
@@ -27,12 +27,12 @@ def expire_reservations(db: Database, now: datetime | None = None) -> list[tuple
     now = now or utcnow()
     expired: list[tuple[Interaction, int]] = []
     with db.read() as session:
-        due = select(Interaction.id).where(Interaction.status == "offered", Interaction.reserved_until < now)  # type: ignore[operator]
+        due = select(Interaction.id).where(col(Interaction.status) == "offered", col(Interaction.reserved_until) < now)
         if session.exec(due.limit(1)).first() is None:
             return expired
     with db.write() as session:
         stale = session.exec(
-            select(Interaction).where(Interaction.status == "offered", Interaction.reserved_until < now)  # type: ignore[operator]
+            select(Interaction).where(col(Interaction.status) == "offered", col(Interaction.reserved_until) < now)
         ).all()
         for interaction in stale:
             agent_id = interaction.agent_id
@@ -50,13 +50,13 @@ def _stale_agents_query(cutoff: datetime) -> Any:
         select(Interaction.id)
         .where(
             Interaction.agent_id == Agent.id,
-            Interaction.status.in_(("offered", "active")),  # type: ignore[attr-defined]
+            col(Interaction.status).in_(("offered", "active")),
         )
         .exists()
     )
     return select(Agent).where(
-        (Agent.last_heartbeat == None) | (Agent.last_heartbeat < cutoff),  # type: ignore[operator]  # noqa: E711
-        (Agent.presence != "offline") | holds_work,
+        col(Agent.last_heartbeat).is_(None) | (col(Agent.last_heartbeat) < cutoff),
+        (col(Agent.presence) != "offline") | holds_work,
     )
 
 
@@ -74,11 +74,11 @@ def release_disconnected_agents(db: Database, grace_seconds: float) -> list[tupl
                 agent.presence = "offline"
                 agent.presence_since = utcnow()
                 session.add(agent)
-                record_state_change(session, agent.id, "offline", "disconnected", agent.presence_since)  # type: ignore[arg-type]
+                record_state_change(session, agent.id, "offline", "disconnected", agent.presence_since)
             held = session.exec(
                 select(Interaction).where(
                     Interaction.agent_id == agent.id,
-                    Interaction.status.in_(("offered", "active")),  # type: ignore[attr-defined]
+                    col(Interaction.status).in_(("offered", "active")),
                 )
             ).all()
             requeued = []
@@ -91,7 +91,7 @@ def release_disconnected_agents(db: Database, grace_seconds: float) -> list[tupl
                 )
                 if back is not None:
                     requeued.append(back)
-            released.append((agent.id, requeued))  # type: ignore[arg-type]
+            released.append((agent.id, requeued))
     return released
 
 

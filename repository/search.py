@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.errors import InvalidInput
 from repository.models import Customer, Event, Interaction
@@ -170,17 +170,17 @@ def search_messages(
         more = len(ranked) > limit
         ranked = ranked[:limit]
         ids = [row[0] for row in ranked]
-        events = {e.id: e for e in session.exec(select(Event).where(Event.id.in_(ids)))}  # type: ignore[union-attr]
+        events = {e.id: e for e in session.exec(select(Event).where(col(Event.id).in_(ids)))}
         interactions = {
             i.id: i
             for i in session.exec(
-                select(Interaction).where(Interaction.id.in_({e.interaction_id for e in events.values()}))  # type: ignore[attr-defined]
+                select(Interaction).where(col(Interaction.id).in_({e.interaction_id for e in events.values()}))
             )
         }
         customers = {
             c.id: c
             for c in session.exec(
-                select(Customer).where(Customer.id.in_({e.customer_id for e in events.values()}))  # type: ignore[union-attr]
+                select(Customer).where(col(Customer.id).in_({e.customer_id for e in events.values()}))
             )
         }
     hits = []
@@ -261,7 +261,7 @@ def search_customers(db: Database, query: str, *, offset: int = 0, limit: int = 
         ranked = ranked[:limit]
         found = {
             c.id: c
-            for c in session.exec(select(Customer).where(Customer.id.in_([r[0] for r in ranked])))  # type: ignore[union-attr]
+            for c in session.exec(select(Customer).where(col(Customer.id).in_([r[0] for r in ranked])))
         }
     hits = []
     for customer_id, score in ranked:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
-from sqlmodel import Field, SQLModel
+from sqlmodel import col, Field, SQLModel
 
 from repository.models import Agent, utcnow
 
@@ -33,8 +33,8 @@ def revoke_session(db: Database, sid: str, agent_id: int, keep_seconds: float) -
     with db.write() as session:
         session.execute(
             delete(RevokedSession).where(
-                RevokedSession.revoked_at < utcnow() - timedelta(seconds=keep_seconds)
-            )  # type: ignore[arg-type]
+                col(RevokedSession.revoked_at) < utcnow() - timedelta(seconds=keep_seconds)
+            )
         )
         if session.get(RevokedSession, sid) is None:
             session.add(RevokedSession(sid=sid, agent_id=agent_id))

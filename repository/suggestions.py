@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, select
+from sqlmodel import col, Session, select
 
 from repository.commerce_models import AssociationRule, Order, OrderLine, Product
 
@@ -29,14 +29,14 @@ def suggest_in(session: Session, customer_id: int, limit: int = 5) -> list[dict[
     bought = set(
         session.exec(
             select(OrderLine.product_id)
-            .join(Order, Order.id == OrderLine.order_id)  # type: ignore[arg-type]
+            .join(Order, col(Order.id) == col(OrderLine.order_id))
             .where(Order.customer_id == customer_id)
         ).all()
     )
     if not bought:
         return []
     rules = session.exec(
-        select(AssociationRule).where(AssociationRule.consequent.not_in(bought))  # type: ignore[attr-defined]
+        select(AssociationRule).where(col(AssociationRule.consequent).not_in(bought))
     ).all()
     best: dict[str, AssociationRule] = {}
     for rule in rules:
@@ -47,7 +47,7 @@ def suggest_in(session: Session, customer_id: int, limit: int = 5) -> list[dict[
             best[rule.consequent] = rule
     chosen = sorted(best.values(), key=lambda r: (-r.lift, -r.confidence, r.consequent))[:limit]
     skus = {r.consequent for r in chosen} | {a for r in chosen for a in r.antecedents}
-    catalogue = {p.sku: p for p in session.exec(select(Product).where(Product.sku.in_(skus))).all()}  # type: ignore[attr-defined]
+    catalogue = {p.sku: p for p in session.exec(select(Product).where(col(Product.sku).in_(skus))).all()}
     return [_offer(rule, catalogue) for rule in chosen]
 
 

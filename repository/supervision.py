@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.lifecycle import _back_to_queue, _status_event, _transition
@@ -41,7 +41,7 @@ def audit(
 
 def audit_log(db: Database, limit: int = 100) -> list[SupervisorAction]:
     with db.read() as session:
-        stmt = select(SupervisorAction).order_by(SupervisorAction.id.desc()).limit(limit)  # type: ignore[union-attr]
+        stmt = select(SupervisorAction).order_by(col(SupervisorAction.id).desc()).limit(limit)
         return list(session.exec(stmt).all())
 
 
@@ -122,7 +122,7 @@ def release_agent_work(db: Database, agent_id: int) -> list[Interaction]:
         held = session.exec(
             select(Interaction).where(
                 Interaction.agent_id == agent_id,
-                Interaction.status.in_(("offered", "active")),  # type: ignore[attr-defined]
+                col(Interaction.status).in_(("offered", "active")),
             )
         ).all()
         released = []

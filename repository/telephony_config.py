@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
@@ -209,7 +209,7 @@ def delete_number(db: Database, number_id: int) -> None:
 
 def list_endpoints(db: Database) -> list[AgentEndpoint]:
     with db.read() as session:
-        return list(session.exec(select(AgentEndpoint).order_by(AgentEndpoint.agent_id)).all())
+        return list(session.exec(select(AgentEndpoint).order_by(col(AgentEndpoint.agent_id))).all())
 
 
 def endpoint_for(db: Database, agent_id: int) -> AgentEndpoint | None:

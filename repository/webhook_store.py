@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import or_, select
+from sqlmodel import col, or_, select
 
 from repository.commerce_models import WebhookDelivery, WebhookSubscription
 from repository.errors import NotFound
@@ -104,7 +104,7 @@ def get_subscription(db: Database, subscription_id: int) -> WebhookSubscription:
 
 def list_subscriptions(db: Database) -> list[WebhookSubscription]:
     with db.read() as session:
-        return list(session.exec(select(WebhookSubscription).order_by(WebhookSubscription.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(WebhookSubscription).order_by(col(WebhookSubscription.id))).all())
 
 
 def update_subscription(db: Database, subscription_id: int, **changes: Any) -> WebhookSubscription:
@@ -162,9 +162,9 @@ def record_deliveries(db: Database, event_type: str, event_key: str, payload: di
 
 def _due(now: datetime) -> Any:
     return (
-        WebhookDelivery.status.in_(("pending", "sending")),  # type: ignore[attr-defined]
+        col(WebhookDelivery.status).in_(("pending", "sending")),
         WebhookDelivery.next_attempt_at <= now,
-        or_(WebhookDelivery.locked_until == None, WebhookDelivery.locked_until < now),  # type: ignore[arg-type, operator]  # noqa: E711
+        or_(col(WebhookDelivery.locked_until).is_(None), col(WebhookDelivery.locked_until) < now),
     )
 
 
@@ -180,11 +180,11 @@ def claim_due(db: Database, limit: int = 20, lease_seconds: float = 60.0) -> lis
     with db.write() as session:
         rows = session.exec(
             select(WebhookDelivery, WebhookSubscription)
-            .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)  # type: ignore[arg-type]
+            .join(WebhookSubscription, col(WebhookSubscription.id) == col(WebhookDelivery.subscription_id))
             .where(*_due(now))
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)  # type: ignore[arg-type]
+            .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
             .limit(limit)
-            .with_for_update(skip_locked=True, of=WebhookDelivery)  # type: ignore[arg-type]
+            .with_for_update(skip_locked=True, of=WebhookDelivery)
         ).all()
         claimed = []
         for delivery, sub in rows:
@@ -230,7 +230,7 @@ def finish(
     with db.write() as session:
         result = session.execute(
             update(WebhookDelivery)
-            .where(WebhookDelivery.id == claim.delivery_id, WebhookDelivery.lock_token == claim.token)  # type: ignore[arg-type]
+            .where(col(WebhookDelivery.id) == claim.delivery_id, col(WebhookDelivery.lock_token) == claim.token)
             .values(response_code=code, locked_until=None, lock_token=None, **values)
         )
     return str(values["status"]) if result.rowcount else None  # type: ignore[attr-defined]
@@ -260,4 +260,4 @@ def list_deliveries(
             stmt = stmt.where(WebhookDelivery.status == status)
         if subscription_id:
             stmt = stmt.where(WebhookDelivery.subscription_id == subscription_id)
-        return list(session.exec(stmt.order_by(WebhookDelivery.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
+        return list(session.exec(stmt.order_by(col(WebhookDelivery.id).desc()).limit(limit)).all())

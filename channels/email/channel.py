@@ -113,9 +113,9 @@ class EmailChannel:
         for mailbox_id, mailbox in wanted.items():
             if mailbox_id in self.pollers:
                 continue
-            health = self.health.get(mailbox_id) or MailboxHealth(mailbox_id, mailbox.address)  # type: ignore[arg-type]
+            health = self.health.get(mailbox_id) or MailboxHealth(mailbox_id, mailbox.address)
             health.address = mailbox.address
-            self.health[mailbox_id] = health  # type: ignore[index]
+            self.health[mailbox_id] = health
             poller = MailboxPoller(
                 self.ctx.db,
                 mailbox,
@@ -128,7 +128,7 @@ class EmailChannel:
                 lease_seconds=self.lease_seconds,
             )
             poller.start()
-            self.pollers[mailbox_id] = (_fingerprint(mailbox), poller)  # type: ignore[index]
+            self.pollers[mailbox_id] = (_fingerprint(mailbox), poller)
 
     async def _reconcile_loop(self) -> None:
         while not self.stop_event.is_set():

@@ -204,7 +204,7 @@ class Inbound:
             interaction.id,
             interaction.thread_key,
             interaction.status,
-            "chunk",  # type: ignore[arg-type]
+            "chunk",
         )
         if result.duplicate:
             return "duplicate"

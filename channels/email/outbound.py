@@ -153,7 +153,7 @@ class Outbound:
             if fresh
             else compose.reply_subject(
                 payload.get("subject") or interaction.subject, interaction.id, language
-            ),  # type: ignore[arg-type]
+            ),
             text=event.body,
             in_reply_to=payload.get("message_id"),
             references=list(payload.get("references") or []),

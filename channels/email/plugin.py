@@ -12,7 +12,9 @@ from starlette.routing import Route
 
 from channels.email import attachments
 from channels.email.channel import EmailChannel
+from channels.email.outreach import EmailStarter
 from contact_center.context import AppContext, Plugin
+from contact_center.outreach import OutboundChannel, outreach_for
 from repository.sessions import session_agent
 
 if TYPE_CHECKING:
@@ -33,6 +35,13 @@ def _first_bytes(path: Path) -> bytes:
 def plugin(ctx: AppContext) -> Plugin:
     channel = EmailChannel(ctx)
     ctx.hub.register_outbound("email", channel.outbound.send_reply)
+    # Agents and back-end systems may start email conversations (docs/outbound.md).
+    outreach_for(ctx).register(
+        "email",
+        OutboundChannel(
+            thread=EmailStarter(ctx).thread, send=channel.outbound.send_reply, needs_subject=True
+        ),
+    )
     ctx.health_checks["email"] = channel.health_check
 
     async def download(request: Request) -> Response:

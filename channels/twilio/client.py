@@ -69,14 +69,14 @@ class TwilioApi:
         except OSError as exc:
             raise TwilioUnavailable("Twilio could not be reached") from exc
 
-    async def send_sms(self, *, to: str, from_: str, body: str, status_callback: str) -> Any:
+    async def send_sms(self, *, to: str, from_: str, body: str, status_callback: str | None) -> Any:
         return await self._run(
             lambda: self.client.messages.create(
                 to=to, from_=from_, body=body, status_callback=status_callback
             )
         )
 
-    async def place_call(self, *, to: str, from_: str, twiml: str, status_callback: str) -> Any:
+    async def place_call(self, *, to: str, from_: str, twiml: str, status_callback: str | None) -> Any:
         return await self._run(
             lambda: self.client.calls.create(
                 to=to,

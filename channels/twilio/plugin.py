@@ -13,11 +13,13 @@ from starlette.routing import Route
 from channels.twilio.calls import CallControl
 from channels.twilio.client import TwilioApi
 from channels.twilio.sms import SmsWebhooks
+from channels.twilio.sms_outreach import SmsStarter
 from channels.twilio.voice_agent_leg import AgentLeg
 from channels.twilio.voice_incoming import IncomingCalls
 from channels.twilio.voice_recordings import Recordings
 from channels.twilio.voice_waiting import CallerWait
 from contact_center.context import AppContext, Plugin
+from contact_center.outreach import OutboundChannel, outreach_for
 
 if TYPE_CHECKING:
     from config import Settings
@@ -49,6 +51,8 @@ def plugin(ctx: AppContext) -> Plugin:
     leg, recordings = AgentLeg(ctx, urls), Recordings(ctx)
     control = CallControl(ctx, api, urls)
     ctx.hub.register_outbound("sms", sms.send, sms.check)
+    # Agents and back-end systems may start SMS conversations (docs/outbound.md).
+    outreach_for(ctx).register("sms", OutboundChannel(SmsStarter(ctx).thread, sms.send, sms.check))
     ctx.hub.register_dialer(control.dial)
     post = ["POST"]
     return Plugin(

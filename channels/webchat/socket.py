@@ -200,6 +200,7 @@ class VisitorSession:
         if (
             kind == "typing"
             and data.get("who") == "agent"
+            and self.interaction is not None
             and data.get("agent_id") == self.interaction.agent_id
         ):
             return {"type": "typing", "name": data.get("name", ""), "state": bool(data.get("state"))}
@@ -272,7 +273,7 @@ class VisitorSession:
         )
 
     async def on_end(self, frame: Frame) -> None:
-        if self.interaction is None:
+        if self.interaction is None or self.interaction.id is None:
             raise Conflict("there is no conversation to end", code="no_conversation")
         self.interaction = await self.hub.end_by_customer(self.interaction.id)
         await send_frame(self.ws, {"type": "status", "conversation": self._conversation()})
@@ -280,7 +281,7 @@ class VisitorSession:
     async def on_csat(self, frame: Frame) -> None:
         rating = field(frame, "rating", int)
         comment = field(frame, "comment", str, required=False, max_len=2000) or ""
-        if self.interaction is None:
+        if self.interaction is None or self.interaction.id is None:
             raise Conflict("there is no conversation to rate", code="no_conversation")
         self.interaction = await self.hub.rate(self.interaction.id, rating, comment)
         await send_frame(self.ws, {"type": "csat_saved", "rating": rating})

@@ -57,7 +57,7 @@ def _gap_signals(
             "silent_days": round(float(row["silent"]), 3),
         }
         risk = float(np.clip(1 - row["avg_gap"] / row["silent"], 0, 1))
-        out[int(customer_id)] = (risk, {"code": code, "params": params})  # type: ignore[arg-type]
+        out[int(customer_id)] = (risk, {"code": code, "params": params})
     return out
 
 
@@ -105,7 +105,7 @@ def _csat_signals(
         out[int(customer_id)] = (
             float(np.clip(0.9 - 0.2 * (avg - 1), 0, 1)),
             {"code": "low_csat", "params": params},
-        )  # type: ignore[arg-type]
+        )
     return out
 
 

@@ -60,7 +60,7 @@ def compute(
     for customer_id in orders["customer_id"].unique():
         results[int(customer_id)] = {"tier": lowest}
     for customer_id, row in scored.table.iterrows():
-        results[int(customer_id)] = {  # type: ignore[call-overload]
+        results[int(customer_id)] = {
             "tier": row["tier"],
             "recency_days": float(row["recency_days"]),
             "frequency": int(row["frequency"]),

@@ -16,6 +16,7 @@ from contact_center.api import (
     customers,
     interactions,
     mailboxes,
+    messages,
     queues,
     search,
     settings_api,
@@ -40,6 +41,7 @@ async def openapi_(call: Call) -> Any:
 ENDPOINTS: list[Endpoint] = [
     *customers.ENDPOINTS,
     *interactions.ENDPOINTS,
+    *messages.ENDPOINTS,
     *agents.ENDPOINTS,
     *queues.ENDPOINTS,
     *settings_api.ENDPOINTS,

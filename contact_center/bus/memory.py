@@ -33,7 +33,7 @@ class _MemorySubscription(Subscription):
             return
         self.queue.put_nowait(event)
 
-    async def __aiter__(self) -> AsyncIterator[BusEvent]:  # type: ignore[override]
+    async def __aiter__(self) -> AsyncIterator[BusEvent]:
         while True:
             item = await self.queue.get()
             if item is _LAGGED:

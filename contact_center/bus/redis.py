@@ -50,7 +50,7 @@ class _RedisSubscription(Subscription):
         self.floor = id_key(event.id)
         self.queue.put_nowait(event)
 
-    async def __aiter__(self) -> AsyncIterator[BusEvent]:  # type: ignore[override]
+    async def __aiter__(self) -> AsyncIterator[BusEvent]:
         while True:
             item = await self.queue.get()
             if item is _LAGGED:

@@ -87,7 +87,7 @@ def bcp47(locale: str) -> str:
     return locale.replace("_", "-")
 
 
-def _read(locale: str, domain: str):  # type: ignore[no-untyped-def]
+def _read(locale: str, domain: str):
     path = _po_path(locale, domain)
     if path is None:
         return None

@@ -7,11 +7,14 @@ what the server renders: admin pages, e-mails, exports.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import dates, numbers
 
 from contact_center.i18n.translate import _, current_locale, current_timezone
+
+DurationFormat = Literal["narrow", "short", "medium", "long"]
 
 
 def _tz(timezone: str | None) -> ZoneInfo:
@@ -68,7 +71,7 @@ def format_percent(value: float | None, *, locale: str | None = None) -> str:
 
 
 def format_duration(
-    seconds: float | timedelta, *, approximate: bool = False, format: str = "long", locale: str | None = None
+    seconds: float | timedelta, *, approximate: bool = False, format: DurationFormat = "long", locale: str | None = None
 ) -> str:
     """``130`` → "2 minutes" / "2分钟"; with ``approximate`` → "about 2 minutes" / "约 2分钟"."""
     delta = seconds if isinstance(seconds, timedelta) else timedelta(seconds=max(0.0, float(seconds)))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_
-from sqlmodel import Session, select
+from sqlmodel import col, Session, select
 
 from contact_center.supervision.intervals import Hold, StatusLine, holds_from_status_lines
 from contact_center.supervision.metrics import AgentRecord, Contact, SlSettings
@@ -30,9 +30,10 @@ def status_lines(session: Session, interaction_ids: list[int]) -> list[StatusLin
     lines: list[StatusLine] = []
     for chunk in _chunks(sorted(set(interaction_ids))):
         rows = session.exec(
-            select(Event.interaction_id, Event.kind, Event.body, Event.payload, Event.created_at)
-            .where(Event.interaction_id.in_(chunk), Event.kind.in_(("status", "transfer")))  # type: ignore[attr-defined]
-            .order_by(Event.interaction_id, Event.id)  # type: ignore[arg-type]
+            # sqlmodel types select() for at most four columns; this one needs five.
+            select(Event.interaction_id, Event.kind, Event.body, Event.payload, Event.created_at)  # type: ignore[call-overload]
+            .where(col(Event.interaction_id).in_(chunk), col(Event.kind).in_(("status", "transfer")))
+            .order_by(col(Event.interaction_id), col(Event.id))
         ).all()
         lines.extend(StatusLine(r[0], r[1], r[2], r[3] or {}, r[4]) for r in rows)
     return lines
@@ -74,8 +75,8 @@ def live_and_recent_contacts(db: Database, since: datetime, now: datetime) -> li
             session.exec(
                 select(Interaction).where(
                     or_(
-                        Interaction.queued_at >= since, Interaction.status.in_(HOLDING_STATUSES + ("queued",))
-                    )  # type: ignore[attr-defined, operator]
+                        col(Interaction.queued_at) >= since, col(Interaction.status).in_(HOLDING_STATUSES + ("queued",))
+                    )
                 )
             ).all()
         )
@@ -85,45 +86,42 @@ def live_and_recent_contacts(db: Database, since: datetime, now: datetime) -> li
 
 def sl_settings(db: Database) -> tuple[list[Queue], dict[int, SlSettings]]:
     with db.read() as session:
-        queues = list(session.exec(select(Queue).order_by(Queue.id)).all())  # type: ignore[arg-type]
+        queues = list(session.exec(select(Queue).order_by(col(Queue.id))).all())
         rows = session.exec(select(QueueServiceLevel)).all()
     found = {
         r.queue_id: SlSettings(r.threshold_seconds, r.target_percent, r.formula, r.short_abandon_seconds)
         for r in rows
     }
-    return queues, {q.id: found.get(q.id, SlSettings()) for q in queues}  # type: ignore[misc]
+    return queues, {q.id: found.get(q.id, SlSettings()) for q in queues if q.id is not None}
 
 
 def agent_records(db: Database, day_start: datetime, now: datetime) -> list[AgentRecord]:
     """Every active agent with today's holds and presence changes."""
     with db.read() as session:
-        agents = list(session.exec(select(Agent).where(Agent.is_active).order_by(Agent.id)).all())  # type: ignore[arg-type]
+        agents = list(session.exec(select(Agent).where(col(Agent.is_active)).order_by(col(Agent.id))).all())
         load: dict[int, dict[str, int]] = defaultdict(dict)
         for agent_id, channel, count in session.exec(
             select(Interaction.agent_id, Interaction.channel, func.count())
-            .where(Interaction.status.in_(HOLDING_STATUSES))  # type: ignore[attr-defined]
-            .group_by(Interaction.agent_id, Interaction.channel)
+            .where(col(Interaction.status).in_(HOLDING_STATUSES))
+            .group_by(col(Interaction.agent_id), col(Interaction.channel))
         ).all():
             if agent_id is not None:
                 load[agent_id][channel] = count
         touched = set(
             session.exec(
                 select(Event.interaction_id).where(
-                    Event.created_at >= day_start,  # type: ignore[operator]
-                    Event.kind.in_(("status", "transfer")),  # type: ignore[attr-defined]
+                    Event.created_at >= day_start,
+                    col(Event.kind).in_(("status", "transfer")),
                 )
             ).all()
         )
-        touched |= set(
-            session.exec(
-                select(Interaction.id).where(Interaction.status.in_(LIVE_STATUSES + ("wrapup",)))
-            ).all()  # type: ignore[attr-defined]
-        )
-        holds = holds_from_status_lines(status_lines(session, list(touched)))  # type: ignore[arg-type]
+        live = select(Interaction.id).where(col(Interaction.status).in_(LIVE_STATUSES + ("wrapup",)))
+        touched |= {i for i in session.exec(live).all() if i is not None}  # stored rows have ids
+        holds = holds_from_status_lines(status_lines(session, list(touched)))
         changes = session.exec(
             select(AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state)
-            .where(AgentStateChange.at >= day_start)  # type: ignore[operator]
-            .order_by(AgentStateChange.at, AgentStateChange.id)  # type: ignore[arg-type]
+            .where(AgentStateChange.at >= day_start)
+            .order_by(col(AgentStateChange.at), col(AgentStateChange.id))
         ).all()
         initial = _presence_at(session, day_start)
     by_agent: dict[int, list[Hold]] = defaultdict(list)
@@ -154,14 +152,14 @@ def _presence_at(session: Session, moment: datetime) -> dict[int, str]:
     """Each agent's presence at ``moment``: the last change before it (offline if none)."""
     latest = (
         select(AgentStateChange.agent_id, func.max(AgentStateChange.id).label("last_id"))
-        .where(AgentStateChange.at < moment)  # type: ignore[operator]
-        .group_by(AgentStateChange.agent_id)
+        .where(AgentStateChange.at < moment)
+        .group_by(col(AgentStateChange.agent_id))
         .subquery()
     )
     rows: Any = session.exec(
         select(AgentStateChange.agent_id, AgentStateChange.state).join(
             latest,
-            AgentStateChange.id == latest.c.last_id,  # type: ignore[arg-type]
+            col(AgentStateChange.id) == latest.c.last_id,
         )
     ).all()
     return {agent_id: state for agent_id, state in rows}

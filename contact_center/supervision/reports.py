@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from contact_center.supervision.data import contacts_from_rows, sl_settings, status_lines
 from contact_center.supervision.metrics import Contact, SlSettings, figures
@@ -113,7 +113,8 @@ def bucket_of(moment: datetime, granularity: str, tz: ZoneInfo) -> datetime:
 
 def bucket_range(q: ReportQuery) -> list[datetime]:
     step = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}[q.granularity]
-    out, cur = [], bucket_of(q.start, q.granularity, q.zone)
+    out: list[datetime] = []
+    cur = bucket_of(q.start, q.granularity, q.zone)
     while cur < q.end and len(out) < 2000:
         out.append(cur)
         # Step in local wall time, so days stay days across a DST change.
@@ -123,14 +124,14 @@ def bucket_range(q: ReportQuery) -> list[datetime]:
 
 def load(db: Database, q: ReportQuery, names: dict[str, dict[int, str]], now: datetime) -> Report:
     with db.read() as session:
-        stmt = select(Interaction).where(Interaction.queued_at >= q.start, Interaction.queued_at < q.end)  # type: ignore[operator]
+        stmt = select(Interaction).where(Interaction.queued_at >= q.start, Interaction.queued_at < q.end)
         if q.channel:
             stmt = stmt.where(Interaction.channel == q.channel)
         if q.queue_id is not None:
             stmt = stmt.where(Interaction.queue_id == q.queue_id)
         if q.agent_id is not None:
             stmt = stmt.where(Interaction.agent_id == q.agent_id)
-        rows = list(session.exec(stmt.order_by(Interaction.queued_at, Interaction.id)).all())  # type: ignore[arg-type]
+        rows = list(session.exec(stmt.order_by(col(Interaction.queued_at), col(Interaction.id))).all())
         lines = status_lines(session, [r.id for r in rows])  # type: ignore[misc]
         customers = {r.customer_id for r in rows}
         later = _later_contacts(session, customers, q.start, q.end + timedelta(hours=q.fcr_hours))
@@ -146,9 +147,9 @@ def _later_contacts(
     for i in range(0, len(ids), 500):
         for customer_id, created in session.exec(
             select(Interaction.customer_id, Interaction.created_at).where(
-                Interaction.customer_id.in_(ids[i : i + 500]),  # type: ignore[attr-defined]
-                Interaction.created_at >= start,  # type: ignore[operator]
-                Interaction.created_at < end,  # type: ignore[operator]
+                col(Interaction.customer_id).in_(ids[i : i + 500]),
+                Interaction.created_at >= start,
+                Interaction.created_at < end,
             )
         ).all():
             found[customer_id].append(created)

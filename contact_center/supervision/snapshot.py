@@ -6,7 +6,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from contact_center.supervision import erlang
 from contact_center.supervision.data import agent_records, live_and_recent_contacts, sl_settings
@@ -135,7 +135,7 @@ def _agent_skills(db: Database) -> dict[int, set[str]]:
     from repository.models import Agent
 
     with db.read() as session:
-        return {a: set(s) for a, s in session.exec(select(Agent.id, Agent.skills)).all()}  # type: ignore[misc]
+        return {a: set(s) for a, s in session.exec(select(Agent.id, Agent.skills)).all() if a is not None}
 
 
 def _live_list(db: Database, live: list[Contact], names: dict[int, str]) -> list[dict[str, Any]]:
@@ -146,7 +146,7 @@ def _live_list(db: Database, live: list[Contact], names: dict[int, str]) -> list
     with db.read() as session:
         customers = (
             dict(
-                session.exec(select(Customer.id, Customer.display_name).where(Customer.id.in_(ids))).all()  # type: ignore[union-attr, arg-type]
+                session.exec(select(Customer.id, Customer.display_name).where(col(Customer.id).in_(ids))).all()
             )
             if ids
             else {}

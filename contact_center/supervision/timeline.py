@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from contact_center.supervision.data import _presence_at, status_lines
 from contact_center.supervision.intervals import clip, holds_from_status_lines, merge, state_spans
@@ -19,28 +19,25 @@ if TYPE_CHECKING:
 def agent_timelines(db: Database, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
     end = min(end, now)
     with db.read() as session:
-        agents = session.exec(select(Agent).where(Agent.is_active).order_by(Agent.display_name)).all()  # type: ignore[arg-type]
+        agents = session.exec(select(Agent).where(Agent.is_active).order_by(Agent.display_name)).all()
         changes = session.exec(
             select(AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state)
-            .where(AgentStateChange.at >= start, AgentStateChange.at < end)  # type: ignore[operator]
-            .order_by(AgentStateChange.at, AgentStateChange.id)  # type: ignore[arg-type]
+            .where(AgentStateChange.at >= start, AgentStateChange.at < end)
+            .order_by(col(AgentStateChange.at), col(AgentStateChange.id))
         ).all()
         initial = _presence_at(session, start)
         touched = set(
             session.exec(
                 select(Event.interaction_id).where(
-                    Event.created_at >= start,  # type: ignore[operator]
-                    Event.created_at < end,  # type: ignore[operator]
-                    Event.kind.in_(("status", "transfer")),  # type: ignore[attr-defined]
+                    Event.created_at >= start,
+                    Event.created_at < end,
+                    col(Event.kind).in_(("status", "transfer")),
                 )
             ).all()
         )
-        touched |= set(
-            session.exec(
-                select(Interaction.id).where(Interaction.status.in_(("offered", "active", "wrapup")))
-            ).all()  # type: ignore[attr-defined]
-        )
-        holds = holds_from_status_lines(status_lines(session, list(touched)))  # type: ignore[arg-type]
+        live = select(Interaction.id).where(col(Interaction.status).in_(("offered", "active", "wrapup")))
+        touched |= {i for i in session.exec(live).all() if i is not None}  # stored rows have ids
+        holds = holds_from_status_lines(status_lines(session, list(touched)))
     by_agent: dict[int, list[tuple[datetime, str]]] = {}
     for agent_id, at, state in changes:
         by_agent.setdefault(agent_id, []).append((at, state))

@@ -1,0 +1,163 @@
+"""Outbound messages from back-end systems: into an interaction, or starting one.
+
+``POST /messages`` tells a customer something ("your order shipped") on SMS or email;
+``POST /interactions/{id}/messages`` writes into an existing conversation. Opt-outs
+and quiet hours are respected (409 with a stable code); a resend with the same
+``external_id`` sends nothing twice. See docs/outbound.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contact_center.api.endpoint import Call, Endpoint
+from contact_center.api.interactions import EVENT, INTERACTION
+from contact_center.api.schema import Bool, Int, Obj, Str
+from contact_center.outreach import outreach_for
+from repository import outreach
+from repository.identity import normalise_email, normalise_phone
+from repository.serialize import event_dict, interaction_dict
+
+STARTABLE = ("sms", "email", "whatsapp")
+_BODY = Str(min_length=1, max_length=20_000, description="the text the customer receives")
+_AUTHOR = Str(max_length=200, description='who the customer sees as the sender, e.g. "Northwind Shop"')
+_EXTERNAL = Str(
+    min_length=1, max_length=200, description="your id for this message: resending it sends nothing twice"
+)
+SENT = Obj(
+    name="SentMessage",
+    fields={
+        "interaction": INTERACTION,
+        "event": EVENT,
+        "created": Bool(description="a new interaction was opened for it"),
+        "duplicate": Bool(description="this external_id was sent before; nothing was sent again"),
+    },
+    required=("interaction", "event", "created", "duplicate"),
+)
+MESSAGE_INTO = Obj(
+    name="MessageInto",
+    fields={"body": _BODY, "author_name": _AUTHOR, "external_id": _EXTERNAL},
+    required=("body",),
+)
+MESSAGE_START = Obj(
+    name="MessageStart",
+    fields={
+        "customer_id": Int(minimum=1),
+        "channel": Str(choices=STARTABLE),
+        "body": _BODY,
+        "subject": Str(max_length=300, description="required for email"),
+        "to": Str(max_length=320, description="one of the customer's addresses; default their first"),
+        "via": Str(max_length=40, description="the company number (SMS, WhatsApp) or mailbox id (email)"),
+        "author_name": _AUTHOR,
+        "external_id": _EXTERNAL,
+    },
+    required=("customer_id", "channel", "body"),
+)
+OPT_OUT = Obj(
+    name="OptOut",
+    fields={
+        "channel": Str(choices=STARTABLE),
+        "address": Str(min_length=1, max_length=320),
+        "opted_out": Bool(description="false lifts it"),
+        "reason": Str(max_length=200),
+    },
+    required=("channel", "address", "opted_out"),
+)
+OPT_OUT_RESULT = Obj(
+    name="OptOutResult",
+    fields={**OPT_OUT.fields, "changed": Bool()},
+    required=("channel", "address", "opted_out", "changed"),
+)
+
+
+def _result(sent: Any) -> dict[str, Any]:
+    return {
+        "interaction": interaction_dict(sent.interaction),
+        "event": event_dict(sent.event),
+        "created": sent.created,
+        "duplicate": sent.duplicate,
+    }
+
+
+def _address(channel: str, raw: str) -> str:
+    return normalise_email(raw) if channel == "email" else normalise_phone(raw)
+
+
+def _author(call: Call) -> str:
+    return str(call.body.get("author_name") or (call.key.name if call.key else "")).strip()
+
+
+async def send_message_(call: Call) -> Any:
+    body = call.body
+    external = body.get("external_id")
+    sent = await outreach_for(call.ctx).start(
+        customer_id=body["customer_id"],
+        channel=body["channel"],
+        body=body["body"],
+        subject=body.get("subject", "").strip(),
+        to=_address(body["channel"], body["to"]) if body.get("to") else None,
+        via=body.get("via") or None,
+        author_name=_author(call),
+        external_id=f"api:{external}" if external else None,
+    )
+    return _result(sent)
+
+
+async def send_into_interaction_(call: Call) -> Any:
+    external = call.body.get("external_id")
+    sent = await outreach_for(call.ctx).send_into(
+        call.ids["interaction_id"],
+        body=call.body["body"],
+        author_name=_author(call),
+        external_id=f"api:{external}" if external else None,
+    )
+    return _result(sent)
+
+
+async def set_opt_out_(call: Call) -> Any:
+    body = call.body
+    address = _address(body["channel"], body["address"])
+    changed = await call.db(
+        outreach.set_opt_out, body["channel"], address, body["opted_out"], body.get("reason", "")
+    )
+    return {
+        "channel": body["channel"],
+        "address": address,
+        "opted_out": body["opted_out"],
+        "changed": changed,
+    }
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/messages",
+        send_message_,
+        "Send a customer a new SMS or email (joins their live conversation on that thread if any)",
+        "interactions",
+        response=SENT,
+        status=201,
+        body=MESSAGE_START,
+        conflicts=True,
+    ),
+    Endpoint(
+        "POST",
+        "/interactions/{interaction_id}/messages",
+        send_into_interaction_,
+        "Send a message into an interaction",
+        "interactions",
+        response=SENT,
+        status=201,
+        body=MESSAGE_INTO,
+        conflicts=True,
+    ),
+    Endpoint(
+        "POST",
+        "/opt-outs",
+        set_opt_out_,
+        "Record or lift a customer's opt-out from messages on a channel",
+        "customers",
+        response=OPT_OUT_RESULT,
+        body=OPT_OUT,
+    ),
+]
