@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, update
-from sqlmodel import col, Session, select
+from sqlmodel import Session, col, select
 
 from repository.commerce import recent_orders
 from repository.commerce_models import AssociationRule, CustomerAnalytics, Order, OrderLine

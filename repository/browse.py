@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlmodel import col, SQLModel, select
+from sqlmodel import SQLModel, col, select
 
 from repository.errors import NotFound
 from repository.identity import normalise

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
-from sqlmodel import col, Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from repository.commerce_models import CustomerRef, Order, OrderLine, Product
 from repository.errors import Conflict, InvalidInput, NotFound
@@ -323,6 +323,8 @@ def get_order(db: Database, external_id: str) -> dict[str, Any]:
         if order is None:
             raise NotFound("no such order", external_id=external_id[:120])
         lines = list(
-            session.exec(select(OrderLine).where(col(OrderLine.order_id) == order.id).order_by(col(OrderLine.id))).all()
+            session.exec(
+                select(OrderLine).where(col(OrderLine.order_id) == order.id).order_by(col(OrderLine.id))
+            ).all()
         )
     return order_dict(order, lines)

@@ -14,7 +14,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, Session, select
+from sqlmodel import Session, col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise

@@ -27,12 +27,16 @@ def expire_reservations(db: Database, now: datetime | None = None) -> list[tuple
     now = now or utcnow()
     expired: list[tuple[Interaction, int]] = []
     with db.read() as session:
-        due = select(Interaction.id).where(col(Interaction.status) == "offered", col(Interaction.reserved_until) < now)
+        due = select(Interaction.id).where(
+            col(Interaction.status) == "offered", col(Interaction.reserved_until) < now
+        )
         if session.exec(due.limit(1)).first() is None:
             return expired
     with db.write() as session:
         stale = session.exec(
-            select(Interaction).where(col(Interaction.status) == "offered", col(Interaction.reserved_until) < now)
+            select(Interaction).where(
+                col(Interaction.status) == "offered", col(Interaction.reserved_until) < now
+            )
         ).all()
         for interaction in stale:
             agent_id = interaction.agent_id

@@ -174,7 +174,9 @@ def search_messages(
         interactions = {
             i.id: i
             for i in session.exec(
-                select(Interaction).where(col(Interaction.id).in_({e.interaction_id for e in events.values()}))
+                select(Interaction).where(
+                    col(Interaction.id).in_({e.interaction_id for e in events.values()})
+                )
             )
         }
         customers = {

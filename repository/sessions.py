@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
-from sqlmodel import col, Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from repository.models import Agent, utcnow
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, Session, select
+from sqlmodel import Session, col, select
 
 from repository.commerce_models import AssociationRule, Order, OrderLine, Product
 
@@ -35,9 +35,7 @@ def suggest_in(session: Session, customer_id: int, limit: int = 5) -> list[dict[
     )
     if not bought:
         return []
-    rules = session.exec(
-        select(AssociationRule).where(col(AssociationRule.consequent).not_in(bought))
-    ).all()
+    rules = session.exec(select(AssociationRule).where(col(AssociationRule.consequent).not_in(bought))).all()
     best: dict[str, AssociationRule] = {}
     for rule in rules:
         if not set(rule.antecedents) <= bought:

@@ -230,7 +230,9 @@ def finish(
     with db.write() as session:
         result = session.execute(
             update(WebhookDelivery)
-            .where(col(WebhookDelivery.id) == claim.delivery_id, col(WebhookDelivery.lock_token) == claim.token)
+            .where(
+                col(WebhookDelivery.id) == claim.delivery_id, col(WebhookDelivery.lock_token) == claim.token
+            )
             .values(response_code=code, locked_until=None, lock_token=None, **values)
         )
     return str(values["status"]) if result.rowcount else None  # type: ignore[attr-defined]

@@ -71,7 +71,11 @@ def format_percent(value: float | None, *, locale: str | None = None) -> str:
 
 
 def format_duration(
-    seconds: float | timedelta, *, approximate: bool = False, format: DurationFormat = "long", locale: str | None = None
+    seconds: float | timedelta,
+    *,
+    approximate: bool = False,
+    format: DurationFormat = "long",
+    locale: str | None = None,
 ) -> str:
     """``130`` → "2 minutes" / "2分钟"; with ``approximate`` → "about 2 minutes" / "约 2分钟"."""
     delta = seconds if isinstance(seconds, timedelta) else timedelta(seconds=max(0.0, float(seconds)))

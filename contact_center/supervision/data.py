@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_
-from sqlmodel import col, Session, select
+from sqlmodel import Session, col, select
 
 from contact_center.supervision.intervals import Hold, StatusLine, holds_from_status_lines
 from contact_center.supervision.metrics import AgentRecord, Contact, SlSettings
@@ -75,7 +75,8 @@ def live_and_recent_contacts(db: Database, since: datetime, now: datetime) -> li
             session.exec(
                 select(Interaction).where(
                     or_(
-                        col(Interaction.queued_at) >= since, col(Interaction.status).in_(HOLDING_STATUSES + ("queued",))
+                        col(Interaction.queued_at) >= since,
+                        col(Interaction.status).in_(HOLDING_STATUSES + ("queued",)),
                     )
                 )
             ).all()

@@ -146,7 +146,9 @@ def _live_list(db: Database, live: list[Contact], names: dict[int, str]) -> list
     with db.read() as session:
         customers = (
             dict(
-                session.exec(select(Customer.id, Customer.display_name).where(col(Customer.id).in_(ids))).all()
+                session.exec(
+                    select(Customer.id, Customer.display_name).where(col(Customer.id).in_(ids))
+                ).all()
             )
             if ids
             else {}
