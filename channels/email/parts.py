@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from email.message import Message
+from email.utils import collapse_rfc2231_value
 
 from channels.email.headers import decode_bytes, header_text, message_ids
 from channels.email.parsed import Dsn, MailParseError, MailPart
@@ -44,11 +45,12 @@ class Walker:
         if ctype == "multipart/report":
             self.reports.append(part)
         if part.is_multipart() and not ctype.startswith("message/"):
-            children = part.get_payload()
-            if ctype == "multipart/alternative" and isinstance(children, list):
+            payload = part.get_payload()
+            children = [c for c in payload if isinstance(c, Message)] if isinstance(payload, list) else []
+            if ctype == "multipart/alternative" and isinstance(payload, list):
                 self._alternative(children, depth)
                 return
-            for child in children if isinstance(children, list) else []:
+            for child in children:
                 self.walk(child, depth + 1)
             return
         self._leaf(part, ctype)
@@ -111,13 +113,17 @@ def _default_name(ctype: str) -> str:
 def read_dsn(reports: list[Message]) -> Dsn | None:
     """The first delivery-status report among the walked ``multipart/report`` parts."""
     for report in reports:
-        if report.get_param("report-type", "").lower() != "delivery-status":
+        # An RFC 2231-encoded parameter comes back as a tuple; collapse it to its text.
+        if collapse_rfc2231_value(report.get_param("report-type", "")).lower() != "delivery-status":
             continue
         failed, status, diagnostic, originals = False, "", "", []
         for part in report.walk():
             ctype = part.get_content_type()
             if ctype == "message/delivery-status":
-                for block in part.get_payload() if isinstance(part.get_payload(), list) else []:
+                blocks = part.get_payload()
+                for block in blocks if isinstance(blocks, list) else []:
+                    if not isinstance(block, Message):
+                        continue
                     action = str(block.get("Action", "")).strip().lower()
                     if action == "failed":
                         failed = True

@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 from contextlib import asynccontextmanager, suppress
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as aioredis
 
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 log = logging.getLogger(__name__)
+# Stream entries as this client returns them (decode_responses=True); redis-py's annotations
+# cannot tell str from bytes replies, so the reads below name the shape they get.
+Entries = list[tuple[str, dict[str, str]]]
 _LAGGED = object()
 
 
@@ -111,7 +114,10 @@ class RedisBus(Bus):
         # One bad entry or a Redis hiccup must not end fan-out for the whole node.
         while True:
             try:
-                reply = await self.client.xread({self.stream: last_id}, block=1000, count=500)
+                reply = cast(
+                    "list[tuple[str, Entries]]",
+                    await self.client.xread({self.stream: last_id}, block=1000, count=500),
+                )
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -163,7 +169,7 @@ class RedisBus(Bus):
         subscription.floor = after
         cursor = "(" + since
         while True:
-            entries = await self.client.xrange(self.stream, min=cursor, count=1000)
+            entries = cast(Entries, await self.client.xrange(self.stream, min=cursor, count=1000))
             for entry_id, fields in entries:
                 event = _decode(entry_id, fields)
                 if event is not None:
