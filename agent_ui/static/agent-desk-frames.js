@@ -9,7 +9,7 @@
 
 const DeskFrames = (() => {
   const { toast } = Dom;
-  const { state, TYPING_TTL_MS, socket, offers, wrapLabel, selectedConv } = Desk;
+  const { state, TYPING_TTL_MS, socket, offers, selectedConv } = Desk;
   const { render, renderStatic, renderTransferOptions, renderTeam, renderPresence } = DeskRender;
   const { select, startViewing, stopViewing, dropConversation } = DeskActions;
 

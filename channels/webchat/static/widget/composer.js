@@ -168,8 +168,8 @@ async function uploadFiles(files) {
           mode: "cors",
           credentials: "omit",
         });
-      } catch (_) {
-        throw new Error(t("the upload did not reach us. Check your connection and try again."));
+      } catch (err) {
+        throw new Error(t("the upload did not reach us. Check your connection and try again."), { cause: err });
       }
       let data = null;
       try {
