@@ -9,6 +9,7 @@ import sys
 from config import load_settings
 from contact_center.cli_admin import add_admin_commands
 from contact_center.cli_commerce import add_commerce_commands
+from contact_center.cli_widget import add_widget_commands
 from contact_center.demo import DEMO_AGENTS, seed_demo
 from repository import Database, upgrade
 
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="seed demo queues, agents, codes and replies").set_defaults(func=_demo)
     add_admin_commands(commands)
     add_commerce_commands(commands)
+    add_widget_commands(commands)
     return parser
 
 

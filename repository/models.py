@@ -197,6 +197,8 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(max_length=120)
     prefix: str = Field(max_length=16, index=True)
     key_hash: str = Field(max_length=64, unique=True)
+    # Comma-separated: read, write, admin (migration 0014).
+    scopes: str = Field(default="read,write,admin", max_length=60)
     is_active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None

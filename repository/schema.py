@@ -7,6 +7,7 @@ the migration tests and the app all see the same complete schema.
 
 from __future__ import annotations
 
+import repository.audit_models  # noqa: F401
 import repository.commerce_models  # noqa: F401
 import repository.email_models  # noqa: F401
 import repository.models  # noqa: F401
@@ -15,3 +16,4 @@ import repository.search_index  # noqa: F401  (indexes every message and custome
 import repository.sessions  # noqa: F401
 import repository.supervision_models  # noqa: F401
 import repository.telephony_models  # noqa: F401
+import repository.widget_keys  # noqa: F401

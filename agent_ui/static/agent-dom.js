@@ -193,7 +193,8 @@ const Dom = (() => {
         el('span', { class: `tier tier-${/^[a-z]+$/.test(tier) ? tier : 'other'}`, testid: 'tier', text: TIERS[tier] || tier }))));
 
     const ids = [];
-    const ID_KINDS = { email: t('email'), phone: t('phone'), webchat: t('web chat') };
+    // claimed_email: an email a web chat visitor typed that their site did not sign (channels/webchat/identity.py).
+    const ID_KINDS = { email: t('email'), phone: t('phone'), webchat: t('web chat'), claimed_email: t('unverified, claimed:') };
     const seen = new Set();
     const addId = (kind, v) => {
       if (!v || seen.has(kind + ':' + v)) return;
@@ -203,6 +204,7 @@ const Dom = (() => {
     addId('email', c.email);
     addId('phone', c.phone);
     for (const i of c.identities || []) addId(i.kind, i.value);
+    addId('claimed_email', c.attributes && c.attributes.claimed_email);
     if (ids.length) root.append(el('ul', { class: 'ctx-ids' }, ids));
 
     root.append(el('div', { class: 'ctx-stats' },

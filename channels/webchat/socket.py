@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from channels.webchat.identity import Claim, check_claim
 from contact_center import metrics
 from contact_center.bus import BusEvent
 from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
@@ -44,6 +45,7 @@ class VisitorSession:
         self.visitor_id = ""
         self.name = ""
         self.email: str | None = None
+        self.claim = Claim()  # channels/webchat/identity.py: only a signed email links to a customer
         self.agent_name = ""
         self.interaction: Interaction | None = None
         self.handlers = {
@@ -132,6 +134,7 @@ class VisitorSession:
                 "conversation": self._conversation(),
                 "history": history,
                 "max_attachment_bytes": self.ctx.settings.attachment_max_bytes,
+                "identity": self.claim.state,
             },
         )
         if self.interaction is not None and self.interaction.status == "queued":
@@ -220,10 +223,14 @@ class VisitorSession:
             self.name = name.strip()
         if email:
             self.email = normalise_email(email)
+            self.claim = await check_claim(self.hub, frame, self.email, self.claim)
 
     async def on_profile(self, frame: Frame) -> None:
         await self._set_profile(frame)
-        await send_frame(self.ws, {"type": "profile_saved", "name": self.name, "email": self.email})
+        await send_frame(
+            self.ws,
+            {"type": "profile_saved", "name": self.name, "email": self.email, "identity": self.claim.state},
+        )
 
     async def on_message(self, frame: Frame) -> None:
         client_id = field(frame, "client_id", str, max_len=64)
@@ -232,19 +239,18 @@ class VisitorSession:
         attachments = [await self.files.describe(t, owner=self.visitor_id) for t in attachment_tokens]
         if not body.strip() and not attachments:
             raise FrameError("a message needs text or an attachment", code="empty_message")
-        identities = [("webchat", self.visitor_id)]
-        if self.email:
-            identities.insert(0, ("email", self.email))
+        identities = self.claim.identities(self.visitor_id)
         item = InboundItem(
             channel="chat",
             identities=identities,
             thread_key=self.visitor_id,
             body=body,
             external_id=f"{self.visitor_id}:{client_id}",
-            display_name=self.name or (self.email or "Web visitor"),
+            # An unverified email is not a name to show: the agent sees it as a claim.
+            display_name=self.name or (self.email if self.claim.verified else "") or "Web visitor",
             payload={"attachments": attachments} if attachments else {},
         )
-        result = await self.hub.store(item)
+        result = await self.hub.store(item, also=self.claim.record())
         previous = self.interaction.id if self.interaction else None
         if result.interaction.id != previous:
             self.agent_name = ""

@@ -23,6 +23,12 @@ function connect() {
     // Only profile values the server already accepted are kept, so hello cannot be refused.
     if (state.profile && state.profile.name) hello.name = state.profile.name;
     if (state.profile && state.profile.email) hello.email = state.profile.email;
+    // A customer signed in on the site, vouched for by its server (docs/widget-identity.md).
+    const signed = (SCRIPT && SCRIPT.dataset) || {};
+    if (signed.email && signed.identityHash) {
+      Object.assign(hello, { widget: signed.widget || "", email: signed.email, identity_hash: signed.identityHash });
+      if (signed.name && !hello.name) hello.name = signed.name;
+    }
     ws.send(JSON.stringify(hello));
   };
   ws.onmessage = (e) => {
