@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -151,6 +152,8 @@ class VisitorSession:
             "status": _visitor_status(i),
             "agent_name": self.agent_name if i.agent_id is not None else "",
             "rated": i.csat_score is not None,
+            # The widget offers a rating only for a chat an agent actually answered.
+            "answered": i.accepted_at is not None,
         }
 
     async def _read_loop(self) -> None:
@@ -192,6 +195,8 @@ class VisitorSession:
             self.interaction.status = interaction["status"]
             self.interaction.agent_id = interaction["agent_id"]
             self.interaction.csat_score = interaction["csat_score"]
+            if interaction.get("accepted_at"):
+                self.interaction.accepted_at = datetime.fromisoformat(interaction["accepted_at"])
             return {"type": "status", "conversation": self._conversation()}
         if data.get("interaction_id") != current:
             return None
