@@ -222,7 +222,6 @@ const DeskFrames = (() => {
       render();
       return;
     }
-    const before = conv.interaction;
     conv.interaction = i;
     if (mine && (i.status === 'active' || i.status === 'wrapup')) conv.role = 'held';
     if (conv.role === 'held' && !mine && i.status !== 'closed') {
@@ -239,15 +238,8 @@ const DeskFrames = (() => {
       } else dropConversation(conv.id);
       return;
     }
-    if (before.status !== i.status) {
-      const lines = {
-        wrapup: t('Customer left the conversation'),
-        closed: i.disposition ? t('Closed · {label}', { label: wrapLabel(i.disposition) }) : t('Closed'),
-        active: t('Conversation accepted'),
-        queued: t('Returned to the queue'),
-      };
-      if (lines[i.status]) conv.addLocal(lines[i.status]);
-    }
+    // No local status line here: the hub publishes the stored status event right after
+    // this frame, and a local copy of it showed "Customer left the conversation" twice.
     if (i.status === 'closed') {
       conv.typing.clear();
       if (conv.viewing) stopViewing(conv);

@@ -96,13 +96,7 @@
     const res = await fetch(`/reports/transcript/${id}`);
     const tx = await res.json();
     $('tx-title').textContent = t('Transcript #{id} · {customer}', { id, customer: tx.customer || '' });
-    $('transcript').replaceChildren(...(tx.events || []).map((e) => {
-      const kind = e.author_type === 'system' ? 'system' : e.kind === 'note' ? 'note' : e.author_type;
-      return el('div', { class: `rep-msg rep-msg-${kind}` },
-        el('small', { text: I18n.time ? I18n.time(e.created_at) : e.created_at }),
-        el('small', { text: e.kind === 'note' ? (e.payload && e.payload.whisper ? t('Whisper') : t('Internal note')) : (e.author_name || e.author_type) }),
-        el('span', { text: e.body || (e.payload && e.payload.rating ? `★ ${e.payload.rating}` : '') }));
-    }));
+    $('transcript').replaceChildren(...(tx.events || []).map(window.RepTranscript.line));
   }
 
   // Restore filters from the address, so a report can be bookmarked and shared.

@@ -8,7 +8,7 @@ function mount() {
   for (const item of state.outbox) placePending(item);
   render();
   connect();
-  window.addEventListener("online", reconnectNow);
+  watchNetwork();
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {
       reconnectNow();

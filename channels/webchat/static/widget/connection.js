@@ -77,11 +77,27 @@ function closed(ws, code) {
   render();
 }
 
+// A restarted hub is back in seconds: the first retry comes at once, then the delay doubles
+// up to MAX_RETRY_MS, each one random in its upper half so a page full of widgets spreads out.
 function scheduleReconnect() {
   clearTimeout(state.retryTimer);
-  const base = Math.min(MAX_RETRY_MS, 500 * 2 ** state.attempts);
+  const cap = Math.min(MAX_RETRY_MS, 300 * 2 ** state.attempts);
   state.attempts += 1;
-  state.retryTimer = setTimeout(connect, base * (0.8 + Math.random() * 0.4));
+  state.retryTimer = setTimeout(connect, cap / 2 + Math.random() * (cap / 2));
+}
+
+// The browser knows before the socket does: say so at once and stop trusting the socket.
+function watchNetwork() {
+  window.addEventListener("offline", () => {
+    state.offline = true;
+    if (state.socket) abandon(state.socket);
+    render();
+  });
+  window.addEventListener("online", () => {
+    state.offline = false;
+    render();
+    reconnectNow();
+  });
 }
 
 function reconnectNow() {

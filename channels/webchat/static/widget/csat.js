@@ -38,6 +38,36 @@ ui.doneText = h("h3");
 ui.newChat = h("button", { type: "button", class: "secondary", testid: "cc-new-chat", text: "Start a new chat", onclick: newChat });
 ui.done = h("div", { class: "panel-card done", testid: "cc-done", hidden: true }, ui.doneText, ui.newChat);
 
+// "End chat" asks first: a stray tap must not end the conversation.
+ui.endConfirm = h(
+  "div",
+  { class: "panel-card confirm-end", testid: "cc-end-confirm", role: "alertdialog", "aria-labelledby": "cc-end-q", hidden: true },
+  h("h3", { id: "cc-end-q", text: t("End this chat?") }),
+  h("p", { class: "muted", text: t("You can still read it afterwards, but the agent can no longer reply here.") }),
+  h(
+    "div",
+    { class: "row" },
+    h("button", { type: "button", class: "secondary", testid: "cc-end-cancel", text: t("Keep chatting"), onclick: () => confirmEnd(false) }),
+    h("button", { type: "button", class: "primary danger", testid: "cc-end-yes", text: t("End chat"), onclick: () => confirmEnd(true) })
+  )
+);
+
+function askEndChat() {
+  if (!state.conversation || state.conversation.status === "ended") return;
+  state.confirmingEnd = true;
+  render();
+  ui.endConfirm.querySelector("[data-testid=cc-end-cancel]").focus();
+}
+
+function confirmEnd(yes) {
+  state.confirmingEnd = false;
+  if (yes) endChat();
+  else {
+    render();
+    ui.input.focus();
+  }
+}
+
 function endChat() {
   if (!state.conversation || state.conversation.status === "ended") return;
   stopTyping();

@@ -40,7 +40,7 @@ registry[ORIGIN] = true;
 
 const PING_MS = 25000;
 const PONG_TIMEOUT_MS = 10000;
-const MAX_RETRY_MS = 15000;
+const MAX_RETRY_MS = 5000;
 const TYPING_REPEAT_MS = 3000; // re-announce "still typing" at most this often
 const TYPING_IDLE_MS = 4000; // after this much quiet the visitor stopped typing
 const REMOTE_TYPING_MS = 8000; // hide "Alice is typing…" if no update arrives

@@ -23,6 +23,7 @@ const HANDLERS = {
     }
     if (conv) for (const ev of f.history || []) if (!eventEls.has(ev.id)) placeEvent(ev);
     if (conv) applyConversation(conv, { announce: Boolean(shown && shown.id === conv.id) });
+    if (conv) restoreSystemLines(conv.id);
 
     if (state.view === "loading") {
       state.view = conv || state.prechatDone || state.outbox.length ? "chat" : "prechat";
@@ -150,11 +151,11 @@ function applyConversation(conv, { announce }) {
   const name = conv.agent_name || (same ? state.agentName : "");
   if (announce && same) {
     if (conv.status === "connected" && (prev.status !== "connected" || (conv.agent_name && conv.agent_name !== state.agentName))) {
-      addSystemLine(name ? t("{name} joined the chat", { name }) : t("An agent joined the chat"));
+      addSystemLine(name ? t("{name} joined the chat", { name }) : t("An agent joined the chat"), conv.id);
     } else if (conv.status === "waiting" && prev.status === "connected") {
-      addSystemLine(t("Finding another agent for you…"));
+      addSystemLine(t("Finding another agent for you…"), conv.id);
     } else if (conv.status === "ended" && prev.status !== "ended") {
-      addSystemLine(t("The chat has ended"));
+      addSystemLine(t("The chat has ended"), conv.id);
     }
   }
   if (!same) {
@@ -174,6 +175,9 @@ function applyConversation(conv, { announce }) {
     status: conv.status,
     agent_name: name,
     rated: Boolean(conv.rated) || (same && prev.rated),
+    // Nobody to rate if no agent ever answered (an older hub does not send `answered`).
+    answered: conv.answered === undefined ? Boolean(name) : Boolean(conv.answered) || (same && prev.answered),
   };
+  if (conv.status !== "connected" || !state.ready) state.confirmingEnd = false;
   if (state.view !== "chat" && state.view !== "loading") state.view = "chat";
 }

@@ -58,7 +58,8 @@ function placeEvent(ev) {
   let before = null;
   for (const child of ui.messages.children) {
     const id = child.dataset.eventId !== undefined ? Number(child.dataset.eventId) : NaN;
-    if (child.dataset.state === "sending" || child.dataset.state === "failed" || id > ev.id) {
+    const lineAfter = child.dataset.after !== undefined ? Number(child.dataset.after) : NaN;
+    if (child.dataset.state === "sending" || child.dataset.state === "failed" || id > ev.id || lineAfter >= ev.id) {
       before = child;
       break;
     }
@@ -87,12 +88,35 @@ function groupWithPrevious(el) {
   el.classList.toggle("cont", Boolean(same));
 }
 
-function addSystemLine(text) {
-  const line = h("div", { class: "system", testid: "cc-system", role: "note" }, h("span", { text }));
+// A status line ("Alice joined the chat") is not in the history the server sends, so it is
+// remembered in the browser with the id of the event it followed and put back after a reload.
+function addSystemLine(text, convId) {
+  let after = 0;
+  for (const id of eventEls.keys()) after = Math.max(after, id);
+  placeSystemLine(text, after);
+  if (convId === undefined || convId === null) return;
+  const saved = storage.getJSON("lines", null);
+  const items = saved && saved.conv === convId && Array.isArray(saved.items) ? saved.items : [];
+  items.push({ text, after });
+  storage.setJSON("lines", { conv: convId, items: items.slice(-20) });
+}
+
+function placeSystemLine(text, after) {
+  const line = h("div", { class: "system", testid: "cc-system", role: "note", "data-after": String(after) }, h("span", { text }));
   // Lines belong in time order with the events, above messages still being sent.
-  const firstPending = Array.from(ui.messages.children).find((c) => c.dataset.state === "sending");
-  ui.messages.insertBefore(line, firstPending || null);
+  const next = Array.from(ui.messages.children).find(
+    (c) => c.dataset.state === "sending" || c.dataset.state === "failed" || (c.dataset.eventId !== undefined && Number(c.dataset.eventId) > after)
+  );
+  ui.messages.insertBefore(line, next || null);
   scrollToBottom(false);
+}
+
+/** After a reload: the lines this browser saw for this conversation, where they were. */
+function restoreSystemLines(convId) {
+  const saved = storage.getJSON("lines", null);
+  if (!saved || saved.conv !== convId || !Array.isArray(saved.items)) return;
+  if (ui.messages.querySelector("[data-testid=cc-system]")) return; // already on screen
+  for (const item of saved.items) if (item && typeof item.text === "string") placeSystemLine(item.text, Number(item.after) || 0);
 }
 
 function clearEvents() {

@@ -3,7 +3,7 @@
  * and closing, and the unread badge.
  */
 
-ui.footer = h("div", { class: "footer" }, ui.notice, ui.queue, ui.typing, ui.rating, ui.done, ui.composer);
+ui.footer = h("div", { class: "footer" }, ui.notice, ui.queue, ui.typing, ui.endConfirm, ui.rating, ui.done, ui.composer);
 ui.chat = h("div", { class: "view chat", "data-drop-label": t("Drop to send") }, ui.messages, ui.footer);
 acceptDroppedFiles();
 

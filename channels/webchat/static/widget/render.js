@@ -15,6 +15,7 @@ function render() {
   // Header.
   let subtitle = t("We're here to help");
   if (state.stopped) subtitle = t("Unavailable");
+  else if (conv && conv.status === "connected" && !state.ready) subtitle = state.agentName || t("An agent is with you");
   else if (conv && conv.status === "connected") subtitle = state.agentName ? t("{name} · Online", { name: state.agentName }) : t("An agent is with you");
   else if (conv && conv.status === "waiting") subtitle = t("Waiting for an agent");
   else if (conv && conv.status === "ended") subtitle = t("This chat has ended");
@@ -27,18 +28,21 @@ function render() {
     ui.avatar.append(icon("headset", 20));
     ui.avatar.classList.remove("online");
   }
-  ui.end.hidden = state.stopped || !conv || conv.status === "ended" || view !== "chat";
+  ui.end.hidden = state.stopped || !conv || conv.status === "ended" || view !== "chat" || state.confirmingEnd;
   ui.end.disabled = !state.ready || state.pendingEnd;
   ui.end.textContent = state.pendingEnd ? t("Ending…") : t("End chat");
 
   // Connection line.
   let status = "";
+  // Shown as soon as the link is lost, so "Sending…" never looks like a slow agent.
   if (state.stopped) status = t("Chat is not available on this site");
-  else if (!state.ready && (state.everReady || (state.token && state.attempts > 0))) status = t("Reconnecting…");
+  else if (!state.ready && state.offline) status = t("You're offline. Your messages will be sent when you're back online.");
+  else if (!state.ready && (state.everReady || (state.token && state.attempts > 0))) status = t("Connection lost — reconnecting… Your messages will be sent when we're back.");
   else if (!state.ready && state.attempts > 1) status = t("Can't reach the chat server — retrying…");
   ui.status.textContent = status;
   ui.status.hidden = !status;
   ui.status.classList.toggle("bad", state.stopped);
+  ui.status.classList.toggle("warn", !state.stopped && Boolean(status));
 
   // Pre-chat.
   ui.start.disabled = state.pendingProfile;
@@ -48,8 +52,10 @@ function render() {
   const ended = Boolean(conv && conv.status === "ended");
   ui.queue.hidden = !(conv && conv.status === "waiting");
   ui.queue.textContent = queueText();
-  ui.rating.hidden = !(ended && !conv.rated && !state.ratingSkipped);
-  ui.done.hidden = !(ended && (conv.rated || state.ratingSkipped));
+  const rateable = ended && conv.answered && !conv.rated && !state.ratingSkipped;
+  ui.rating.hidden = !rateable;
+  ui.done.hidden = !(ended && !rateable);
+  ui.endConfirm.hidden = !(state.confirmingEnd && conv && !ended && view === "chat");
   ui.doneText.textContent = state.ratingSubmitted ? t("Thanks for your feedback") : t("Need anything else?");
   ui.done.classList.toggle("thanks", state.ratingSubmitted);
   ui.composer.hidden = ended || state.stopped;

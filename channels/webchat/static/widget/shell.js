@@ -19,7 +19,7 @@ ui.style = h("style", { text: STYLE() });
 ui.avatar = h("div", { class: "avatar", "aria-hidden": "true" }, icon("headset", 20));
 ui.title = h("div", { class: "title", id: "cc-title", text: CONFIG.title });
 ui.subtitle = h("div", { class: "subtitle", testid: "cc-subtitle" });
-ui.end = h("button", { type: "button", class: "end", testid: "cc-end", text: "End chat", onclick: endChat });
+ui.end = h("button", { type: "button", class: "end", testid: "cc-end", text: "End chat", onclick: () => askEndChat() });
 ui.close = h(
   "button",
   { type: "button", class: "icon-btn", testid: "cc-close", "aria-label": t("Minimize chat"), onclick: () => setOpen(false) },

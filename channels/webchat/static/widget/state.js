@@ -86,6 +86,8 @@ const state = {
   prechatDone: storage.getJSON("prechat", false) === true,
   pendingProfile: false,
   pendingEnd: false,
+  confirmingEnd: false, // "End this chat?" is showing
+  offline: navigator.onLine === false, // the browser says there is no network
   pendingCsat: false,
   rating: 0,
   ratingSubmitted: false,

@@ -245,6 +245,9 @@ input[aria-invalid=true] { border-color: #dc2626; }
 .comment { resize: vertical; min-height: 56px; max-height: 160px; }
 .row { display: flex; justify-content: space-between; align-items: center; gap: 8px; }
 .done { align-items: center; }
+.confirm-end p { margin: 0; text-align: center; font-size: 13px; }
+.confirm-end .row > * { flex: 1; }
+.primary.danger { background: #b91c1c; color: #fff; }
 .done.thanks h3::before { content: "✓"; display: block; margin: 0 auto 6px; width: 34px; height: 34px; line-height: 34px; border-radius: 50%; background: #dcfce7; color: #15803d; }
 
 @media (max-width: 480px) {
