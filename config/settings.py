@@ -48,6 +48,8 @@ class Settings:
     email_smtp_url: Secret = field(default_factory=lambda: Secret(""))
     email_poll_seconds: float = 60.0
     email_idle_seconds: float = 600.0
+    # Email keeps larger files than chat uploads: 25 MiB is what common providers accept.
+    email_attachment_max_bytes: int = 25 * 1024 * 1024
     # Customer-value analytics and outbound webhooks (docs/analytics.md, docs/webhooks.md).
     analytics_window_days: int = 365
     analytics_tier_quantiles: str = "platinum:0.95,gold:0.80,silver:0.50,bronze"
@@ -156,6 +158,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         email_smtp_url=Secret(config("EMAIL_SMTP_URL", default="")),
         email_poll_seconds=config("EMAIL_POLL_SECONDS", cast=float, default=60.0),
         email_idle_seconds=config("EMAIL_IDLE_SECONDS", cast=float, default=600.0),
+        email_attachment_max_bytes=config("EMAIL_ATTACHMENT_MAX_BYTES", cast=int, default=25 * 1024 * 1024),
         analytics_window_days=config("ANALYTICS_WINDOW_DAYS", cast=int, default=365),
         analytics_tier_quantiles=config(
             "ANALYTICS_TIER_QUANTILES", default="platinum:0.95,gold:0.80,silver:0.50,bronze"

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from repository.email_models import EmailPollLease
+from repository.email_quarantine import open_counts
 from repository.models import utcnow
 
 if TYPE_CHECKING:
@@ -95,6 +96,8 @@ def health_by_mailbox(db: Database) -> dict[int, dict[str, Any]]:
     """
     now = utcnow()
     out: dict[int, dict[str, Any]] = {}
+    # Waiting for a human: counted in the table, so the same on every node and after restarts.
+    waiting = open_counts(db)
     for mailbox_id, row in leases(db).items():
         live = row.expires_at > now and bool(row.holder)
         snapshot = dict(row.health or {})
@@ -107,7 +110,7 @@ def health_by_mailbox(db: Database) -> dict[int, dict[str, Any]]:
             "smtp_error": snapshot.get("smtp_error"),
             "reconnects": int(snapshot.get("reconnects") or 0),
             "ingested": int(snapshot.get("ingested") or 0),
-            "quarantined": int(snapshot.get("quarantined") or 0),
+            "quarantined": waiting.get(mailbox_id, 0),
             "polled_by": row.holder if live else None,
             "reported_at": row.updated_at.isoformat(),
         }

@@ -231,3 +231,9 @@ def list_quarantine(db: Database, mailbox_id: int | None = None, limit: int = 10
         if mailbox_id is not None:
             query = query.where(EmailQuarantine.mailbox_id == mailbox_id)
         return list(session.exec(query.order_by(col(EmailQuarantine.id).desc()).limit(limit)).all())
+
+
+def mailbox_addresses(db: Database) -> set[str]:
+    """Every configured mailbox address, active or not, lower-cased: mail from these is a loop."""
+    with db.read() as session:
+        return {address.lower() for address in session.exec(select(Mailbox.address)).all()}

@@ -7,7 +7,8 @@
   stored. Nothing depends on dates, so downtime of any length loses nothing.
 - ``email_message_ids``: every Message-ID seen or sent, with its interaction and
   customer. Threading matches In-Reply-To/References against it, within one customer.
-- ``email_quarantine``: raw messages that could not be parsed, kept for a human.
+- ``email_quarantine``: raw messages that could not be parsed or stored, kept for a human
+  to release (store anyway, with a sender they choose) or delete.
 - ``email_outbox``: every outbound mail as sent (or still to send), retried with backoff.
 - ``email_poll_leases``: which node polls a mailbox, until when, and that poller's last
   health, so with several nodes exactly one polls and every node can show its state.
@@ -87,7 +88,10 @@ class EmailMessageId(SQLModel, table=True):
 
 class EmailQuarantine(SQLModel, table=True):
     __tablename__ = "email_quarantine"
-    __table_args__ = (UniqueConstraint("mailbox_id", "sha256", name="uq_email_quarantine_raw"),)
+    __table_args__ = (
+        UniqueConstraint("mailbox_id", "sha256", name="uq_email_quarantine_raw"),
+        Index("ix_email_quarantine_open", "mailbox_id", "resolved"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     mailbox_id: int = Field(foreign_key="email_mailboxes.id", index=True)
     uidvalidity: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
@@ -98,6 +102,11 @@ class EmailQuarantine(SQLModel, table=True):
     storage_path: str = Field(max_length=500)
     resolved: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+    # What a human decided (migration 0013): "released" (stored as ``event_id``) or "deleted".
+    resolution: str | None = Field(default=None, max_length=10)
+    resolved_at: datetime | None = None
+    resolved_by: int | None = None  # the agent (admin) who decided
+    event_id: int | None = None
 
 
 class EmailOutbox(SQLModel, table=True):

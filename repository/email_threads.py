@@ -10,6 +10,7 @@ starts a thread of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from repository.db import Database
 
 REOPENABLE = ("wrapup", "closed")
+# Identical mails without Message-ID or Date within this window are one delivery.
+CONTENT_DEDUPE_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,23 @@ def plan_inbound(
     address: str,
     references: list[str],
     token_id: int | None,
+    *,
+    copy: tuple[int, int, int] | None = None,
 ) -> InboundPlan:
-    """Dedupe, sender and thread lookups of one mail in one read (they used to be three)."""
+    """Dedupe, sender and thread lookups of one mail in one read (they used to be three).
+
+    ``copy`` (mailbox id, UIDVALIDITY, UID) is given for mail that only its content
+    identifies (no Message-ID, no Date): it is then a duplicate of a stored one only if
+    that is the same IMAP copy or was stored within :data:`CONTENT_DEDUPE_WINDOW`; the
+    same text sent again days later is a new mail, stored under an id naming its copy.
+    """
     with db.read() as session:
         free_id, stored = _free_external_id(session, external_id, content_hash)
+        if stored is not None and copy is not None and not _same_copy(stored, copy):
+            free_id = f"{external_id}@{copy[0]}.{copy[1]}.{copy[2]}"[:300]
+            stored = session.exec(
+                select(Event).where(Event.channel == "email", Event.external_id == free_id)
+            ).first()
         if stored is not None:
             return InboundPlan(free_id, stored, stored.customer_id, None)
         identity = session.exec(
@@ -63,6 +79,14 @@ def plan_inbound(
             return InboundPlan(free_id, None, None, None)
         match = _find_thread(session, identity.customer_id, references, token_id)
         return InboundPlan(free_id, None, identity.customer_id, match)
+
+
+def _same_copy(stored: Event, copy: tuple[int, int, int]) -> bool:
+    imap = stored.payload.get("imap") or {}
+    if (stored.payload.get("mailbox_id"), imap.get("uidvalidity"), imap.get("uid")) == copy:
+        return True
+    created = stored.created_at if stored.created_at.tzinfo else stored.created_at.replace(tzinfo=UTC)
+    return utcnow() - created < CONTENT_DEDUPE_WINDOW
 
 
 def _free_external_id(session: Any, external_id: str, content_hash: str) -> tuple[str, Event | None]:

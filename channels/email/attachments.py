@@ -66,6 +66,7 @@ def save(db: Database, root: Path, owner: str, part: MailPart, max_bytes: int) -
             "content_type": part.content_type,
             "size": len(part.data),
             "too_large": True,
+            "limit": max_bytes,  # the desktop says "not kept: 28 MB over the 25 MB limit"
         }
     digest = hashlib.sha256(part.data).hexdigest()
     with db.read() as session:

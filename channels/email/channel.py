@@ -22,6 +22,7 @@ from channels.email.poller import LEASE_SECONDS, MailboxPoller, node_name, stop_
 from channels.email.urls import imap_settings, smtp_settings
 from contact_center.aio import wait_event
 from repository.email_mailboxes import EDITABLE, ensure_env_mailbox, list_mailboxes
+from repository.email_quarantine import open_counts
 from repository.email_secrets import PasswordSealer, seal_stored_passwords
 
 if TYPE_CHECKING:
@@ -144,6 +145,13 @@ class EmailChannel:
 
     async def health_check(self) -> dict[str, Any]:
         boxes = [h.as_dict() for h in sorted(self.health.values(), key=lambda h: h.mailbox_id)]
+        try:
+            waiting = await to_thread.run_sync(open_counts, self.ctx.db)
+        except Exception:  # the database's own health check reports an outage
+            waiting = None
+        for box in boxes:
+            # Mail waiting for a human, from the table: survives restarts, same on every node.
+            box["quarantined"] = waiting.get(box["mailbox_id"], 0) if waiting is not None else None
         # A mailbox another node polls is not this node's failure.
         return {
             "ok": all(b["connected"] or b["standby"] for b in boxes),

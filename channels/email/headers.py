@@ -4,7 +4,7 @@ Body text is decoded here rather than by ``get_content()`` so that mislabelled
 charsets still come out readable: GB2312 mail is nearly always GBK/GB18030 in
 practice, Big5 is often Big5-HKSCS, and ISO-2022-JP mail carries extensions.
 Header readers never raise: a header the modern policy cannot represent reads as
-empty, and address lists fall back to the lenient ``getaddresses``.
+empty. Address lists and free text are decoded in ``header_words.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from email.headerregistry import Address
 from email.message import Message
-from email.utils import getaddresses
 
 _MSGID = re.compile(r"<([^<>\s]{1,250})>")
 _ENCODED_WORD = re.compile(rb"=\?([A-Za-z0-9_.:-]{1,40})(?:\*[A-Za-z-]+)?\?[BbQq]\?")
@@ -72,20 +71,7 @@ def header_text(msg: Message, name: str) -> str:
     return " ".join(str(value).split())
 
 
-def addresses(msg: Message, name: str) -> list[tuple[str, str]]:
-    """(display name, lower-cased address) pairs of an address header, valid ones only."""
-    try:
-        header = msg.get(name)
-        found = [(a.display_name, a.addr_spec) for a in getattr(header, "addresses", ())]
-    except Exception:
-        found = []
-    if not found:
-        raw = msg.get_all(name, failobj=[]) if hasattr(msg, "get_all") else []
-        found = [(n, a) for n, a in getaddresses([str(v) for v in raw]) if a]
-    return [(n, a.strip().lower()) for n, a in found if _valid_address(a.strip())]
-
-
-def _valid_address(addr: str) -> bool:
+def valid_address(addr: str) -> bool:
     local, at, domain = addr.partition("@")
     return bool(
         at and local and domain and "." in domain.strip(".") and not re.search(r"[\s<>()\[\],;\"]", addr)

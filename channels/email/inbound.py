@@ -29,6 +29,7 @@ from channels.email.guards import automated_reason
 from channels.email.language import customer_language
 from channels.email.mime import MailParseError, MailPart, ParsedMail, parse
 from repository import email_outbox
+from repository.email_mailboxes import mailbox_addresses
 from repository.email_threads import ThreadMatch, plan_inbound, quarantine, record_message_ids, reopen
 from repository.errors import ContactCenterError
 from repository.identity import normalise
@@ -54,8 +55,17 @@ def external_id_for(mail: ParsedMail) -> str:
         return mail.message_id
     if mail.message_id:
         return "mid-sha256:" + hashlib.sha256(mail.message_id.encode()).hexdigest()
-    # No Message-ID: the content decides, so a re-fetch still finds the stored copy.
+    # No Message-ID: the content decides, so a re-fetch still finds the stored copy. The
+    # Date header is part of it: the same text sent again days later is another mail.
+    date = mail.headers.get("date", "")
+    if date:
+        return "sha256:" + hashlib.sha256(f"{mail.content_hash}\0{date}".encode()).hexdigest()
     return "sha256:" + mail.content_hash
+
+
+def dedupe_by_window(mail: ParsedMail) -> bool:
+    """Neither Message-ID nor Date: only the same copy or one within minutes is a duplicate."""
+    return not mail.message_id and not mail.headers.get("date")
 
 
 @dataclass
@@ -69,14 +79,15 @@ class Chunk:
 
 
 class Inbound:
-    def __init__(self, ctx: AppContext, outbound: Outbound) -> None:
+    def __init__(self, ctx: AppContext, outbound: Outbound | None) -> None:
         self.ctx = ctx
         self.db = ctx.db
         self.hub = ctx.hub
         self.outbound = outbound
         self.files_root: Path = ctx.settings.attachment_dir
         self.quarantine_root: Path = ctx.settings.data_dir / "email-quarantine"
-        self.max_bytes = ctx.settings.attachment_max_bytes
+        self.max_bytes = ctx.settings.email_attachment_max_bytes
+        self.own_addresses: set[str] = set()
 
     async def run_db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         return await to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
@@ -92,12 +103,18 @@ class Inbound:
     ) -> list[str]:
         """Handle one FETCH response's messages, in UID order; returns what became of each."""
         chunk = Chunk()
+        self.own_addresses = await self.run_db(mailbox_addresses)
         outcomes = [await self._one(mailbox, uidvalidity, uid, raw, health, chunk) for uid, raw in fetched]
+        await self.finish(chunk)
+        return outcomes
+
+    async def finish(self, chunk: Chunk, *, acknowledge: bool = True) -> None:
+        """Index what a chunk stored, announce it, and acknowledge new threads from people."""
         await self.run_db(record_message_ids, chunk.index)
         for box, mail, result in chunk.stored:
             await self.hub.announce(result)
-            if box.acknowledge and result.new_interaction:
-                reason = automated_reason(mail)
+            if acknowledge and self.outbound is not None and box.acknowledge and result.new_interaction:
+                reason = result.event.payload.get("automated")
                 if reason is None:
                     language = customer_language(
                         mail.headers.get("content-language", ""), mail.charsets, box.language
@@ -105,7 +122,6 @@ class Inbound:
                     await self.outbound.acknowledge(box, result.interaction, result.event, language)
                 else:
                     log.info("mailbox %s: not acknowledging event %s (%s)", box.id, result.event.id, reason)
-        return outcomes
 
     async def _one(
         self, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, health: MailboxHealth, chunk: Chunk
@@ -114,8 +130,16 @@ class Inbound:
             mail = parse(raw)
         except MailParseError as exc:
             return await self._quarantine(mailbox, uidvalidity, uid, raw, str(exc), health)
+        if mail.dsn is not None:
+            # Bounces first, before anything could refuse them for their sender (From: <>).
+            outcome = await self._bounce(mail)
+            if outcome == "bounce-unmatched":
+                return await self._quarantine(
+                    mailbox, uidvalidity, uid, raw, "bounce for unknown message", health
+                )
+            return outcome
         try:
-            return await self._store(mailbox, mail, health, chunk)
+            return await self.store(mailbox, mail, health, chunk, (uidvalidity, uid))
         except DBAPIError:
             raise
         except (ContactCenterError, ValueError, LookupError, TypeError, UnicodeError) as exc:
@@ -138,9 +162,15 @@ class Inbound:
             log.warning("mailbox %s uid %s: quarantined: %s", mailbox.id, uid, reason)
         return "quarantined"
 
-    async def _store(self, mailbox: Mailbox, mail: ParsedMail, health: MailboxHealth, chunk: Chunk) -> str:
-        if mail.dsn is not None:
-            return await self._bounce(mail)
+    async def store(
+        self,
+        mailbox: Mailbox,
+        mail: ParsedMail,
+        health: MailboxHealth,
+        chunk: Chunk,
+        position: tuple[int, int] | None,
+    ) -> str:
+        """Thread and store one parsed mail (``position``: its UIDVALIDITY and UID, if fetched)."""
         address = normalise("email", mail.from_addr)
         token = TOKEN.search(mail.subject)
         references = mail.references + mail.in_reply_to
@@ -151,6 +181,7 @@ class Inbound:
             address,
             references,
             int(token.group(1)) if token else None,
+            copy=(mailbox.id, *position) if position and dedupe_by_window(mail) else None,
         )
         if plan.stored is not None:
             # Already in the CCR (a re-fetch after a crash or a UIDVALIDITY resync): make
@@ -185,6 +216,25 @@ class Inbound:
                     await self.hub.publish_requeued(interaction, previous_agent or 0, "customer replied")
                     self.ctx.router.wake()
         files = await to_thread.run_sync(self._save_files, mailbox, mail) if _has_files(mail) else []
+        for item in files:
+            if item.get("too_large"):
+                log.warning(
+                    "mailbox %s: attachment %r of %s (%s bytes) not kept: over the %s-byte limit"
+                    " (EMAIL_ATTACHMENT_MAX_BYTES)",
+                    mailbox.id,
+                    item["filename"],
+                    plan.external_id,
+                    item["size"],
+                    item["limit"],
+                )
+        payload = _payload(mailbox, mail, files)
+        if position is not None:
+            payload["imap"] = {"uidvalidity": position[0], "uid": position[1]}
+        if mail.from_addr in self.own_addresses:
+            # Our own address (or another of our mailboxes) writing to us: a loop, or a
+            # forged sender. Kept for a human, flagged, and never answered automatically.
+            payload["loop"] = True
+            payload["automated"] = "loop: sent from one of our own mailboxes"
         item = InboundItem(
             channel="email",
             identities=[("email", address)],
@@ -194,7 +244,7 @@ class Inbound:
             display_name=mail.from_name,
             subject=mail.subject[:300],
             queue_id=mailbox.queue_id,
-            payload=_payload(mailbox, mail, files),
+            payload=payload,
         )
         result = await self.hub.store(item)
         interaction = result.interaction
@@ -230,8 +280,7 @@ class Inbound:
         candidates = mail.dsn.original_message_ids + mail.in_reply_to + mail.references
         rows = await self.run_db(email_outbox.by_message_id, candidates)
         if not rows:
-            log.info("a delivery report for a message this product did not send (%s)", candidates[:3])
-            return "bounce-unmatched"
+            return "bounce-unmatched"  # quarantined by the caller, so a human sees it
         if not mail.dsn.failed:
             return "bounce-delayed"
         error = f"bounced: {mail.dsn.status} {mail.dsn.diagnostic}".strip()
@@ -275,4 +324,7 @@ def _payload(mailbox: Mailbox, mail: ParsedMail, files: list[dict[str, Any]]) ->
         "truncated": len(mail.text) > MAX_BODY_CHARS,
         "automated": automated_reason(mail),
         "content_hash": mail.content_hash,
+        "forwarded": [
+            {"headers": f.headers, "text": _truncate(f.text, MAX_PAYLOAD_TEXT)} for f in mail.forwarded
+        ],
     }

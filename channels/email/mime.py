@@ -13,16 +13,29 @@ import hashlib
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 
-from channels.email.headers import addresses, encoded_word_charsets, format_address, header_text, message_ids
+from channels.email.header_words import decoded_addresses, decoded_header
+from channels.email.headers import (
+    encoded_word_charsets,
+    format_address,
+    header_text,
+    message_ids,
+    valid_address,
+)
 from channels.email.htmltext import html_to_text, sanitize_html
-from channels.email.parsed import Dsn, MailParseError, MailPart, ParsedMail
+from channels.email.parsed import Dsn, Forwarded, MailParseError, MailPart, ParsedMail
 from channels.email.parts import Walker, read_dsn
 from channels.email.quoting import split_quoted
 
-__all__ = ["Dsn", "MailParseError", "MailPart", "ParsedMail", "parse"]
+__all__ = ["Dsn", "Forwarded", "MailParseError", "MailPart", "ParsedMail", "parse"]
 
-# Headers kept for the automated-mail guards and language detection.
+# RFC 5322's line limit, used as the cap on a stored (and echoed) subject: a 1 MB
+# Subject would otherwise be stored whole and sent back in an acknowledgement.
+MAX_SUBJECT = 998
+
+# Headers kept for the automated-mail guards, language detection and (Date) the dedupe
+# of mail without a Message-ID.
 _KEPT_HEADERS = (
+    "Date",
     "Auto-Submitted",
     "Precedence",
     "X-Autoreply",
@@ -33,23 +46,37 @@ _KEPT_HEADERS = (
 )
 
 
-def parse(raw: bytes) -> ParsedMail:
+def parse(raw: bytes, sender: tuple[str, str] | None = None) -> ParsedMail:
+    """``sender`` (name, address) replaces From: a human releasing a quarantined mail chose it."""
     try:
         msg = message_from_bytes(raw, policy=policy.default)
-        return _parse(msg, raw)
+        return _parse(msg, raw, sender)
     except MailParseError:
         raise
     except (RecursionError, Exception) as exc:
         raise MailParseError(f"{type(exc).__name__}: {exc}"[:300]) from exc
 
 
-def _parse(msg: EmailMessage | Message, raw: bytes) -> ParsedMail:
-    senders = addresses(msg, "From") or addresses(msg, "Sender")
-    if not senders:
-        raise MailParseError("no usable sender address in From")
-    from_name, from_addr = senders[0]
+def _parse(msg: EmailMessage | Message, raw: bytes, sender: tuple[str, str] | None = None) -> ParsedMail:
     walker = Walker()
     walker.walk(msg)
+    # Header text without a charset of its own is read like the body: as declared.
+    declared = msg.get_content_charset() or next(iter(walker.charsets), None)
+
+    def people(name: str) -> list[tuple[str, str]]:
+        pairs = decoded_addresses(msg, name, declared)
+        return [(n, a.strip().lower()) for n, a in pairs if valid_address(a.strip())]
+
+    dsn = read_dsn(walker.reports)
+    senders = [sender] if sender else people("From") or people("Sender")
+    if senders:
+        from_name, from_addr = senders[0]
+    elif dsn is not None:
+        # A bounce (From: <>, or a daemon without an address) is recognised before it
+        # could be refused for its sender; the inbound side matches it to what was sent.
+        from_name, from_addr = "", ""
+    else:
+        raise MailParseError("no usable sender address in From")
     text = "\n".join(t for t in walker.texts if t).strip("\n")
     html_source = "\n".join(walker.htmls)
     html: str | None = None
@@ -59,13 +86,18 @@ def _parse(msg: EmailMessage | Message, raw: bytes) -> ParsedMail:
     elif html_source.strip():
         html = sanitize_html(html_source)
         text, quoted = split_quoted(html_to_text(html_source))
-    reply_to = addresses(msg, "Reply-To")
+    elif walker.forwarded:
+        # Only a forwarded mail: its text is what the customer wants read.
+        text = walker.forwarded[0].text
+    reply_to = people("Reply-To")
     mid = message_ids(header_text(msg, "Message-ID"))
     head, _, body = raw.partition(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.partition(b"\n\n")
-    subject = header_text(msg, "Subject")
+    subject = decoded_header(msg, "Subject", declared)[:MAX_SUBJECT]
     digest = hashlib.sha256(from_addr.encode() + b"\0" + subject.encode() + b"\0" + body).hexdigest()
     headers = {
-        name.lower(): header_text(msg, name)[:300] for name in _KEPT_HEADERS if msg.get(name) is not None
+        name.lower(): decoded_header(msg, name, declared)[:300]
+        for name in _KEPT_HEADERS
+        if msg.get(name) is not None
     }
     return ParsedMail(
         message_id=mid[0] if mid else None,
@@ -75,14 +107,15 @@ def _parse(msg: EmailMessage | Message, raw: bytes) -> ParsedMail:
         from_addr=from_addr,
         from_name=from_name,
         reply_to=reply_to[0][1] if reply_to else None,
-        to=[format_address(n, a) for n, a in addresses(msg, "To")],
-        cc=[format_address(n, a) for n, a in addresses(msg, "Cc")],
+        to=[format_address(n, a) for n, a in people("To")],
+        cc=[format_address(n, a) for n, a in people("Cc")],
         text=text,
         quoted=quoted,
         html=html,
         attachments=walker.attachments,
         headers=headers,
-        dsn=read_dsn(walker.reports),
+        dsn=dsn,
         content_hash=digest,
         charsets=[*walker.charsets, *encoded_word_charsets(head)],
+        forwarded=walker.forwarded,
     )

@@ -24,6 +24,14 @@ class MailPart:
 
 
 @dataclass
+class Forwarded:
+    """A mail attached whole (``message/rfc822``): its main headers and its text."""
+
+    headers: dict[str, str]
+    text: str
+
+
+@dataclass
 class Dsn:
     """What a delivery status notification says about an earlier outbound mail."""
 
@@ -54,3 +62,4 @@ class ParsedMail:
     # Charsets the sender used (text parts, Subject encoded-words): GB2312 or Big5 tells
     # which Chinese the customer writes (channels/email/language.py).
     charsets: list[str] = field(default_factory=list)
+    forwarded: list[Forwarded] = field(default_factory=list)

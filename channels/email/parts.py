@@ -1,20 +1,28 @@
 """Walking a message's MIME tree: body text, HTML, attachments and delivery reports.
 
-The walk never descends into attached mail (``message/*`` parts are kept whole as
-attachments) and stops hostile nesting with :data:`MAX_DEPTH` and :data:`MAX_PARTS`.
+The walk never descends into attached mail for the body (``message/*`` parts are kept
+whole as attachments), but a forwarded ``message/rfc822`` also gets a readable summary
+(its headers and text, :class:`Forwarded`) so the desktop can show it without a
+download. A multipart whose boundary is missing cannot be split; its raw text becomes
+the body rather than a pseudo-attachment. Hostile nesting stops at :data:`MAX_DEPTH`
+and :data:`MAX_PARTS`.
 """
 
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
 from email.message import Message
 from email.utils import collapse_rfc2231_value
 
+from channels.email.header_words import decoded_header
 from channels.email.headers import decode_bytes, header_text, message_ids
-from channels.email.parsed import Dsn, MailParseError, MailPart
+from channels.email.parsed import Dsn, Forwarded, MailParseError, MailPart
 
 MAX_DEPTH = 40
 MAX_PARTS = 500
+MAX_FORWARDED = 5
+_FORWARDED_HEADERS = ("From", "To", "Cc", "Date", "Subject")
 
 
 def _part_text(part: Message) -> str:
@@ -34,6 +42,8 @@ class Walker:
         self.parts = 0
         self.reports: list[Message] = []
         self.charsets: list[str] = []
+        self.forwarded: list[Forwarded] = []
+        self.in_report = 0
 
     def walk(self, part: Message, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
@@ -50,10 +60,38 @@ class Walker:
             if ctype == "multipart/alternative" and isinstance(payload, list):
                 self._alternative(children, depth)
                 return
+            self.in_report += ctype == "multipart/report"
             for child in children:
                 self.walk(child, depth + 1)
+            self.in_report -= ctype == "multipart/report"
             return
+        if ctype.startswith("multipart/"):
+            # Declared multipart but not splittable (no boundary parameter): split it at
+            # the first "--token" line if there is one, else show the raw text rather
+            # than hide it in a "multipart.mixed" pseudo-attachment.
+            repaired = _with_found_boundary(part, ctype)
+            if repaired is not None:
+                self.walk(repaired, depth + 1)
+            else:
+                self.texts.append(_raw_text(part))
+            return
+        if ctype == "message/rfc822" and not self.in_report:
+            self._forwarded(part, depth)
         self._leaf(part, ctype)
+
+    def _forwarded(self, part: Message, depth: int) -> None:
+        inner = part.get_payload()
+        inner = inner[0] if isinstance(inner, list) and inner else None
+        if not isinstance(inner, Message) or len(self.forwarded) >= MAX_FORWARDED:
+            return
+        walker = Walker()
+        walker.parts = self.parts  # the inner parts count against the same limits
+        walker.walk(inner, depth + 1)
+        self.parts = walker.parts
+        text = "\n".join(t for t in walker.texts if t).strip("\n")
+        headers = {name.lower(): decoded_header(inner, name)[:998] for name in _FORWARDED_HEADERS}
+        self.forwarded.append(Forwarded({k: v for k, v in headers.items() if v}, text))
+        self.forwarded.extend(walker.forwarded[: MAX_FORWARDED - len(self.forwarded)])
 
     def _alternative(self, children: list[Message], depth: int) -> None:
         before_text, before_html = len(self.texts), len(self.htmls)
@@ -94,6 +132,25 @@ class Walker:
                 content_id=content_id,
             )
         )
+
+
+def _with_found_boundary(part: Message, ctype: str) -> Message | None:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return None
+    found = re.search(rb"^--([0-9A-Za-z'()+_,./:=?-]{1,70}?)(?:--)?\r?$", payload, re.MULTILINE)
+    if found is None:
+        return None
+    head = f'Content-Type: {ctype}; boundary="{found.group(1).decode("ascii")}"\r\n\r\n'.encode()
+    repaired = message_from_bytes(head + payload, policy=policy.default)
+    children = repaired.get_payload()
+    return repaired if repaired.is_multipart() and isinstance(children, list) and children else None
+
+
+def _raw_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else _raw_payload(part)
+    return decode_bytes(data, part.get_content_charset()).replace("\r\n", "\n").strip("\n")
 
 
 def _raw_payload(part: Message) -> bytes:
