@@ -73,6 +73,14 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     cti_shared_secret: Secret = field(default_factory=lambda: Secret(""))
     sms_help_reply: str = "Reply STOP to unsubscribe, START to resubscribe."
+    # Limits on anonymous web chat (channels/webchat/limits.py, docs/operations.md): rates in
+    # the `limits` syntax ("10/5seconds;60/minute"; empty or 0 = off), sockets as a count.
+    widget_messages_per_socket: str = "10/5seconds;60/minute"
+    widget_sockets_per_address: int = 20
+    widget_conversations_per_address: str = "5/minute;30/hour"
+    widget_conversations_overall: str = "120/minute"
+    widget_uploads_per_visitor: str = "10/minute;50/hour"
+    rate_limit_storage_url: str = "async+memory://"
     # Messages the company starts (not replies in a live conversation) wait for these
     # hours to pass: "21:00-08:00" in OUTBOUND_TIME_ZONE; empty = none (docs/outbound.md).
     outbound_quiet_hours: str = ""
@@ -177,6 +185,14 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         trusted_proxies=tuple(config("TRUSTED_PROXIES", cast=CommaSeparatedStrings, default="")),
         cti_shared_secret=Secret(config("CTI_SHARED_SECRET", default="")),
         sms_help_reply=config("SMS_HELP_REPLY", default="Reply STOP to unsubscribe, START to resubscribe."),
+        widget_messages_per_socket=config("WIDGET_MESSAGES_PER_SOCKET", default="10/5seconds;60/minute"),
+        widget_sockets_per_address=config("WIDGET_SOCKETS_PER_ADDRESS", cast=int, default=20),
+        widget_conversations_per_address=config(
+            "WIDGET_CONVERSATIONS_PER_ADDRESS", default="5/minute;30/hour"
+        ),
+        widget_conversations_overall=config("WIDGET_CONVERSATIONS_OVERALL", default="120/minute"),
+        widget_uploads_per_visitor=config("WIDGET_UPLOADS_PER_VISITOR", default="10/minute;50/hour"),
+        rate_limit_storage_url=config("RATE_LIMIT_STORAGE_URL", default="async+memory://"),
         outbound_quiet_hours=config("OUTBOUND_QUIET_HOURS", default="").strip(),
         outbound_time_zone=config("OUTBOUND_TIME_ZONE", default="UTC").strip(),
     )

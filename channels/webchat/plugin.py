@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from channels.webchat.attachments import AttachmentStore
+from channels.webchat.limits import VisitorLimits
 from channels.webchat.socket import VisitorSession
 from channels.webchat.tokens import VisitorTokens
 from channels.webchat.widget_bundle import widget_bundle
@@ -52,9 +53,12 @@ def plugin(ctx: AppContext) -> Plugin:
     settings = ctx.settings
     tokens = VisitorTokens(str(settings.secret_key))
     files = AttachmentStore(ctx.db, settings.attachment_dir, tokens, settings.attachment_max_bytes)
+    limits = VisitorLimits(settings)
 
     async def visitor_ws(ws: WebSocket) -> None:
-        await VisitorSession(ws, ctx, tokens, files).run()
+        async with limits.socket(ws) as admitted:
+            if admitted:
+                await limits.wrap(VisitorSession(ws, ctx, tokens, files)).run()
 
     async def widget_js(request: Request) -> Response:
         # One script from static/widget/*.js; a browser revalidating after max-age gets a 304.
@@ -80,6 +84,7 @@ def plugin(ctx: AppContext) -> Plugin:
             return Response(status_code=204, headers=cors)
         try:
             visitor_id = tokens.verify(request.headers.get("x-visitor-token", ""))
+            await limits.before_upload(visitor_id)
             declared = int(request.headers.get("content-length") or 0)
             if declared > settings.attachment_max_bytes + 64 * 1024:
                 raise HTTPError(
