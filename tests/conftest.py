@@ -17,6 +17,7 @@ import pytest
 from config import Settings, load_settings
 from contact_center.bus import Bus, create_bus
 from repository import Database, upgrade
+from tests.live import WEBCHAT_LIMITS_OFF
 from tests.services import PrivatePostgres, PrivateRedis, create_database, drop_database
 
 
@@ -58,6 +59,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "SECRET_KEY": "test-secret-key-not-for-production",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'cc.db'}",
             "BUS_URL": "memory://",
+            **WEBCHAT_LIMITS_OFF,
         }
         base.update(env)
         return load_settings(environ=base, env_file=None)

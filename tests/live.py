@@ -26,6 +26,15 @@ import websockets
 from tests.services import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Tests of other features open many visitors from one loopback address; the anonymous web
+# chat limits are tested on their own (tests/integration/test_webchat_limits.py sets them).
+WEBCHAT_LIMITS_OFF = {
+    "WIDGET_MESSAGES_PER_SOCKET": "0",
+    "WIDGET_SOCKETS_PER_ADDRESS": "0",
+    "WIDGET_CONVERSATIONS_PER_ADDRESS": "0",
+    "WIDGET_CONVERSATIONS_OVERALL": "0",
+    "WIDGET_UPLOADS_PER_VISITOR": "0",
+}
 
 
 class ServerProcess:
@@ -41,6 +50,7 @@ class ServerProcess:
             "ROUTER_TICK_SECONDS": "0.2",
             "HEARTBEAT_SECONDS": "0.5",
             "LOG_LEVEL": "WARNING",
+            **WEBCHAT_LIMITS_OFF,
             # The server under test is this checkout, even if another copy is pip-installed.
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])),
             **env,

@@ -65,6 +65,12 @@ def start_server(
         "ROUTER_TICK_SECONDS": "0.2",
         # Nobody should lose an offer to a timeout while the box is saturated.
         "RESERVATION_TIMEOUT_SECONDS": "3600",
+        # Every simulated visitor comes from 127.0.0.1: the anonymous web chat limits
+        # (docs/operations.md#web-chat-limits) would measure the limiter, not the hub.
+        "WIDGET_MESSAGES_PER_SOCKET": "0",
+        "WIDGET_SOCKETS_PER_ADDRESS": "0",
+        "WIDGET_CONVERSATIONS_PER_ADDRESS": "0",
+        "WIDGET_CONVERSATIONS_OVERALL": "0",
         "LOG_LEVEL": log_level,
         **env,
     }
