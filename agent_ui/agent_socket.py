@@ -1,17 +1,18 @@
 """The agent desktop's websocket: offers, conversations, collaboration, resume.
 
-Every frame the server forwards from the bus carries ``event_id``. After a drop the
-desktop reconnects with ``{"type": "hello", "last_event_id": N}`` and gets exactly
-what it missed; if N is too old it gets ``resync`` and a fresh snapshot instead.
-Heartbeats carry the newest id so the resume point moves even when nothing is
-addressed to this agent. See docs/protocol.md.
+Every frame the server forwards from the bus carries ``event_id``, the event's outbox
+position (the same on every node, kept in the database). After a drop the desktop
+reconnects with ``{"type": "hello", "last_event_id": N}`` and gets exactly what it
+missed, replayed from the database; if N is too old (or from another database) it
+gets ``resync`` and a fresh snapshot instead. Heartbeats carry the newest id so the
+resume point moves even when nothing is addressed to this agent. See docs/protocol.md.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AsyncExitStack, suppress
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -20,12 +21,12 @@ from agent_ui.auth import current_agent, same_origin
 from agent_ui.desk import AgentDesk
 from contact_center import metrics
 from contact_center.bus import BusEvent, ResumeGap
+from contact_center.bus.outlet import Outlet
 from contact_center.frames import Frame, FrameError, dispatch, receive_frame, send_error, send_frame
 from repository.errors import Forbidden
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
-    from repository.models import Agent
 
 log = logging.getLogger(__name__)
 HELLO_TIMEOUT_SECONDS = 15
@@ -35,8 +36,8 @@ class AgentSocket:
     def __init__(self, ws: WebSocket, ctx: AppContext) -> None:
         self.ws = ws
         self.ctx = ctx
-        self.last_event_id = "0"
         self.desk: AgentDesk | None = None
+        self.outlet: Outlet | None = None
 
     async def run(self) -> None:
         await self.ws.accept()
@@ -67,20 +68,17 @@ class AgentSocket:
         metrics.WS_CONNECTIONS.labels(kind="agent").inc()
         try:
             await presence.beat_now()
-            async with AsyncExitStack() as stack:
-                subscription = await self._subscribe(stack, hello.get("last_event_id"), agent)
-                tasks = [
-                    asyncio.create_task(self._forward(subscription)),
-                    asyncio.create_task(self._heartbeat()),
-                ]
-                try:
-                    await self._read_loop()
-                finally:
-                    for task in tasks:
-                        task.cancel()
+            await self._open(hello.get("last_event_id"))
+            heartbeat = asyncio.create_task(self._heartbeat())
+            try:
+                await self._read_loop()
+            finally:
+                heartbeat.cancel()
         except WebSocketDisconnect:
             pass
         finally:
+            if self.outlet is not None:
+                await self.outlet.close()
             metrics.WS_CONNECTIONS.labels(kind="agent").dec()
             presence.disconnected(agent.id)  # type: ignore[arg-type]
             with suppress(Exception):
@@ -91,24 +89,43 @@ class AgentSocket:
         await send_error(self.ws, "agent", error)
         await self.ws.close(code=code)
 
-    async def _subscribe(self, stack: AsyncExitStack, since: Any, agent: Agent) -> Any:
-        assert self.desk is not None
-        bus = self.ctx.bus
+    async def _open(self, since: Any) -> None:
+        """Resume after ``since`` from the outbox, or start afresh with a welcome snapshot."""
+        desk = self.desk
+        assert desk is not None
+        await desk.restore_interest()
+        outlet = Outlet(
+            self.ws,
+            self.ctx.hub.dispatcher,
+            desk.topics(),
+            self._translate,
+            limit_bytes=self.ctx.settings.ws_max_pending_bytes,
+            label=f"agent {desk.agent_id} desktop",
+            hook=desk.on_dispatch,
+        )
+        self.outlet = desk.outlet = outlet
         if isinstance(since, str) and since:
             try:
-                subscription = await stack.enter_async_context(bus.subscribe(since))
-            except ResumeGap:
+                await outlet.open(int(since))
+            except (ValueError, ResumeGap):
                 await send_frame(self.ws, {"type": "resync", "reason": "the resume point is too old"})
+                outlet = self.outlet = desk.outlet = Outlet(
+                    self.ws,
+                    self.ctx.hub.dispatcher,
+                    desk.topics(),
+                    self._translate,
+                    limit_bytes=self.ctx.settings.ws_max_pending_bytes,
+                    label=f"agent {desk.agent_id} desktop",
+                    hook=desk.on_dispatch,
+                )
             else:
-                self.last_event_id = since
-                await self.desk.restore_interest()
                 await send_frame(self.ws, {"type": "resumed", "last_event_id": since})
-                return subscription
-        # Subscribe before reading the snapshot, so nothing falls between the two.
-        subscription = await stack.enter_async_context(bus.subscribe())
-        self.last_event_id = await bus.head()
-        await self.desk.send_welcome(self.last_event_id)
-        return subscription
+                outlet.start()
+                return
+        # Receive before reading the snapshot, so nothing falls between the two.
+        await outlet.open()
+        await desk.send_welcome(str(outlet.sent_upto))
+        outlet.start()
 
     async def _read_loop(self) -> None:
         assert self.desk is not None
@@ -120,28 +137,11 @@ class AgentSocket:
                 continue
             await dispatch(self.ws, "agent", self.desk.handlers, frame)
 
-    async def _forward(self, subscription: Any) -> None:
-        assert self.desk is not None
-        try:
-            async for event in subscription:
-                if event.type == "agent.signed_out" and self.sid and event.data.get("sid") == self.sid:
-                    await self._refuse(Forbidden("you signed out", code="unauthorized"), 4401)
-                    return
-                frame = await self._translate(event)
-                if frame is not None:
-                    frame["event_id"] = event.id
-                    if not await send_frame(self.ws, frame):
-                        return
-                # Only now: a heartbeat must never name an id whose frame is not yet sent.
-                self.last_event_id = event.id
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.warning("agent desktop fell behind the bus; closing so it resumes")
-            await self.ws.close(code=4408)
-
     async def _translate(self, event: BusEvent) -> Frame | None:
         assert self.desk is not None
+        if event.type == "agent.signed_out" and self.sid and event.data.get("sid") == self.sid:
+            await self._refuse(Forbidden("you signed out", code="unauthorized"), 4401)
+            return None
         try:
             return await self.desk.translate(event)
         except Exception:
@@ -152,5 +152,6 @@ class AgentSocket:
     async def _heartbeat(self) -> None:
         while True:
             await asyncio.sleep(self.ctx.settings.heartbeat_seconds)
-            if not await send_frame(self.ws, {"type": "heartbeat", "event_id": self.last_event_id}):
+            point = self.outlet.resume_point() if self.outlet is not None else 0
+            if not await send_frame(self.ws, {"type": "heartbeat", "event_id": str(point)}):
                 return

@@ -1,4 +1,10 @@
-"""What one agent's desktop may see and do: the frame handlers and the event filter."""
+"""What one agent's desktop may see and do: the frame handlers and the event filter.
+
+The desktop receives the topics ``agent:<id>``, ``agents`` and ``interaction:<id>``
+for every interaction it holds, is offered or views (contact_center/bus/outlet.py).
+``on_dispatch`` runs in stream order as events pass, so the desktop starts following
+an interaction the moment its offer passes, before any later event of it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ if TYPE_CHECKING:
     from starlette.websockets import WebSocket
 
     from contact_center.bus import BusEvent
+    from contact_center.bus.outlet import Outlet
     from contact_center.context import AppContext
     from repository.models import Agent
 
@@ -29,7 +36,10 @@ class AgentDesk:
         # Interactions whose events this desktop receives: held, offered or viewed.
         self.interest: set[int] = set()
         self.viewing: set[int] = set()
-        self.early: dict[int, list[dict[str, Any]]] = {}
+        # CCR event ids already shown in a snapshot (offer, welcome, conversation):
+        # the same message arriving live after it is not sent twice.
+        self.shown: dict[int, set[int]] = {}
+        self.outlet: Outlet | None = None
         self.handlers = {
             "presence": self.on_presence,
             "accept": self.on_accept,
@@ -59,10 +69,42 @@ class AgentDesk:
         held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
         self.interest = {i.id for i in held}
 
+    def topics(self) -> set[str]:
+        return {f"agent:{self.agent_id}", "agents", *(f"interaction:{iid}" for iid in self.interest)}
+
+    def watch(self, iid: int) -> None:
+        if iid not in self.interest:
+            self.interest.add(iid)
+            if self.outlet is not None:
+                self.outlet.follow(f"interaction:{iid}")
+
+    def unwatch(self, iid: int) -> None:
+        if iid in self.interest and iid not in self.viewing:
+            self.interest.discard(iid)
+            self.shown.pop(iid, None)
+            if self.outlet is not None:
+                self.outlet.unfollow(f"interaction:{iid}")
+
+    def on_dispatch(self, event: BusEvent) -> None:
+        """In stream order, before the event is queued: follow what just became ours."""
+        data = event.data
+        if event.type == "offer" and data.get("agent_id") == self.agent_id:
+            self.watch(int(data["interaction"]["id"]))
+        elif event.type == "interaction.updated":
+            interaction = data["interaction"]
+            if interaction.get("agent_id") == self.agent_id:
+                self.watch(int(interaction["id"]))
+
+    def _remember(self, iid: int, events: list[dict[str, Any]]) -> None:
+        self.shown[iid] = {int(e["id"]) for e in events if e.get("id") is not None}
+
     async def send_welcome(self, last_event_id: str) -> None:
         held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
-        self.interest = {i.id for i in held}
-        conversations = [await self.conversation(i.id) for i in held]
+        for interaction in held:
+            self.watch(interaction.id)  # type: ignore[arg-type]
+        conversations = [await self.conversation(i.id) for i in held]  # type: ignore[arg-type]
+        for conversation in conversations:
+            self._remember(conversation["interaction"]["id"], conversation["events"])
         agents = await self.hub.run_db(list_agents)
         await send_frame(
             self.ws,
@@ -96,16 +138,16 @@ class AgentDesk:
         if kind == "offer":
             if data.get("agent_id") != self.agent_id:
                 return None
-            iid = data["interaction"]["id"]
-            self.interest.add(iid)
-            events = {e["id"]: e for e in data.get("events", [])}
-            for early in self.early.pop(iid, []):
-                events.setdefault(early["id"], early)
+            iid = int(data["interaction"]["id"])
+            # Read now, after every earlier position was handed out: the timeline holds
+            # each message committed before the offer; later ones follow live, once.
+            snapshot = await self.conversation(iid)
+            self._remember(iid, snapshot["events"])
             return {
                 "type": "offer",
                 "interaction": data["interaction"],
-                "context": data["context"],
-                "events": [events[k] for k in sorted(events)],
+                "context": snapshot["context"],
+                "events": snapshot["events"],
             }
         if kind == "interaction.updated":
             interaction = data["interaction"]
@@ -114,11 +156,8 @@ class AgentDesk:
             was_mine = data.get("previous_agent_id") == self.agent_id
             if not (mine or was_mine or iid in self.interest):
                 return None
-            if mine:
-                self.interest.add(iid)
-            elif iid not in self.viewing:
-                self.interest.discard(iid)
-                self.early.pop(iid, None)
+            if not mine:
+                self.unwatch(iid)
             return {
                 "type": "interaction",
                 "interaction": interaction,
@@ -130,19 +169,11 @@ class AgentDesk:
                 self.agent.presence = data["presence"]
             return {"type": "agent_presence", "agent_id": data["agent_id"], "presence": data["presence"]}
         iid = data.get("interaction_id")
-        if (
-            kind == "interaction.event"
-            and iid is not None
-            and iid not in self.interest
-            and data.get("agent_id") == self.agent_id
-        ):
-            # Stored after the claim but published before the offer: hold it and fold
-            # it into the offer, so the desktop sees every message once and in order.
-            self.early.setdefault(iid, []).append(data["event"])
-            return None
         if iid not in self.interest:
             return None
         if kind == "interaction.event":
+            if data["event"].get("id") in self.shown.get(iid, ()):
+                return None  # already in the offer or conversation snapshot
             return {"type": "event", "interaction_id": iid, "event": data["event"]}
         if kind == "interaction.event_updated":
             return {"type": "event_updated", "interaction_id": iid, "event": data["event"]}
@@ -178,7 +209,7 @@ class AgentDesk:
     async def on_accept(self, frame: Frame) -> None:
         iid = self._interaction_id(frame)
         await self.hub.accept(self.agent, iid)
-        self.interest.add(iid)
+        self.watch(iid)
 
     async def on_reject(self, frame: Frame) -> None:
         await self.hub.reject(self.agent, self._interaction_id(frame))
@@ -190,7 +221,7 @@ class AgentDesk:
         if not body.strip():
             raise FrameError("write something first", code="empty_message")
         event = await self.hub.reply(self.agent, iid, body, internal=internal, client_id=client_id)
-        self.interest.add(iid)
+        self.watch(iid)
         await send_frame(self.ws, {"type": "ack", "client_id": client_id, "event": event_dict(event)})
 
     async def on_reply(self, frame: Frame) -> None:
@@ -217,9 +248,10 @@ class AgentDesk:
 
     async def on_view(self, frame: Frame) -> None:
         iid = self._interaction_id(frame)
-        conversation = await self.conversation(iid)
-        self.interest.add(iid)
+        self.watch(iid)  # before the read: nothing committed after it is missed
         self.viewing.add(iid)
+        conversation = await self.conversation(iid)
+        self._remember(iid, conversation["events"])
         viewers = self.ctx.presence.apply_viewer_event(iid, self.agent_id, self.agent.display_name, True)
         await send_frame(self.ws, {"type": "conversation", **conversation, "viewers": viewers})
         await self._announce_view(iid, True)
@@ -228,6 +260,9 @@ class AgentDesk:
         iid = self._interaction_id(frame)
         if iid in self.viewing:
             self.viewing.discard(iid)
+            held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
+            if iid not in {i.id for i in held}:
+                self.unwatch(iid)
             self.ctx.presence.apply_viewer_event(iid, self.agent_id, self.agent.display_name, False)
             await self._announce_view(iid, False)
 

@@ -38,6 +38,14 @@ class Settings:
     secure_cookies: bool
     default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     resume_buffer_size: int = 10_000
+    # The event pipeline (docs/events.md): a socket whose unsent events pass this many
+    # bytes is closed with 4408; outbox rows are kept this long for resume; the relay
+    # and the dispatcher's database watchdog poll this often.
+    ws_max_pending_bytes: int = 1024 * 1024
+    outbox_keep_seconds: float = 3600.0
+    outbox_poll_seconds: float = 1.0
+    # Tests only: exit the process right after giving outbox rows positions, before publishing.
+    fault_exit_after_assign: bool = False
     log_level: str = "INFO"
     # Extra gettext catalogues dropped in by admins, searched before the built-in ones (docs/i18n.md).
     locales_dir: str = ""
@@ -81,6 +89,10 @@ class Settings:
     widget_conversations_overall: str = "120/minute"
     widget_uploads_per_visitor: str = "10/minute;50/hour"
     rate_limit_storage_url: str = "async+memory://"
+    # `contact-center serve` (contact_center/serving.py): slow or idle clients are cut off.
+    serve_header_timeout_seconds: float = 10.0
+    serve_keep_alive_seconds: float = 5.0
+    serve_limit_concurrency: int = 2000
     # Messages the company starts (not replies in a live conversation) wait for these
     # hours to pass: "21:00-08:00" in OUTBOUND_TIME_ZONE; empty = none (docs/outbound.md).
     outbound_quiet_hours: str = ""
@@ -193,8 +205,15 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         widget_conversations_overall=config("WIDGET_CONVERSATIONS_OVERALL", default="120/minute"),
         widget_uploads_per_visitor=config("WIDGET_UPLOADS_PER_VISITOR", default="10/minute;50/hour"),
         rate_limit_storage_url=config("RATE_LIMIT_STORAGE_URL", default="async+memory://"),
+        serve_header_timeout_seconds=config("SERVE_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0),
+        serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
+        serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=2000),
         outbound_quiet_hours=config("OUTBOUND_QUIET_HOURS", default="").strip(),
         outbound_time_zone=config("OUTBOUND_TIME_ZONE", default="UTC").strip(),
+        ws_max_pending_bytes=config("WS_MAX_PENDING_BYTES", cast=int, default=1024 * 1024),
+        outbox_keep_seconds=config("OUTBOX_KEEP_SECONDS", cast=float, default=3600.0),
+        outbox_poll_seconds=config("OUTBOX_POLL_SECONDS", cast=float, default=1.0),
+        fault_exit_after_assign=config("FAULT_EXIT_AFTER_ASSIGN", cast=bool, default=False),
     )
 
 

@@ -12,7 +12,6 @@ import logging
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from anyio import to_thread
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -27,11 +26,13 @@ from contact_center.bus import Bus, create_bus
 from contact_center.context import AppContext, Plugin
 from contact_center.coordination import create_leadership
 from contact_center.errors import EXCEPTION_HANDLERS
+from contact_center.health import bounded, node_checks
 from contact_center.http_guards import UPLOAD_OVERHEAD, BodyLimit, SecurityHeaders
 from contact_center.hub import Hub
 from contact_center.i18n import LocaleMiddleware
 from contact_center.presence import PresenceKeeper
 from contact_center.router import Router
+from contact_center.serving import TrustedProxies
 from repository import Database, upgrade
 
 if TYPE_CHECKING:
@@ -81,9 +82,10 @@ def create_app(
 
     async def healthz(request: Request) -> Response:
         # The database check blocks; keep it off the event loop like every other query.
-        checks: dict[str, Any] = {"database": await to_thread.run_sync(_db_ok, db), "bus": await bus.ping()}
+        # Every probe is bounded (contact_center/health.py): a frozen Redis means 503 in < 1 s.
+        checks: dict[str, Any] = await node_checks(db, bus)
         serving = all(checks.values())
-        parts = {name: await check() for name, check in ctx.health_checks.items()}
+        parts = {name: await bounded(check, {"ok": False}) for name, check in ctx.health_checks.items()}
         parts_ok = all(part.get("ok", False) for part in parts.values())
         if not (serving and await _api_key_sent(hub, request)):
             # Anyone may ask; only a caller with an API key sees mailbox addresses, hosts and errors.
@@ -96,6 +98,7 @@ def create_app(
             {
                 "status": status,
                 "checks": checks,
+                "down": [name for name, ok in checks.items() if not ok],
                 "parts": parts,
                 "bus_url_scheme": settings.bus_url.split(":")[0],
             },
@@ -111,6 +114,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await bus.connect()
+        await hub.start()
         await presence.start()
         for plugin in loaded:
             for hook in plugin.on_startup:
@@ -124,6 +128,7 @@ def create_app(
                 for hook in plugin.on_shutdown:
                     await hook()
             await presence.stop()
+            await hub.stop()
             await bus.disconnect()
             db.dispose()
 
@@ -139,6 +144,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[
+            # Outermost: every later layer sees the client's address, forwarded only by TRUSTED_PROXIES.
+            Middleware(TrustedProxies, trusted=settings.trusted_proxies),
             Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,

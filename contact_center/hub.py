@@ -1,9 +1,11 @@
 """The hub: every action on an interaction goes through here.
 
-Each method does the same three things in the same order: persist (in a worker
-thread, one transaction), then return so the caller can acknowledge, then publish
-on the bus. Publishing happens only after the commit, so a subscriber never sees
-an event the CCR does not hold.
+Each method persists in one transaction (in a worker thread) that also writes its
+bus events to the outbox (repository/outbox.py), then wakes this node's relay,
+which publishes them in order after the commit. A subscriber therefore never sees
+an event the CCR does not hold, and a committed event is never lost, even if this
+process dies right after the commit (docs/architecture.md, "Persist → acknowledge →
+publish").
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from typing import TYPE_CHECKING, Any
 from anyio import to_thread
 
 from contact_center import metrics
-from repository import endings, lifecycle, queries
+from contact_center.bus.dispatch import Dispatcher
+from contact_center.bus.relay import Relay
+from repository import endings, lifecycle, outbox
+from repository.bus_events import EPHEMERAL, topics_for
 from repository.delivery import set_delivery_status
 from repository.directory import get_agent, set_presence
 from repository.ingest import InboundItem, IngestResult, append_event, ingest
 from repository.models import SUPERVISOR_ROLES
 from repository.replay import stored_copy
-from repository.serialize import event_dict, interaction_dict, public_event_dict
 
 if TYPE_CHECKING:
     from config import Settings
@@ -46,6 +50,24 @@ class Hub:
         self._outbound_checks: dict[str, OutboundCheck] = {}
         self._dialer: Dialer | None = None
         self._wake: Callable[[], None] = lambda: None
+        # This node's one bus reader (topics → sockets and loops) and its outbox relay.
+        self.dispatcher = Dispatcher(db, bus, poll_seconds=settings.outbox_poll_seconds)
+        self.relay = Relay(
+            db,
+            bus,
+            poll_seconds=settings.outbox_poll_seconds,
+            keep_seconds=settings.outbox_keep_seconds,
+            fault_exit_after_assign=settings.fault_exit_after_assign,
+        )
+
+    async def start(self) -> None:
+        """Start reading the bus and relaying the outbox (the app's lifespan calls this)."""
+        await self.dispatcher.start()
+        self.relay.start()
+
+    async def stop(self) -> None:
+        await self.relay.stop()
+        await self.dispatcher.stop()
 
     # -- wiring ---------------------------------------------------------------
     def register_outbound(
@@ -79,30 +101,42 @@ class Hub:
     async def run_db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
 
-    async def publish(self, data: dict[str, Any]) -> str:
-        event_id = await self.bus.publish(data)
-        metrics.BUS_EVENTS.labels(type=data.get("type", "")).inc()
-        return event_id
+    async def publish(self, data: dict[str, Any]) -> None:
+        """Publish an event that has no transaction of its own to ride in.
 
-    async def _publish_event(self, event: Event, interaction: Interaction) -> None:
-        await self.publish(
-            {
-                "type": "interaction.event",
-                "interaction_id": interaction.id,
-                "agent_id": interaction.agent_id,
-                "event": event_dict(event),
-                "public": public_event_dict(event) if event.kind != "note" else None,
-            }
-        )
+        Ephemeral hints (typing, viewer, queue position) go straight to the bus and are
+        dropped if it is down; anything else is written to the outbox and relayed.
+        State changes do not come here: their repository function records them.
+        """
+        kind = str(data.get("type", ""))
+        topics = topics_for(data)
+        if kind in EPHEMERAL:
+            try:
+                await self.bus.publish({**data, "pos": None, "topics": topics})
+                metrics.BUS_EVENTS.labels(type=kind).inc()
+            except Exception as exc:
+                log.debug("bus down: %s not sent (%s)", kind, exc)
+            return
+        await self.run_db(outbox.append, data, topics)
+        self.relay.wake()
 
-    async def _publish_interaction(self, interaction: Interaction, **extra: Any) -> None:
-        await self.publish(
-            {"type": "interaction.updated", "interaction": interaction_dict(interaction), **extra}
-        )
-        # The transition also wrote a status line to the timeline; show it live too.
-        status = await self.run_db(queries.latest_status_event, interaction.id)
-        if status is not None:
-            await self._publish_event(status, interaction)
+    async def settled(self) -> str:
+        """The position of the newest event committed so far, once it is on its way.
+
+        A loop that must have applied every event committed before now (the router's
+        catch-up) waits until its follow() has handled this position.
+        """
+        try:
+            await self.relay.flush()
+        except (
+            Exception
+        ) as exc:  # bus down: the positions are assigned; the dispatcher reads them from the database
+            log.debug("relay flush failed: %s", exc)
+        return str(await self.run_db(outbox.head))
+
+    def committed(self) -> None:
+        """Something was committed with outbox rows: relay it now, not at the next poll."""
+        self.relay.wake()
 
     # -- inbound --------------------------------------------------------------
     async def store(self, item: InboundItem, also: AlsoInTransaction | None = None) -> IngestResult:
@@ -118,13 +152,12 @@ class Hub:
         return result
 
     async def announce(self, result: IngestResult) -> None:
-        """Publish what :meth:`store` committed; a duplicate was announced the first time."""
+        """Relay what :meth:`store` committed (its events are in the outbox already)."""
         if result.duplicate:
             return
+        self.committed()
         if result.new_interaction:
-            await self._publish_interaction(result.interaction, created=True)
             self._wake()
-        await self._publish_event(result.event, result.interaction)
 
     # -- agent actions --------------------------------------------------------
     async def reply(
@@ -162,7 +195,7 @@ class Hub:
         )
         if duplicate:
             return event
-        await self._publish_event(event, interaction)
+        self.committed()
         sender = self._outbound.get(interaction.channel)
         if sender is not None and not internal:
             try:
@@ -182,25 +215,18 @@ class Hub:
         changed = await self.run_db(set_delivery_status, event_id, status, error)
         if changed is None:
             return None
-        event, interaction = changed
-        await self.publish(
-            {
-                "type": "interaction.event_updated",
-                "interaction_id": interaction.id,
-                "agent_id": interaction.agent_id,
-                "event": event_dict(event),
-            }
-        )
+        event, _interaction = changed
+        self.committed()
         return event
 
     async def accept(self, agent: Agent, interaction_id: int) -> Interaction:
         interaction = await self.run_db(lifecycle.accept, interaction_id, agent.id)
-        await self._publish_interaction(interaction, agent_name=agent.display_name)
+        self.committed()
         return interaction
 
     async def reject(self, agent: Agent, interaction_id: int) -> Interaction:
         interaction = await self.run_db(lifecycle.reject, interaction_id, agent.id)
-        await self._publish_interaction(interaction, previous_agent_id=agent.id, reason="rejected")
+        self.committed()
         self._wake()
         return interaction
 
@@ -220,7 +246,7 @@ class Hub:
             to_agent_id=to_agent_id,
             allow_any_holder=agent.role in SUPERVISOR_ROLES,
         )
-        await self._publish_interaction(interaction, previous_agent_id=agent.id, reason="transferred")
+        self.committed()
         self._wake()
         return interaction
 
@@ -230,13 +256,13 @@ class Hub:
             current = await self.run_db(lambda db: _get_interaction(db, interaction_id))
             holder = current.agent_id if current.agent_id == agent.id else None
         interaction = await self.run_db(lifecycle.close, interaction_id, holder, disposition)
-        await self._publish_interaction(interaction)
+        self.committed()
         self._wake()
         return interaction
 
     async def set_presence(self, agent_id: int, state: str) -> Agent:
         agent = await self.run_db(set_presence, agent_id, state)
-        await self.publish({"type": "agent.presence", "agent_id": agent_id, "presence": agent.presence})
+        self.committed()
         if state == "available":
             self._wake()
         return agent
@@ -244,31 +270,27 @@ class Hub:
     # -- customer actions -----------------------------------------------------
     async def end_by_customer(self, interaction_id: int) -> Interaction:
         interaction = await self.run_db(endings.end_by_customer, interaction_id)
-        await self._publish_interaction(interaction, ended_by="customer")
+        self.committed()
         self._wake()
         return interaction
 
     async def rate(self, interaction_id: int, score: int, comment: str = "") -> Interaction:
         interaction = await self.run_db(endings.rate, interaction_id, score, comment)
-        await self._publish_interaction(interaction)
+        self.committed()
         return interaction
 
     # -- router callbacks -----------------------------------------------------
     async def publish_offer(self, interaction: Interaction) -> None:
-        context = await self.run_db(queries.customer_context, interaction.customer_id)
-        events = await self.run_db(queries.interaction_events, interaction.id, include_internal=True)
-        await self.publish(
-            {
-                "type": "offer",
-                "agent_id": interaction.agent_id,
-                "interaction": interaction_dict(interaction),
-                "context": context,
-                "events": [event_dict(e) for e in events],
-            }
-        )
+        """The claim recorded the offer in its transaction; relay it now.
+
+        The desktop reads the customer's context and timeline when the offer reaches
+        it, so the offer holds every message committed before it is shown.
+        """
+        self.committed()
 
     async def publish_requeued(self, interaction: Interaction, previous_agent_id: int, reason: str) -> None:
-        await self._publish_interaction(interaction, previous_agent_id=previous_agent_id, reason=reason)
+        """The requeue recorded its events in its transaction; relay them now."""
+        self.committed()
 
     async def agent(self, agent_id: int) -> Agent:
         return await self.run_db(get_agent, agent_id)

@@ -13,10 +13,12 @@ from collections import Counter
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
+from contact_center.bus.follow import follow
 from repository.directory import heartbeat
 from repository.presence_grace import restart_grace
 
 if TYPE_CHECKING:
+    from contact_center.bus import BusEvent
     from contact_center.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -60,23 +62,14 @@ class PresenceKeeper:
 
     async def _follow_viewers(self) -> None:
         """Keep the viewer registry in step with every node, not only this one."""
-        while True:
-            try:
-                async with self.hub.bus.subscribe() as subscription:
-                    async for event in subscription:
-                        data = event.data
-                        if event.type == "viewer":
-                            self.apply_viewer_event(
-                                int(data["interaction_id"]),
-                                int(data["agent_id"]),
-                                str(data["name"]),
-                                bool(data["viewing"]),
-                            )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("viewer registry: bus subscription failed; resubscribing")
-                await asyncio.sleep(1)
+
+        def viewer(event: BusEvent) -> None:
+            data = event.data
+            self.apply_viewer_event(
+                int(data["interaction_id"]), int(data["agent_id"]), str(data["name"]), bool(data["viewing"])
+            )
+
+        await follow(self.hub.dispatcher, "viewer registry", viewer, types={"viewer"})
 
     async def _run(self) -> None:
         while True:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from contact_center import metrics
 from contact_center.aio import wait_event
+from contact_center.bus.follow import follow
 from contact_center.coordination import Leadership, SoleLeader
 from contact_center.routing import Selector, estimate_wait, plan, queue_positions
 from repository import lifecycle, queries, requeue
@@ -65,17 +66,10 @@ class Router:
         await self.leadership.resign()
 
     async def _follow_bus(self) -> None:
-        while True:
-            try:
-                async with self.hub.bus.subscribe() as subscription:
-                    async for event in subscription:
-                        if event.type in WAKING_EVENTS:
-                            self.wake()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("router lost the bus; resubscribing (the tick still routes meanwhile)")
-                await asyncio.sleep(0.5)
+        # Lag: a pass reads everything from the CCR, so waking is all a missed event needs.
+        await follow(
+            self.hub.dispatcher, "router", lambda _event: self.wake(), types=WAKING_EVENTS, on_lag=self.wake
+        )
 
     async def _run(self) -> None:
         while True:

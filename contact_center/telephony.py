@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from repository import queries, telephony_calls
+from repository import telephony_calls
 from repository.errors import InvalidInput
 from repository.identity import normalise_phone
-from repository.serialize import event_dict, interaction_dict
+from repository.serialize import event_dict
 from repository.telephony_abandon import abandon
 
 if TYPE_CHECKING:
@@ -60,25 +60,7 @@ async def caller_left(
         return None
     ended: Interaction | None = await hub.run_db(abandon, record.interaction_id, reason, record.wait_seconds)
     if ended is not None:
-        await hub.publish(
-            {
-                "type": "interaction.updated",
-                "interaction": interaction_dict(ended),
-                "reason": reason,
-                "ended_by": "customer",
-            }
-        )
-        status = await hub.run_db(queries.latest_status_event, ended.id)
-        if status is not None:
-            await hub.publish(
-                {
-                    "type": "interaction.event",
-                    "interaction_id": ended.id,
-                    "agent_id": ended.agent_id,
-                    "event": event_dict(status),
-                    "public": None,
-                }
-            )
+        hub.committed()  # abandon() recorded its events in the outbox
         wake()  # the agent it was offered to has room again
         return ended
     current = await hub.run_db(_interaction, record.interaction_id)

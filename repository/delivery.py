@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from repository import outbox
+from repository.bus_events import EventUpdated
 from repository.errors import InvalidInput, NotFound
 from repository.models import Event, Interaction
 
@@ -54,4 +56,5 @@ def set_delivery_status(
         interaction = session.get(Interaction, event.interaction_id)
         assert interaction is not None
         session.refresh(event)
+        outbox.emit(session, EventUpdated(event, interaction))
         return event, interaction

@@ -9,6 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 
+from repository import outbox
+from repository.bus_events import AgentPresence
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.models import (
     CHANNELS,
@@ -167,6 +169,7 @@ def set_presence(db: Database, agent_id: int, presence: str, cause: str = "agent
             record_state_change(session, agent_id, presence, cause, agent.presence_since)
         agent.last_heartbeat = utcnow()
         session.add(agent)
+        outbox.emit(session, AgentPresence(agent_id, agent.presence))
         return agent
 
 

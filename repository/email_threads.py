@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from repository.email_models import EmailMessageId, EmailQuarantine
-from repository.lifecycle import _status_event, _transition
+from repository.lifecycle import transition
 from repository.models import LIVE_STATUSES, Event, Identity, Interaction, utcnow
 
 if TYPE_CHECKING:
@@ -173,10 +173,13 @@ def reopen(
         if live is not None:
             return None
         previous_agent = current.agent_id
-        reopened = _transition(
+        reopened = transition(
             session,
             interaction_id,
             {"status": REOPENABLE},
+            line="reopened",
+            line_payload={"reason": reason, "previous_agent_id": previous_agent},
+            notice={"reason": reason, "previous_agent_id": previous_agent or 0},
             status="queued",
             agent_id=None,
             target_agent_id=None,
@@ -189,7 +192,6 @@ def reopen(
         )
         if reopened is None:
             return None
-        _status_event(session, reopened, "reopened", reason=reason, previous_agent_id=previous_agent)
         return reopened, previous_agent
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from repository import outbox
+from repository.bus_events import InteractionUpdated
 from repository.errors import Conflict, InvalidInput, NotFound
-from repository.lifecycle import _status_event, _transition
+from repository.lifecycle import transition
 from repository.models import Event, Interaction, utcnow
 
 if TYPE_CHECKING:
@@ -25,10 +27,12 @@ def end_by_customer(db: Database, interaction_id: int) -> Interaction:
             raise NotFound("no such interaction", interaction_id=interaction_id)
         now = utcnow()
         if current.status in ("queued", "offered"):
-            ended = _transition(
+            ended = transition(
                 session,
                 interaction_id,
                 {"status": current.status},
+                line="ended by customer",
+                notice={"ended_by": "customer"},
                 status="closed",
                 disposition="abandoned",
                 ended_at=now,
@@ -36,12 +40,19 @@ def end_by_customer(db: Database, interaction_id: int) -> Interaction:
                 reserved_until=None,
             )
         elif current.status == "active":
-            ended = _transition(session, interaction_id, {"status": "active"}, status="wrapup", ended_at=now)
+            ended = transition(
+                session,
+                interaction_id,
+                {"status": "active"},
+                line="ended by customer",
+                notice={"ended_by": "customer"},
+                status="wrapup",
+                ended_at=now,
+            )
         else:
             return current
         if ended is None:
             raise Conflict("the interaction changed; try again")
-        _status_event(session, ended, "ended by customer")
         return ended
 
 
@@ -70,4 +81,6 @@ def rate(db: Database, interaction_id: int, score: int, comment: str = "") -> In
                 payload={"rating": score},
             )
         )
+        session.flush()
+        outbox.emit(session, InteractionUpdated(interaction))
         return interaction

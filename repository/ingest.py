@@ -2,8 +2,9 @@
 
 Resolve the customer by identity, find or open the live interaction for the thread,
 append the event, commit. The event's external id makes a retry a no-op, so a
-channel may safely deliver the same item twice. Nothing is published from here:
-the caller publishes only after this function has returned, i.e. after the commit.
+channel may safely deliver the same item twice. The bus events of a new item
+(``interaction.updated`` for a new interaction, then ``interaction.event``) go into
+the outbox in the same transaction; the relay publishes them after the commit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from repository import outbox
+from repository.bus_events import InteractionEvent, InteractionUpdated
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
 from repository.models import LIVE_STATUSES, Customer, Event, Identity, Interaction, Queue, utcnow
@@ -74,6 +77,10 @@ def ingest(db: Database, item: InboundItem, *, also: AlsoInTransaction | None = 
         try:
             with db.write() as session:
                 result = _ingest(session, item, normalised)
+                if not result.duplicate:
+                    if result.new_interaction:
+                        outbox.emit(session, InteractionUpdated(result.interaction, {"created": True}))
+                    outbox.emit(session, InteractionEvent(result.event, result.interaction))
                 if also is not None:
                     also(session, result)
                 return result
@@ -231,4 +238,5 @@ def append_event(
             session.add(interaction)
         session.add(event)
         session.flush()
+        outbox.emit(session, InteractionEvent(event, interaction))
         return event, interaction, False

@@ -5,6 +5,10 @@ race on the same interaction cannot both win. The claim additionally locks the
 agent's row (PostgreSQL) or holds SQLite's write lock, so the capacity count it
 reads cannot change before it writes. The customer's side of the ending (leaving,
 rating) is in ``repository/endings.py``.
+
+``transition`` is the one public way to change an interaction's state: it also writes
+the timeline's status line and records the bus events in the outbox, in the same
+transaction, so a committed change is always announced (docs/events.md).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from repository import outbox
+from repository.bus_events import InteractionEvent, InteractionUpdated, Offer
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.models import (
     HOLDING_STATUSES,
@@ -44,10 +50,24 @@ def _status_event(session: Session, interaction: Interaction, body: str, **paylo
     return event
 
 
-def _transition(
-    session: Session, interaction_id: int, expect: dict[str, Any], **values: Any
+def transition(
+    session: Session,
+    interaction_id: int,
+    expect: dict[str, Any],
+    *,
+    line: str | None = None,
+    line_payload: dict[str, Any] | None = None,
+    notice: dict[str, Any] | None = None,
+    announce: bool = True,
+    **values: Any,
 ) -> Interaction | None:
-    """UPDATE the interaction only if it still matches ``expect``; None if it did not."""
+    """UPDATE the interaction only if it still matches ``expect``; None if it did not.
+
+    On success, ``line`` (if given) is written to the timeline with ``line_payload``,
+    and unless ``announce`` is False the outbox gets ``interaction.updated`` (with the
+    ``notice`` fields: reason, previous_agent_id, agent_name, ended_by…) followed by
+    the status line as ``interaction.event``, all in the caller's transaction.
+    """
     stmt = update(Interaction).where(Interaction.id == interaction_id)  # type: ignore[arg-type]
     for column, value in expect.items():
         attr = getattr(Interaction, column)
@@ -57,6 +77,12 @@ def _transition(
         return None
     interaction = session.get(Interaction, interaction_id, populate_existing=True)
     assert interaction is not None
+    event = _status_event(session, interaction, line, **(line_payload or {})) if line is not None else None
+    if announce:
+        outbox.emit(session, InteractionUpdated(interaction, dict(notice or {})))
+        if event is not None:
+            session.flush()
+            outbox.emit(session, InteractionEvent(event, interaction))
     return interaction
 
 
@@ -90,10 +116,13 @@ def claim(
         ):
             return None
         now = utcnow()
-        claimed = _transition(
+        claimed = transition(
             session,
             interaction_id,
             {"status": "queued"},
+            line="offered",
+            line_payload={"agent_id": agent_id, "agent_name": agent.display_name},
+            announce=False,
             status="offered",
             agent_id=agent_id,
             offered_at=now,
@@ -104,16 +133,21 @@ def claim(
             return None
         agent.last_assigned_at = now
         session.add(agent)
-        _status_event(session, claimed, "offered", agent_id=agent_id, agent_name=agent.display_name)
+        outbox.emit(session, Offer(claimed))
         return claimed
 
 
 def accept(db: Database, interaction_id: int, agent_id: int) -> Interaction:
     with db.write() as session:
-        accepted = _transition(
+        agent = session.get(Agent, agent_id)
+        name = agent.display_name if agent else ""
+        accepted = transition(
             session,
             interaction_id,
             {"status": "offered", "agent_id": agent_id},
+            line="accepted",
+            line_payload={"agent_id": agent_id, "agent_name": name},
+            notice={"agent_name": name},
             status="active",
             accepted_at=utcnow(),
             reserved_until=None,
@@ -121,35 +155,31 @@ def accept(db: Database, interaction_id: int, agent_id: int) -> Interaction:
         )
         if accepted is None:
             raise Conflict("this offer is no longer yours", interaction_id=interaction_id)
-        agent = session.get(Agent, agent_id)
-        _status_event(
-            session, accepted, "accepted", agent_id=agent_id, agent_name=agent.display_name if agent else ""
-        )
         return accepted
 
 
-def _back_to_queue(
+def back_to_queue(
     session: Session, interaction: Interaction, expect: dict[str, Any], reason: str, *, declined: bool = True
 ) -> Interaction | None:
     """Requeue; ``declined`` records that the holder passed it on, so it goes elsewhere first."""
-    # Read before the UPDATE: _transition refreshes this same object, agent_id then None.
+    # Read before the UPDATE: transition refreshes this same object, agent_id then None.
     previous_agent_id = interaction.agent_id
     declined_by = list(interaction.declined_by)
     if declined and interaction.agent_id is not None and interaction.agent_id not in declined_by:
         declined_by.append(interaction.agent_id)
-    requeued = _transition(
+    return transition(
         session,
         interaction.id,  # type: ignore[arg-type]
         expect,
+        line="requeued",
+        line_payload={"reason": reason, "previous_agent_id": previous_agent_id},
+        notice={"reason": reason, "previous_agent_id": previous_agent_id},
         status="queued",
         agent_id=None,
         reserved_until=None,
         declined_by=declined_by,
         target_agent_id=None,
     )
-    if requeued is not None:
-        _status_event(session, requeued, "requeued", reason=reason, previous_agent_id=previous_agent_id)
-    return requeued
 
 
 def reject(db: Database, interaction_id: int, agent_id: int, reason: str = "rejected") -> Interaction:
@@ -157,7 +187,7 @@ def reject(db: Database, interaction_id: int, agent_id: int, reason: str = "reje
         interaction = session.get(Interaction, interaction_id)
         if interaction is None:
             raise NotFound("no such interaction", interaction_id=interaction_id)
-        requeued = _back_to_queue(session, interaction, {"status": "offered", "agent_id": agent_id}, reason)
+        requeued = back_to_queue(session, interaction, {"status": "offered", "agent_id": agent_id}, reason)
         if requeued is None:
             raise Conflict("this offer is no longer yours", interaction_id=interaction_id)
         return requeued
@@ -199,10 +229,17 @@ def transfer(
             if to_agent_id == interaction.agent_id:
                 raise InvalidInput("the interaction is already yours")
             target_name = target.display_name
-        moved = _transition(
+        moved = transition(
             session,
             interaction_id,
             {"status": interaction.status, "agent_id": interaction.agent_id},
+            line=f"transferred to {target_name}",
+            line_payload={
+                "from_agent_id": by_agent_id,
+                "to_queue_id": to_queue_id,
+                "to_agent_id": to_agent_id,
+            },
+            notice={"previous_agent_id": by_agent_id, "reason": "transferred"},
             status="queued",
             agent_id=None,
             reserved_until=None,
@@ -214,14 +251,6 @@ def transfer(
         )
         if moved is None:
             raise Conflict("the interaction changed while transferring; try again")
-        _status_event(
-            session,
-            moved,
-            f"transferred to {target_name}",
-            from_agent_id=by_agent_id,
-            to_queue_id=to_queue_id,
-            to_agent_id=to_agent_id,
-        )
         return moved
 
 
@@ -240,10 +269,12 @@ def close(db: Database, interaction_id: int, agent_id: int | None, disposition: 
         current = session.get(Interaction, interaction_id)
         if current is None:
             raise NotFound("no such interaction", interaction_id=interaction_id)
-        closed = _transition(
+        closed = transition(
             session,
             interaction_id,
             expect,
+            line="closed",
+            line_payload={"disposition": disposition, "agent_id": agent_id},
             status="closed",
             disposition=disposition,
             closed_at=now,
@@ -251,5 +282,4 @@ def close(db: Database, interaction_id: int, agent_id: int | None, disposition: 
         )
         if closed is None:
             raise Conflict("only an interaction you hold can be closed", interaction_id=interaction_id)
-        _status_event(session, closed, "closed", disposition=disposition, agent_id=agent_id)
         return closed

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from repository.lifecycle import _back_to_queue
+from repository.lifecycle import back_to_queue
 from repository.models import Agent, Interaction, utcnow
 from repository.supervision_models import record_state_change
 
@@ -40,7 +40,7 @@ def expire_reservations(db: Database, now: datetime | None = None) -> list[tuple
         ).all()
         for interaction in stale:
             agent_id = interaction.agent_id
-            requeued = _back_to_queue(
+            requeued = back_to_queue(
                 session, interaction, {"status": "offered", "agent_id": agent_id}, "reservation timed out"
             )
             if requeued is not None and agent_id is not None:
@@ -87,7 +87,7 @@ def release_disconnected_agents(db: Database, grace_seconds: float) -> list[tupl
             ).all()
             requeued = []
             for interaction in held:
-                back = _back_to_queue(
+                back = back_to_queue(
                     session,
                     interaction,
                     {"status": interaction.status, "agent_id": agent.id},
@@ -109,7 +109,7 @@ def release_all_reservations(db: Database) -> list[tuple[Interaction, int]]:
     with db.write() as session:
         for interaction in session.exec(select(Interaction).where(Interaction.status == "offered")).all():
             agent_id = interaction.agent_id
-            back = _back_to_queue(
+            back = back_to_queue(
                 session, interaction, {"status": "offered"}, "server restarted", declined=False
             )
             if back is not None and agent_id is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
-from repository.lifecycle import _back_to_queue, _status_event, _transition
+from repository.lifecycle import back_to_queue, transition
 from repository.models import Agent, Interaction, Queue
 from repository.supervision_models import SL_FORMULAS, QueueServiceLevel, SupervisorAction
 
@@ -101,18 +101,22 @@ def reassign_waiting(
                 raise NotFound("no such agent", agent_id=to_agent_id)
             values = {"target_agent_id": to_agent_id, "declined_by": []}
             target = agent.display_name
-        moved = _transition(session, interaction_id, {"status": "queued"}, **values)
+        moved = transition(
+            session,
+            interaction_id,
+            {"status": "queued"},
+            line=f"transferred to {target}",
+            line_payload={
+                "from_agent_id": None,
+                "by_supervisor_id": supervisor_id,
+                "to_queue_id": to_queue_id,
+                "to_agent_id": to_agent_id,
+            },
+            notice={"reason": "transferred"},
+            **values,
+        )
         if moved is None:
             raise Conflict("the contact changed while reassigning; try again")
-        _status_event(
-            session,
-            moved,
-            f"transferred to {target}",
-            from_agent_id=None,
-            by_supervisor_id=supervisor_id,
-            to_queue_id=to_queue_id,
-            to_agent_id=to_agent_id,
-        )
         return moved
 
 
@@ -127,7 +131,7 @@ def release_agent_work(db: Database, agent_id: int) -> list[Interaction]:
         ).all()
         released = []
         for interaction in held:
-            back = _back_to_queue(
+            back = back_to_queue(
                 session,
                 interaction,
                 {"status": interaction.status, "agent_id": agent_id},

@@ -22,21 +22,21 @@ def abandon(db: Database, interaction_id: int, reason: str, wait_seconds: int | 
     already moved on (an agent accepted in the same instant). "abandoned" is not a
     live status, so the thread's one-live-interaction index is freed.
     """
-    from repository.lifecycle import _status_event, _transition
+    from repository.lifecycle import transition
 
     with db.write() as session:
         now = utcnow()
-        ended = _transition(
+        ended = transition(
             session,
             interaction_id,
             {"status": ("queued", "offered")},
+            line=reason,
+            line_payload={"wait_seconds": wait_seconds},
+            notice={"reason": reason, "ended_by": "customer"},
             status="abandoned",
             disposition=reason[:60],
             ended_at=now,
             closed_at=now,
             reserved_until=None,
         )
-        if ended is None:
-            return None
-        _status_event(session, ended, reason, wait_seconds=wait_seconds)
         return ended

@@ -26,7 +26,6 @@ from repository.email_mailboxes import get_mailbox
 from repository.email_threads import latest_customer_mail, record_message_id
 from repository.ingest import append_event
 from repository.models import utcnow
-from repository.serialize import event_dict, public_event_dict
 
 if TYPE_CHECKING:
     from channels.email.health import MailboxHealth
@@ -108,15 +107,7 @@ class Outbound:
         )
         if duplicate:
             return
-        await self.hub.publish(
-            {
-                "type": "interaction.event",
-                "interaction_id": interaction.id,
-                "agent_id": interaction.agent_id,
-                "event": event_dict(event),
-                "public": public_event_dict(event),
-            }
-        )
+        self.hub.committed()  # append_event recorded it in the outbox
         await self._queue(
             mailbox,
             interaction,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from channels.twilio import twiml
 from channels.twilio.client import TwilioApi, TwilioUnavailable
+from contact_center.bus.follow import follow
 from repository import telephony_calls as calls
 from repository.errors import Conflict, NotFound
 from repository.models import Customer
@@ -48,16 +49,7 @@ class CallControl:
                 await self._task
 
     async def _follow(self) -> None:
-        while True:
-            try:
-                async with self.hub.bus.subscribe() as subscription:
-                    async for event in subscription:
-                        await self._on_event(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("twilio bridge: bus subscription failed; resubscribing")
-                await asyncio.sleep(0.5)
+        await follow(self.hub.dispatcher, "twilio bridge", self._on_event, types={"interaction.updated"})
 
     async def _on_event(self, event: BusEvent) -> None:
         if event.type != "interaction.updated":

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from channels.webchat.identity import Claim, check_claim
 from contact_center import metrics
 from contact_center.bus import BusEvent
+from contact_center.bus.outlet import Outlet
 from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
 from contact_center.i18n import set_locale
 from contact_center.waiting import current_wait
@@ -49,6 +50,9 @@ class VisitorSession:
         self.claim = Claim()  # channels/webchat/identity.py: only a signed email links to a customer
         self.agent_name = ""
         self.interaction: Interaction | None = None
+        self.outlet: Outlet | None = None
+        # Message ids the welcome's history already showed: not sent again live.
+        self.shown: set[int] = set()
         self.handlers = {
             "message": self.on_message,
             "typing": self.on_typing,
@@ -93,17 +97,28 @@ class VisitorSession:
         except (TimeoutError, WebSocketDisconnect):
             return
         metrics.WS_CONNECTIONS.labels(kind="visitor").inc()
+        # Receive this visitor's topics before reading the history, so nothing falls
+        # between the two. No bus call here: a visitor is served while Redis is down.
+        topics = {f"visitor:{self.visitor_id}"}
+        if self.interaction is not None:
+            topics.add(f"interaction:{self.interaction.id}")
+        self.outlet = Outlet(
+            self.ws,
+            self.hub.dispatcher,
+            topics,
+            self._frame_for,
+            limit_bytes=self.ctx.settings.ws_max_pending_bytes,
+            label="visitor widget",
+        )
         try:
-            async with self.hub.bus.subscribe() as subscription:
-                await self._welcome()
-                forward = asyncio.create_task(self._forward(subscription))
-                try:
-                    await self._read_loop()
-                finally:
-                    forward.cancel()
+            await self.outlet.open()
+            await self._welcome()
+            self.outlet.start()
+            await self._read_loop()
         except WebSocketDisconnect:
             pass
         finally:
+            await self.outlet.close()
             metrics.WS_CONNECTIONS.labels(kind="visitor").dec()
 
     async def _start(self, hello: Frame) -> None:
@@ -124,6 +139,7 @@ class VisitorSession:
                 queries.interaction_events, self.interaction.id, include_internal=False
             )
             history = [public_event_dict(e) for e in events if e.kind == "message"]
+            self.shown = {int(e["id"]) for e in history}
             agent = await self.hub.run_db(queries.agent_name, self.interaction.agent_id)
             self.agent_name = agent
         await send_frame(
@@ -165,20 +181,11 @@ class VisitorSession:
                 continue
             await dispatch(self.ws, "visitor", self.handlers, frame)
 
-    async def _forward(self, subscription: Any) -> None:
-        try:
-            async for event in subscription:
-                try:
-                    frame = self._translate(event)
-                except Exception:
-                    log.exception("visitor fan-out: cannot translate event %s", event.id)
-                    continue
-                if frame is not None and not await send_frame(self.ws, frame):
-                    return
-        except Exception:
-            # A lagging subscriber: close so the widget reconnects and reloads history.
-            log.warning("visitor %s fell behind the bus; closing", self.visitor_id)
-            await self.ws.close(code=4408)
+    async def _frame_for(self, event: BusEvent) -> Frame | None:
+        frame = self._translate(event)
+        if frame is not None and frame["type"] == "message" and frame["event"].get("id") in self.shown:
+            return None  # already in the welcome's history
+        return frame
 
     def _translate(self, event: BusEvent) -> Frame | None:
         data = event.data
@@ -257,6 +264,8 @@ class VisitorSession:
         )
         result = await self.hub.store(item, also=self.claim.record())
         previous = self.interaction.id if self.interaction else None
+        if self.outlet is not None and result.interaction.id != previous:
+            self.outlet.follow(f"interaction:{result.interaction.id}")
         if result.interaction.id != previous:
             self.agent_name = ""
         self.interaction = result.interaction

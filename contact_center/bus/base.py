@@ -18,12 +18,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BusEvent:
+    """One event. Durable events carry their outbox ``position``; ``id`` is its text form
+    once the node's dispatcher hands it out (the transport's own id before that)."""
+
     id: str
     data: dict[str, Any]
+    size: int = 0  # encoded bytes, counted against a receiver's buffer limit
 
     @property
     def type(self) -> str:
         return str(self.data.get("type", ""))
+
+    @property
+    def position(self) -> int | None:
+        value = self.data.get("pos")
+        return value if isinstance(value, int) else None
 
 
 class ResumeGap(Exception):
@@ -72,6 +81,11 @@ class Bus(abc.ABC):
     @abc.abstractmethod
     def subscribe(self, since: str | None = None) -> AbstractAsyncContextManager[Subscription]:
         """Events after ``since`` (None: only new ones); raises ResumeGap if too old."""
+
+    async def publish_many(self, events: list[dict[str, Any]]) -> None:
+        """Append several events in order (the relay's batch); backends may pipeline."""
+        for data in events:
+            await self.publish(data)
 
     @abc.abstractmethod
     async def ping(self) -> bool:

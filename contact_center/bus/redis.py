@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 # cannot tell str from bytes replies, so the reads below name the shape they get.
 Entries = list[tuple[str, dict[str, str]]]
 _LAGGED = object()
+_BROKEN = object()
+# A frozen Redis (SIGSTOP, a dead link) must fail a call within seconds, not hang it:
+# the relay retries, /healthz answers, and the dispatcher serves from the database.
+SOCKET_TIMEOUT_SECONDS = 3.0
 
 
 class _RedisSubscription(Subscription):
@@ -58,6 +62,8 @@ class _RedisSubscription(Subscription):
             item = await self.queue.get()
             if item is _LAGGED:
                 raise SubscriberLagged("subscriber fell behind")
+            if item is _BROKEN:
+                raise ConnectionError("the bus connection failed")
             assert isinstance(item, BusEvent)
             yield item
 
@@ -85,7 +91,12 @@ class RedisBus(Bus):
         # briefly instead of failing with MaxConnectionsError after the commit.
         self._redis = aioredis.Redis.from_pool(
             aioredis.BlockingConnectionPool.from_url(
-                self.url, decode_responses=True, max_connections=64, timeout=30
+                self.url,
+                decode_responses=True,
+                max_connections=64,
+                timeout=SOCKET_TIMEOUT_SECONDS,
+                socket_timeout=SOCKET_TIMEOUT_SECONDS,
+                socket_connect_timeout=1.0,
             )
         )
         await self._redis.ping()
@@ -106,22 +117,46 @@ class RedisBus(Bus):
         )
         return str(event_id)
 
+    async def publish_many(self, events: list[dict[str, Any]]) -> None:
+        # One round trip for the relay's whole batch; order within it is kept.
+        async with self.client.pipeline(transaction=False) as pipe:
+            for data in events:
+                pipe.xadd(
+                    self.stream,
+                    {"d": json.dumps(data, separators=(",", ":"), default=str)},
+                    maxlen=self.keep,
+                    approximate=True,
+                )
+            await pipe.execute()
+
     async def head(self) -> str:
         entries = await self.client.xrevrange(self.stream, count=1)
         return str(entries[0][0]) if entries else "0-0"
 
     async def _read_forever(self, last_id: str) -> None:
         # One bad entry or a Redis hiccup must not end fan-out for the whole node.
+        failing = False
         while True:
             try:
                 reply = cast(
                     "list[tuple[str, Entries]]",
                     await self.client.xread({self.stream: last_id}, block=1000, count=500),
                 )
+                if failing:
+                    # Redis may have come back empty: a stream that restarted has ids below ours.
+                    latest = await self.client.xrevrange(self.stream, count=1)
+                    if not latest or id_key(str(latest[0][0])) < id_key(last_id):
+                        last_id = "0-0"
+                    failing = False
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("bus reader: XREAD failed; retrying")
+            except Exception as exc:
+                if not failing:
+                    log.warning("bus reader: XREAD failed (%s); retrying", exc)
+                failing = True
+                # Subscribers learn the link broke; they resubscribe and catch up themselves.
+                for subscriber in list(self._subscribers):
+                    subscriber.queue.put_nowait(_BROKEN)
                 await asyncio.sleep(0.5)
                 continue
             for _stream, entries in reply or []:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from repository import queries, supervision
+from repository import supervision
 from repository.directory import set_presence
 from repository.errors import Conflict, Forbidden, InvalidInput
 from repository.ingest import append_event
 from repository.lifecycle import transfer
 from repository.models import HOLDING_STATUSES, SUPERVISOR_ROLES
-from repository.serialize import event_dict
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
@@ -68,24 +67,8 @@ async def reassign(
         previous_agent_id=holder,
         previous_status=current.status,
     )
-    if holder is not None:
-        await hub.publish_requeued(moved, holder, "transferred")
-    else:
-        await hub.publish(
-            {"type": "interaction.updated", "interaction": _dict(moved), "reason": "transferred"}
-        )
-    # The timeline's "transferred to …" line, live like every other status line.
-    line = await hub.run_db(queries.latest_status_event, interaction_id)
-    if holder is None and line is not None:
-        await hub.publish(
-            {
-                "type": "interaction.event",
-                "interaction_id": interaction_id,
-                "agent_id": None,
-                "event": event_dict(line),
-                "public": None,
-            }
-        )
+    # The transfer recorded its events (and its "transferred to …" line) in the outbox.
+    hub.committed()
     ctx.router.wake()
     return moved
 
@@ -98,7 +81,7 @@ async def force_state(ctx: AppContext, supervisor: Agent, agent_id: int, state: 
             "state must be one of %(choices)s", params={"choices": ", ".join(STATES)}, field="state"
         )
     hub = ctx.hub
-    agent = await hub.run_db(set_presence, agent_id, state, "supervisor")
+    await hub.run_db(set_presence, agent_id, state, "supervisor")
     released: list[Interaction] = []
     if state == "offline":
         released = await hub.run_db(supervision.release_agent_work, agent_id)
@@ -110,9 +93,8 @@ async def force_state(ctx: AppContext, supervisor: Agent, agent_id: int, state: 
         state=state,
         released=[i.id for i in released],
     )
-    await hub.publish({"type": "agent.presence", "agent_id": agent_id, "presence": agent.presence})
-    for interaction in released:
-        await hub.publish_requeued(interaction, agent_id, "signed out by supervisor")
+    # set_presence and release_agent_work recorded their events in the outbox.
+    hub.committed()
     ctx.router.wake()
     return released
 
@@ -149,16 +131,8 @@ async def whisper(
         agent_id=current.agent_id,
         event_id=event.id,
     )
-    # Published like any note: "public" is None, so no visitor socket ever forwards it.
-    await hub.publish(
-        {
-            "type": "interaction.event",
-            "interaction_id": interaction_id,
-            "agent_id": interaction.agent_id,
-            "event": event_dict(event),
-            "public": None,
-        }
-    )
+    # Recorded like any note ("public" is None: no visitor socket forwards it).
+    hub.committed()
     return event
 
 

@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Any
 from anyio import to_thread
 
 from contact_center.aio import wait_event
+from contact_center.bus.follow import follow
 from contact_center.supervision.snapshot import compute
 from repository.models import utcnow
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from contact_center.bus import BusEvent
     from contact_center.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -124,20 +126,16 @@ class SupervisorFeed:
                 mailbox.sign_out()
 
     async def _follow_bus(self) -> None:
-        while True:
-            try:
-                async with self.ctx.bus.subscribe() as subscription:
-                    async for event in subscription:
-                        if event.type == "agent.signed_out":
-                            self._signed_out(event.data.get("sid"))
-                        if event.type in RELEVANT:
-                            self._dirty.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("supervisor feed lost the bus; resubscribing")
+        def seen(event: BusEvent) -> None:
+            if event.type == "agent.signed_out":
+                self._signed_out(event.data.get("sid"))
+            if event.type in RELEVANT:
                 self._dirty.set()
-                await asyncio.sleep(0.5)
+
+        # Lag: whatever was missed, the next snapshot is read from the CCR anyway.
+        await follow(
+            self.ctx.hub.dispatcher, "supervisor feed", seen, topics={"supervisors"}, on_lag=self._dirty.set
+        )
 
     async def _recompute_loop(self) -> None:
         while True:

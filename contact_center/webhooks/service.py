@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from contact_center.aio import wait_event
-from contact_center.bus import SubscriberLagged
+from contact_center.bus.follow import follow
 from contact_center.webhooks.events import webhook_for
 from contact_center.webhooks.signing import HEADER, sign
 from contact_center.webhooks.targets import GuardedTransport
@@ -82,18 +82,9 @@ class WebhookService:
 
     # -- recorder ---------------------------------------------------------------
     async def _record_forever(self) -> None:
-        while True:
-            try:
-                async with self.hub.bus.subscribe() as subscription:
-                    async for event in subscription:
-                        await self._record(event)
-            except asyncio.CancelledError:
-                raise
-            except SubscriberLagged:
-                log.warning("webhook recorder fell behind the bus; resubscribing")
-            except Exception:
-                log.exception("webhook recorder failed; resubscribing")
-                await asyncio.sleep(0.5)
+        # follow() resumes from the last recorded position through the outbox when this
+        # falls behind; delivery keys make a replayed event record nothing twice.
+        await follow(self.hub.dispatcher, "webhook recorder", self._record)
 
     async def _record(self, event: object) -> None:
         try:

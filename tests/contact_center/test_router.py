@@ -94,8 +94,9 @@ async def test_a_queued_contact_is_offered_to_an_available_agent(
     assert offer.data["agent_id"] == agent.id
     assert offer.data["interaction"]["id"] == waiting.id
     assert offer.data["interaction"]["status"] == "offered"
-    assert offer.data["context"]["customer"]["email"] == "ann@example.com"
-    assert [e["body"] for e in offer.data["events"] if e["kind"] == "message"] == ["Where is my parcel?"]
+    # The bus offer names the interaction only: the desktop reads the customer's context
+    # and timeline when the offer reaches it (tests/integration/test_chat_loop.py).
+    assert "context" not in offer.data and offer.data["pos"] >= 1
     stored = reload(db, waiting.id)  # type: ignore[arg-type]
     assert (stored.status, stored.agent_id) == ("offered", agent.id)
 
@@ -183,7 +184,8 @@ async def test_a_contact_transferred_to_a_named_agent_is_offered_to_them_only(
 
     await router.route_once()
 
-    offer = await listener.next("offer")
+    # active_with() claimed it for the holder first; that offer is on the bus too.
+    offer = await listener.next("offer", agent_id=named.id)
     assert (offer.data["interaction"]["id"], offer.data["agent_id"]) == (active.id, named.id)
     assert idle.id not in {a for _, a in offers(listener)}
 
@@ -198,9 +200,13 @@ async def test_a_contact_transferred_to_a_queue_does_not_bounce_back_to_the_tran
     offered_to(db, colleague)  # the colleague was assigned more recently than the holder
 
     await hub.transfer(holder, active.id, to_queue_id=billing.id)  # type: ignore[arg-type]
+    transferred_at = int(await hub.settled())
     await router.route_once()
 
     offer = await listener.next("offer")
+    # The factories' own claims are on the bus too; the offer that counts comes after the transfer.
+    while offer.data["interaction"]["id"] != active.id or offer.data["pos"] <= transferred_at:
+        offer = await listener.next("offer")
     assert (offer.data["interaction"]["id"], offer.data["agent_id"]) == (active.id, colleague.id)
 
 
@@ -307,7 +313,9 @@ async def test_a_restarted_router_offers_what_was_waiting_and_what_was_on_offer(
         async with bus.subscribe() as subscription:
             listener = Listener(aiter(subscription))
             await router.start()
-            for _ in range(3):
+            # The offer committed before the crash is published now too (the outbox).
+            expected = {on_offer.id, *(w.id for w in waiting)}
+            while not expected <= {i for i, _ in offers(listener)}:
                 await listener.next("offer")
     finally:
         await router.stop()

@@ -15,6 +15,7 @@ import pytest
 
 from config import Settings
 from contact_center.bus import Bus
+from contact_center.hub import Hub
 from contact_center.supervision.live import Mailbox, SupervisorFeed
 from repository import Database
 
@@ -23,10 +24,14 @@ from repository import Database
 async def feed(
     db: Database, bus: Bus, make_settings: Callable[..., Settings]
 ) -> AsyncIterator[SupervisorFeed]:
-    instance = SupervisorFeed(SimpleNamespace(db=db, bus=bus, settings=make_settings()))  # type: ignore[arg-type]
+    settings = make_settings()
+    hub = Hub(settings, db, bus)
+    instance = SupervisorFeed(SimpleNamespace(db=db, bus=bus, settings=settings, hub=hub))  # type: ignore[arg-type]
+    await hub.start()
     await instance.start()
     yield instance
     await instance.stop()
+    await hub.stop()
 
 
 async def next_snapshot(mailbox: Mailbox) -> object:
@@ -58,7 +63,7 @@ async def test_a_socket_that_does_not_read_holds_only_the_newest_and_delays_nobo
             await asyncio.wait_for(stuck.get(), 0.05)
 
 
-async def test_a_sign_out_reaches_only_that_sessions_mailboxes(feed: SupervisorFeed, bus: Bus) -> None:
+async def test_a_sign_out_reaches_only_that_sessions_mailboxes(feed: SupervisorFeed) -> None:
     async with (
         feed.listen("mine") as mine,
         feed.listen("mine") as my_second_tab,
@@ -66,7 +71,7 @@ async def test_a_sign_out_reaches_only_that_sessions_mailboxes(feed: SupervisorF
     ):
         for mailbox in (mine, my_second_tab, yours):
             await next_snapshot(mailbox)
-        await bus.publish({"type": "agent.signed_out", "agent_id": 1, "sid": "mine"})
+        await feed.ctx.hub.publish({"type": "agent.signed_out", "agent_id": 1, "sid": "mine"})
         assert await next_snapshot(mine) is None
         assert await next_snapshot(my_second_tab) is None
         # The other session gets the next picture (the sign-out changed presence), not a close.
@@ -79,10 +84,10 @@ async def test_a_sign_out_reaches_only_that_sessions_mailboxes(feed: SupervisorF
         assert await next_snapshot(mine) is None
 
 
-async def test_sign_out_events_without_a_session_id_close_nothing(feed: SupervisorFeed, bus: Bus) -> None:
+async def test_sign_out_events_without_a_session_id_close_nothing(feed: SupervisorFeed) -> None:
     async with feed.listen(None) as anonymous, feed.listen("s") as named:
         for bad in (None, "", 7, ["s"]):
-            await bus.publish({"type": "agent.signed_out", "agent_id": 1, "sid": bad})
+            await feed.ctx.hub.publish({"type": "agent.signed_out", "agent_id": 1, "sid": bad})
         for mailbox in (anonymous, named):
             assert await next_snapshot(mailbox) is not None
             assert not mailbox.signed_out

@@ -1,0 +1,184 @@
+"""The transactional outbox: bus events written in the same transaction as their state.
+
+``emit(session, message)`` adds a row that commits or rolls back with the change it
+describes. A relay (contact_center/bus/relay.py) later gives committed rows a
+*position*: dense (1, 2, 3, … with no gap) and in the order the relay saw them
+committed, assigned under one lock (PostgreSQL: an advisory transaction lock;
+SQLite: its single writer). Row ids cannot serve: on PostgreSQL an id is taken
+before commit, so id 8 may commit after id 9 and a reader that moved past 9 would
+skip it. Positions are what clients resume from, so a resume point survives a
+restart of Redis or of any node. docs/events.md describes the whole pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, delete, func, text, update
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from repository.models import utcnow
+
+if TYPE_CHECKING:
+    from repository.bus_events import BusMessage
+    from repository.db import Database
+
+# pg_advisory_xact_lock key: "cc" outbox positions (any constant shared by all nodes).
+POSITION_LOCK = 0x63630012
+
+
+class OutboxRow(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index(
+            "ix_outbox_unassigned",
+            "id",
+            postgresql_where=text("position IS NULL"),
+            sqlite_where=text("position IS NULL"),
+        ),
+        Index(
+            "ix_outbox_unpublished",
+            "position",
+            postgresql_where=text("position IS NOT NULL AND published_at IS NULL"),
+            sqlite_where=text("position IS NOT NULL AND published_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    position: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True, nullable=True))
+    type: str = Field(max_length=60)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    published_at: datetime | None = Field(default=None)
+
+
+@dataclass(frozen=True)
+class Positioned:
+    """A committed event with its place in the stream, as the bus carries it."""
+
+    row_id: int
+    position: int
+    type: str
+    topics: list[str]
+    payload: dict[str, Any]
+
+    def as_bus(self) -> dict[str, Any]:
+        return {**self.payload, "type": self.type, "pos": self.position, "topics": self.topics}
+
+
+def emit(session: Session, message: BusMessage) -> None:
+    """Record ``message`` in the caller's transaction; it is published after the commit."""
+    data = message.as_dict()
+    session.add(OutboxRow(type=data.pop("type"), topics=message.topics(), payload=data))
+
+
+def emit_dict(session: Session, data: dict[str, Any], topics: list[str]) -> None:
+    body = dict(data)
+    session.add(OutboxRow(type=str(body.pop("type")), topics=topics, payload=body))
+
+
+def append(db: Database, data: dict[str, Any], topics: list[str]) -> None:
+    """An event with no state change of its own (sign-out notice, tier change): its own transaction."""
+    with db.write() as session:
+        emit_dict(session, data, topics)
+
+
+def _positioned(row: OutboxRow) -> Positioned:
+    return Positioned(row.id, row.position, row.type, list(row.topics), dict(row.payload))  # type: ignore[arg-type]
+
+
+def has_work(db: Database, republish_after: float) -> bool:
+    """Cheap read: anything to assign, or assigned long ago and still unpublished?"""
+    cutoff = utcnow() - timedelta(seconds=republish_after)
+    with db.read() as session:
+        if session.exec(select(OutboxRow.id).where(col(OutboxRow.position).is_(None)).limit(1)).first():
+            return True
+        stale = select(OutboxRow.id).where(
+            col(OutboxRow.position).is_not(None),
+            col(OutboxRow.published_at).is_(None),
+            OutboxRow.created_at < cutoff,
+        )
+        return session.exec(stale.limit(1)).first() is not None
+
+
+def assign(
+    db: Database, *, published: list[int], limit: int = 500, republish_after: float = 5.0
+) -> list[Positioned]:
+    """Mark ``published`` rows, then give the next committed rows dense positions.
+
+    Returns what to publish, in position order: the newly positioned rows, preceded
+    by rows positioned over ``republish_after`` seconds ago and never marked published
+    (their relay died or the bus was down). Readers drop what they already have.
+    """
+    with db.write() as session:
+        if db.dialect == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSITION_LOCK})
+        if published:
+            session.execute(
+                update(OutboxRow).where(col(OutboxRow.id).in_(published)).values(published_at=utcnow())
+            )
+        cutoff = utcnow() - timedelta(seconds=republish_after)
+        stale = session.exec(
+            select(OutboxRow)
+            .where(
+                col(OutboxRow.position).is_not(None),
+                col(OutboxRow.published_at).is_(None),
+                OutboxRow.created_at < cutoff,
+            )
+            .order_by(col(OutboxRow.position))
+            .limit(limit)
+        ).all()
+        top = session.exec(select(func.max(OutboxRow.position))).one() or 0
+        fresh = session.exec(
+            select(OutboxRow)
+            .where(col(OutboxRow.position).is_(None))
+            .order_by(col(OutboxRow.id))
+            .limit(limit)
+        ).all()
+        for offset, row in enumerate(fresh, start=1):
+            row.position = top + offset
+            session.add(row)
+        session.flush()
+        return [_positioned(r) for r in stale] + [_positioned(r) for r in fresh]
+
+
+def mark_published(db: Database, row_ids: list[int]) -> None:
+    if not row_ids:
+        return
+    with db.write() as session:
+        session.execute(update(OutboxRow).where(col(OutboxRow.id).in_(row_ids)).values(published_at=utcnow()))
+
+
+def head(db: Database) -> int:
+    """The newest assigned position (0 when none)."""
+    with db.read() as session:
+        return int(session.exec(select(func.max(OutboxRow.position))).one() or 0)
+
+
+def oldest(db: Database) -> int | None:
+    with db.read() as session:
+        value = session.exec(select(func.min(OutboxRow.position))).one()
+        return None if value is None else int(value)
+
+
+def after(db: Database, position: int, limit: int = 1000, upto: int | None = None) -> list[Positioned]:
+    """Positioned rows after ``position`` (up to ``upto``), in order."""
+    with db.read() as session:
+        query = select(OutboxRow).where(OutboxRow.position > position)  # type: ignore[operator]
+        if upto is not None:
+            query = query.where(OutboxRow.position <= upto)  # type: ignore[operator]
+        rows = session.exec(query.order_by(col(OutboxRow.position)).limit(limit)).all()
+        return [_positioned(r) for r in rows]
+
+
+def prune(db: Database, keep_seconds: float) -> int:
+    """Forget published rows older than ``keep_seconds``; a resume point before them gets resync."""
+    cutoff = utcnow() - timedelta(seconds=keep_seconds)
+    with db.write() as session:
+        result = session.execute(
+            delete(OutboxRow).where(col(OutboxRow.published_at).is_not(None), OutboxRow.created_at < cutoff)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
