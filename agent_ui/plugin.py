@@ -17,6 +17,7 @@ from agent_ui.agent_socket import AgentSocket
 from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, require_role
 from agent_ui.labels import label
 from agent_ui.login_throttle import LoginThrottle
+from agent_ui.outbound_routes import outbound_routes
 from agent_ui.preferences import preference_routes
 from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
@@ -112,5 +113,6 @@ def plugin(ctx: AppContext) -> Plugin:
             *phone_routes(ctx, templates),
             *mailbox_routes(ctx, templates),
             *preference_routes(ctx),
+            *outbound_routes(ctx),
         ]
     )
