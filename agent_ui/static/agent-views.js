@@ -231,12 +231,12 @@ const Views = (() => {
     if (conv.status === 'wrapup') flag = el('span', { class: 'chip chip-warn', text: t('Customer left') });
     else if (conv.closed) flag = el('span', { class: 'chip', text: t('Closed') });
     else if (conv.role === 'watch') flag = el('span', { class: 'chip', text: Dom.statusLabel(conv.status) });
+    // A real <button> inside the <li> (a list may only hold list items), so Enter and Space work natively.
     return el('li', {
       class: `conv-item${selected ? ' selected' : ''}${conv.closed ? ' is-closed' : ''}${conv.unread ? ' has-unread' : ''}`,
       testid: 'conv-item', dataset: { interactionId: String(conv.id) },
-      tabindex: '0', role: 'button', 'aria-current': selected ? 'true' : 'false',
-      on: { click: () => onSelect(conv.id), keydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onSelect(conv.id); } } },
     },
+    el('button', { type: 'button', class: 'conv-open', 'aria-current': selected ? 'true' : 'false', on: { click: () => onSelect(conv.id) } },
     Dom.avatar(conv.name),
     el('div', { class: 'conv-main' },
       el('div', { class: 'conv-row' },
@@ -246,7 +246,7 @@ const Views = (() => {
         typing ? el('span', { class: 'conv-preview is-typing', text: t('typing…') })
           : el('span', { class: 'conv-preview', text: last ? last.body || t('Attachment') : t('No messages yet') }),
         conv.unread ? el('span', { class: 'badge', testid: 'unread', text: String(conv.unread) }) : null),
-      el('div', { class: 'conv-row conv-tags' }, Dom.channelChip(conv.interaction.channel), flag)),
+      el('div', { class: 'conv-row conv-tags' }, Dom.channelChip(conv.interaction.channel), flag))),
     onDismiss ? el('button', { type: 'button', class: 'conv-dismiss', title: t('Remove from list'), 'aria-label': t('Remove from list'), text: '×',
       on: { click: (e) => { e.stopPropagation(); onDismiss(conv.id); } } }) : null);
   }

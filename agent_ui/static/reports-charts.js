@@ -18,28 +18,35 @@
     return node;
   };
 
-  function niceMax(value) {
-    if (!(value > 0)) return 1;
-    const p = 10 ** Math.floor(Math.log10(value));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= value) return m * p;
-    return 10 * p;
+  /** What the chart shows, in words, for people who cannot see it (its text alternative). */
+  function describe(title, series, opts, all) {
+    if (!all.length) return t('{title}: no data for this period', { title });
+    const lowest = opts.fmt(Math.min(...all));
+    const highest = opts.fmt(Math.max(...all));
+    const names = series.map((s) => s.label).join(', ');
+    return t('{title} ({series}), {count} periods: lowest {lowest}, highest {highest}', { title, series: names, count: opts.labels.length, lowest, highest });
   }
 
-  /* series: [{label, values: [number|null]}]; opts: {kind: 'bar'|'line', max, fmt, labels, onPick(i, s)} */
+  /* series: [{label, values: [number|null]}];
+   * opts: {kind: 'bar'|'line', title, max, fmt, labels, integer, time, onPick(i, s)} */
   function chart(series, opts) {
     const n = opts.labels.length;
     const all = series.flatMap((s) => s.values).filter((v) => v !== null && v !== undefined);
-    const max = opts.max || niceMax(Math.max(0, ...all) * (opts.kind === 'bar' && series.length > 1 ? 1 : 1.05));
+    const { max, ticks } = ChartTicks.nice(Math.max(0, ...all), { fixedMax: opts.max, integer: opts.integer, time: opts.time });
     const iw = W - PAD.l - PAD.r;
     const ih = H - PAD.t - PAD.b;
     const x = (i) => PAD.l + (iw * (i + 0.5)) / n;
     const y = (v) => PAD.t + ih - (ih * v) / max;
-    const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img' });
-    for (const f of [0, 0.5, 1]) {
-      root.append(svg('line', { class: f ? 'grid' : 'axis', x1: PAD.l, x2: W - PAD.r, y1: y(max * f), y2: y(max * f) }));
-      const label = svg('text', { x: PAD.l - 4, y: y(max * f) + 3, 'text-anchor': 'end' });
-      label.textContent = opts.fmt(max * f);
-      root.append(label);
+    const label = describe(opts.title || '', series, opts, all);
+    const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', role: 'img', 'aria-label': label });
+    const alt = svg('title');
+    alt.textContent = label;
+    root.append(alt);
+    for (const v of ticks) {
+      root.append(svg('line', { class: v ? 'grid' : 'axis', x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v) }));
+      const text = svg('text', { x: PAD.l - 4, y: y(v) + 3, 'text-anchor': 'end' });
+      text.textContent = opts.fmt(v);
+      root.append(text);
     }
     const every = Math.max(1, Math.ceil(n / 8));
     opts.labels.forEach((text, i) => {
@@ -89,7 +96,7 @@
     const span = end - start || 1;
     const x = (t) => LW + ((Date.parse(t) - start) / span) * (RW - LW - 6);
     const height = rows.length * RH + 18;
-    const root = svg('svg', { viewBox: `0 0 ${RW} ${height}`, role: 'img' });
+    const root = svg('svg', { viewBox: `0 0 ${RW} ${height}`, role: 'img', 'aria-label': t('Agent states over time: available, away, offline, and busy with contacts') });
     const fill = { available: '#158a4a', away: '#d69e2e', offline: '#e2e7ef' };
     rows.forEach((r, i) => {
       const top = i * RH + 2;

@@ -63,7 +63,8 @@
     $('charts').replaceChildren(...METRICS.map((m) => el('figure', { class: 'rep-chart', dataset: { metric: m.key } },
       el('h3', { text: m.title }),
       chart(data.series.map((s) => ({ label: seriesLabel(s), values: s.points.map((p) => p[m.key]) })), {
-        kind: m.kind, max: m.max, fmt: m.fmt, labels, target: m.target,
+        kind: m.kind, title: m.title, max: m.max, fmt: m.fmt, labels, target: m.target,
+        integer: m.key === 'volume', time: m.fmt === clock,
         onPick: (i) => drill({ metric: m.key, bucket: data.buckets[i] }, `${m.title} · ${labels[i]}`),
       }))));
     const p = params();

@@ -176,7 +176,7 @@ input[aria-invalid=true] { border-color: #dc2626; }
 .msg .bubble.only-files { background: transparent; padding: 0; }
 .msg[data-state=sending] .bubble { opacity: .65; }
 .msg[data-state=failed] .bubble { background: #fee2e2; color: #7f1d1d; }
-.meta { grid-column: 2; font-size: 11px; color: #9ca3af; margin: 3px 6px 0; min-height: 0; }
+.meta { grid-column: 2; font-size: 11px; color: var(--cc-muted); margin: 3px 6px 0; min-height: 0; }
 .msg.mine .meta { grid-column: 1; }
 .meta:empty { display: none; }
 .meta .failed { color: #b91c1c; }
@@ -257,6 +257,11 @@ input[aria-invalid=true] { border-color: #dc2626; }
   /* 16px keeps iOS from zooming into a focused field. */
   .composer textarea, input[type=text], input[type=email], .comment { font-size: 16px; }
   .footer { padding-bottom: calc(12px + env(safe-area-inset-bottom, 0px)); }
+  /* Fingers, not pointers: every control is at least 44×44 px (WCAG 2.5.5). */
+  .icon-btn, .send { width: 44px; height: 44px; }
+  .end { min-height: 44px; padding-left: 14px; padding-right: 14px; }
+  .composer textarea { min-height: 44px; }
+  .primary, .secondary, .link, .star { min-height: 44px; min-width: 44px; }
 }
 @media (prefers-reduced-motion: reduce) {
   .panel, .launcher, .launch-icon { transition: none; }
