@@ -80,6 +80,12 @@ class DeskSocket {
       if (frame.type === 'welcome' && frame.last_event_id != null) this.lastEventId = String(frame.last_event_id);
       if (frame.event_id != null) this.lastEventId = String(frame.event_id);
       if (frame.type === 'welcome' || frame.type === 'resumed') this.markReady();
+      if (frame.type === 'resync' && this.ready) {
+        // Live events were missed and could not be replayed: start afresh with a welcome.
+        this.lastEventId = null;
+        ws.close();
+        return;
+      }
       this.onFrame(frame);
     };
     ws.onclose = (ev) => {

@@ -100,6 +100,12 @@ const HANDLERS = {
     render();
   },
 
+  // The server could not recover events this socket missed: reconnect, and the new
+  // welcome's history has them (docs/protocol.md).
+  resync() {
+    if (state.socket) state.socket.close();
+  },
+
   pong() {
     clearTimeout(state.pongTimer);
   },
