@@ -1,7 +1,9 @@
 """The routing loop: expire, release, match, claim, offer. Survives any one bad pass.
 
-It holds no queue in memory: every pass reads the waiting contacts from the CCR, so
-a restart (or a standby taking over the lease) loses nothing.
+Waiting contacts and available agents live in memory (``routing_state``), read from
+the CCR when the router starts or takes the lead and kept current from the bus; the
+database is used for the atomic claim and for the few rows an event names. A pass
+therefore costs the same with 10 or 10,000 contacts waiting.
 """
 
 from __future__ import annotations
@@ -10,24 +12,31 @@ import asyncio
 import logging
 import time
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contact_center import metrics
 from contact_center.aio import wait_event
 from contact_center.bus.follow import follow
 from contact_center.coordination import Leadership, SoleLeader
-from contact_center.routing import Selector, estimate_wait, plan, queue_positions
-from repository import lifecycle, queries, requeue
-from repository.directory import list_queues
+from contact_center.queue_positions import PositionPublisher
+from contact_center.routing import Selector
+from contact_center.routing_state import PassCursor, RoutingState
+from repository import lifecycle, requeue, routing_reads
 from repository.models import utcnow
+from repository.serialize import interaction_dict
 
 if TYPE_CHECKING:
     from contact_center.hub import Hub
+    from repository.models import Interaction
 
 log = logging.getLogger(__name__)
 # Bus events after which a routing pass may find new work: a contact created, requeued,
 # transferred or closed (capacity freed), or an agent's presence changing.
 WAKING_EVENTS = frozenset({"interaction.updated", "agent.presence"})
+# Re-read everything now and then: admins edit skills, capacity and queues without an event.
+RESYNC_SECONDS = 60.0
+# How long a pass waits for the bus reader to catch up with what was published before it.
+CATCH_UP_SECONDS = 1.0
 
 
 class Router:
@@ -36,11 +45,17 @@ class Router:
         self.settings = hub.settings
         self.leadership = leadership or SoleLeader()
         self.selector = Selector()
+        self.state = RoutingState(self.settings.default_capacity)
+        self.positions = PositionPublisher(hub)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
-        self._positions: dict[int, tuple[int, int]] = {}
-        self._handle_cache: dict[int, tuple[float, float]] = {}
+        self._following = asyncio.Event()
+        self._applied = asyncio.Event()
+        self._seen = 0  # the outbox position applied last
+        self._buffer: list[dict[str, Any]] | None = None
+        self._built_at = 0.0
+        self._pass_lock = asyncio.Lock()
         hub.on_routable_change(self.wake)
 
     def wake(self) -> None:
@@ -51,10 +66,7 @@ class Router:
             # A single node that restarted: nobody can be looking at an old offer.
             for interaction, agent_id in await self.hub.run_db(requeue.release_all_reservations):
                 await self.hub.publish_requeued(interaction, agent_id, "server restarted")
-        else:
-            # Several nodes: a contact stored or an agent freed on another node must wake
-            # the leader now, not at its next tick. The bus carries those changes.
-            self._follower = asyncio.create_task(self._follow_bus(), name="router-bus")
+        await self._ensure_following()
         self._task = asyncio.create_task(self._run(), name="router")
 
     async def stop(self) -> None:
@@ -63,14 +75,75 @@ class Router:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
+        self._task = self._follower = None
         await self.leadership.resign()
 
+    # -- following the bus ---------------------------------------------------------------
+    async def _ensure_following(self) -> None:
+        if self._follower is None or self._follower.done():
+            self._following.clear()
+            self._follower = asyncio.create_task(self._follow_bus(), name="router-bus")
+        await asyncio.wait_for(self._following.wait(), 10)
+
     async def _follow_bus(self) -> None:
-        # Lag: a pass reads everything from the CCR, so waking is all a missed event needs.
         await follow(
-            self.hub.dispatcher, "router", lambda _event: self.wake(), types=WAKING_EVENTS, on_lag=self.wake
+            self.hub.dispatcher,
+            "router",
+            lambda event: self.on_event(event.data, event.position),
+            on_lag=self._lagged,
+            on_attach=self._attached,
         )
 
+    def _attached(self, position: int) -> None:
+        # Following from ``position`` on, nothing replayed: a full read covers what came before.
+        self._seen = position
+        self.state.built = False
+        self._following.set()
+
+    def _lagged(self) -> None:
+        # Events were lost to us: memory cannot be trusted until the next full read.
+        self.state.built = False
+        self.wake()
+
+    def on_event(self, data: dict[str, Any], position: int | None = None) -> None:
+        """One bus event: fold it into memory and wake the loop if it may mean new work."""
+        if self._buffer is not None:
+            self._buffer.append(data)
+        else:
+            self.state.apply(data)
+        if position is not None:
+            self._seen = max(self._seen, position)
+            self._applied.set()
+        if data.get("type") in WAKING_EVENTS:
+            self.wake()
+
+    async def _catch_up(self) -> None:
+        """Apply every event committed before this pass began (our own included)."""
+        target = int(await self.hub.settled())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CATCH_UP_SECONDS
+        while self._seen < target:
+            self._applied.clear()
+            with suppress(TimeoutError):
+                await wait_event(self._applied, max(0.0, deadline - loop.time()))
+            if loop.time() >= deadline:
+                log.warning("router: bus reader is behind; routing on what it has")
+                return
+
+    async def _rebuild(self) -> None:
+        self._buffer = []
+        try:
+            rows = await self.hub.run_db(
+                routing_reads.full_read, self.settings.agent_disconnect_grace_seconds
+            )
+            self.state.load(rows)
+            self._built_at = time.monotonic()
+        finally:
+            pending, self._buffer = self._buffer, None
+        for data in pending:
+            self.state.apply(data)
+
+    # -- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
         while True:
             with suppress(TimeoutError):
@@ -79,93 +152,106 @@ class Router:
             try:
                 if await self.leadership.try_lead():
                     await self.route_once()
+                else:
+                    self.state.built = False
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("router pass failed; the next pass retries")
+                self.state.built = False
                 await asyncio.sleep(0.2)
 
     async def route_once(self) -> int:
         """One routing pass. Returns how many offers it made."""
+        async with self._pass_lock:
+            try:
+                return await self._pass()
+            except BaseException:
+                # Memory may now disagree with the store: read it all again next time.
+                self.state.built = False
+                raise
+
+    async def _pass(self) -> int:
         started = time.perf_counter()
-        hub = self.hub
+        hub, state = self.hub, self.state
+        await self._ensure_following()
+        await self._catch_up()
+        if not state.built or time.monotonic() - self._built_at > RESYNC_SECONDS:
+            await self._rebuild()
         for interaction, agent_id in await hub.run_db(requeue.expire_reservations):
             metrics.REQUEUES.labels(reason="timeout").inc()
-            await hub.publish_requeued(interaction, agent_id, "reservation timed out")
-        for agent_id, held in await hub.run_db(
+            await self._requeued(interaction, agent_id, "reservation timed out")
+        released = await hub.run_db(
             requeue.release_disconnected_agents, self.settings.agent_disconnect_grace_seconds
-        ):
-            await hub.publish({"type": "agent.presence", "agent_id": agent_id, "presence": "offline"})
+        )
+        for agent_id, held in released:
+            presence = {"type": "agent.presence", "agent_id": agent_id, "presence": "offline"}
+            await hub.publish(presence)
+            state.apply(presence)
             for interaction in held:
                 metrics.REQUEUES.labels(reason="disconnect").inc()
-                await hub.publish_requeued(interaction, agent_id, "agent disconnected")
-        queued, agents = await hub.run_db(
-            queries.routing_snapshot, self.settings.agent_disconnect_grace_seconds
-        )
-        metrics.AGENTS_AVAILABLE.set(len(agents))
+                await self._requeued(interaction, agent_id, "agent disconnected")
+        if released:
+            # Relayed before this pass's queue positions, which go straight to the bus.
+            await hub.settled()
+        await self._refresh()
+        metrics.AGENTS_AVAILABLE.set(len(state.agents))
         now = utcnow()
         offers = 0
-        claimed_ids: set[int] = set()
-        for proposal in plan(queued, agents, now, self.settings.default_capacity, self.selector):
-            try:
-                interaction = await hub.run_db(
-                    lifecycle.claim,
-                    proposal.interaction_id,
-                    proposal.agent_id,
-                    reserve_seconds=self.settings.reservation_timeout_seconds,
-                    defaults=self.settings.default_capacity,
-                )
-                if interaction is None:
+        cursor = PassCursor()
+        try:
+            while (proposal := state.next_proposal(now, self.selector, cursor)) is not None:
+                try:
+                    interaction = await hub.run_db(
+                        lifecycle.claim,
+                        proposal.interaction_id,
+                        proposal.agent_id,
+                        reserve_seconds=self.settings.reservation_timeout_seconds,
+                        defaults=self.settings.default_capacity,
+                    )
+                except Exception:
+                    # One bad contact must not stop everyone queued behind it.
+                    log.exception(
+                        "router: cannot offer interaction %s; skipping it this pass", proposal.interaction_id
+                    )
+                    state.lost(proposal)
                     continue
+                if interaction is None:
+                    state.lost(proposal)
+                    continue
+                state.claimed(proposal, now)
                 offers += 1
-                claimed_ids.add(interaction.id)
                 metrics.OFFERS.labels(queue=str(proposal.queue_id)).inc()
-                await hub.publish_offer(interaction)
-            except Exception:
-                # One bad contact must not stop everyone queued behind it.
-                log.exception(
-                    "router: cannot offer interaction %s; skipping it this pass", proposal.interaction_id
-                )
-        await self._publish_positions([q for q in queued if q.interaction_id not in claimed_ids], agents)
+                try:
+                    await hub.publish_offer(interaction)
+                except Exception:
+                    log.exception("router: offer of interaction %s not published", proposal.interaction_id)
+        finally:
+            state.end_pass(cursor)
+        await self.positions.publish(state)
         metrics.ROUTER_PASS.observe(time.perf_counter() - started)
         return offers
 
-    async def _publish_positions(
-        self, waiting: list[queries.QueuedContact], agents: list[queries.AgentState]
-    ) -> None:
-        """Tell each waiting customer where they stand, when that changed."""
-        positions = queue_positions(waiting, utcnow())
-        depth: dict[int, int] = {}
-        for queue_id, _ in positions.values():
-            depth[queue_id] = depth.get(queue_id, 0) + 1
-        for queue in await self.hub.run_db(list_queues):
-            metrics.QUEUE_DEPTH.labels(queue=queue.name).set(depth.get(queue.id, 0))  # type: ignore[arg-type]
-        by_id = {q.interaction_id: q for q in waiting}
-        for interaction_id, (queue_id, position) in positions.items():
-            handle = await self._average_handle(queue_id)
-            wait = estimate_wait(
-                by_id[interaction_id], position, agents, handle, self.settings.default_capacity
-            )
-            if self._positions.get(interaction_id) == (position, wait):
-                continue
-            self._positions[interaction_id] = (position, wait)
-            await self.hub.publish(
-                {
-                    "type": "queue.position",
-                    "interaction_id": interaction_id,
-                    "queue_id": queue_id,
-                    "position": position,
-                    # -1: nobody who could answer is online, so no honest estimate exists.
-                    "estimated_wait_seconds": wait,
-                }
-            )
-        for gone in set(self._positions) - set(positions):
-            del self._positions[gone]
+    async def _refresh(self) -> None:
+        state = self.state
+        if not (state.dirty_contacts or state.dirty_agents):
+            return
+        contacts, agents = set(state.dirty_contacts), set(state.dirty_agents)
+        state.dirty_contacts.clear()
+        state.dirty_agents.clear()
+        rows = await self.hub.run_db(
+            routing_reads.refresh, contacts, agents, self.settings.agent_disconnect_grace_seconds
+        )
+        state.refresh(contacts, agents, rows)
 
-    async def _average_handle(self, queue_id: int) -> float:
-        cached = self._handle_cache.get(queue_id)
-        if cached and time.monotonic() - cached[0] < 30:
-            return cached[1]
-        value: float = await self.hub.run_db(queries.average_handle_seconds, queue_id)
-        self._handle_cache[queue_id] = (time.monotonic(), value)
-        return value
+    async def _requeued(self, interaction: Interaction, agent_id: int, reason: str) -> None:
+        await self.hub.publish_requeued(interaction, agent_id, reason)
+        # Our own memory must not wait for the bus echo: this pass routes it next.
+        self.state.apply(
+            {
+                "type": "interaction.updated",
+                "interaction": interaction_dict(interaction),
+                "previous_agent_id": agent_id,
+                "reason": reason,
+            }
+        )

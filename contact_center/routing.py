@@ -42,6 +42,41 @@ def effective_priority(contact: QueuedContact, now: datetime) -> float:
     )
 
 
+def priority_key(contact: QueuedContact) -> tuple[float, float, int]:
+    """A sort key that orders contacts as effective_priority does at any moment.
+
+    Ageing adds the same points per second to every waiting contact, so
+    ``-effective_priority = (queued_at - weight × AGING_SECONDS_PER_POINT) / AGING - now / AGING``:
+    the part that depends on ``now`` is shared, and the order never changes while
+    contacts wait. Heaps keyed on this need no re-keying as time passes. (A contact
+    whose queued_at lies in the future, from clock skew, would be clamped to 0 waited
+    by effective_priority; here it simply sorts by its timestamp.)
+    """
+    queued = timestamp(contact.queued_at)
+    weight = contact.queue_priority * QUEUE_PRIORITY_WEIGHT + contact.tier_boosts.get(
+        contact.customer_tier, 0
+    )
+    return (queued - weight * AGING_SECONDS_PER_POINT, queued, contact.interaction_id)
+
+
+def timestamp(when: datetime) -> float:
+    """Seconds since the epoch; SQLite hands back naive datetimes, and every one in the store is UTC."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def cooled(contact: QueuedContact, now: datetime) -> bool:
+    """Whether a contact may go back to an agent who passed it on.
+
+    The back-off counts from the later of the last offer and the last requeue, so a
+    contact rejected after 9 s of a 10 s cooldown is not re-offered 1 s later.
+    """
+    anchors = [t for t in (contact.offered_at, contact.requeued_at) if t is not None]
+    if not anchors:
+        return True
+    latest = max(timestamp(t) for t in anchors)
+    return timestamp(now) - latest >= REOFFER_COOLDOWN_SECONDS
+
+
 def order_contacts(queued: list[QueuedContact], now: datetime) -> list[QueuedContact]:
     """Highest effective priority first; ties go to who has waited longest."""
     return sorted(queued, key=lambda c: (-effective_priority(c, now), c.queued_at, c.interaction_id))
@@ -98,11 +133,7 @@ def plan(
         candidates = [a for a in agents if eligible(contact, a, defaults)]
         fresh = [a for a in candidates if a.agent_id not in contact.declined_by]
         if not fresh:
-            cooled = (
-                contact.offered_at is None
-                or (now - contact.offered_at).total_seconds() >= REOFFER_COOLDOWN_SECONDS
-            )
-            if not (cooled and candidates):
+            if not (candidates and cooled(contact, now)):
                 continue
             fresh = candidates
         agent = selector.choose(contact, fresh, now)

@@ -14,6 +14,8 @@ from repository.models import HOLDING_STATUSES, Agent, Customer, Event, Identity
 from repository.serialize import customer_dict, event_dict, interaction_dict, iso
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from repository.db import Database
 
 DEFAULT_HANDLE_SECONDS = 180.0
@@ -36,6 +38,8 @@ class QueuedContact:
     last_agent_id: int | None = None
     # The queue's routing points per customer tier (Queue.tier_boosts).
     tier_boosts: dict[str, int] = field(default_factory=dict)
+    # When it last went back to the queue after someone passed it on (reject back-off).
+    requeued_at: datetime | None = None
 
 
 @dataclass
@@ -57,60 +61,8 @@ def routing_snapshot(
     """Every queued contact and every agent that may take work right now."""
     cutoff = utcnow() - timedelta(seconds=heartbeat_grace_seconds)
     with db.read() as session:
-        # Only the columns routing reads: this runs on every pass, and building full ORM
-        # objects for thousands of waiting contacts cost ~4x as much.
-        rows = session.exec(
-            select(  # type: ignore[call-overload]
-                Interaction.id,
-                Interaction.customer_id,
-                Interaction.channel,
-                Queue.id,
-                Interaction.priority,
-                Queue.required_skills,
-                Queue.strategy,
-                Customer.tier,
-                Interaction.queued_at,
-                Interaction.offered_at,
-                Interaction.declined_by,
-                Interaction.target_agent_id,
-                Queue.tier_boosts,
-            )
-            .join(Queue, Queue.id == Interaction.queue_id)  # type: ignore[arg-type]
-            .join(Customer, Customer.id == Interaction.customer_id)  # type: ignore[arg-type]
-            .where(Interaction.status == "queued")
-            .order_by(Interaction.queued_at)  # type: ignore[arg-type]
-        ).all()
-        queued = [
-            QueuedContact(
-                interaction_id=row[0],
-                customer_id=row[1],
-                channel=row[2],
-                queue_id=row[3],
-                queue_priority=row[4],
-                required_skills=list(row[5] or []),
-                strategy=row[6],
-                customer_tier=row[7],
-                queued_at=row[8],
-                offered_at=row[9],
-                declined_by=list(row[10] or []),
-                target_agent_id=row[11],
-                tier_boosts=dict(row[12] or {}),
-            )
-            for row in rows
-        ]
-        if queued:
-            _attach_last_agents(session, queued)
-        agents = session.exec(
-            select(Agent).where(
-                Agent.is_active,
-                Agent.presence == "available",
-                Agent.last_heartbeat >= cutoff,  # type: ignore[operator]
-            )
-        ).all()
-        states = {
-            a.id: AgentState(a.id, a.display_name, set(a.skills), dict(a.capacity), {}, a.last_assigned_at)  # type: ignore[arg-type]
-            for a in agents
-        }
+        queued = queued_contacts(session)
+        states = {a.agent_id: a for a in routable_agents(session, cutoff)}
         if states:
             loads = session.exec(
                 select(Interaction.agent_id, Interaction.channel, func.count())
@@ -123,6 +75,75 @@ def routing_snapshot(
             for agent_id, channel, count in loads:
                 states[agent_id].load[channel] = count
     return queued, list(states.values())
+
+
+def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[QueuedContact]:
+    """Queued contacts (all, or those of ``ids`` still queued), oldest first, with sticky agents."""
+    # Only the columns routing reads: building full ORM objects for thousands of waiting
+    # contacts cost ~4x as much.
+    stmt = (
+        select(  # type: ignore[call-overload]
+            Interaction.id,
+            Interaction.customer_id,
+            Interaction.channel,
+            Queue.id,
+            Interaction.priority,
+            Queue.required_skills,
+            Queue.strategy,
+            Customer.tier,
+            Interaction.queued_at,
+            Interaction.offered_at,
+            Interaction.declined_by,
+            Interaction.target_agent_id,
+            Queue.tier_boosts,
+        )
+        .join(Queue, Queue.id == Interaction.queue_id)  # type: ignore[arg-type]
+        .join(Customer, Customer.id == Interaction.customer_id)  # type: ignore[arg-type]
+        .where(Interaction.status == "queued")
+        .order_by(Interaction.queued_at)  # type: ignore[arg-type]
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        stmt = stmt.where(Interaction.id.in_(list(ids)))  # type: ignore[union-attr]
+    queued = [
+        QueuedContact(
+            interaction_id=row[0],
+            customer_id=row[1],
+            channel=row[2],
+            queue_id=row[3],
+            queue_priority=row[4],
+            required_skills=list(row[5] or []),
+            strategy=row[6],
+            customer_tier=row[7],
+            queued_at=row[8],
+            offered_at=row[9],
+            declined_by=list(row[10] or []),
+            target_agent_id=row[11],
+            tier_boosts=dict(row[12] or {}),
+        )
+        for row in session.exec(stmt).all()
+    ]
+    if queued:
+        _attach_last_agents(session, queued)
+    return queued
+
+
+def routable_agents(session: Any, cutoff: datetime, ids: Collection[int] | None = None) -> list[AgentState]:
+    """Active, available agents with a heartbeat after ``cutoff`` (loads left empty)."""
+    stmt = select(Agent).where(
+        Agent.is_active,
+        Agent.presence == "available",
+        Agent.last_heartbeat >= cutoff,  # type: ignore[operator]
+    )
+    if ids is not None:
+        if not ids:
+            return []
+        stmt = stmt.where(Agent.id.in_(list(ids)))  # type: ignore[union-attr]
+    return [
+        AgentState(a.id, a.display_name, set(a.skills), dict(a.capacity), {}, a.last_assigned_at)  # type: ignore[arg-type]
+        for a in session.exec(stmt).all()
+    ]
 
 
 def _attach_last_agents(session: Any, queued: list[QueuedContact]) -> None:

@@ -1,0 +1,375 @@
+"""The router's memory: waiting contacts in per-queue heaps, routable agents, who holds what.
+
+Filled from the CCR when the router starts or takes the lead (``load``), then kept
+current by bus events (``apply``, which takes the event's dict so it plugs into any
+loop that reads the bus). An event never carries everything routing needs (a
+customer's tier, a queue's skills), so ``apply`` only updates what the event says
+for certain and marks the rest dirty; the router reads the dirty rows back in one
+query per pass (``refresh``). Memory is only a hint: the claim in the database
+decides, and a lost claim marks its contact and agent dirty again.
+
+A decision (``next_proposal``) looks at the top of each (queue, channel) heap, picks
+the best, and intersects two sets: the agents with the queue's skills and the agents
+with free capacity on the channel. Nothing in it depends on how many contacts wait.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from contact_center.routing import Proposal, Selector, cooled, priority_key, timestamp
+from repository.models import HOLDING_STATUSES
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from repository.queries import AgentState, QueuedContact
+    from repository.routing_reads import RoutingRows
+
+Key = tuple[float, float, int]
+Lane = tuple[int, str]  # (queue id, channel): contacts that every agent sees the same way
+
+
+@dataclass
+class PassCursor:
+    """What one pass has ruled out so far: lanes nobody can serve, contacts set aside."""
+
+    blocked: set[Lane] = field(default_factory=set)
+    aside: list[tuple[Lane, Key]] = field(default_factory=list)
+
+
+class RoutingState:
+    def __init__(self, defaults: dict[str, int]) -> None:
+        self.defaults = defaults
+        self.built = False
+        self.contacts: dict[int, QueuedContact] = {}
+        self._keys: dict[int, Key] = {}
+        self._lanes: dict[Lane, list[Key]] = {}
+        self.agents: dict[int, AgentState] = {}
+        self._loads: dict[int, dict[str, int]] = {}
+        self._holdings: dict[int, tuple[int, str]] = {}
+        # channel → agents with a free slot on it; skill set → agents who have it.
+        self._free: dict[str, set[int]] = {}
+        self._skilled: dict[frozenset[str], set[int]] = {}
+        # (skills, channel, strategy) → heap of (strategy key…, version, agent id); stale
+        # entries (an older version) are skipped when they reach the top.
+        self._agent_heaps: dict[tuple[frozenset[str], str, str], list[tuple[Any, ...]]] = {}
+        self._versions: dict[int, int] = {}
+        self.dirty_contacts: set[int] = set()
+        self.dirty_agents: set[int] = set()
+        # Consecutive offers each agent let time out; an accept or going available resets it.
+        self.missed: dict[int, int] = {}
+        self.positions_dirty = True
+
+    # -- filling ---------------------------------------------------------------------
+    def load(self, rows: RoutingRows) -> None:
+        """Replace everything with a full read of the CCR."""
+        self.contacts.clear()
+        self._keys.clear()
+        self._lanes.clear()
+        self.agents.clear()
+        self._loads.clear()
+        self._holdings.clear()
+        self._free.clear()
+        self._skilled.clear()
+        self._agent_heaps.clear()
+        self.dirty_contacts.clear()
+        self.dirty_agents.clear()
+        for iid, (agent_id, channel) in rows.holdings.items():
+            self._hold(iid, agent_id, channel)
+        for agent in rows.agents:
+            self._put_agent(agent)
+        for contact in rows.contacts:
+            contact.requeued_at = rows.requeued_at.get(contact.interaction_id)
+            self._put_contact(contact)
+        self.built = True
+        self.positions_dirty = True
+
+    def refresh(self, contact_ids: set[int], agent_ids: set[int], rows: RoutingRows) -> None:
+        """Fold in a re-read of the named rows; a named row the read lacks is gone."""
+        for agent_id in agent_ids:
+            for iid in [i for i, (a, _) in self._holdings.items() if a == agent_id]:
+                self._release(iid)
+            self._drop_agent(agent_id)
+        for iid, (agent_id, channel) in rows.holdings.items():
+            self._hold(iid, agent_id, channel)
+        for agent in rows.agents:
+            self._put_agent(agent)
+        for iid in contact_ids:
+            self._drop_contact(iid)
+        for contact in rows.contacts:
+            contact.requeued_at = rows.requeued_at.get(contact.interaction_id)
+            self._put_contact(contact)
+        self.positions_dirty = True
+
+    # -- following the bus -------------------------------------------------------------
+    def apply(self, event: dict[str, Any]) -> None:
+        """Fold one bus event (its data dict) into the state; safe to apply twice."""
+        handler = _HANDLERS.get(str(event.get("type", "")))
+        if handler is not None:
+            handler(self, event)
+
+    def _on_interaction(self, event: dict[str, Any]) -> None:
+        interaction = event.get("interaction") or {}
+        iid, status, agent_id = interaction.get("id"), interaction.get("status"), interaction.get("agent_id")
+        if not isinstance(iid, int):
+            return
+        if status in HOLDING_STATUSES and isinstance(agent_id, int):
+            self._hold(iid, agent_id, str(interaction.get("channel", "")))
+        else:
+            self._release(iid)
+        if status == "queued":
+            # Tier, skills and back-off are not in the event: read the row back.
+            self.dirty_contacts.add(iid)
+        else:
+            self._drop_contact(iid)
+        if status == "active" and isinstance(agent_id, int):
+            self.missed.pop(agent_id, None)
+        self.positions_dirty = True
+
+    def _on_offer(self, event: dict[str, Any]) -> None:
+        interaction = event.get("interaction") or {}
+        iid, agent_id = interaction.get("id"), event.get("agent_id")
+        if isinstance(iid, int) and isinstance(agent_id, int):
+            self._hold(iid, agent_id, str(interaction.get("channel", "")))
+            self._drop_contact(iid)
+            self.positions_dirty = True
+
+    def _on_presence(self, event: dict[str, Any]) -> None:
+        agent_id = event.get("agent_id")
+        if not isinstance(agent_id, int):
+            return
+        if event.get("presence") == "available":
+            self.dirty_agents.add(agent_id)
+            self.missed.pop(agent_id, None)
+        else:
+            self._drop_agent(agent_id)
+            self.dirty_agents.discard(agent_id)
+        self.positions_dirty = True
+
+    # -- deciding --------------------------------------------------------------------
+    def next_proposal(self, now: datetime, selector: Selector, cursor: PassCursor) -> Proposal | None:
+        """The best (contact, agent) pair left, already counted against the agent; None when done."""
+        while True:
+            best: tuple[Key, Lane] | None = None
+            for lane, heap in self._lanes.items():
+                if lane in cursor.blocked or not self._clean_top(heap):
+                    continue
+                if best is None or heap[0] < best[0]:
+                    best = (heap[0], lane)
+            if best is None:
+                return None
+            key, lane = best
+            contact = self.contacts[key[2]]
+            agent, any_candidate = self._choose(contact, now, selector)
+            if agent is None:
+                if not any_candidate and contact.target_agent_id is None:
+                    # Nobody can serve this lane's best contact, so nobody can serve the lane.
+                    cursor.blocked.add(lane)
+                else:
+                    heapq.heappop(self._lanes[lane])
+                    cursor.aside.append((lane, key))
+                continue
+            self._drop_contact(contact.interaction_id)
+            self._hold(contact.interaction_id, agent.agent_id, contact.channel)
+            return Proposal(contact.interaction_id, agent.agent_id, contact.queue_id)
+
+    def _choose(
+        self, contact: QueuedContact, now: datetime, selector: Selector
+    ) -> tuple[AgentState | None, bool]:
+        """(the agent routing.plan would pick, whether anyone at all was eligible).
+
+        Same rules as ``routing.plan``: declined agents only when nobody else is
+        eligible and the back-off has passed; the sticky agent first; then the queue's
+        strategy, read off a heap of free agents instead of scanning them all.
+        """
+        skills, channel = frozenset(contact.required_skills), contact.channel
+        declined = set(contact.declined_by)
+
+        def eligible(agent_id: int) -> bool:
+            agent = self.agents.get(agent_id)
+            return agent is not None and agent_id in self._free.get(channel, ()) and skills <= agent.skills
+
+        if contact.target_agent_id is not None or contact.strategy not in _STRATEGY_KEYS:
+            candidates = self._candidates(contact)
+            fresh = [a for a in candidates if a.agent_id not in declined]
+            if not fresh and candidates and cooled(contact, now):
+                fresh = candidates
+            return (selector.choose(contact, fresh, now) if fresh else None), bool(candidates)
+        heap = self._agent_heap(skills, channel, contact.strategy)
+        chosen, first_declined, any_candidate = None, None, False
+        aside = []
+        while heap:
+            version, agent_id = heap[0][-2], heap[0][-1]
+            if self._versions.get(agent_id) != version or not eligible(agent_id):
+                heapq.heappop(heap)
+                continue
+            any_candidate = True
+            if agent_id in declined:
+                aside.append(heapq.heappop(heap))
+                first_declined = agent_id if first_declined is None else first_declined
+                continue
+            chosen = agent_id
+            break
+        for entry in aside:
+            heapq.heappush(heap, entry)
+        if chosen is None:
+            if first_declined is None or not cooled(contact, now):
+                return None, any_candidate
+            chosen = first_declined
+        last = contact.last_agent_id
+        if last is not None and eligible(last) and (last not in declined or chosen in declined):
+            chosen = last  # sticky: the agent who served this customer last, if they may take it
+        return self.agents[chosen], True
+
+    def end_pass(self, cursor: PassCursor) -> None:
+        """Put back the contacts a pass set aside (they wait for someone else or a cooldown)."""
+        for lane, key in cursor.aside:
+            if self._keys.get(key[2]) == key:
+                heapq.heappush(self._lanes.setdefault(lane, []), key)
+
+    def claimed(self, proposal: Proposal, now: datetime) -> None:
+        agent = self.agents.get(proposal.agent_id)
+        if agent is not None:
+            agent.last_assigned_at = now
+            self._touch(proposal.agent_id)
+
+    def lost(self, proposal: Proposal) -> None:
+        """The claim did not happen: the database knows better, read both rows back."""
+        self._release(proposal.interaction_id)
+        self.dirty_contacts.add(proposal.interaction_id)
+        self.dirty_agents.add(proposal.agent_id)
+
+    def _candidates(self, contact: QueuedContact) -> list[AgentState]:
+        ids = self._skill_pool(contact.required_skills) & self._free.get(contact.channel, set())
+        if contact.target_agent_id is not None:
+            ids = ids & {contact.target_agent_id}
+        return [self.agents[i] for i in ids]
+
+    def _agent_heap(self, skills: frozenset[str], channel: str, strategy: str) -> list[tuple[Any, ...]]:
+        """Free agents with ``skills`` on ``channel`` in ``strategy`` order (lazily invalidated)."""
+        heap = self._agent_heaps.get((skills, channel, strategy))
+        if heap is None:
+            heap = [
+                self._agent_entry(self.agents[i], strategy)
+                for i in self._skill_pool(skills) & self._free.get(channel, set())
+            ]
+            heapq.heapify(heap)
+            self._agent_heaps[(skills, channel, strategy)] = heap
+        return heap
+
+    def _agent_entry(self, agent: AgentState, strategy: str) -> tuple[Any, ...]:
+        return (*_STRATEGY_KEYS[strategy](agent), self._versions.get(agent.agent_id, 0), agent.agent_id)
+
+    def _touch(self, agent_id: int) -> None:
+        """The agent's load, idle time or eligibility changed: re-enter it in every agent heap."""
+        version = self._versions.get(agent_id, 0) + 1
+        self._versions[agent_id] = version
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            return
+        for (skills, channel, strategy), heap in self._agent_heaps.items():
+            if skills <= agent.skills and agent_id in self._free.get(channel, ()):
+                heapq.heappush(heap, self._agent_entry(agent, strategy))
+                if len(heap) > 4 * len(self.agents) + 64:
+                    heap[:] = [e for e in heap if self._versions.get(e[-1]) == e[-2]]
+                    heapq.heapify(heap)
+
+    def _skill_pool(self, skills: Iterable[str]) -> set[int]:
+        wanted = frozenset(skills)
+        pool = self._skilled.get(wanted)
+        if pool is None:
+            pool = {a.agent_id for a in self.agents.values() if wanted <= a.skills}
+            self._skilled[wanted] = pool
+        return pool
+
+    # -- bookkeeping -------------------------------------------------------------------
+    def _clean_top(self, heap: list[Key]) -> bool:
+        """Drop stale entries from the top; True if a live contact is there."""
+        while heap and self._keys.get(heap[0][2]) != heap[0]:
+            heapq.heappop(heap)
+        return bool(heap)
+
+    def _put_contact(self, contact: QueuedContact) -> None:
+        self._drop_contact(contact.interaction_id)
+        key = priority_key(contact)
+        lane = (contact.queue_id, contact.channel)
+        self.contacts[contact.interaction_id] = contact
+        self._keys[contact.interaction_id] = key
+        heap = self._lanes.setdefault(lane, [])
+        heapq.heappush(heap, key)
+        if len(heap) > 64 and len(heap) > 2 * len(self.contacts):
+            # Removed contacts leave entries behind; compact before they dominate.
+            heap[:] = [k for k in heap if self._keys.get(k[2]) == k]
+            heapq.heapify(heap)
+        self.positions_dirty = True
+
+    def _drop_contact(self, iid: int) -> None:
+        if self.contacts.pop(iid, None) is not None:
+            del self._keys[iid]
+            self.positions_dirty = True
+
+    def _put_agent(self, agent: AgentState) -> None:
+        agent.load = self._loads.setdefault(agent.agent_id, {})
+        self.agents[agent.agent_id] = agent
+        for skills, pool in self._skilled.items():
+            if skills <= agent.skills:
+                pool.add(agent.agent_id)
+        self._update_free(agent.agent_id)
+
+    def _drop_agent(self, agent_id: int) -> None:
+        if self.agents.pop(agent_id, None) is None:
+            return
+        for pool in self._skilled.values():
+            pool.discard(agent_id)
+        for free in self._free.values():
+            free.discard(agent_id)
+
+    def _hold(self, iid: int, agent_id: int, channel: str) -> None:
+        if self._holdings.get(iid) == (agent_id, channel):
+            return
+        self._release(iid)
+        self._holdings[iid] = (agent_id, channel)
+        load = self._loads.setdefault(agent_id, {})
+        load[channel] = load.get(channel, 0) + 1
+        self._update_free(agent_id)
+
+    def _release(self, iid: int) -> None:
+        held = self._holdings.pop(iid, None)
+        if held is None:
+            return
+        agent_id, channel = held
+        load = self._loads.get(agent_id, {})
+        load[channel] = max(0, load.get(channel, 0) - 1)
+        self._update_free(agent_id)
+
+    def _update_free(self, agent_id: int) -> None:
+        agent = self.agents.get(agent_id)
+        channels = set(self.defaults) | set(self._free) | (set(agent.capacity) if agent else set())
+        for channel in channels:
+            free = self._free.setdefault(channel, set())
+            if agent is not None and agent.free(channel, self.defaults) > 0:
+                free.add(agent_id)
+            else:
+                free.discard(agent_id)
+        self._touch(agent_id)
+
+
+def _idle_since(agent: AgentState) -> float:
+    return timestamp(agent.last_assigned_at) if agent.last_assigned_at else 0.0
+
+
+# The strategies routing.Selector applies, as heap keys (round robin stays a scan).
+_STRATEGY_KEYS = {
+    "longest_idle": lambda a: (_idle_since(a), sum(a.load.values()), a.agent_id),
+    "least_busy": lambda a: (sum(a.load.values()), _idle_since(a), a.agent_id),
+}
+
+_HANDLERS = {
+    "interaction.updated": RoutingState._on_interaction,
+    "offer": RoutingState._on_offer,
+    "agent.presence": RoutingState._on_presence,
+}
