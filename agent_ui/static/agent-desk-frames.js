@@ -61,6 +61,7 @@ const DeskFrames = (() => {
     },
     offer(f) {
       offers.add(f, false);
+      DeskKeys.offerArrived(f.interaction.id);
       Dom.beep();
       const name = (f.context && f.context.customer && f.context.customer.display_name) || t('A customer');
       Dom.notify(t('Incoming {channel}', { channel: Dom.channelChip(f.interaction.channel).textContent }), t('{name} is waiting', { name }), 'offer-' + f.interaction.id, () => offers.focus(f.interaction.id));
