@@ -64,6 +64,8 @@ class Composer {
     this.toggle.disabled = closed || this.noteOnly;
     this.input.disabled = closed;
     this.sendBtn.disabled = closed;
+    const emoji = document.getElementById('emoji-open');
+    if (emoji) emoji.disabled = closed;
     this.applyMode();
   }
 

@@ -37,6 +37,7 @@ PARTS: tuple[str, ...] = (
     "typing.js",  # typing indicators
     "csat.js",  # ending, rating, starting over
     "composer.js",  # sending, retrying, uploads
+    "emoji.js",  # the emoji picker
     "connection.js",  # websocket, resume, heartbeats
     "frames.js",  # one handler per server frame
     "render.js",  # state → page

@@ -227,6 +227,15 @@ input[aria-invalid=true] { border-color: #dc2626; }
 .tools { display: flex; gap: 2px; align-items: center; }
 .tool { color: var(--cc-muted); }
 .tool:hover { background: var(--cc-soft); color: var(--cc-text); }
+.composer { position: relative; }
+.emoji-face { font-size: 20px; line-height: 1; }
+.emoji-grid {
+  position: absolute; right: 8px; bottom: calc(100% + 6px); z-index: 5; display: grid; grid-template-columns: repeat(6, 40px);
+  gap: 2px; padding: 8px; background: #fff; border: 1px solid var(--cc-line); border-radius: 12px; box-shadow: 0 8px 24px rgba(17, 24, 39, .15);
+}
+.emoji-grid[hidden] { display: none; }
+.emoji { width: 40px; height: 40px; font-size: 22px; border: 0; background: none; border-radius: 8px; padding: 0; }
+.emoji:hover, .emoji:focus-visible { background: var(--cc-soft); }
 .send {
   width: 36px; height: 36px; border-radius: 10px; border: 0; display: grid; place-items: center; padding: 0;
   background: var(--cc-accent); color: var(--cc-on-accent); transition: opacity .15s;
@@ -259,6 +268,8 @@ input[aria-invalid=true] { border-color: #dc2626; }
   .footer { padding-bottom: calc(12px + env(safe-area-inset-bottom, 0px)); }
   /* Fingers, not pointers: every control is at least 44×44 px (WCAG 2.5.5). */
   .icon-btn, .send { width: 44px; height: 44px; }
+  .emoji-grid { grid-template-columns: repeat(6, 44px); }
+  .emoji { width: 44px; height: 44px; }
   .end { min-height: 44px; padding-left: 14px; padding-right: 14px; }
   .composer textarea { min-height: 44px; }
   .primary, .secondary, .link, .star { min-height: 44px; min-width: 44px; }
