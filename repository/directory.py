@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 
@@ -23,15 +21,13 @@ from repository.models import (
     WrapUpCode,
     utcnow,
 )
+from repository.passwords import hash_password as argon2_hash
+from repository.passwords import needs_rehash, verify_password
 from repository.supervision_models import record_state_change
 
 if TYPE_CHECKING:
     from repository.db import Database
 
-_hasher = PasswordHasher()
-# A real hash to verify against when the user does not exist, so a login for an
-# unknown name takes as long as one with a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
 PRESENCES = ("available", "away", "offline")
 M = TypeVar("M", bound=SQLModel)
 
@@ -39,7 +35,7 @@ M = TypeVar("M", bound=SQLModel)
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise InvalidInput("a password needs at least 8 characters", field="password")
-    return _hasher.hash(password)
+    return argon2_hash(password)
 
 
 def _check_capacity(capacity: dict[str, Any]) -> dict[str, int]:
@@ -126,17 +122,15 @@ def authenticate(db: Database, username: str, password: str) -> Agent | None:
     """The agent if the password matches; rehashes when argon2's parameters moved on."""
     with db.read() as session:
         agent = session.exec(select(Agent).where(Agent.username == username.strip().lower())).first()
-    try:
-        _hasher.verify(agent.password_hash if agent else _DUMMY_HASH, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+    if not verify_password(agent.password_hash if agent else None, password):
         return None
     if agent is None or not agent.is_active:
         return None
-    if _hasher.check_needs_rehash(agent.password_hash):
+    if needs_rehash(agent.password_hash):
         with db.write() as session:
             fresh = session.get(Agent, agent.id)
             if fresh is not None:
-                fresh.password_hash = _hasher.hash(password)
+                fresh.password_hash = argon2_hash(password)
                 session.add(fresh)
     return agent
 

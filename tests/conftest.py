@@ -14,7 +14,11 @@ from typing import Any
 
 import pytest
 
-from config import Settings, load_settings
+# argon2's cheapest parameters for the whole run, servers started by tests included
+# (repository/passwords.py); set before anything hashes a password.
+os.environ.setdefault("ARGON2_PROFILE", "test")
+
+from config import Settings, load_settings  # noqa: E402
 from contact_center.bus import Bus, create_bus
 from repository import Database, upgrade
 from tests.live import WEBCHAT_LIMITS_OFF
