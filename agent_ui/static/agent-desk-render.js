@@ -130,9 +130,11 @@ const DeskRender = (() => {
     }
   }
 
-  function renderTeam(list) {
+  function renderTeam(all) {
+    const list = TeamFilters.apply(all);
     const box = clear($('team-list'));
-    if (!list.length) box.append(el('li', { class: 'muted small', text: t('No live conversations right now.') }));
+    if (!all.length) box.append(el('li', { class: 'muted small', text: t('No live conversations right now.') }));
+    else if (!list.length) box.append(el('li', { class: 'muted small', testid: 'team-none', text: t('No live conversation matches these filters.') }));
     for (const item of list) {
       const who = item.agent_id === state.me.id ? t('You') : item.agent_name || t('Waiting in queue');
       box.append(el('li', { class: 'team-item', testid: 'team-item', dataset: { interactionId: String(item.id) } },

@@ -57,6 +57,7 @@
     if (expired) render();
   }, 250);
 
+  TeamFilters.init((list) => DeskRender.renderTeam(list));
   renderStatic();
   render();
   socket.start();
