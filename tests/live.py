@@ -180,6 +180,18 @@ class Client:
 
         return await asyncio.wait_for(scan(), timeout)
 
+    async def barrier(self, timeout: float = 10.0) -> None:
+        """A ping/pong round trip: every frame queued for this socket before the ping has arrived.
+
+        For "nothing arrived" checks once the event in question has reached another socket
+        of the same server (so it is in this socket's queue too, if it was going to be):
+        frames are sent in order, so it is recorded before the pong. Unlike a sleep, it
+        waits as long as the server needs, and a slow machine cannot let it slip past.
+        """
+        before = len(self.of_type("pong"))
+        await self.send({"type": "ping"})
+        await self.wait_for(lambda f: f.get("type") == "pong" and len(self.of_type("pong")) > before, timeout)
+
     async def close(self) -> None:
         await self.ws.close()
         if self._reader is not None:

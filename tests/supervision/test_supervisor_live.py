@@ -87,7 +87,7 @@ async def test_interventions_reassign_whisper_and_sign_out_are_audited(server: S
     await sup.wait_for(lambda f: f["type"] == "done" and f["ref"] == "w1")
     note = await desk.wait_for(lambda f: f["type"] == "event" and f["event"]["body"] == "offer the voucher")
     assert note["event"]["kind"] == "note" and note["event"]["payload"]["whisper"] is True
-    await asyncio.sleep(0.3)
+    await guest.barrier()
     assert not any("voucher" in str(f) for f in guest.frames), "the customer must never see a whisper"
 
     await sup.send(
