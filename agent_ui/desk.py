@@ -101,8 +101,8 @@ class AgentDesk:
     async def send_welcome(self, last_event_id: str) -> None:
         held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
         for interaction in held:
-            self.watch(interaction.id)  # type: ignore[arg-type]
-        conversations = [await self.conversation(i.id) for i in held]  # type: ignore[arg-type]
+            self.watch(interaction.id)
+        conversations = [await self.conversation(i.id) for i in held]
         for conversation in conversations:
             self._remember(conversation["interaction"]["id"], conversation["events"])
         agents = await self.hub.run_db(list_agents)

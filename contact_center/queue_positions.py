@@ -42,10 +42,10 @@ class PositionPublisher:
         state.positions_dirty = False
         self._last = time.monotonic()
         by_queue: dict[int, list[tuple[tuple[float, float, int], int]]] = {}
-        for iid, contact in state.contacts.items():
-            by_queue.setdefault(contact.queue_id, []).append((priority_key(contact), iid))
+        for iid, queued in state.contacts.items():
+            by_queue.setdefault(queued.queue_id, []).append((priority_key(queued), iid))
         for queue in await self.hub.run_db(list_queues):
-            metrics.QUEUE_DEPTH.labels(queue=queue.name).set(len(by_queue.get(queue.id, ())))  # type: ignore[arg-type]
+            metrics.QUEUE_DEPTH.labels(queue=queue.name).set(len(by_queue.get(queue.id, ())))
         staffed: dict[tuple[frozenset[str], str], int] = {}
         current: set[int] = set()
         for queue_id, entries in by_queue.items():

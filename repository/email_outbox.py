@@ -57,14 +57,13 @@ def claim(db: Database, outbox_id: int) -> EmailOutbox | None:
 
 def due(db: Database, limit: int = 50) -> list[int]:
     with db.read() as session:
-        return list(
-            session.exec(
-                select(EmailOutbox.id)
-                .where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= utcnow())
-                .order_by(col(EmailOutbox.next_attempt_at))
-                .limit(limit)
-            ).all()
-        )
+        ids = session.exec(
+            select(EmailOutbox.id)
+            .where(EmailOutbox.status == "pending", EmailOutbox.next_attempt_at <= utcnow())
+            .order_by(col(EmailOutbox.next_attempt_at))
+            .limit(limit)
+        ).all()
+    return [i for i in ids if i is not None]  # stored rows always have ids
 
 
 def finish(

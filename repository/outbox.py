@@ -179,6 +179,8 @@ def prune(db: Database, keep_seconds: float) -> int:
     cutoff = utcnow() - timedelta(seconds=keep_seconds)
     with db.write() as session:
         result = session.execute(
-            delete(OutboxRow).where(col(OutboxRow.published_at).is_not(None), OutboxRow.created_at < cutoff)
+            delete(OutboxRow).where(
+                col(OutboxRow.published_at).is_not(None), col(OutboxRow.created_at) < cutoff
+            )
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

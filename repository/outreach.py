@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from repository.errors import Conflict, NotFound
 from repository.ingest import MAX_BODY_CHARS, nfc
@@ -96,7 +96,7 @@ def set_opt_out(db: Database, channel: str, address: str, opted_out: bool, reaso
 
 
 def _default_queue_id(session: Session) -> int | None:
-    queue = session.exec(select(Queue).order_by(Queue.is_default.desc(), Queue.id)).first()  # type: ignore[attr-defined]
+    queue = session.exec(select(Queue).order_by(col(Queue.is_default).desc(), col(Queue.id))).first()
     return queue.id if queue else None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from repository.models import Agent, Interaction, utcnow
 
@@ -44,7 +44,7 @@ def restart_grace(db: Database, grace_seconds: float) -> list[int]:
         agents = session.exec(
             select(Agent).where(
                 Agent.last_heartbeat >= cutoff,  # type: ignore[operator]
-                (Agent.presence != "offline") | holds_work,
+                (col(Agent.presence) != "offline") | holds_work,
             )
         ).all()
         for agent in agents:

@@ -70,10 +70,11 @@ def routing_snapshot(
                     Interaction.agent_id.in_(list(states)),  # type: ignore[union-attr]
                     Interaction.status.in_(HOLDING_STATUSES),  # type: ignore[attr-defined]
                 )
-                .group_by(Interaction.agent_id, Interaction.channel)
+                .group_by(col(Interaction.agent_id), col(Interaction.channel))
             ).all()
             for agent_id, channel, count in loads:
-                states[agent_id].load[channel] = count
+                if agent_id is not None:  # always: the query asks for these agents only
+                    states[agent_id].load[channel] = count
     return queued, list(states.values())
 
 
@@ -97,10 +98,10 @@ def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[Qu
             Interaction.target_agent_id,
             Queue.tier_boosts,
         )
-        .join(Queue, Queue.id == Interaction.queue_id)  # type: ignore[arg-type]
-        .join(Customer, Customer.id == Interaction.customer_id)  # type: ignore[arg-type]
+        .join(Queue, Queue.id == Interaction.queue_id)
+        .join(Customer, Customer.id == Interaction.customer_id)
         .where(Interaction.status == "queued")
-        .order_by(Interaction.queued_at)  # type: ignore[arg-type]
+        .order_by(Interaction.queued_at)
     )
     if ids is not None:
         if not ids:
@@ -141,7 +142,7 @@ def routable_agents(session: Any, cutoff: datetime, ids: Collection[int] | None 
             return []
         stmt = stmt.where(Agent.id.in_(list(ids)))  # type: ignore[union-attr]
     return [
-        AgentState(a.id, a.display_name, set(a.skills), dict(a.capacity), {}, a.last_assigned_at)  # type: ignore[arg-type]
+        AgentState(a.id, a.display_name, set(a.skills), dict(a.capacity), {}, a.last_assigned_at)
         for a in session.exec(stmt).all()
     ]
 

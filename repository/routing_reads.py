@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository import queries
 from repository.models import HOLDING_STATUSES, Event, Interaction, utcnow
@@ -64,7 +64,7 @@ def refresh(
 def _holdings(session: object, agent_ids: Collection[int] | None) -> Holdings:
     stmt = select(Interaction.id, Interaction.agent_id, Interaction.channel).where(
         Interaction.status.in_(HOLDING_STATUSES),  # type: ignore[attr-defined]
-        Interaction.agent_id != None,  # type: ignore[operator]  # noqa: E711
+        col(Interaction.agent_id).is_not(None),
     )
     if agent_ids is not None:
         stmt = stmt.where(Interaction.agent_id.in_(list(agent_ids)))  # type: ignore[union-attr]
@@ -82,6 +82,6 @@ def _requeued_at(session: object, ids: list[int]) -> dict[int, datetime]:
             Event.kind == "status",
             Event.body == "requeued",
         )
-        .group_by(Event.interaction_id)
+        .group_by(col(Event.interaction_id))
     ).all()
     return {iid: when for iid, when in rows if when is not None}

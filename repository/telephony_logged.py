@@ -59,12 +59,12 @@ def logged_with(
         )
         if event_key is not None:
             first_time(session, event_key)
-        if target_agent_id is not None and result.new_interaction:
+        if target_agent_id is not None and result.new_interaction and interaction.id is not None:
             from repository.lifecycle import transition
 
             # ingest already announced the new interaction; this only narrows who may take it.
             transition(
                 session, interaction.id, {"status": "queued"}, announce=False, target_agent_id=target_agent_id
-            )  # type: ignore[arg-type]
+            )
 
     return also
