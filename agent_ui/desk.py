@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from agent_ui.desk_attachments import MAX_FILES_PER_REPLY
+from agent_ui.desk_attachments import describe as describe_attachments
 from contact_center.frames import Frame, FrameError, field, send_frame
 from repository import queries
 from repository.directory import list_agents, list_canned_replies, list_queues, list_wrapup_codes
@@ -218,9 +220,13 @@ class AgentDesk:
         iid = self._interaction_id(frame)
         body = field(frame, "body", str, max_len=MAX_REPLY_CHARS)
         client_id = field(frame, "client_id", str, max_len=64)
-        if not body.strip():
+        tokens = field(frame, "attachments", list, required=False, max_len=MAX_FILES_PER_REPLY) or []
+        if not body.strip() and not tokens:
             raise FrameError("write something first", code="empty_message")
-        event = await self.hub.reply(self.agent, iid, body, internal=internal, client_id=client_id)
+        files = await describe_attachments(self.ctx, self.agent_id, tokens)
+        event = await self.hub.reply(
+            self.agent, iid, body, internal=internal, client_id=client_id, attachments=files
+        )
         self.watch(iid)
         await send_frame(self.ws, {"type": "ack", "client_id": client_id, "event": event_dict(event)})
 

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 
 from agent_ui.agent_socket import AgentSocket
 from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, require_role
+from agent_ui.desk_attachments import desk_attachment_routes
 from agent_ui.labels import label
 from agent_ui.login_throttle import LoginThrottle
 from agent_ui.outbound_routes import outbound_routes
@@ -114,5 +115,6 @@ def plugin(ctx: AppContext) -> Plugin:
             *mailbox_routes(ctx, templates),
             *preference_routes(ctx),
             *outbound_routes(ctx),
+            *desk_attachment_routes(ctx),
         ]
     )

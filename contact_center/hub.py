@@ -168,6 +168,7 @@ class Hub:
         *,
         internal: bool = False,
         client_id: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> Event:
         interaction: Interaction = await self.run_db(lambda db: _get_interaction(db, interaction_id))
         external_id = f"agent:{agent.id}:{client_id}" if client_id else None
@@ -180,6 +181,11 @@ class Hub:
             from repository.errors import Conflict
 
             raise Conflict("reply to an interaction you have accepted", interaction_id=interaction_id)
+        if attachments and not internal and interaction.channel != "chat":
+            from repository.errors import InvalidInput
+
+            # Email and SMS senders do not carry files yet: refuse rather than drop them.
+            raise InvalidInput("files can be sent in chats only", field="attachments")
         check = self._outbound_checks.get(interaction.channel)
         if check is not None and not internal:
             await check(interaction)
@@ -192,6 +198,7 @@ class Hub:
             author_name=agent.display_name,
             body=body,
             external_id=external_id,
+            payload={"attachments": attachments} if attachments else None,
         )
         if duplicate:
             return event

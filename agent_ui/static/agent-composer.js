@@ -64,8 +64,10 @@ class Composer {
     this.toggle.disabled = closed || this.noteOnly;
     this.input.disabled = closed;
     this.sendBtn.disabled = closed;
-    const emoji = document.getElementById('emoji-open');
-    if (emoji) emoji.disabled = closed;
+    for (const id of ['emoji-open', 'attach-open']) {
+      const button = document.getElementById(id);
+      if (button) button.disabled = closed;
+    }
     this.applyMode();
   }
 
@@ -95,8 +97,15 @@ class Composer {
 
   submit() {
     const body = this.input.value;
-    if (!body.trim() || this.input.disabled) return;
-    if (this.hooks.send(body, this.internal)) {
+    const attach = typeof DeskAttach === 'undefined' ? null : DeskAttach;
+    if (attach && attach.uploading()) {
+      Dom.toast(t('Wait until the files have finished uploading.'), 'info');
+      return;
+    }
+    const files = attach ? attach.ready() : [];
+    if ((!body.trim() && !files.length) || this.input.disabled) return;
+    if (this.hooks.send(body, this.internal, files)) {
+      if (attach) attach.clear();
       this.input.value = '';
       this.hideCanned();
       this.stopTyping();

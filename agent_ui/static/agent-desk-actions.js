@@ -51,7 +51,14 @@ const DeskActions = (() => {
     render();
   }
 
-  function sendMessage(body, internal) {
+  /** The reply frame for a pending message: the same client_id and files every time it is sent. */
+  function postFrame(conv, p) {
+    const frame = { type: p.internal ? 'note' : 'reply', interaction_id: conv.id, body: p.body, client_id: p.client_id };
+    if (p.attachments && p.attachments.length) frame.attachments = p.attachments.map((a) => a.token);
+    return frame;
+  }
+
+  function sendMessage(body, internal, files) {
     const conv = selectedConv();
     if (!conv) return false;
     const length = [...body].length; // code points, as the server counts them
@@ -64,9 +71,9 @@ const DeskActions = (() => {
       return false;
     }
     const clientId = 'c' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-    const p = { client_id: clientId, body, internal, state: 'sending', created: new Date().toISOString(), sentAt: 0 };
+    const p = { client_id: clientId, body, internal, attachments: files || [], state: 'sending', created: new Date().toISOString(), sentAt: 0 };
     conv.pending.set(clientId, p);
-    if (socket.send({ type: internal ? 'note' : 'reply', interaction_id: conv.id, body, client_id: clientId })) p.sentAt = Date.now();
+    if (socket.send(postFrame(conv, p))) p.sentAt = Date.now();
     render();
     $('messages').scrollTop = $('messages').scrollHeight;
     return true;
@@ -84,7 +91,7 @@ const DeskActions = (() => {
     else {
       const again = { ...p, state: 'sending', error: '', sentAt: 0 };
       conv.pending.set(id, again);
-      if (socket.send({ type: p.internal ? 'note' : 'reply', interaction_id: conv.id, body: p.body, client_id: id })) again.sentAt = Date.now();
+      if (socket.send(postFrame(conv, again))) again.sentAt = Date.now();
     }
     render();
   }
@@ -133,5 +140,5 @@ const DeskActions = (() => {
     select(item.id);
   }
 
-  return { select, startViewing, stopViewing, dropConversation, sendMessage, onThreadClick, transfer, closeConversation, openTeam, openFromTeam };
+  return { select, startViewing, stopViewing, dropConversation, sendMessage, postFrame, onThreadClick, transfer, closeConversation, openTeam, openFromTeam };
 })();

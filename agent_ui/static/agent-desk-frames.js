@@ -187,7 +187,7 @@ const DeskFrames = (() => {
     if (conv && !conv.closed) startViewing(conv);
     for (const c of state.convs.values()) {
       for (const p of c.pending.values()) {
-        if (p.state === 'sending' && socket.send({ type: p.internal ? 'note' : 'reply', interaction_id: c.id, body: p.body, client_id: p.client_id })) p.sentAt = Date.now();
+        if (p.state === 'sending' && socket.send(DeskActions.postFrame(c, p))) p.sentAt = Date.now();
       }
     }
     render();

@@ -49,7 +49,7 @@ const Desk = (() => {
   const offers = new OfferTray($('offers'), { send: (frame) => send(frame), changed: () => DeskRender.renderTitle() });
 
   const composer = new Composer({
-    send: (body, internal) => DeskActions.sendMessage(body, internal),
+    send: (body, internal, files) => DeskActions.sendMessage(body, internal, files),
     typing: (conv, on) => socket.send({ type: 'typing', interaction_id: conv.id, state: on }),
     canned: () => state.canned,
   });

@@ -152,7 +152,8 @@ const Views = (() => {
       },
       el('div', { class: 'msg-meta' }, p.internal ? el('span', { class: 'note-label' }, Dom.icon('lock'), t('Internal note')) : null,
         el('span', { class: 'msg-state', text: failed ? t('Not sent') : t('Sending…') })),
-      body(p.body),
+      p.body ? body(p.body) : null,
+      p.attachments && p.attachments.length ? el('div', { class: 'msg-attachments' }, p.attachments.map(Dom.attachmentNode)) : null,
       failed ? el('div', { class: 'msg-error' }, el('span', { text: p.error || t('The server refused this message.') }),
         el('button', { type: 'button', class: 'link', text: t('Retry'), dataset: { retry: p.client_id } }),
         el('button', { type: 'button', class: 'link', text: t('Discard'), dataset: { discard: p.client_id } })) : null);

@@ -148,7 +148,13 @@ function fileEl(att) {
   if (/^image\//.test(att.content_type || "")) {
     const img = h("img", { src: href, alt: name, loading: "lazy", testid: "cc-image" });
     img.addEventListener("load", () => scrollToBottom(false));
-    return h("a", { class: "image", href, target: "_blank", rel: "noopener noreferrer", title: name }, img);
+    const link = h("a", { class: "image", href, target: "_blank", rel: "noopener noreferrer", title: name }, img);
+    link.addEventListener("click", (e) => {
+      if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+      e.preventDefault();
+      openLightbox(href, name);
+    });
+    return link;
   }
   return h(
     "a",
@@ -156,6 +162,33 @@ function fileEl(att) {
     h("span", { class: "file-icon" }, icon("file", 20)),
     h("span", { class: "file-text" }, h("span", { class: "file-name", text: name }), h("span", { class: "file-size", text: `PDF · ${formatBytes(att.size)}` }))
   );
+}
+
+// Images open large inside the chat panel, not in a new tab (Escape or Close returns).
+ui.lightbox = h(
+  "div",
+  { class: "lightbox", testid: "cc-lightbox", role: "dialog", "aria-modal": "true", "aria-label": t("Image"), hidden: true },
+  h("img", { alt: "" }),
+  h("button", { type: "button", class: "secondary", testid: "cc-lightbox-close", text: t("Close"), onclick: () => closeLightbox() })
+);
+ui.lightbox.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    e.preventDefault();
+    e.stopPropagation(); // the panel's Escape would minimise the chat
+    closeLightbox();
+  }
+});
+
+function openLightbox(href, name) {
+  const img = ui.lightbox.querySelector("img");
+  img.src = href;
+  img.alt = name || "";
+  ui.lightbox.hidden = false;
+  ui.lightbox.querySelector("button").focus();
+}
+
+function closeLightbox() {
+  ui.lightbox.hidden = true;
 }
 
 let noticeTimer = 0;

@@ -4,7 +4,7 @@
  */
 
 ui.footer = h("div", { class: "footer" }, ui.notice, ui.queue, ui.typing, ui.endConfirm, ui.rating, ui.done, ui.composer);
-ui.chat = h("div", { class: "view chat", "data-drop-label": t("Drop to send") }, ui.messages, ui.footer);
+ui.chat = h("div", { class: "view chat", "data-drop-label": t("Drop to send") }, ui.messages, ui.footer, ui.lightbox);
 acceptDroppedFiles();
 
 ui.body = h("div", { class: "body" }, ui.loading, ui.unavailable, ui.prechat, ui.chat);

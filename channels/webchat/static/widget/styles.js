@@ -234,6 +234,9 @@ input[aria-invalid=true] { border-color: #dc2626; }
   gap: 2px; padding: 8px; background: #fff; border: 1px solid var(--cc-line); border-radius: 12px; box-shadow: 0 8px 24px rgba(17, 24, 39, .15);
 }
 .emoji-grid[hidden] { display: none; }
+.lightbox { position: absolute; inset: 0; z-index: 6; background: rgba(17, 24, 39, .88); display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 12px; padding: 16px; }
+.lightbox[hidden] { display: none; }
+.lightbox img { max-width: 100%; max-height: calc(100% - 64px); object-fit: contain; border-radius: 8px; background: #fff; }
 .emoji { width: 40px; height: 40px; font-size: 22px; border: 0; background: none; border-radius: 8px; padding: 0; }
 .emoji:hover, .emoji:focus-visible { background: var(--cc-soft); }
 .send {
