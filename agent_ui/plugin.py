@@ -44,6 +44,7 @@ def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin import admin_routes
     from agent_ui.admin_mailboxes import mailbox_routes
     from agent_ui.admin_phone import phone_routes
+    from agent_ui.admin_quarantine import quarantine_routes
 
     throttle = LoginThrottle()
 
@@ -113,6 +114,7 @@ def plugin(ctx: AppContext) -> Plugin:
             *admin_routes(ctx, templates),
             *phone_routes(ctx, templates),
             *mailbox_routes(ctx, templates),
+            *quarantine_routes(ctx, templates),
             *preference_routes(ctx),
             *outbound_routes(ctx),
             *desk_attachment_routes(ctx),

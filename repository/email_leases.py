@@ -102,6 +102,7 @@ def health_by_mailbox(db: Database) -> dict[int, dict[str, Any]]:
         live = row.expires_at > now and bool(row.holder)
         snapshot = dict(row.health or {})
         out[mailbox_id] = {
+            "mailbox_id": mailbox_id,
             "connected": bool(snapshot.get("connected")) and live,
             "idle": bool(snapshot.get("idle")) and live,
             "last_sync": snapshot.get("last_sync"),

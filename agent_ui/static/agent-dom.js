@@ -155,6 +155,13 @@ const Dom = (() => {
     const url = safeUrl(att && att.url);
     const name = (att && att.filename) || t('attachment');
     const isImage = /^image\//.test((att && att.content_type) || '');
+    if (!url && att && att.too_large) {
+      // Email keeps files up to EMAIL_ATTACHMENT_MAX_BYTES; say why a larger one is missing.
+      const mb = (bytes) => Math.max(1, Math.round(bytes / 1048576));
+      const reason = t('not kept: {size} MB over the {limit} MB limit', { size: mb(att.size), limit: mb(att.limit) });
+      return el('span', { class: 'attachment attachment-missing', testid: 'attachment-too-large' },
+        el('span', { text: name }), el('span', { class: 'muted', text: ' · ' + reason }));
+    }
     if (!url) return el('span', { class: 'attachment', text: name });
     if (isImage) {
       return el('a', { class: 'attachment attachment-image', href: url, target: '_blank', rel: 'noopener noreferrer', title: name },

@@ -36,12 +36,29 @@ const EmailView = (() => {
     return el('details', { class: 'email-formatted' }, el('summary', { text: t('Show formatted message') }), frame);
   }
 
+  /** Each mail attached whole (forwarded), folded: its sender, date, recipients and text. */
+  function forwarded(p) {
+    const list = Array.isArray(p.forwarded) ? p.forwarded : [];
+    return list.map((f) => {
+      const h = f.headers || {};
+      const subject = h.subject || t('(no subject)');
+      const lines = [];
+      if (h.from) lines.push(el('div', { class: 'email-addr muted', text: t('From: {who}', { who: h.from }) }));
+      if (h.date) lines.push(el('div', { class: 'email-addr muted', text: t('Date: {date}', { date: h.date }) }));
+      if (h.to) lines.push(el('div', { class: 'email-addr muted', text: t('To: {who}', { who: h.to }) }));
+      return el('details', { class: 'email-forwarded', testid: 'email-forwarded' },
+        el('summary', { text: t('Forwarded message: {subject}', { subject }) }),
+        lines,
+        el('pre', { class: 'email-quoted-text', style: 'white-space:pre-wrap', text: f.text || '' }));
+    });
+  }
+
   /** Extra nodes for an email event (before its body, after its body), or nulls for other channels. */
   function parts(ev) {
     if (ev.channel !== 'email' || !ev.payload || ev.kind !== 'message') return { before: null, after: null };
     const p = ev.payload;
     if (ev.author_type !== 'customer') return { before: null, after: null };
-    return { before: header(p), after: [quoted(p), html(p)] };
+    return { before: header(p), after: [quoted(p), html(p), ...forwarded(p)] };
   }
 
   return { parts };
