@@ -102,7 +102,7 @@ class EmailChannel:
 
     async def reconcile(self) -> None:
         mailboxes = await to_thread.run_sync(lambda: list_mailboxes(self.ctx.db, active_only=True))
-        wanted = {m.id: m for m in mailboxes}
+        wanted = {m.id: m for m in mailboxes if m.id is not None}
         for mailbox_id in list(self.pollers):
             print_, poller = self.pollers[mailbox_id]
             current = wanted.get(mailbox_id)

@@ -127,6 +127,7 @@ class Outbound:
         automated: bool,
         language: str | None = None,
     ) -> None:
+        assert interaction.id is not None and event.id is not None  # both are stored rows
         last = await self.run_db(latest_customer_mail, interaction.id)
         payload = last.payload if last is not None else {}
         # A conversation the company started (contact_center/outreach.py) has no customer
@@ -134,7 +135,7 @@ class Outbound:
         fresh = last is None and bool(event.payload.get("to"))
         to = payload.get("reply_to") or payload.get("from_address") or event.payload.get("to")
         if not to:
-            await self.hub.set_delivery(event.id, "failed", _("no customer address to reply to"))  # type: ignore[arg-type]
+            await self.hub.set_delivery(event.id, "failed", _("no customer address to reply to"))
             return
         msg = compose.build(
             mailbox_address=mailbox.address,
@@ -165,7 +166,7 @@ class Outbound:
         await self.run_db(
             record_message_id, row.message_id, interaction.customer_id, interaction.id, event.id, "out"
         )
-        await self.hub.set_delivery(event.id, "queued")  # type: ignore[arg-type]
+        await self.hub.set_delivery(event.id, "queued")
         await self.attempt(row.id)
 
     async def attempt(self, outbox_id: int) -> None:

@@ -33,6 +33,8 @@ from repository import email_leases
 from repository.email_mailboxes import save_sync_position, sync_position
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
     from channels.email.inbound import Inbound
     from repository import Database
     from repository.email_models import Mailbox
@@ -68,6 +70,8 @@ class MailboxPoller:
     ) -> None:
         self.db = db
         self.mailbox = mailbox
+        assert mailbox.id is not None, "a poller is made for a stored mailbox"
+        self.mailbox_id: int = mailbox.id
         self.sealer = sealer
         self.holder = holder or node_name()
         self.lease_seconds = lease_seconds
@@ -119,7 +123,7 @@ class MailboxPoller:
             self.health.idle = False
             with suppress(Exception):
                 await to_thread.run_sync(
-                    email_leases.release, self.db, self.mailbox.id, self.holder, self.health.as_dict()
+                    email_leases.release, self.db, self.mailbox_id, self.holder, self.health.as_dict()
                 )
 
     def _failed(self, exc: Exception, delay: float) -> None:
@@ -139,13 +143,13 @@ class MailboxPoller:
         with suppress(TimeoutError):
             await wait_event(self.stop, seconds)
 
-    async def _lease(self, step: object) -> bool:
+    async def _lease(self, step: Callable[..., object]) -> bool:
         """Claim or renew the lease (writing our health with it); False if not ours."""
         health = self.health.as_dict()
         try:
             return bool(
                 await to_thread.run_sync(
-                    lambda: step(self.db, self.mailbox.id, self.holder, self.lease_seconds, health)  # type: ignore[operator]
+                    lambda: step(self.db, self.mailbox_id, self.holder, self.lease_seconds, health)
                 )
             )
         except Exception as exc:
@@ -153,7 +157,7 @@ class MailboxPoller:
             log.warning("mailbox %s: cannot reach the lease (%s)", self.mailbox.id, type(exc).__name__)
             return False
 
-    async def _while_holding(self, work: object) -> None:
+    async def _while_holding(self, work: Coroutine[Any, Any, None]) -> None:
         """Run ``work`` while renewing the lease; cancel it and raise LeaseLost if renewal fails."""
         task = asyncio.ensure_future(work)
         try:
@@ -207,7 +211,9 @@ class MailboxPoller:
         which everything is stored, so fetching out of order never skips a mail.
         """
         box = self.mailbox
-        stored_validity, last_uid = await to_thread.run_sync(sync_position, self.db, box.id, box.imap_folder)
+        stored_validity, last_uid = await to_thread.run_sync(
+            sync_position, self.db, self.mailbox_id, box.imap_folder
+        )
         if stored_validity != uidvalidity:
             if stored_validity:
                 # The folder was rebuilt: UIDs mean nothing any more. Fetch it all again;
@@ -216,7 +222,9 @@ class MailboxPoller:
                     "mailbox %s: UIDVALIDITY %s -> %s, resyncing", box.id, stored_validity, uidvalidity
                 )
             last_uid = 0
-            await to_thread.run_sync(save_sync_position, self.db, box.id, box.imap_folder, uidvalidity, 0)
+            await to_thread.run_sync(
+                save_sync_position, self.db, self.mailbox_id, box.imap_folder, uidvalidity, 0
+            )
         imap.arrived.clear()
         # Newest search result last; the newest is fetched first (see the docstring).
         batches = [await imap.new_uids(last_uid)]
@@ -248,7 +256,7 @@ class MailboxPoller:
             if done_below > last_uid:
                 last_uid = done_below
                 await to_thread.run_sync(
-                    save_sync_position, self.db, box.id, box.imap_folder, uidvalidity, last_uid
+                    save_sync_position, self.db, self.mailbox_id, box.imap_folder, uidvalidity, last_uid
                 )
         first = self.health.last_sync is None or not self.health.connected
         self.health.synced()
