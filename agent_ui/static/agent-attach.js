@@ -63,6 +63,7 @@ const DeskAttach = (() => {
   }
 
   // -- picking, pasting, dropping ---------------------------------------------------------
+  $('attach-open').replaceChildren(Dom.icon('clip')); // an icon, not 📎: not every system has an emoji font
   $('attach-open').addEventListener('click', () => $('attach-input').click());
   $('attach-input').addEventListener('change', (e) => {
     add([...e.target.files]);
