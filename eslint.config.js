@@ -77,6 +77,8 @@ function filesConfig({ dir, fragments }) {
 }
 
 export default [
+  // Only the project's own browser code (scripts/test names these folders too).
+  { ignores: [".tools/**", ".venv*/**", "data/**", "build/**", "dist/**", "bench/**", "tests/**"] },
   { files: GROUPS.map((g) => `${g.dir}/*.js`), ...js.configs.recommended },
   ...GROUPS.flatMap(filesConfig),
   { linterOptions: { reportUnusedDisableDirectives: "error" } },
