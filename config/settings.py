@@ -93,6 +93,10 @@ class Settings:
     serve_header_timeout_seconds: float = 10.0
     serve_keep_alive_seconds: float = 5.0
     serve_limit_concurrency: int = 2000
+    # `contact-center serve` (contact_center/serving.py): slow or idle clients are cut off.
+    serve_header_timeout_seconds: float = 10.0
+    serve_keep_alive_seconds: float = 5.0
+    serve_limit_concurrency: int = 2000
     # Messages the company starts (not replies in a live conversation) wait for these
     # hours to pass: "21:00-08:00" in OUTBOUND_TIME_ZONE; empty = none (docs/outbound.md).
     outbound_quiet_hours: str = ""
@@ -205,6 +209,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         widget_conversations_overall=config("WIDGET_CONVERSATIONS_OVERALL", default="120/minute"),
         widget_uploads_per_visitor=config("WIDGET_UPLOADS_PER_VISITOR", default="10/minute;50/hour"),
         rate_limit_storage_url=config("RATE_LIMIT_STORAGE_URL", default="async+memory://"),
+        serve_header_timeout_seconds=config("SERVE_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0),
+        serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
+        serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=2000),
         serve_header_timeout_seconds=config("SERVE_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0),
         serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
         serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=2000),

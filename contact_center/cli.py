@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from contact_center.app import create_app
+    from contact_center.serving import uvicorn_config
 
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -40,9 +41,16 @@ def _serve(args: argparse.Namespace) -> int:
         )
         sys.stdout.flush()
     app = create_app(settings, migrate=False)
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_level=settings.log_level.lower(), ws_max_size=1024 * 1024
+    config = uvicorn_config(
+        app,
+        settings,
+        host=args.host,
+        port=args.port,
+        header_timeout=args.header_timeout,
+        keep_alive=args.keep_alive,
+        limit_concurrency=args.limit_concurrency,
     )
+    uvicorn.Server(config).run()
     return 0
 
 
@@ -69,6 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-demo", action="store_true", help="do not seed demo data into an empty store")
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        help="seconds a connection may take to send its request headers (SERVE_HEADER_TIMEOUT_SECONDS, 10)",
+    )
+    serve.add_argument(
+        "--keep-alive",
+        type=float,
+        help="seconds an idle kept-alive connection stays open (SERVE_KEEP_ALIVE_SECONDS, 5)",
+    )
+    serve.add_argument(
+        "--limit-concurrency",
+        type=int,
+        help="connections and tasks before new requests get 503 (SERVE_LIMIT_CONCURRENCY, 2000; 0 = none)",
+    )
     serve.set_defaults(func=_serve)
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=_migrate)
     commands.add_parser("demo", help="seed demo queues, agents, codes and replies").set_defaults(func=_demo)

@@ -8,7 +8,11 @@ grows past the limit. Visitor uploads get ``ATTACHMENT_MAX_BYTES`` plus room for
 the multipart form around the file.
 
 ``SecurityHeaders``: no page of ours may be framed by another site (clickjacking
-the admin forms or the desktop), and no response is content-sniffed.
+the admin forms or the desktop), and no response is content-sniffed. HTML pages (desk,
+supervisor, reports, admin, login, the demo shop) also get a strict
+Content-Security-Policy: scripts only from our own origin, never inline, so markup a
+customer managed to smuggle into a page still cannot run. Styles may be inline (the
+widget's shadow DOM and computed widths use them); nothing loads from other origins.
 """
 
 from __future__ import annotations
@@ -102,8 +106,16 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
 class SecurityHeaders:
     HEADERS = ((b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"))
+    CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -115,8 +127,12 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _value in message.get("headers", [])}
+                headers = message.get("headers", [])
+                present = {name.lower() for name, _value in headers}
                 extra = [(name, value) for name, value in self.HEADERS if name not in present]
+                html = any(n.lower() == b"content-type" and v.startswith(b"text/html") for n, v in headers)
+                if html and self.CSP[0] not in present:
+                    extra.append(self.CSP)
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

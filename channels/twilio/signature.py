@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from twilio.request_validator import RequestValidator
 
+from contact_center.serving import peer_address
 from repository.errors import InvalidInput, InvalidSignature
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def public_base(request: Request, settings: Settings) -> str:
     if settings.public_base_url:
         return settings.public_base_url
     scheme, host = request.url.scheme, request.headers.get("host", "")
-    peer = request.client.host if request.client else ""
+    peer = peer_address(request.scope)  # the proxy itself, not the client it forwarded
     if peer and peer in settings.trusted_proxies:
         scheme = request.headers.get("x-forwarded-proto", scheme).split(",")[0].strip() or scheme
         host = request.headers.get("x-forwarded-host", host).split(",")[0].strip() or host
