@@ -33,7 +33,6 @@ from contact_center.i18n import LocaleMiddleware
 from contact_center.presence import PresenceKeeper
 from contact_center.router import Router
 from contact_center.serving import TrustedProxies
-from contact_center.serving import TrustedProxies
 from repository import Database, upgrade
 
 if TYPE_CHECKING:
