@@ -1,9 +1,11 @@
-"""The desk's "New message": an agent starts an SMS or email to a customer.
+"""The desk's "New message" and "Log a contact": an agent writes first, or records a contact.
 
 ``POST /agent/outbound`` (JSON, the session's CSRF token in ``X-CSRF-Token``) finds
 the customer by the phone number or email address the agent typed and starts the
 conversation through :mod:`contact_center.outreach`; the new interaction reaches the
-agent's desk like an accepted offer, over the bus. See docs/outbound.md.
+agent's desk like an accepted offer, over the bus (docs/outbound.md).
+``POST /agent/contacts`` records a phone call, visit or letter that came through no
+channel (docs/logged-contacts.md).
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from contact_center.i18n import _
 from contact_center.outreach import outreach_for
 from repository.browse import list_customers
 from repository.errors import InvalidInput, NotFound
+from repository.identity import normalise
+from repository.logged_contacts import log_contact
+from repository.models import LOGGED_CHANNELS
+from repository.serialize import interaction_dict
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from contact_center.context import AppContext
+    from repository.models import Agent
 
 _KIND = {"sms": "phone", "email": "email"}
 
@@ -38,7 +45,7 @@ def _text(body: dict[str, object], name: str, max_length: int, *, required: bool
 
 
 def outbound_routes(ctx: AppContext) -> list[Route]:
-    async def start(request: Request) -> Response:
+    async def signed(request: Request) -> tuple[Agent, dict[str, object]]:
         agent = await current_agent(ctx, request)
         if agent is None:
             raise HTTPException(401, _("Your session ended; sign in again."))
@@ -47,7 +54,10 @@ def outbound_routes(ctx: AppContext) -> list[Route]:
             raise HTTPException(
                 403, _("The form expired or came from another site; reload the page and try again.")
             )
-        body = await read_json(request, max_bytes=64 * 1024)
+        return agent, await read_json(request, max_bytes=64 * 1024)
+
+    async def start(request: Request) -> Response:
+        agent, body = await signed(request)
         channel = _text(body, "channel", 10)
         if channel not in _KIND:
             raise InvalidInput(_("Choose SMS or email."), field="channel")
@@ -65,4 +75,35 @@ def outbound_routes(ctx: AppContext) -> list[Route]:
         )
         return JSONResponse({"interaction_id": sent.interaction.id, "created": sent.created}, status_code=201)
 
-    return [Route("/agent/outbound", start, methods=["POST"])]
+    async def log(request: Request) -> Response:
+        agent, body = await signed(request)
+        channel = _text(body, "channel", 10)
+        if channel not in LOGGED_CHANNELS:
+            raise InvalidInput(_("Choose a phone call, a visit or a letter."), field="channel")
+        who = _text(body, "customer", 320)
+        kind = "email" if "@" in who else "phone"
+        try:
+            normalise(kind, who)
+        except InvalidInput as exc:
+            raise NotFound(_("No customer has %(address)s.", address=who[:80]), field="customer") from exc
+        page = await ctx.hub.run_db(list_customers, **{kind: who}, limit=1)
+        if not page.rows:
+            raise NotFound(_("No customer has %(address)s.", address=who[:80]), field="customer")
+        interaction, _note = await ctx.hub.run_db(
+            log_contact,
+            customer_id=page.rows[0].id,
+            channel=channel,
+            category=_text(body, "category", 60),
+            note=_text(body, "note", 20_000),
+            agent_id=agent.id,
+        )
+        # Persisted; now tell subscribers (supervisors, webhooks) like any new contact.
+        await ctx.hub.publish(
+            {"type": "interaction.updated", "interaction": interaction_dict(interaction), "created": True}
+        )
+        return JSONResponse({"interaction_id": interaction.id}, status_code=201)
+
+    return [
+        Route("/agent/outbound", start, methods=["POST"]),
+        Route("/agent/contacts", log, methods=["POST"]),
+    ]

@@ -16,6 +16,9 @@ from sqlmodel import Field, SQLModel
 
 Channel = Literal["chat", "email", "sms", "voice"]
 CHANNELS: tuple[Channel, ...] = ("chat", "email", "sms", "voice")
+# Contacts an agent records by hand because they came through no channel (docs/logged-contacts.md).
+LOGGED_CHANNELS = ("phone", "visit", "letter")
+ALL_CHANNELS = (*CHANNELS, *LOGGED_CHANNELS)
 # "abandoned": the caller hung up before anyone took the call (not live, like "closed").
 InteractionStatus = Literal["queued", "offered", "active", "wrapup", "closed", "abandoned"]
 # Statuses in which an interaction occupies one unit of its agent's capacity.
@@ -141,6 +144,8 @@ class Interaction(SQLModel, table=True):
     ended_at: datetime | None = None
     closed_at: datetime | None = None
     disposition: str | None = Field(default=None, max_length=60)
+    # What the contact was about, e.g. "complaint"; set when a contact is logged (migration 0017b).
+    category: str | None = Field(default=None, max_length=60, index=True)
     csat_score: int | None = None
     csat_comment: str | None = Field(default=None, max_length=2000)
 

@@ -48,6 +48,7 @@ def interaction_dict(interaction: Interaction) -> dict[str, Any]:
         "closed_at": iso(interaction.closed_at),
         "reserved_until": iso(interaction.reserved_until),
         "disposition": interaction.disposition,
+        "category": interaction.category,
         "csat_score": interaction.csat_score,
     }
 

@@ -8,7 +8,7 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import MAX_LIMIT, envelope, page_of
 from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Str
 from repository.browse import get_interaction, list_events, page_rows
-from repository.models import CHANNELS, Interaction
+from repository.models import ALL_CHANNELS, Interaction
 from repository.serialize import event_dict, interaction_dict
 
 STATUSES = ("queued", "offered", "active", "wrapup", "closed")
@@ -21,7 +21,7 @@ EVENT = Obj(
     fields={
         "id": _ID,
         "interaction_id": _ID,
-        "channel": Str(choices=CHANNELS),
+        "channel": Str(choices=ALL_CHANNELS),
         "kind": Str(max_length=20, description="message, note, status, transfer, csat, ..."),
         "internal": Bool(description="an agents-only note"),
         "author_type": Str(max_length=10, description="customer, agent or system"),
@@ -39,7 +39,7 @@ INTERACTION = Obj(
     fields={
         "id": _ID,
         "customer_id": _ID,
-        "channel": Str(choices=CHANNELS),
+        "channel": Str(choices=ALL_CHANNELS),
         "status": Str(choices=STATUSES),
         "queue_id": _MAYBE_ID,
         "agent_id": _MAYBE_ID,
@@ -54,6 +54,7 @@ INTERACTION = Obj(
         "closed_at": _WHEN,
         "reserved_until": _WHEN,
         "disposition": Str(max_length=60, nullable=True),
+        "category": Str(max_length=60, nullable=True, description="set on logged contacts"),
         "csat_score": Int(minimum=1, maximum=5, nullable=True),
     },
     required=("id", "customer_id", "channel", "status"),
@@ -103,7 +104,7 @@ ENDPOINTS = [
         response=page_of(INTERACTION),
         query=(
             Param("status", Str(choices=STATUSES)),
-            Param("channel", Str(choices=CHANNELS)),
+            Param("channel", Str(choices=ALL_CHANNELS)),
             Param("customer_id", _ID),
             Param("agent_id", _ID),
             Param("queue_id", _ID),

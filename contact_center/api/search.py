@@ -15,7 +15,7 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import STATUSES
 from contact_center.api.schema import Bool, Int, ListOf, Num, Obj, Str
 from repository.errors import InvalidInput
-from repository.models import CHANNELS
+from repository.models import ALL_CHANNELS
 from repository.search import MAX_LIMIT, Filters, Results, search_customers, search_messages
 
 KINDS = ("messages", "customers")
@@ -26,7 +26,7 @@ PARAMS = (
         "q", Str(min_length=1, max_length=200, description="words in any language; operators are plain text")
     ),
     Param("type", Str(choices=KINDS, description="messages (default) or customers")),
-    Param("channel", Str(choices=CHANNELS)),
+    Param("channel", Str(choices=ALL_CHANNELS)),
     Param("queue_id", _ID),
     Param("agent_id", _ID),
     Param("status", Str(choices=STATUSES, description="the interaction's status")),
@@ -66,7 +66,7 @@ SEARCH_HIT = Obj(
         "interaction_id": _ID,
         "kind": Str(max_length=20, description="message or note"),
         "internal": Bool(description="an agents-only note"),
-        "channel": Str(choices=CHANNELS),
+        "channel": Str(choices=ALL_CHANNELS),
         "author_type": Str(max_length=10),
         "author_name": Str(max_length=200),
         "created_at": Str(fmt="date-time", max_length=40),
