@@ -11,6 +11,7 @@ import repository.audit_models  # noqa: F401
 import repository.commerce_models  # noqa: F401
 import repository.email_models  # noqa: F401
 import repository.labels_models  # noqa: F401
+import repository.merge_models  # noqa: F401
 import repository.models  # noqa: F401
 import repository.outbox  # noqa: F401  (bus events committed with their state)
 import repository.outreach_models  # noqa: F401
