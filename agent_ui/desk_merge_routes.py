@@ -1,0 +1,75 @@
+"""The desk's customer merge: see likely duplicates of the customer in view, merge, undo.
+
+JSON under ``/agent/…`` for the signed-in agent; changes carry the session's CSRF token
+in ``X-CSRF-Token``. Every merge and undo is audited with the agent's name
+(``repository/merge.py``). See docs/merge.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from agent_ui.auth import current_agent
+from agent_ui.desk_labels_routes import _id
+from contact_center.errors import read_json
+from contact_center.i18n import _
+from repository import merge
+from repository.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from contact_center.context import AppContext
+    from repository.models import Agent
+
+
+def desk_merge_routes(ctx: AppContext) -> list[Route]:
+    async def signed_in(request: Request, *, change: bool = False) -> tuple[Agent, dict[str, Any]]:
+        agent = await current_agent(ctx, request)
+        if agent is None:
+            raise HTTPException(401, _("Your session ended; sign in again."))
+        if not change:
+            return agent, {}
+        expected = str(request.session.get("csrf", ""))
+        if not expected or not hmac.compare_digest(request.headers.get("x-csrf-token", ""), expected):
+            raise HTTPException(
+                403, _("The form expired or came from another site; reload the page and try again.")
+            )
+        return agent, await read_json(request, max_bytes=4096)
+
+    async def duplicates(request: Request) -> Response:
+        await signed_in(request)
+        cid = _id(request, "customer_id")
+        return JSONResponse({"data": await ctx.hub.run_db(merge.suggest_merges, cid)})
+
+    async def merge_into(request: Request) -> Response:
+        agent, body = await signed_in(request, change=True)
+        other = body.get("merge_id")
+        if isinstance(other, bool) or not isinstance(other, int):
+            raise InvalidInput(_("Choose the customer to merge."), field="merge_id")
+        row = await ctx.hub.run_db(
+            merge.merge_customers,
+            _id(request, "customer_id"),
+            other,
+            actor=agent.display_name,
+            actor_type="agent",
+        )
+        return JSONResponse(merge.merge_dict(row))
+
+    async def undo(request: Request) -> Response:
+        agent, _body = await signed_in(request, change=True)
+        row = await ctx.hub.run_db(
+            merge.undo_merge, _id(request, "merge_id"), actor=agent.display_name, actor_type="agent"
+        )
+        return JSONResponse(merge.merge_dict(row))
+
+    return [
+        Route("/agent/customers/{customer_id}/duplicates", duplicates),
+        Route("/agent/customers/{customer_id}/merge", merge_into, methods=["POST"]),
+        Route("/agent/merges/{merge_id}/undo", undo, methods=["POST"]),
+    ]

@@ -1,0 +1,83 @@
+/* Agent desktop: likely duplicates of the customer in view, merge, and undo (issue 17).
+ *
+ * Reads the conversation in view from #thread-main's data-conv, asks
+ * /agent/interactions/{id}/extras for its customer, then /agent/customers/{id}/duplicates.
+ * After a merge the row offers Undo until the agent moves on; the server keeps the undo
+ * window (24 h) for the API too. See docs/merge.md.
+ */
+'use strict';
+
+(() => {
+  const { t } = I18n;
+  const { el, fill } = Dom;
+  const box = document.getElementById('desk-merge');
+  const thread = document.getElementById('thread-main');
+  if (!box || !thread) return;
+  const csrf = box.dataset.csrf;
+  let lastMerge = null;
+
+  async function call(method, url, body) {
+    const response = await fetch(url, {
+      method,
+      credentials: 'same-origin',
+      headers: body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } : { 'X-CSRF-Token': csrf },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error((answer.error && answer.error.message) || t('Not saved.'));
+    return answer;
+  }
+
+  function suggestionRow(customerId, s) {
+    const index = s.customer_ids[0] === customerId ? 1 : 0;
+    const other = s.customer_ids[index];
+    const who = s.names[index] || s.values[index];
+    return el('div', { class: 'merge-row', testid: 'merge-suggestion' },
+      el('span', { text: t('Possible duplicate: {name} ({value})', { name: who, value: s.values[index] }) }),
+      el('button', {
+        type: 'button', class: 'btn', testid: 'merge-go', text: t('Merge into this customer'),
+        on: { click: () => act(async () => { lastMerge = { ...(await call('POST', `/agent/customers/${customerId}/merge`, { merge_id: other })), who }; }) },
+      }));
+  }
+
+  function undoRow() {
+    return el('div', { class: 'merge-row', testid: 'merge-done' },
+      el('span', { text: t('{name} was merged into this customer.', { name: lastMerge.who }) }),
+      el('button', {
+        type: 'button', class: 'btn', testid: 'merge-undo', text: t('Undo'),
+        on: { click: () => act(async () => { await call('POST', `/agent/merges/${lastMerge.id}/undo`); lastMerge = null; Dom.toast(t('The merge was undone.'), 'info'); }) },
+      }));
+  }
+
+  async function act(action) {
+    try {
+      await action();
+    } catch (err) {
+      Dom.toast(err.message);
+    }
+    await show(true);
+  }
+
+  async function show(keepUndo) {
+    if (!keepUndo) lastMerge = null;
+    const id = thread.dataset.conv;
+    if (!id || thread.hidden) {
+      box.hidden = true;
+      return;
+    }
+    try {
+      const extras = await call('GET', `/agent/interactions/${id}/extras`);
+      const found = await call('GET', `/agent/customers/${extras.customer_id}/duplicates`);
+      if (thread.dataset.conv !== id) return;
+      const rows = found.data.map((s) => suggestionRow(extras.customer_id, s));
+      if (lastMerge) rows.unshift(undoRow());
+      fill(box, ...rows);
+      box.hidden = rows.length === 0;
+    } catch (_err) {
+      box.hidden = true;
+    }
+  }
+
+  new MutationObserver(() => show(false)).observe(thread, { attributes: true, attributeFilter: ['data-conv', 'hidden'] });
+  show(false);
+})();
