@@ -158,6 +158,22 @@ def head(db: Database) -> int:
         return int(session.exec(select(func.max(OutboxRow.position))).one() or 0)
 
 
+def start_point(db: Database, limit: int = 5000) -> int:
+    """Where a starting node's reader begins: before the first positioned row never
+    marked published (its relay may have died before publishing it), at most ``limit``
+    back; else the head. Loops that follow the bus then see those events too."""
+    with db.read() as session:
+        top = int(session.exec(select(func.max(OutboxRow.position))).one() or 0)
+        first = session.exec(
+            select(func.min(OutboxRow.position)).where(
+                col(OutboxRow.position).is_not(None), col(OutboxRow.published_at).is_(None)
+            )
+        ).one()
+    if first is None:
+        return top
+    return max(int(first) - 1, top - limit)
+
+
 def oldest(db: Database) -> int | None:
     with db.read() as session:
         value = session.exec(select(func.min(OutboxRow.position))).one()

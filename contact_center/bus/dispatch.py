@@ -54,6 +54,9 @@ class Dispatcher:
         self.bus = bus
         self.poll_seconds = poll_seconds
         self.delivered = 0
+        # The newest position known committed. A fresh receiver's snapshot is read after
+        # it, so it starts there even while this reader is still catching up.
+        self.known_head = 0
         self.bus_up = False
         self.bus_error = ""
         self._index: dict[str, set[Sink]] = defaultdict(set)
@@ -101,7 +104,7 @@ class Dispatcher:
         sink.held = True
         self.add(sink)
         if since is None:
-            return self.delivered
+            return max(self.delivered, self.known_head)
         try:
             oldest, head = await to_thread.run_sync(lambda: (outbox.oldest(self.db), outbox.head(self.db)))
             if since > head or (oldest is not None and since < oldest - 1) or head - since > REPLAY_LIMIT:
@@ -129,7 +132,8 @@ class Dispatcher:
         if self.started:
             return
         self.started = True
-        self.delivered = await to_thread.run_sync(outbox.head, self.db)
+        self.delivered = await to_thread.run_sync(outbox.start_point, self.db)
+        self.known_head = await to_thread.run_sync(outbox.head, self.db)
         self._tasks = [
             asyncio.create_task(self._read_forever(), name="bus-dispatcher"),
             asyncio.create_task(self._watch_database(), name="bus-watchdog"),
@@ -172,6 +176,7 @@ class Dispatcher:
             await asyncio.sleep(self.poll_seconds)
             try:
                 head = await to_thread.run_sync(outbox.head, self.db)
+                self.known_head = max(self.known_head, head)
                 if head > self.delivered:
                     # Give the bus a moment (an event in flight), then take it from the database.
                     before = self.delivered

@@ -54,6 +54,8 @@ async def follow(
         sink = Sink(topics, limit_bytes=limit_bytes, notify=ready.set)
         try:
             last = await dispatcher.attach(sink, since)
+            if since is None:
+                last = dispatcher.delivered  # this sink gets every position after it
             failures = 0
         except ResumeGap:
             log.warning("%s: cannot resume after position %s; rebuilding from the database", name, since)
