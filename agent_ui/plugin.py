@@ -18,6 +18,7 @@ from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, 
 from agent_ui.desk_attachments import desk_attachment_routes
 from agent_ui.desk_labels_routes import desk_label_routes
 from agent_ui.desk_merge_routes import desk_merge_routes
+from agent_ui.desk_pending_routes import desk_pending_routes
 from agent_ui.labels import label
 from agent_ui.login_throttle import LoginThrottle
 from agent_ui.outbound_routes import outbound_routes
@@ -121,6 +122,7 @@ def plugin(ctx: AppContext) -> Plugin:
             *outbound_routes(ctx),
             *desk_label_routes(ctx),
             *desk_merge_routes(ctx),
+            *desk_pending_routes(ctx),
             *desk_attachment_routes(ctx),
         ]
     )

@@ -52,6 +52,7 @@ DEFAULT_PLUGINS = (
     "contact_center.analytics.plugin",
     "contact_center.webhooks.plugin",
     "agent_ui.webhooks_admin",
+    "contact_center.pending",
 )
 
 

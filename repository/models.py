@@ -146,6 +146,11 @@ class Interaction(SQLModel, table=True):
     disposition: str | None = Field(default=None, max_length=60)
     # What the contact was about, e.g. "complaint"; set when a contact is logged (migration 0017b).
     category: str | None = Field(default=None, max_length=60, index=True)
+    # Pending / snoozed (migration 0017e): an active interaction set aside, "customer" (waiting
+    # for their answer) or "snooze" (until snoozed_until); repository/pending.py wakes it.
+    pending_reason: str | None = Field(default=None, max_length=10)
+    pending_since: datetime | None = None
+    snoozed_until: datetime | None = Field(default=None, index=True)
     csat_score: int | None = None
     csat_comment: str | None = Field(default=None, max_length=2000)
 

@@ -49,6 +49,8 @@ def interaction_dict(interaction: Interaction) -> dict[str, Any]:
         "reserved_until": iso(interaction.reserved_until),
         "disposition": interaction.disposition,
         "category": interaction.category,
+        "pending": interaction.pending_reason,
+        "snoozed_until": iso(interaction.snoozed_until),
         "csat_score": interaction.csat_score,
     }
 

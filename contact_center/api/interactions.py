@@ -55,6 +55,8 @@ INTERACTION = Obj(
         "reserved_until": _WHEN,
         "disposition": Str(max_length=60, nullable=True),
         "category": Str(max_length=60, nullable=True, description="set on logged contacts"),
+        "pending": Str(max_length=10, nullable=True, description="set aside: customer or snooze"),
+        "snoozed_until": _WHEN,
         "csat_score": Int(minimum=1, maximum=5, nullable=True),
     },
     required=("id", "customer_id", "channel", "status"),

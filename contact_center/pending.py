@@ -1,0 +1,71 @@
+"""Wakes pending and snoozed conversations: when the customer answers or the snooze ends.
+
+Every node runs one loop; each wake is a conditional UPDATE, so only one node wins and
+publishes ``interaction.updated`` (reason ``customer answered`` or ``snooze ended``),
+which brings the conversation back to its agent's desk. See docs/pending.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from repository import pending
+from repository.serialize import interaction_dict
+
+if TYPE_CHECKING:
+    from contact_center.context import AppContext, Plugin
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 2.0
+
+
+class Waker:
+    def __init__(self, ctx: AppContext, tick: float = TICK_SECONDS) -> None:
+        self.ctx = ctx
+        self.tick = tick
+        self._task: asyncio.Task[None] | None = None
+
+    async def wake_due(self) -> int:
+        """One pass; how many conversations came back."""
+        woken = 0
+        for interaction_id, reason in await self.ctx.hub.run_db(pending.due):
+            interaction = await self.ctx.hub.run_db(pending.resume, interaction_id)
+            if interaction is None:
+                continue  # another node (or the agent) was first
+            woken += 1
+            await self.ctx.hub.publish(
+                {
+                    "type": "interaction.updated",
+                    "interaction": interaction_dict(interaction),
+                    "reason": reason,
+                }
+            )
+        return woken
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.wake_due()
+            except Exception:
+                log.exception("waking pending conversations failed; the next pass retries")
+            await asyncio.sleep(self.tick)
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="pending-waker")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+
+def plugin(ctx: AppContext) -> Plugin:
+    from contact_center.context import Plugin
+
+    waker = Waker(ctx)
+    ctx._pending_waker = waker  # type: ignore[attr-defined]
+    return Plugin(on_startup=[waker.start], on_shutdown=[waker.stop])

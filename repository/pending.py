@@ -1,0 +1,97 @@
+"""Pending and snoozed: an agent sets an active conversation aside until something happens.
+
+"Waiting for the customer" (``pending_reason = "customer"``) comes back when the
+customer writes; "snooze until tomorrow 9:00" (``"snooze"``) comes back at that time
+or earlier if the customer writes. The interaction stays ``active`` and with its
+agent throughout (so the customer's answer lands in it, and nobody else is offered
+it); the set-aside state is three columns beside the status. Setting aside and waking
+are conditional UPDATEs, so two nodes waking the same interaction cannot both win.
+See docs/pending.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, update
+from sqlmodel import select
+
+from repository.errors import Conflict, InvalidInput, NotFound
+from repository.models import Event, Interaction, utcnow
+
+if TYPE_CHECKING:
+    from repository.db import Database
+
+MAX_SNOOZE = timedelta(days=90)
+
+
+def set_aside(
+    db: Database, interaction_id: int, agent_id: int | None, until: datetime | None = None
+) -> Interaction:
+    """Wait for the customer (``until`` None) or snooze until ``until``; the agent must hold it."""
+    now = utcnow()
+    if until is not None and not now < until <= now + MAX_SNOOZE:
+        raise InvalidInput("snooze until a time within the next 90 days", field="until")
+    with db.write() as session:
+        current = session.get(Interaction, interaction_id)
+        if current is None:
+            raise NotFound("no such interaction", interaction_id=interaction_id)
+        stmt = update(Interaction).where(Interaction.id == interaction_id, Interaction.status == "active")  # type: ignore[arg-type]
+        if agent_id is not None:
+            stmt = stmt.where(Interaction.agent_id == agent_id)  # type: ignore[arg-type]
+        result = session.execute(
+            stmt.values(
+                pending_reason="snooze" if until else "customer", pending_since=now, snoozed_until=until
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                "only an active conversation you hold can be set aside", interaction_id=interaction_id
+            )
+        return _reloaded(session, interaction_id)
+
+
+def resume(db: Database, interaction_id: int, agent_id: int | None = None) -> Interaction | None:
+    """Bring it back now; None if it was not set aside (someone else woke it first)."""
+    with db.write() as session:
+        stmt = update(Interaction).where(
+            Interaction.id == interaction_id,  # type: ignore[arg-type]
+            Interaction.pending_reason != None,  # type: ignore[arg-type]  # noqa: E711
+        )
+        if agent_id is not None:
+            stmt = stmt.where(Interaction.agent_id == agent_id)  # type: ignore[arg-type]
+        result = session.execute(stmt.values(pending_reason=None, pending_since=None, snoozed_until=None))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return _reloaded(session, interaction_id)
+
+
+def _reloaded(session: object, interaction_id: int) -> Interaction:
+    interaction = session.get(Interaction, interaction_id, populate_existing=True)  # type: ignore[attr-defined]
+    assert interaction is not None
+    return interaction
+
+
+def due(db: Database, now: datetime | None = None) -> list[tuple[int, str]]:
+    """(interaction id, why) of everything set aside that should come back now."""
+    now = now or utcnow()
+    answered = (
+        select(Event.id)
+        .where(
+            Event.interaction_id == Interaction.id,
+            Event.author_type == "customer",
+            Event.created_at > Interaction.pending_since,
+        )
+        .exists()
+    )
+    with db.read() as session:
+        rows = session.exec(
+            select(Interaction.id, Interaction.snoozed_until, answered)
+            .where(Interaction.pending_reason != None)  # noqa: E711
+            .where(or_(answered, Interaction.snoozed_until <= now))  # type: ignore[operator]
+            .order_by(Interaction.id)
+        ).all()
+    return [
+        (iid, "customer answered" if was_answered else "snooze ended") for iid, _until, was_answered in rows
+    ]
