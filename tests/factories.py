@@ -1,8 +1,9 @@
 """Small builders for the rows most tests need: queues, agents, inbound contacts.
 
 They go through the product's own API where it is cheap. Agents are the exception:
-``create_agent`` spends ~0.1 s on argon2 per call, so ``make_agent`` stores one
-precomputed hash instead (tests/repository/test_directory.py covers ``create_agent``).
+``make_agent`` stores one precomputed hash and sets presence and heartbeat directly
+(tests/repository/test_directory.py covers ``create_agent``). Tests hash with argon2's
+cheapest parameters anyway (ARGON2_PROFILE=test, tests/conftest.py).
 """
 
 from __future__ import annotations
