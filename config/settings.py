@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 from starlette.config import Config
 from starlette.datastructures import CommaSeparatedStrings, Secret
 
-DEFAULT_CAPACITY = {"chat": 3, "email": 5, "sms": 3, "voice": 1}
+DEFAULT_CAPACITY = {"chat": 3, "email": 5, "sms": 3, "voice": 1, "whatsapp": 3}
 
 
 @dataclass(frozen=True)

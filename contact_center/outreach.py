@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ThreadPlanner = Callable[[str, "str | None"], Awaitable[str]]
 Check = Callable[["Interaction"], Awaitable[None]]
 Send = Callable[["Interaction", "Event"], Awaitable[None]]
+CheckMessage = Callable[["Interaction", dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class OutboundChannel:
     check: Check | None = None
     # The message's payload for the sender, e.g. email's {"to", "subject"} for a new thread.
     needs_subject: bool = False
+    # A check that also sees the message's extras (WhatsApp: a template may leave the
+    # 24-hour window); used instead of ``check`` when set.
+    check_message: CheckMessage | None = None
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,12 @@ class Outreach:
         agent: Agent | None = None,
         author_name: str = "",
         external_id: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Sent:
-        """A new message to a customer; it joins the thread's live conversation if there is one."""
+        """A new message to a customer; it joins the thread's live conversation if there is one.
+
+        ``extra`` goes into the message's payload for the channel (WhatsApp: template, media_urls).
+        """
         outbound = self._channel(channel)
         if outbound.needs_subject and not subject.strip():
             raise InvalidInput("an email needs a subject", field="subject")
@@ -111,8 +119,7 @@ class Outreach:
         await self._check_opt_out(channel, address)
         thread_key = await outbound.thread(address, via)
         probe = Interaction(customer_id=customer_id, channel=channel, thread_key=thread_key)
-        if outbound.check is not None:
-            await outbound.check(probe)
+        await _run_check(outbound, probe, extra or {})
         live = await self.hub.run_db(_live_in_thread, channel, thread_key)
         if live is None:
             # Starting a conversation waits for quiet hours to pass; answering one does not.
@@ -126,13 +133,19 @@ class Outreach:
             subject=subject,
             agent_id=agent.id if agent else None,
             author_name=agent.display_name if agent else author_name,
-            payload={"to": address, "subject": subject} if subject else {"to": address},
+            payload={"to": address, **({"subject": subject} if subject else {}), **(extra or {})},
             external_id=external_id,
         )
         return await self._deliver(result, outbound)
 
     async def send_into(
-        self, interaction_id: int, *, body: str, author_name: str, external_id: str | None = None
+        self,
+        interaction_id: int,
+        *,
+        body: str,
+        author_name: str,
+        external_id: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Sent:
         """A message from the API into an existing interaction (a live chat, an SMS thread, a mail)."""
         interaction = await self.hub.run_db(outreach.get_outbound_interaction, interaction_id)
@@ -149,8 +162,7 @@ class Outreach:
             )
             if address:
                 await self._check_opt_out(interaction.channel, address)
-            if outbound.check is not None:
-                await outbound.check(interaction)
+            await _run_check(outbound, interaction, extra or {})
             if interaction.status not in LIVE_STATUSES:
                 self._check_quiet_hours()
         result = await self.hub.run_db(
@@ -158,6 +170,7 @@ class Outreach:
             interaction_id,
             body=body,
             author_name=author_name,
+            payload=extra,
             external_id=external_id,
         )
         return await self._deliver(result, outbound)
@@ -191,6 +204,13 @@ class Outreach:
                     log.exception("outbound message %s was not handed to its channel", event.id)
             metrics.OUTBOUND.labels(channel=interaction.channel, kind="outbound").inc()
         return Sent(interaction, event, result.new_interaction, result.duplicate)
+
+
+async def _run_check(outbound: OutboundChannel, interaction: Interaction, extra: dict[str, Any]) -> None:
+    if outbound.check_message is not None:
+        await outbound.check_message(interaction, extra)
+    elif outbound.check is not None:
+        await outbound.check(interaction)
 
 
 def _live_in_thread(db: Any, channel: str, thread_key: str) -> int | None:

@@ -18,7 +18,9 @@ Channel = Literal["chat", "email", "sms", "voice"]
 CHANNELS: tuple[Channel, ...] = ("chat", "email", "sms", "voice")
 # Contacts an agent records by hand because they came through no channel (docs/logged-contacts.md).
 LOGGED_CHANNELS = ("phone", "visit", "letter")
-ALL_CHANNELS = (*CHANNELS, *LOGGED_CHANNELS)
+# WhatsApp through Twilio (docs/whatsapp.md): routed like SMS, but not (yet) a capacity key.
+MESSAGING_CHANNELS = ("whatsapp",)
+ALL_CHANNELS = (*CHANNELS, *MESSAGING_CHANNELS, *LOGGED_CHANNELS)
 # "abandoned": the caller hung up before anyone took the call (not live, like "closed").
 InteractionStatus = Literal["queued", "offered", "active", "wrapup", "closed", "abandoned"]
 # Statuses in which an interaction occupies one unit of its agent's capacity.

@@ -50,7 +50,7 @@ class RebasedHttpClient(TwilioHttpClient):
 
 
 class TwilioApi:
-    """The three calls this product makes: send an SMS, place a call, redirect a live call."""
+    """The calls this product makes: send an SMS or WhatsApp message, place a call, redirect a live call."""
 
     def __init__(self, settings: Settings) -> None:
         base = settings.twilio_api_base_url or DEFAULT_BASE
@@ -75,6 +75,10 @@ class TwilioApi:
                 to=to, from_=from_, body=body, status_callback=status_callback
             )
         )
+
+    async def send_message(self, **params: Any) -> Any:
+        """messages.create with any of its documented parameters (WhatsApp: templates, media)."""
+        return await self._run(lambda: self.client.messages.create(**params))
 
     async def place_call(self, *, to: str, from_: str, twiml: str, status_callback: str | None) -> Any:
         return await self._run(

@@ -18,6 +18,7 @@ from channels.twilio.voice_agent_leg import AgentLeg
 from channels.twilio.voice_incoming import IncomingCalls
 from channels.twilio.voice_recordings import Recordings
 from channels.twilio.voice_waiting import CallerWait
+from channels.twilio.whatsapp import WhatsApp
 from contact_center.context import AppContext, Plugin
 from contact_center.outreach import OutboundChannel, outreach_for
 
@@ -53,12 +54,19 @@ def plugin(ctx: AppContext) -> Plugin:
     ctx.hub.register_outbound("sms", sms.send, sms.check)
     # Agents and back-end systems may start SMS conversations (docs/outbound.md).
     outreach_for(ctx).register("sms", OutboundChannel(SmsStarter(ctx).thread, sms.send, sms.check))
+    whatsapp = WhatsApp(ctx, api, urls)
+    ctx.hub.register_outbound("whatsapp", whatsapp.send, whatsapp.check)
+    outreach_for(ctx).register(
+        "whatsapp",
+        OutboundChannel(SmsStarter(ctx).thread, whatsapp.send, check_message=whatsapp.check_message),
+    )
     ctx.hub.register_dialer(control.dial)
     post = ["POST"]
     return Plugin(
         routes=[
             Route(f"{PREFIX}/sms", sms.inbound, methods=post),
             Route(f"{PREFIX}/sms/status", sms.status, methods=post),
+            Route(f"{PREFIX}/whatsapp", whatsapp.inbound, methods=post),
             Route(f"{PREFIX}/voice", incoming.incoming, methods=post),
             Route(f"{PREFIX}/voice/gather", incoming.gather, methods=post),
             Route(f"{PREFIX}/voice/wait", waiting.wait, methods=post),

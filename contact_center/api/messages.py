@@ -12,9 +12,10 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import EVENT, INTERACTION
-from contact_center.api.schema import Bool, Int, Obj, Str
+from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Str
 from contact_center.outreach import outreach_for
 from repository import outreach
+from repository.errors import InvalidInput
 from repository.identity import normalise_email, normalise_phone
 from repository.serialize import event_dict, interaction_dict
 
@@ -23,6 +24,19 @@ _BODY = Str(min_length=1, max_length=20_000, description="the text the customer 
 _AUTHOR = Str(max_length=200, description='who the customer sees as the sender, e.g. "Northwind Shop"')
 _EXTERNAL = Str(
     min_length=1, max_length=200, description="your id for this message: resending it sends nothing twice"
+)
+TEMPLATE = Obj(
+    name="WhatsAppTemplate",
+    fields={
+        "content_sid": Str(
+            min_length=34, max_length=34, description="an approved Twilio Content template, HX…"
+        ),
+        "variables": FreeObject(max_bytes=4096, description='{"1": "Ann", "2": "42"}'),
+    },
+    required=("content_sid",),
+)
+_MEDIA = ListOf(
+    item=Str(min_length=8, max_length=500, fmt="uri"), max_items=10, description="WhatsApp: media links"
 )
 SENT = Obj(
     name="SentMessage",
@@ -36,7 +50,13 @@ SENT = Obj(
 )
 MESSAGE_INTO = Obj(
     name="MessageInto",
-    fields={"body": _BODY, "author_name": _AUTHOR, "external_id": _EXTERNAL},
+    fields={
+        "body": _BODY,
+        "author_name": _AUTHOR,
+        "external_id": _EXTERNAL,
+        "template": TEMPLATE,
+        "media_urls": _MEDIA,
+    },
     required=("body",),
 )
 MESSAGE_START = Obj(
@@ -50,6 +70,8 @@ MESSAGE_START = Obj(
         "via": Str(max_length=40, description="the company number (SMS, WhatsApp) or mailbox id (email)"),
         "author_name": _AUTHOR,
         "external_id": _EXTERNAL,
+        "template": TEMPLATE,
+        "media_urls": _MEDIA,
     },
     required=("customer_id", "channel", "body"),
 )
@@ -83,6 +105,17 @@ def _address(channel: str, raw: str) -> str:
     return normalise_email(raw) if channel == "email" else normalise_phone(raw)
 
 
+def _extra(call: Call) -> dict[str, Any] | None:
+    """WhatsApp's template and media; refused on other channels rather than silently dropped."""
+    extra = {k: call.body[k] for k in ("template", "media_urls") if call.body.get(k)}
+    if not extra:
+        return None
+    for url in extra.get("media_urls", []):
+        if not url.startswith("https://"):
+            raise InvalidInput("media links must be https:// URLs", field="media_urls")
+    return extra
+
+
 def _author(call: Call) -> str:
     return str(call.body.get("author_name") or (call.key.name if call.key else "")).strip()
 
@@ -99,6 +132,7 @@ async def send_message_(call: Call) -> Any:
         via=body.get("via") or None,
         author_name=_author(call),
         external_id=f"api:{external}" if external else None,
+        extra=_extra(call),
     )
     return _result(sent)
 
@@ -110,6 +144,7 @@ async def send_into_interaction_(call: Call) -> Any:
         body=call.body["body"],
         author_name=_author(call),
         external_id=f"api:{external}" if external else None,
+        extra=_extra(call),
     )
     return _result(sent)
 
