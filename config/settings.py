@@ -38,6 +38,11 @@ class Settings:
     secure_cookies: bool
     default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     resume_buffer_size: int = 10_000
+    # Routing (docs/architecture.md): an agent who lets this many offers in a row time out
+    # is set Away; the router's lease (Redis) lasts this long, so a standby takes over
+    # within about that much after the leader dies.
+    missed_offers_before_away: int = 2
+    router_lease_seconds: float = 1.5
     # The event pipeline (docs/events.md): a socket whose unsent events pass this many
     # bytes is closed with 4408; outbox rows are kept this long for resume; the relay
     # and the dispatcher's database watchdog poll this often.
@@ -89,10 +94,6 @@ class Settings:
     widget_conversations_overall: str = "120/minute"
     widget_uploads_per_visitor: str = "10/minute;50/hour"
     rate_limit_storage_url: str = "async+memory://"
-    # `contact-center serve` (contact_center/serving.py): slow or idle clients are cut off.
-    serve_header_timeout_seconds: float = 10.0
-    serve_keep_alive_seconds: float = 5.0
-    serve_limit_concurrency: int = 2000
     # `contact-center serve` (contact_center/serving.py): slow or idle clients are cut off.
     serve_header_timeout_seconds: float = 10.0
     serve_keep_alive_seconds: float = 5.0
@@ -171,6 +172,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         reservation_timeout_seconds=config("RESERVATION_TIMEOUT_SECONDS", cast=float, default=30.0),
         agent_disconnect_grace_seconds=config("AGENT_DISCONNECT_GRACE_SECONDS", cast=float, default=20.0),
         router_tick_seconds=config("ROUTER_TICK_SECONDS", cast=float, default=1.0),
+        missed_offers_before_away=config("MISSED_OFFERS_BEFORE_AWAY", cast=int, default=2),
+        router_lease_seconds=config("ROUTER_LEASE_SECONDS", cast=float, default=1.5),
         heartbeat_seconds=config("HEARTBEAT_SECONDS", cast=float, default=5.0),
         session_max_age_seconds=config("SESSION_MAX_AGE_SECONDS", cast=int, default=12 * 3600),
         secure_cookies=config("SECURE_COOKIES", cast=bool, default=False),
@@ -209,9 +212,6 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         widget_conversations_overall=config("WIDGET_CONVERSATIONS_OVERALL", default="120/minute"),
         widget_uploads_per_visitor=config("WIDGET_UPLOADS_PER_VISITOR", default="10/minute;50/hour"),
         rate_limit_storage_url=config("RATE_LIMIT_STORAGE_URL", default="async+memory://"),
-        serve_header_timeout_seconds=config("SERVE_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0),
-        serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
-        serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=2000),
         serve_header_timeout_seconds=config("SERVE_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0),
         serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
         serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=2000),
