@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.ingest import nfc
@@ -99,27 +99,28 @@ def list_labels(db: Database) -> list[dict[str, Any]]:
     """Every label with how many customers and interactions carry it (the reports' counts)."""
     with db.read() as session:
         labels = session.exec(select(Label).order_by(Label.name)).all()
-        counts: dict[tuple[int, str], int] = {
+        counts: dict[tuple[int | None, str], int] = {
             (label_id, target): n
             for label_id, target, n in session.execute(
-                select(LabelLink.label_id, LabelLink.target, func.count()).group_by(
-                    LabelLink.label_id, LabelLink.target
+                select(col(LabelLink.label_id), col(LabelLink.target), func.count()).group_by(
+                    col(LabelLink.label_id), col(LabelLink.target)
                 )
             ).all()
         }
     return [
         {
             **label_dict(label),
-            "customers": counts.get((label.id, "customer"), 0),  # type: ignore[dict-item]
+            "customers": counts.get((label.id, "customer"), 0),
             "interactions": counts.get((label.id, "interaction"), 0),
-        }  # type: ignore[dict-item]
+        }
         for label in labels
     ]
 
 
 def _require(session: Session, target: str, target_id: int) -> None:
-    if session.get(_MODELS[_target(target)], target_id) is None:
-        raise NotFound("no such %(thing)s", params={"thing": target}, **{f"{target}_id": target_id})
+    model: Any = _MODELS[_target(target)]
+    if session.get(model, target_id) is None:
+        raise NotFound("no such %(thing)s", params={"thing": target}, record_id=target_id)
 
 
 def _label_by(session: Session, label_id: int | None, name: str | None) -> Label:
@@ -232,7 +233,7 @@ def create_field(
 
 def list_fields(db: Database, target: str | None = None) -> list[CustomField]:
     with db.read() as session:
-        query = select(CustomField).order_by(CustomField.target, CustomField.id)
+        query = select(CustomField).order_by(col(CustomField.target), col(CustomField.id))
         if target is not None:
             query = query.where(CustomField.target == _target(target))
         return list(session.exec(query).all())
@@ -322,9 +323,9 @@ def page_labelled(
     """A keyset page of the customers or interactions carrying a label, oldest first."""
     from repository.browse import _page
 
-    model = _MODELS[_target(target)]
+    model: Any = _MODELS[_target(target)]
     with db.read() as session:
         if session.get(Label, label_id) is None:
             raise NotFound("no such label", label_id=label_id)
-        stmt = select(model).where(model.id.in_(labelled_ids(target, label_id)))  # type: ignore[attr-defined]
+        stmt: Any = select(model).where(col(model.id).in_(labelled_ids(target, label_id)))
         return _page(session, stmt, model, after, limit, newest_first=False)

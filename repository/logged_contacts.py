@@ -14,7 +14,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.errors import InvalidInput, NotFound
 from repository.ingest import MAX_BODY_CHARS, nfc
@@ -75,7 +75,7 @@ def log_contact(
             if agent is None:
                 raise NotFound("no such agent", agent_id=agent_id)
             author_name = author_name or agent.display_name
-        queue = session.exec(select(Queue).order_by(Queue.is_default.desc(), Queue.id)).first()  # type: ignore[attr-defined]
+        queue = session.exec(select(Queue).order_by(col(Queue.is_default).desc(), col(Queue.id))).first()
         interaction = Interaction(
             customer_id=customer_id,
             channel=channel,

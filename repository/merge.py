@@ -46,6 +46,11 @@ _MOVED = {
 _COLUMNS = ("display_name", "email", "phone", "tier", "lifetime_value", "churn_risk", "attributes")
 
 
+def _c(model: Any) -> Any:
+    """A model's Core columns, loosely typed: a merge moves rows of many tables alike."""
+    return model.__table__.c
+
+
 def _columns(customer: Customer) -> dict[str, Any]:
     return {name: getattr(customer, name) for name in _COLUMNS}
 
@@ -77,81 +82,87 @@ def merge_customers(
         }
         record["merged"]["created_at"] = merged.created_at.isoformat()
         for name, model in _MOVED.items():
-            ids = list(session.execute(select(model.id).where(model.customer_id == merged_id)).scalars())
+            ids = list(
+                session.execute(select(_c(model).id).where(_c(model).customer_id == merged_id)).scalars()
+            )
             if ids:
-                session.execute(update(model).where(model.id.in_(ids)).values(customer_id=kept_id))
+                session.execute(update(model).where(_c(model).id.in_(ids)).values(customer_id=kept_id))
             record["moved"][name] = ids
         # Rows unique per customer: a duplicate of one the kept customer has is dropped (and kept for undo).
         taken = set(
             session.execute(
-                select(EmailMessageId.message_id).where(EmailMessageId.customer_id == kept_id)
+                select(_c(EmailMessageId).message_id).where(_c(EmailMessageId).customer_id == kept_id)
             ).scalars()
         )
-        mails = _rows(session, EmailMessageId, EmailMessageId.customer_id == merged_id)
+        mails = _rows(session, EmailMessageId, _c(EmailMessageId).customer_id == merged_id)
         dropped_mails = [r for r in mails if r["message_id"] in taken]
         moved_mails = [r["id"] for r in mails if r["message_id"] not in taken]
         if dropped_mails:
             session.execute(
-                delete(EmailMessageId).where(EmailMessageId.id.in_([r["id"] for r in dropped_mails]))
+                delete(EmailMessageId).where(_c(EmailMessageId).id.in_([r["id"] for r in dropped_mails]))
             )
         if moved_mails:
             session.execute(
-                update(EmailMessageId).where(EmailMessageId.id.in_(moved_mails)).values(customer_id=kept_id)
+                update(EmailMessageId)
+                .where(_c(EmailMessageId).id.in_(moved_mails))
+                .values(customer_id=kept_id)
             )
         record["moved"]["email_message_ids"] = moved_mails
         record["dropped"]["email_message_ids"] = _jsonable(dropped_mails)
 
         kept_labels = set(
             session.execute(
-                select(LabelLink.label_id).where(
-                    LabelLink.target == "customer", LabelLink.target_id == kept_id
+                select(_c(LabelLink).label_id).where(
+                    _c(LabelLink).target == "customer", _c(LabelLink).target_id == kept_id
                 )
             ).scalars()
         )
-        links = _rows(session, LabelLink, LabelLink.target == "customer", LabelLink.target_id == merged_id)
+        links = _rows(
+            session, LabelLink, _c(LabelLink).target == "customer", _c(LabelLink).target_id == merged_id
+        )
         record["dropped"]["label_links"] = _jsonable([r for r in links if r["label_id"] in kept_labels])
         record["moved"]["label_links"] = [r["id"] for r in links if r["label_id"] not in kept_labels]
         session.execute(
             delete(LabelLink).where(
-                LabelLink.id.in_([r["id"] for r in links if r["label_id"] in kept_labels])
+                _c(LabelLink).id.in_([r["id"] for r in links if r["label_id"] in kept_labels])
             )
         )
         session.execute(
             update(LabelLink)
-            .where(LabelLink.id.in_(record["moved"]["label_links"]))
+            .where(_c(LabelLink).id.in_(record["moved"]["label_links"]))
             .values(target_id=kept_id)
         )
 
-        customer_fields = select(CustomField.id).where(CustomField.target == "customer")
+        customer_fields = select(_c(CustomField).id).where(_c(CustomField).target == "customer")
         kept_fields = set(
             session.execute(
-                select(CustomValue.field_id).where(
-                    CustomValue.target_id == kept_id, CustomValue.field_id.in_(customer_fields)
+                select(_c(CustomValue).field_id).where(
+                    _c(CustomValue).target_id == kept_id, _c(CustomValue).field_id.in_(customer_fields)
                 )
             ).scalars()
         )
         values = _rows(
             session,
             CustomValue,
-            CustomValue.target_id == merged_id,
-            CustomValue.field_id.in_(customer_fields),
+            _c(CustomValue).target_id == merged_id,
+            _c(CustomValue).field_id.in_(customer_fields),
         )
         record["dropped"]["custom_values"] = _jsonable([r for r in values if r["field_id"] in kept_fields])
         record["moved"]["custom_values"] = [r["id"] for r in values if r["field_id"] not in kept_fields]
         session.execute(
             delete(CustomValue).where(
-                CustomValue.id.in_([r["id"] for r in values if r["field_id"] in kept_fields])
+                _c(CustomValue).id.in_([r["id"] for r in values if r["field_id"] in kept_fields])
             )
         )
         session.execute(
             update(CustomValue)
-            .where(CustomValue.id.in_(record["moved"]["custom_values"]))
+            .where(_c(CustomValue).id.in_(record["moved"]["custom_values"]))
             .values(target_id=kept_id)
         )
 
-        analytics = _rows(session, CustomerAnalytics, CustomerAnalytics.customer_id == merged_id)
+        analytics = _rows(session, CustomerAnalytics, _c(CustomerAnalytics).customer_id == merged_id)
         record["dropped"]["customer_analytics"] = _jsonable(analytics)
-        session.execute(delete(CustomerAnalytics).where(CustomerAnalytics.customer_id == merged_id))
+        session.execute(delete(CustomerAnalytics).where(_c(CustomerAnalytics).customer_id == merged_id))
 
         # The kept record takes what it lacked; the value is the orders' sum (or both values).
         kept.email = kept.email or merged.email
@@ -165,7 +176,7 @@ def merge_customers(
         session.flush()
         if (
             record["moved"]["orders"]
-            or session.execute(select(Order.id).where(Order.customer_id == kept_id)).first()
+            or session.execute(select(_c(Order).id).where(_c(Order).customer_id == kept_id)).first()
         ):
             refresh_lifetime_values(session, {kept_id})
         reindex_customer(session.connection(), kept_id)
@@ -220,7 +231,7 @@ def undo_merge(db: Database, merge_id: int, *, actor: str = "", actor_type: str 
         for name, model in _MOVED.items():
             ids = record["moved"].get(name) or []
             if ids:
-                session.execute(update(model).where(model.id.in_(ids)).values(customer_id=row.merged_id))
+                session.execute(update(model).where(_c(model).id.in_(ids)).values(customer_id=row.merged_id))
         for name, model, column in (
             ("email_message_ids", EmailMessageId, "customer_id"),
             ("label_links", LabelLink, "target_id"),
@@ -228,7 +239,7 @@ def undo_merge(db: Database, merge_id: int, *, actor: str = "", actor_type: str 
         ):
             ids = record["moved"].get(name) or []
             if ids:
-                session.execute(update(model).where(model.id.in_(ids)).values({column: row.merged_id}))
+                session.execute(update(model).where(_c(model).id.in_(ids)).values({column: row.merged_id}))
         for name, model in (
             ("email_message_ids", EmailMessageId),
             ("label_links", LabelLink),
@@ -316,17 +327,19 @@ def suggest_merges(db: Database, customer_id: int | None = None, limit: int = 50
         pairs: list[tuple[int, str, str]] = [
             (cid, kind, value)
             for cid, kind, value in session.execute(
-                select(Identity.customer_id, Identity.kind, Identity.value).where(
-                    Identity.kind.in_(("email", "phone"))
+                select(_c(Identity).customer_id, _c(Identity).kind, _c(Identity).value).where(
+                    _c(Identity).kind.in_(("email", "phone"))
                 )
             ).all()
         ]
-        for cid, email, phone in session.execute(select(Customer.id, Customer.email, Customer.phone)).all():
+        for cid, email, phone in session.execute(
+            select(_c(Customer).id, _c(Customer).email, _c(Customer).phone)
+        ).all():
             if email:
                 pairs.append((cid, "email", email))
             if phone:
                 pairs.append((cid, "phone", phone))
-        names = dict(session.execute(select(Customer.id, Customer.display_name)).all())
+        names = dict(session.execute(select(_c(Customer).id, _c(Customer).display_name)).all())
     groups: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
     for cid, kind, value in pairs:
         key = email_key(value) if kind == "email" else phone_key(value)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.models import Event, Interaction, utcnow
@@ -81,17 +81,19 @@ def due(db: Database, now: datetime | None = None) -> list[tuple[int, str]]:
         .where(
             Event.interaction_id == Interaction.id,
             Event.author_type == "customer",
-            Event.created_at > Interaction.pending_since,
+            col(Event.created_at) > col(Interaction.pending_since),
         )
         .exists()
     )
     with db.read() as session:
         rows = session.exec(
-            select(Interaction.id, Interaction.snoozed_until, answered)
-            .where(Interaction.pending_reason != None)  # noqa: E711
-            .where(or_(answered, Interaction.snoozed_until <= now))  # type: ignore[operator]
-            .order_by(Interaction.id)
+            select(col(Interaction.id), col(Interaction.snoozed_until), answered)
+            .where(col(Interaction.pending_reason).is_not(None))
+            .where(or_(answered, col(Interaction.snoozed_until) <= now))
+            .order_by(col(Interaction.id))
         ).all()
     return [
-        (iid, "customer answered" if was_answered else "snooze ended") for iid, _until, was_answered in rows
+        (iid, "customer answered" if was_answered else "snooze ended")
+        for iid, _until, was_answered in rows
+        if iid is not None
     ]
