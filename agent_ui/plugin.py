@@ -45,6 +45,7 @@ def _safe_next(target: str | None) -> str:
 
 def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin import admin_routes
+    from agent_ui.admin_labels import label_admin_routes
     from agent_ui.admin_mailboxes import mailbox_routes
     from agent_ui.admin_phone import phone_routes
     from agent_ui.admin_quarantine import quarantine_routes
@@ -118,6 +119,7 @@ def plugin(ctx: AppContext) -> Plugin:
             *phone_routes(ctx, templates),
             *mailbox_routes(ctx, templates),
             *quarantine_routes(ctx, templates),
+            *label_admin_routes(ctx, templates),
             *preference_routes(ctx),
             *outbound_routes(ctx),
             *desk_label_routes(ctx),
