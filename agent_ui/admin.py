@@ -19,6 +19,7 @@ from starlette.routing import Route
 from agent_ui import admin_forms as forms
 from agent_ui.auth import check_csrf, login_session, require_role
 from contact_center.analytics.boosts import parse_tier_boosts
+from contact_center.api.scopes import parse_scopes
 from contact_center.errors import localized
 from contact_center.i18n import _
 from repository.api_keys import create_api_key, revoke_api_key
@@ -252,10 +253,13 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         form = await check_csrf(request)
         try:
             name = forms.text(form, "name", 120, required=True)
+            # One checkbox per scope; a form that sends none (an older page, a script) gets read,write.
+            chosen = [s for s in ("read", "write", "admin") if form.get(f"scope_{s}")]
+            scopes = parse_scopes(",".join(chosen or ["read", "write"]))
         except InvalidInput as exc:
             flash(request, localized(exc), "error")
             return RedirectResponse("/admin/api-keys", status_code=303)
-        token, row = await db(create_api_key, name)
+        token, row = await db(create_api_key, name, scopes)
         flash(request, _("API key %(name)s created. Copy it now: it will not be shown again.", name=row.name))
         response = render(request, admin, "api_keys", keys=await db(list_api_keys), new_key=token)
         response.headers["Cache-Control"] = "no-store"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from config import load_settings
+from contact_center.api.scopes import parse_scopes
 from repository import ContactCenterError, Database, upgrade
 from repository.api_keys import create_api_key, revoke_api_key
 from repository.configuration import agent_by_username, guard_last_admin, list_api_keys, make_default_queue
@@ -177,8 +178,11 @@ def _canned_add(db: Database, args: argparse.Namespace) -> int:
 
 
 def _apikey_create(db: Database, args: argparse.Namespace) -> int:
-    token, row = create_api_key(db, args.name)
-    print(f"API key {row.name!r} created (id {row.id}). It is shown only this once:", file=sys.stderr)
+    token, row = create_api_key(db, args.name, parse_scopes(args.scopes))
+    print(
+        f"API key {row.name!r} created (id {row.id}, scopes {row.scopes}). It is shown only this once:",
+        file=sys.stderr,
+    )
     print(token)
     return 0
 
@@ -193,7 +197,7 @@ def _apikey_revoke(db: Database, args: argparse.Namespace) -> int:
 def _apikey_list(db: Database, args: argparse.Namespace) -> int:
     for key in list_api_keys(db):
         status = "active" if key.is_active else "revoked"
-        print(f"{key.id:>4}  {key.prefix}…  {status:<8} {key.name}")
+        print(f"{key.id:>4}  {key.prefix}…  {status:<8} {key.scopes:<17} {key.name}")
     return 0
 
 
@@ -255,6 +259,10 @@ def add_admin_commands(commands: _SubParsersAction[argparse.ArgumentParser]) -> 
     add_reply.add_argument("body")
 
     apikey = group("apikey", "manage REST API keys")
-    command(apikey, "create", _apikey_create, "create a key; prints it once").add_argument("name")
+    create_key = command(apikey, "create", _apikey_create, "create a key; prints it once")
+    create_key.add_argument("name")
+    create_key.add_argument(
+        "--scopes", default="read,write", help="comma-separated: read, write, admin (default read,write)"
+    )
     command(apikey, "revoke", _apikey_revoke, "revoke a key").add_argument("id", type=_row_id)
     command(apikey, "list", _apikey_list, "list keys (never the keys themselves)")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import select
 
+from repository.errors import InvalidInput
 from repository.models import ApiKey, utcnow
 
 if TYPE_CHECKING:
@@ -25,10 +26,23 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_api_key(db: Database, name: str) -> tuple[str, ApiKey]:
-    """A new key; the plaintext is returned once and never stored."""
+def create_api_key(
+    db: Database, name: str, scopes: tuple[str, ...] = ("read", "write", "admin")
+) -> tuple[str, ApiKey]:
+    """A new key with ``scopes`` (contact_center/api/scopes.py); the plaintext is returned once, never stored."""
+    if not scopes or any(s not in ("read", "write", "admin") for s in scopes):
+        raise InvalidInput(
+            "scopes are a comma-separated list of %(choices)s",
+            params={"choices": "read, write, admin"},
+            field="scopes",
+        )
     token = KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(name=name.strip()[:120] or "api key", prefix=token[:12], key_hash=_digest(token))
+    row = ApiKey(
+        name=name.strip()[:120] or "api key",
+        prefix=token[:12],
+        key_hash=_digest(token),
+        scopes=",".join(scopes),
+    )
     with db.write() as session:
         session.add(row)
     return token, row

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from contact_center.api.auth import authenticate
 from contact_center.api.pagination import AFTER, DEFAULT_LIMIT, LIMIT
 from contact_center.api.schema import Bool, Int, Obj, Schema
+from contact_center.api.scopes import require_scope
 from contact_center.errors import error_body, http_detail, read_json
 from contact_center.i18n import _
 from repository.errors import Conflict, InvalidInput, NotFound
@@ -61,6 +62,8 @@ class Endpoint:
     paged: bool = False
     public: bool = False
     conflicts: bool = False
+    # read / write / admin; None = by method and tag (contact_center/api/scopes.py).
+    scope: str | None = None
 
     @property
     def path_ids(self) -> list[str]:
@@ -139,6 +142,8 @@ def _query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
 def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
     async def run(request: Request) -> Response:
         key = None if endpoint.public else await authenticate(ctx, request)
+        if key is not None:
+            require_scope(key, endpoint)
         call = Call(ctx, request, key, _path_ids(endpoint, request), _query(endpoint, request))
         if endpoint.body is not None:
             try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from contact_center.api.endpoint import PREFIX, Endpoint
 from contact_center.api.schema import Int, Obj, Registry, Str
+from contact_center.api.scopes import required_scope
 
 TAGS = {
     "customers": "Customers and their identities, value and timeline",
@@ -34,6 +35,7 @@ ERROR = Obj(
 _ERRORS = {
     "400": ("BadRequest", "The body is not a JSON object"),
     "401": ("Unauthorized", "No API key, or an unknown or revoked one"),
+    "403": ("Forbidden", "The API key lacks the scope this operation needs (insufficient_scope)"),
     "404": ("NotFound", "No such record"),
     "409": ("Conflict", "It would duplicate an existing record"),
     "413": ("TooLarge", "The body is too large"),
@@ -62,7 +64,7 @@ def _parameters(endpoint: Endpoint, registry: Registry) -> list[dict[str, Any]]:
 
 
 def _error_codes(endpoint: Endpoint) -> list[str]:
-    codes = [] if endpoint.public else ["401"]
+    codes = [] if endpoint.public else ["401", "403"]
     if endpoint.path_ids:
         codes.append("404")
     if endpoint.body is not None:
@@ -83,6 +85,9 @@ def _operation(endpoint: Endpoint, registry: Registry) -> dict[str, Any]:
     }
     if endpoint.public:
         op["security"] = []
+    else:
+        # OpenAPI 3.1 lets a bearer scheme list role names: the scope this operation needs.
+        op["security"] = [{"bearerAuth": [required_scope(endpoint)]}]
     if endpoint.body is not None:
         op["requestBody"] = {
             "required": True,
