@@ -166,6 +166,11 @@ class AgentDesk:
                 "reason": data.get("reason"),
                 "ended_by": data.get("ended_by"),
             }
+        if kind == "agent.notice":
+            if data.get("agent_id") != self.agent_id:
+                return None
+            # Something the router did to this agent, said plainly (docs/protocol.md, "notice").
+            return {"type": "notice", "code": data["code"], "count": data.get("count")}
         if kind == "agent.presence":
             if data.get("agent_id") == self.agent_id:
                 self.agent.presence = data["presence"]

@@ -22,6 +22,7 @@ from contact_center.queue_positions import PositionPublisher
 from contact_center.routing import Selector
 from contact_center.routing_state import PassCursor, RoutingState
 from repository import lifecycle, requeue, routing_reads
+from repository.missed_offers import away_after_missed_offers
 from repository.models import utcnow
 from repository.serialize import interaction_dict
 
@@ -83,7 +84,7 @@ class Router:
         if self._follower is None or self._follower.done():
             self._following.clear()
             self._follower = asyncio.create_task(self._follow_bus(), name="router-bus")
-        await asyncio.wait_for(self._following.wait(), 10)
+        await wait_event(self._following, 10)
 
     async def _follow_bus(self) -> None:
         await follow(
@@ -181,6 +182,7 @@ class Router:
         for interaction, agent_id in await hub.run_db(requeue.expire_reservations):
             metrics.REQUEUES.labels(reason="timeout").inc()
             await self._requeued(interaction, agent_id, "reservation timed out")
+            await self._missed(agent_id)
         released = await hub.run_db(
             requeue.release_disconnected_agents, self.settings.agent_disconnect_grace_seconds
         )
@@ -243,6 +245,18 @@ class Router:
             routing_reads.refresh, contacts, agents, self.settings.agent_disconnect_grace_seconds
         )
         state.refresh(contacts, agents, rows)
+
+    async def _missed(self, agent_id: int) -> None:
+        """Count an offer the agent let time out; at the limit, set them Away."""
+        missed = self.state.missed.get(agent_id, 0) + 1
+        self.state.missed[agent_id] = missed
+        limit = self.settings.missed_offers_before_away
+        if limit <= 0 or missed < limit:
+            return
+        del self.state.missed[agent_id]
+        if await self.hub.run_db(away_after_missed_offers, agent_id, missed):
+            self.hub.committed()
+            self.state.apply({"type": "agent.presence", "agent_id": agent_id, "presence": "away"})
 
     async def _requeued(self, interaction: Interaction, agent_id: int, reason: str) -> None:
         await self.hub.publish_requeued(interaction, agent_id, reason)

@@ -49,7 +49,7 @@ def topics_for(data: dict[str, Any]) -> list[str]:
         return topics
     if kind == "offer":
         return [f"agent:{data['agent_id']}", f"interaction:{data['interaction']['id']}", "supervisors"]
-    if kind in ("agent.presence", "agent.signed_out"):
+    if kind in ("agent.presence", "agent.signed_out", "agent.notice"):
         return [f"agent:{data['agent_id']}", "agents", "supervisors"]
     if kind == "supervision.changed":
         return ["supervisors"]

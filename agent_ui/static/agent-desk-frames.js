@@ -131,6 +131,10 @@ const DeskFrames = (() => {
     conversations(f) {
       renderTeam(f.conversations || []);
     },
+    notice(f) {
+      // The router set this agent Away after offers went unanswered (docs/protocol.md, "notice").
+      if (f.code === 'missed_offers') Notices.show(t('You were set to Away because offers to you went unanswered. Set yourself Available when you are ready for chats.'), 'notice-missed-offers');
+    },
     agent_presence(f) {
       const a = state.agents.get(f.agent_id);
       if (a) a.presence = f.presence;
