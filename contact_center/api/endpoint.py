@@ -146,6 +146,12 @@ def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
             require_scope(key, endpoint)
         call = Call(ctx, request, key, _path_ids(endpoint, request), _query(endpoint, request))
         if endpoint.body is not None:
+            if not await request.body():
+                # The document marks every request body required; an absent one is not "{}".
+                return JSONResponse(
+                    error_body("malformed_json", _("send the fields as a JSON object in the body")),
+                    status_code=400,
+                )
             try:
                 raw = await read_json(request)
             except HTTPException as exc:
@@ -171,7 +177,41 @@ def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
         return JSONResponse(result, status_code=endpoint.status)
 
     run.__name__ = endpoint.operation_id
-    return Route(PREFIX + endpoint.path, run, methods=[endpoint.method], name=endpoint.operation_id)
+    return Route(route_path(endpoint.path), run, methods=[endpoint.method], name=endpoint.operation_id)
+
+
+def route_path(path: str) -> str:
+    """``/customers/{customer_id}`` as ``/api/v1/customers/{customer_id:int}``.
+
+    With the int convertor ``PATCH /customers/bulk`` no longer reaches the
+    ``{customer_id}`` operations (a 404 for "no such customer"), but the router's
+    405 for the ``/customers/bulk`` path, with its ``Allow`` header.
+    """
+    return PREFIX + _PATH_ID.sub(r"{\1:int}", path)
+
+
+def build_routes(ctx: AppContext, endpoints: list[Endpoint]) -> list[Route]:
+    """One route per path, holding every method of that path.
+
+    One route per method made the router's 405 name only the first route's method in
+    ``Allow``; a route per path answers an unsupported method with 405 and the full list.
+    """
+    by_path: dict[str, dict[str, Route]] = {}
+    for endpoint in endpoints:
+        by_path.setdefault(endpoint.path, {})[endpoint.method] = build_route(ctx, endpoint)
+    routes = []
+    for path, methods in by_path.items():
+        handlers = {method: route.endpoint for method, route in methods.items()}
+
+        async def run(request: Request, handlers: dict[str, Any] = handlers) -> Response:
+            method = "GET" if request.method == "HEAD" else request.method
+            response: Response = await handlers[method](request)
+            return response
+
+        first = next(iter(methods.values()))
+        run.__name__ = first.name
+        routes.append(Route(route_path(path), run, methods=list(methods), name=first.name))
+    return routes
 
 
 def _is_missing_value(exc: IntegrityError) -> bool:

@@ -65,8 +65,8 @@ def _parameters(endpoint: Endpoint, registry: Registry) -> list[dict[str, Any]]:
 
 def _error_codes(endpoint: Endpoint) -> list[str]:
     codes = [] if endpoint.public else ["401", "403"]
-    if endpoint.path_ids:
-        codes.append("404")
+    if endpoint.path_ids or endpoint.body is not None or endpoint.all_query:
+        codes.append("404")  # the path's record, or one the body or query refers to
     if endpoint.body is not None:
         codes += ["400", "413"]
     if endpoint.conflicts:
@@ -120,6 +120,9 @@ def build_document(endpoints: Iterable[Endpoint], *, version: str = "1.0.0") -> 
             endpoint, registry
         )
     error_ref = ERROR.to_json(registry)
+    # An error also names what it is about (``customer_id``, ``scope``, ``retry_after``…), so
+    # the inner object is open; ``code`` and ``message`` are always there.
+    registry.schemas["Error"]["properties"]["error"]["additionalProperties"] = True
     return {
         "openapi": "3.1.0",
         "info": {

@@ -28,7 +28,7 @@ from contact_center.api import (
     telephony,
     webhooks_api,
 )
-from contact_center.api.endpoint import Call, Endpoint, build_route
+from contact_center.api.endpoint import Call, Endpoint, build_routes
 from contact_center.api.openapi import build_document
 from contact_center.api.schema import FreeObject
 from contact_center.context import AppContext, Plugin
@@ -74,4 +74,4 @@ ENDPOINTS: list[Endpoint] = [
 
 
 def plugin(ctx: AppContext) -> Plugin:
-    return Plugin(routes=[build_route(ctx, endpoint) for endpoint in ENDPOINTS])
+    return Plugin(routes=build_routes(ctx, ENDPOINTS))
