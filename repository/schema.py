@@ -8,6 +8,7 @@ the migration tests and the app all see the same complete schema.
 from __future__ import annotations
 
 import repository.audit_models  # noqa: F401
+import repository.business_hours  # noqa: F401  (queue calendars)
 import repository.commerce_models  # noqa: F401
 import repository.email_models  # noqa: F401
 import repository.labels_models  # noqa: F401

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from repository.business_hours import is_open as calendar_open
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
 from repository.models import Agent, Queue
@@ -122,15 +123,9 @@ def check_menu(menu: Any, queue_ids: set[int]) -> list[dict[str, Any]]:
 
 
 def is_open(number: PhoneNumber | None, now: datetime) -> bool:
-    """Whether ``now`` falls in the number's business hours, in its own time zone."""
-    if number is None or not number.business_hours:
-        return True
-    try:
-        local = now.astimezone(ZoneInfo(number.time_zone))
-    except ZoneInfoNotFoundError:
-        local = now
-    hhmm = local.strftime("%H:%M")
-    return any(start <= hhmm < end for start, end in number.business_hours.get(DAYS[local.weekday()], []))
+    """Whether ``now`` falls in the number's business hours, in its own time zone: the same
+    calendar rules as every queue (repository.business_hours, docs/business-hours.md)."""
+    return calendar_open(number, now)[0]
 
 
 def choose(number: PhoneNumber | None, digits: str = "", speech: str = "") -> dict[str, Any] | None:
