@@ -140,11 +140,11 @@ class AgentDesk:
         if kind == "offer":
             if data.get("agent_id") != self.agent_id:
                 return None
-            iid = int(data["interaction"]["id"])
+            offered = int(data["interaction"]["id"])
             # Read now, after every earlier position was handed out: the timeline holds
             # each message committed before the offer; later ones follow live, once.
-            snapshot = await self.conversation(iid)
-            self._remember(iid, snapshot["events"])
+            snapshot = await self.conversation(offered)
+            self._remember(offered, snapshot["events"])
             return {
                 "type": "offer",
                 "interaction": data["interaction"],

@@ -136,7 +136,7 @@ def uvicorn_config(
         port=port,
         log_level=settings.log_level.lower(),
         ws_max_size=WS_MAX_SIZE,
-        http=protocol_class(header_timeout),  # type: ignore[arg-type]
+        http=protocol_class(header_timeout),
         timeout_keep_alive=int(keep_alive),
         # Beyond this many connections and tasks uvicorn answers 503 instead of queueing work.
         limit_concurrency=limit or None,

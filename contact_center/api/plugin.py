@@ -74,4 +74,4 @@ ENDPOINTS: list[Endpoint] = [
 
 
 def plugin(ctx: AppContext) -> Plugin:
-    return Plugin(routes=build_routes(ctx, ENDPOINTS))
+    return Plugin(routes=[*build_routes(ctx, ENDPOINTS)])
