@@ -216,16 +216,16 @@ class Inbound:
                     await self.hub.publish_requeued(interaction, previous_agent or 0, "customer replied")
                     self.ctx.router.wake()
         files = await to_thread.run_sync(self._save_files, mailbox, mail) if _has_files(mail) else []
-        for item in files:
-            if item.get("too_large"):
+        for saved in files:
+            if saved.get("too_large"):
                 log.warning(
                     "mailbox %s: attachment %r of %s (%s bytes) not kept: over the %s-byte limit"
                     " (EMAIL_ATTACHMENT_MAX_BYTES)",
                     mailbox.id,
-                    item["filename"],
+                    saved["filename"],
                     plan.external_id,
-                    item["size"],
-                    item["limit"],
+                    saved["size"],
+                    saved["limit"],
                 )
         payload = _payload(mailbox, mail, files)
         if position is not None:
@@ -248,6 +248,7 @@ class Inbound:
         )
         result = await self.hub.store(item)
         interaction = result.interaction
+        assert interaction.id is not None  # stored
         message_id = mail.message_id or plan.external_id
         chunk.index.append((message_id, result.customer.id, interaction.id, result.event.id, "in"))  # type: ignore[arg-type]
         chunk.threads[(result.customer.id, message_id)] = ThreadMatch(  # type: ignore[index]
