@@ -167,6 +167,12 @@ def check_holidays(days: Any) -> list[str]:
 FIELDS = ("business_hours", "time_zone", "holidays")
 
 
+def check_calendar(data: dict[str, Any]) -> dict[str, Any]:
+    """The calendar fields of ``data``, checked; other keys are ignored."""
+    checks = {"business_hours": check_hours, "time_zone": check_time_zone, "holidays": check_holidays}
+    return {name: check(data[name]) for name, check in checks.items() if name in data}
+
+
 def hours_dict(row: QueueHours | None) -> dict[str, Any]:
     if row is None:
         return {"business_hours": {}, "time_zone": "UTC", "holidays": []}
@@ -187,13 +193,7 @@ def hours_for(db: Database, queue_ids: Iterable[int]) -> dict[int, QueueHours]:
 
 def save_hours(db: Database, queue_id: int, data: dict[str, Any]) -> QueueHours:
     """Change any of business_hours, time_zone, holidays; the others keep their values."""
-    clean: dict[str, Any] = {}
-    if "business_hours" in data:
-        clean["business_hours"] = check_hours(data["business_hours"])
-    if "time_zone" in data:
-        clean["time_zone"] = check_time_zone(data["time_zone"])
-    if "holidays" in data:
-        clean["holidays"] = check_holidays(data["holidays"])
+    clean = check_calendar(data)
     with db.write() as session:
         if session.get(Queue, queue_id) is None:
             raise NotFound("no such queue", queue_id=queue_id)

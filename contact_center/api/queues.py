@@ -7,8 +7,17 @@ from typing import Any
 from contact_center.api.agents import SKILLS
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Bool, Int, MapOf, Obj, Str
+from contact_center.api.schema import Bool, Int, ListOf, MapOf, Obj, Str
 from repository.browse import page_rows
+from repository.business_hours import (
+    DAYS,
+    FIELDS,
+    check_calendar,
+    get_hours,
+    hours_dict,
+    hours_for,
+    save_hours,
+)
 from repository.configuration import get_queue, make_default_queue
 from repository.customers import TIERS
 from repository.directory import create_queue, update_queue
@@ -28,41 +37,72 @@ _EDITABLE = {
         description='routing points per customer tier, e.g. {"platinum": 30}; {} clears them',
     ),
 }
+# The queue's calendar (docs/business-hours.md); stored beside the queue in queue_hours.
+_HOURS = {
+    "business_hours": MapOf(
+        keys=DAYS,
+        value=ListOf(item=ListOf(item=Str(max_length=5), max_items=2), max_items=6),
+        description='{"mon": [["09:00", "17:00"]]} in time_zone; close before open runs past '
+        "midnight; {} means always open",
+    ),
+    "time_zone": Str(min_length=1, max_length=64, description="IANA name, e.g. Europe/Berlin"),
+    "holidays": ListOf(
+        item=Str(min_length=10, max_length=10, fmt="date"),
+        max_items=400,
+        description="local dates on which the queue is closed all day",
+    ),
+}
 QUEUE = Obj(
     name="Queue",
-    fields={"id": Int(minimum=1), **_EDITABLE},
-    required=("id", *_EDITABLE),
+    fields={"id": Int(minimum=1), **_EDITABLE, **_HOURS},
+    required=("id", *_EDITABLE, *_HOURS),
 )
-QUEUE_CREATE = Obj(name="QueueCreate", fields=_EDITABLE, required=("name",))
-QUEUE_PATCH = Obj(name="QueuePatch", fields=_EDITABLE)
+QUEUE_CREATE = Obj(name="QueueCreate", fields={**_EDITABLE, **_HOURS}, required=("name",))
+QUEUE_PATCH = Obj(name="QueuePatch", fields={**_EDITABLE, **_HOURS})
+
+
+def _split(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The queue's own fields, and its calendar checked before anything is written."""
+    calendar = check_calendar({k: body.pop(k) for k in FIELDS if k in body})
+    return body, calendar
 
 
 async def list_queues_(call: Call) -> Any:
-    return envelope(await call.db(page_rows, Queue, **call.page), queue_dict)
+    page = await call.db(page_rows, Queue, **call.page)
+    hours = await call.db(hours_for, [q.id for q in page.rows])
+    return envelope(page, lambda q: {**queue_dict(q), **hours_dict(hours.get(q.id))})
+
+
+async def _with_hours(call: Call, queue: Queue) -> dict[str, Any]:
+    return {**queue_dict(queue), **hours_dict(await call.db(get_hours, queue.id))}
 
 
 async def get_queue_(call: Call) -> Any:
-    return queue_dict(await call.db(get_queue, call.ids["queue_id"]))
+    return await _with_hours(call, await call.db(get_queue, call.ids["queue_id"]))
 
 
 async def create_queue_(call: Call) -> Any:
-    body = dict(call.body)
+    body, calendar = _split(dict(call.body))
     is_default = body.pop("is_default", False)
     queue = await call.db(create_queue, body.pop("name"), **body)
     if is_default:
         queue = await call.db(make_default_queue, queue.id)
-    return queue_dict(queue)
+    if calendar:
+        await call.db(save_hours, queue.id, calendar)
+    return await _with_hours(call, queue)
 
 
 async def update_queue_(call: Call) -> Any:
-    body = dict(call.body)
+    body, calendar = _split(dict(call.body))
     queue_id = call.ids["queue_id"]
     if "name" in body:
         body["name"] = body["name"].strip()
     queue = await call.db(update_queue, queue_id, **body)
     if body.get("is_default"):
         queue = await call.db(make_default_queue, queue_id)
-    return queue_dict(queue)
+    if calendar:
+        await call.db(save_hours, queue_id, calendar)
+    return await _with_hours(call, queue)
 
 
 ENDPOINTS = [
@@ -83,7 +123,7 @@ ENDPOINTS = [
         "PATCH",
         "/queues/{queue_id}",
         update_queue_,
-        "Change a queue's skills, priority, strategy, tier boosts or default flag",
+        "Change a queue's skills, priority, strategy, tier boosts, default flag or business hours",
         "queues",
         response=QUEUE,
         body=QUEUE_PATCH,
