@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
+from channels.webchat.after_hours import routes as after_hours_routes
 from channels.webchat.attachments import AttachmentStore
 from channels.webchat.limits import VisitorLimits
 from channels.webchat.socket import VisitorSession
@@ -134,5 +135,7 @@ def plugin(ctx: AppContext) -> Plugin:
             Route("/demo", demo),
             Route("/channels/webchat/attachments", upload, methods=["POST", "OPTIONS"]),
             Route("/channels/webchat/attachments/{token}", download),
+            # Outside business hours: the hours, and a message left for an email answer.
+            *(Route(path, fn, methods=methods) for path, fn, methods in after_hours_routes(ctx)),
         ]
     )

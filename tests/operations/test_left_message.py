@@ -1,0 +1,92 @@
+"""Outside business hours the chat queue says when it is back, and a message left in the
+widget becomes an email conversation whose answer leaves by the real SMTP server (aiosmtpd)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from contact_center.app import create_app
+from repository.api_keys import create_api_key
+from repository.business_hours import save_hours
+from repository.directory import create_queue
+from repository.models import Event, Interaction
+from tests.email.conftest import SmtpSink
+from tests.operations.test_outbound_email import eventually, rows
+
+pytestmark = pytest.mark.server
+PLUGINS = ("channels.email.plugin", "channels.webchat.plugin", "contact_center.api.plugin")
+
+
+def closed_now() -> dict[str, Any]:
+    """Hours that exclude this minute: open only tomorrow 09:00-17:00 UTC."""
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    return {("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tomorrow.weekday()]: [["09:00", "17:00"]]}
+
+
+@asynccontextmanager
+async def serve(settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient, httpx.AsyncClient]]:
+    app = create_app(settings, plugins=PLUGINS)
+    ctx = app.state.ctx
+    queue = create_queue(ctx.db, "Support", is_default=True)
+    save_hours(ctx.db, queue.id, {"business_hours": closed_now(), "time_zone": "UTC"})
+    async with app.router.lifespan_context(app):
+        token, _key = create_api_key(ctx.db, "desk")
+        transport = httpx.ASGITransport(app=app)
+        base = "http://testserver"
+        auth = {"Authorization": f"Bearer {token}"}
+        async with (
+            httpx.AsyncClient(transport=transport, base_url=base) as visitor,
+            httpx.AsyncClient(transport=transport, base_url=base, headers=auth) as api,
+        ):
+            yield ctx, visitor, api
+
+
+async def test_a_left_message_is_answered_by_email(
+    email_settings: Callable[..., Any], smtp_sink: SmtpSink
+) -> None:
+    async with serve(email_settings()) as (ctx, visitor, api):
+        hours = (await visitor.get("/channels/webchat/hours")).json()
+        tomorrow_nine = (datetime.now(UTC) + timedelta(days=1)).replace(
+            hour=9, minute=0, second=0, microsecond=0
+        )
+        assert hours["open"] is False
+        assert datetime.fromisoformat(hours["next_open_at"]) == tomorrow_nine
+        assert sum(len(d["spans"]) for d in hours["week"]) == 1
+
+        bad = await visitor.post(
+            "/channels/webchat/messages", json={"email": "not-an-address", "message": "hi"}
+        )
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "email"
+        empty = await visitor.post(
+            "/channels/webchat/messages", json={"email": "kim@customers.test", "message": " "}
+        )
+        assert empty.status_code == 422 and empty.json()["error"]["field"] == "message"
+        assert rows(ctx.db, Interaction) == []
+
+        left = await visitor.post(
+            "/channels/webchat/messages",
+            json={"name": "Kim Lee", "email": "Kim@Customers.test", "message": "Where is order 7?\nThanks"},
+        )
+        assert left.status_code == 201, left.text
+        iid = left.json()["interaction_id"]
+        interaction = rows(ctx.db, Interaction, id=iid)[0]
+        assert interaction.channel == "email" and interaction.subject == "Where is order 7?"
+        customer_events = [e for e in rows(ctx.db, Event, interaction_id=iid) if e.author_type == "customer"]
+        assert [e.body for e in customer_events] == ["Where is order 7?\nThanks"]
+
+        answer = await api.post(
+            f"/api/v1/interactions/{iid}/messages",
+            json={"body": "It left the warehouse today.", "author_name": "Alice"},
+        )
+        assert answer.status_code == 201, answer.text
+        await eventually(lambda: smtp_sink.received, "the answer at the SMTP server")
+        _mail_from, rcpt, mail = smtp_sink.received[-1]
+        assert rcpt == ["kim@customers.test"]
+        assert f"[#{iid}]" in mail["Subject"] and "Where is order 7?" in mail["Subject"]
+        assert "left the warehouse" in mail.get_body(("plain",)).get_content()
