@@ -3,10 +3,10 @@ widget becomes an email conversation whose answer leaves by the real SMTP server
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
