@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from config import Settings, get_settings
 from contact_center import i18n
+from contact_center.admin_audit import AdminAudit
 from contact_center.bus import Bus, create_bus
 from contact_center.context import AppContext, Plugin
 from contact_center.coordination import create_leadership
@@ -166,6 +167,8 @@ def create_app(
                 max_bytes=settings.max_body_bytes,
                 larger={"/channels/webchat/attachments": settings.attachment_max_bytes + 2 * UPLOAD_OVERHEAD},
             ),
+            # Inside the body limit and the session: records every admin post and who made it.
+            Middleware(AdminAudit, ctx=ctx),
         ],
     )
     app.state.ctx = ctx

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,13 +19,14 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from contact_center.api.audit_hook import audit_call
 from contact_center.api.auth import authenticate
 from contact_center.api.pagination import AFTER, DEFAULT_LIMIT, LIMIT
 from contact_center.api.schema import Bool, Int, Obj, Schema
 from contact_center.api.scopes import require_scope
 from contact_center.errors import error_body, http_detail, read_json
 from contact_center.i18n import _
-from repository.errors import Conflict, InvalidInput, NotFound
+from repository.errors import Conflict, ContactCenterError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -64,6 +66,8 @@ class Endpoint:
     conflicts: bool = False
     # read / write / admin; None = by method and tag (contact_center/api/scopes.py).
     scope: str | None = None
+    # Changes are always audited (contact_center/api/audit_hook.py); a GET only if this says so.
+    audited: bool = False
 
     @property
     def path_ids(self) -> list[str]:
@@ -139,7 +143,9 @@ def _query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
     return out
 
 
-def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
+def build_route(ctx: AppContext, endpoint: Endpoint, read_before: Handler | None = None) -> Route:
+    """The route for ``endpoint``; ``read_before`` is its path's GET, for the audit's "before"."""
+
     async def run(request: Request) -> Response:
         key = None if endpoint.public else await authenticate(ctx, request)
         if key is not None:
@@ -163,6 +169,10 @@ def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
                     error_body("malformed_json", _("the body is nested too deeply")), status_code=400
                 )
             call.body = endpoint.body.check(raw)
+        before = None
+        if read_before is not None and endpoint.method in ("PATCH", "DELETE"):
+            with suppress(ContactCenterError):
+                before = await read_before(Call(ctx, request, key, call.ids))
         try:
             result = await endpoint.handler(call)
         except IntegrityError as exc:
@@ -172,6 +182,7 @@ def build_route(ctx: AppContext, endpoint: Endpoint) -> Route:
             raise Conflict("this would duplicate an existing record") from exc
         except DataError as exc:
             raise InvalidInput("a value does not fit the store") from exc
+        await audit_call(call, endpoint, before, result)
         if endpoint.response is None:
             return Response(status_code=204)
         return JSONResponse(result, status_code=endpoint.status)
@@ -196,9 +207,11 @@ def build_routes(ctx: AppContext, endpoints: list[Endpoint]) -> list[Route]:
     One route per method made the router's 405 name only the first route's method in
     ``Allow``; a route per path answers an unsupported method with 405 and the full list.
     """
+    reads = {e.path: e.handler for e in endpoints if e.method == "GET"}
     by_path: dict[str, dict[str, Route]] = {}
     for endpoint in endpoints:
-        by_path.setdefault(endpoint.path, {})[endpoint.method] = build_route(ctx, endpoint)
+        route = build_route(ctx, endpoint, reads.get(endpoint.path))
+        by_path.setdefault(endpoint.path, {})[endpoint.method] = route
     routes = []
     for path, methods in by_path.items():
         handlers = {method: route.endpoint for method, route in methods.items()}

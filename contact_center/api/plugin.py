@@ -13,6 +13,7 @@ from contact_center.api import (
     agents,
     analytics_api,
     commerce,
+    compliance_api,
     customers,
     email_quarantine,
     interactions,
@@ -61,6 +62,7 @@ ENDPOINTS: list[Endpoint] = [
     *commerce.ENDPOINTS,
     *analytics_api.ENDPOINTS,
     *webhooks_api.ENDPOINTS,
+    *compliance_api.ENDPOINTS,
     Endpoint(
         "GET",
         "/openapi.json",
