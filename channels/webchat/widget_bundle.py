@@ -32,6 +32,7 @@ PARTS: tuple[str, ...] = (
     "styles.js",  # the stylesheet
     "shell.js",  # host element, shadow root, header, status line
     "prechat.js",  # pre-chat form
+    "afterhours.js",  # outside business hours: the hours, a message left for email
     "messages.js",  # the message list, notices
     "queue.js",  # place in the queue, estimated wait
     "typing.js",  # typing indicators

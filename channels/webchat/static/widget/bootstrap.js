@@ -8,6 +8,7 @@ function mount() {
   for (const item of state.outbox) placePending(item);
   render();
   connect();
+  loadHours();
   watchNetwork();
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) {

@@ -7,7 +7,7 @@ ui.footer = h("div", { class: "footer" }, ui.notice, ui.queue, ui.typing, ui.end
 ui.chat = h("div", { class: "view chat", "data-drop-label": t("Drop to send") }, ui.messages, ui.footer, ui.lightbox);
 acceptDroppedFiles();
 
-ui.body = h("div", { class: "body" }, ui.loading, ui.unavailable, ui.prechat, ui.chat);
+ui.body = h("div", { class: "body" }, ui.loading, ui.unavailable, ui.prechat, ui.afterHours, ui.chat);
 ui.panel = h(
   "div",
   { class: "panel", id: "cc-panel", role: "dialog", "aria-labelledby": "cc-title", testid: "cc-panel" },

@@ -10,6 +10,10 @@ function render() {
   ui.unavailable.hidden = view !== "unavailable";
   ui.prechat.hidden = view !== "prechat";
   ui.chat.hidden = view !== "chat";
+  // Outside business hours with nothing under way: the hours and the left-message form.
+  const away = awayShown();
+  ui.afterHours.hidden = !away;
+  if (away) ui.loading.hidden = ui.prechat.hidden = ui.chat.hidden = true;
   ui.root.classList.toggle("stopped", state.stopped);
 
   // Header.
