@@ -42,7 +42,7 @@ class Settings:
     # is set Away; the router's lease (Redis) lasts this long, so a standby takes over
     # within about that much after the leader dies.
     missed_offers_before_away: int = 2
-    router_lease_seconds: float = 1.5
+    router_lease_seconds: float = 1.2
     # The event pipeline (docs/events.md): a socket whose unsent events pass this many
     # bytes is closed with 4408; outbox rows are kept this long for resume; the relay
     # and the dispatcher's database watchdog poll this often.
@@ -173,7 +173,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         agent_disconnect_grace_seconds=config("AGENT_DISCONNECT_GRACE_SECONDS", cast=float, default=20.0),
         router_tick_seconds=config("ROUTER_TICK_SECONDS", cast=float, default=1.0),
         missed_offers_before_away=config("MISSED_OFFERS_BEFORE_AWAY", cast=int, default=2),
-        router_lease_seconds=config("ROUTER_LEASE_SECONDS", cast=float, default=1.5),
+        router_lease_seconds=config("ROUTER_LEASE_SECONDS", cast=float, default=1.2),
         heartbeat_seconds=config("HEARTBEAT_SECONDS", cast=float, default=5.0),
         session_max_age_seconds=config("SESSION_MAX_AGE_SECONDS", cast=int, default=12 * 3600),
         secure_cookies=config("SECURE_COOKIES", cast=bool, default=False),

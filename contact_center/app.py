@@ -77,7 +77,7 @@ def create_app(
     db = Database(settings.database_url)
     bus = bus or create_bus(settings.bus_url)
     hub = Hub(settings, db, bus)
-    router = Router(hub, create_leadership(settings.bus_url))
+    router = Router(hub, create_leadership(settings.bus_url, settings.router_lease_seconds))
     presence = PresenceKeeper(hub)
     ctx = AppContext(settings=settings, db=db, bus=bus, hub=hub, router=router, presence=presence)
     loaded = [_load_plugin(path, ctx) for path in plugins]

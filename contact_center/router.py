@@ -21,7 +21,7 @@ from contact_center.coordination import Leadership, SoleLeader
 from contact_center.queue_positions import PositionPublisher
 from contact_center.routing import Selector
 from contact_center.routing_state import PassCursor, RoutingState
-from repository import lifecycle, requeue, routing_reads
+from repository import fencing, lifecycle, requeue, routing_reads
 from repository.missed_offers import away_after_missed_offers
 from repository.models import utcnow
 from repository.serialize import interaction_dict
@@ -57,6 +57,13 @@ class Router:
         self._buffer: list[dict[str, Any]] | None = None
         self._built_at = 0.0
         self._pass_lock = asyncio.Lock()
+        # Leadership (coordination.py): renewed by its own loop, so a standby notices a dead
+        # leader within a lease whatever the routing tick. A new lease means a new fencing
+        # token, written to the store before the first claim, and a full read.
+        self._leading = isinstance(self.leadership, SoleLeader)
+        self._token: int | None = None
+        self._new_lead = True
+        self._leader: asyncio.Task[None] | None = None
         hub.on_routable_change(self.wake)
 
     def wake(self) -> None:
@@ -68,15 +75,17 @@ class Router:
             for interaction, agent_id in await self.hub.run_db(requeue.release_all_reservations):
                 await self.hub.publish_requeued(interaction, agent_id, "server restarted")
         await self._ensure_following()
+        if not isinstance(self.leadership, SoleLeader):
+            self._leader = asyncio.create_task(self._lead(), name="router-lease")
         self._task = asyncio.create_task(self._run(), name="router")
 
     async def stop(self) -> None:
-        for task in (self._task, self._follower):
+        for task in (self._leader, self._task, self._follower):
             if task is not None:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
                     await task
-        self._task = self._follower = None
+        self._task = self._follower = self._leader = None
         await self.leadership.resign()
 
     # -- following the bus ---------------------------------------------------------------
@@ -144,6 +153,39 @@ class Router:
         for data in pending:
             self.state.apply(data)
 
+    # -- leadership ----------------------------------------------------------------------
+    async def _lead(self) -> None:
+        while True:
+            try:
+                leading = await self.leadership.try_lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("router: cannot reach the lease; standing by", exc_info=True)
+                leading = False
+            if leading and (not self._leading or self.leadership.token != self._token):
+                self._new_lead = True
+                self.wake()
+            if self._leading and not leading:
+                log.warning("router: lost the lease; another node routes now")
+                self.state.built = False
+                self.positions.forget()
+            self._leading = leading
+            renew = self.leadership.renew_seconds
+            await asyncio.sleep(renew if leading else renew / 2)
+
+    async def _take_lead(self) -> bool:
+        """Before the first claim under a new lease: make its token the store's newest."""
+        token = self.leadership.token
+        if token is not None:
+            newest = await self.hub.run_db(fencing.advance, token)
+            if newest != token:
+                log.warning("router: lease token %s is already superseded by %s", token, newest)
+                return False
+        self._token, self._new_lead = token, False
+        self.state.built = False
+        return True
+
     # -- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
         while True:
@@ -151,10 +193,8 @@ class Router:
                 await wait_event(self._wake, self.settings.router_tick_seconds)
             self._wake.clear()
             try:
-                if await self.leadership.try_lead():
+                if self._leading:
                     await self.route_once()
-                else:
-                    self.state.built = False
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -175,6 +215,8 @@ class Router:
     async def _pass(self) -> int:
         started = time.perf_counter()
         hub, state = self.hub, self.state
+        if self._new_lead and not await self._take_lead():
+            return 0
         await self._ensure_following()
         await self._catch_up()
         if not state.built or time.monotonic() - self._built_at > RESYNC_SECONDS:
@@ -210,6 +252,7 @@ class Router:
                         proposal.agent_id,
                         reserve_seconds=self.settings.reservation_timeout_seconds,
                         defaults=self.settings.default_capacity,
+                        fence=self._token,
                     )
                 except Exception:
                     # One bad contact must not stop everyone queued behind it.

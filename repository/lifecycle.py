@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from repository import outbox
+from repository import fencing, outbox
 from repository.bus_events import InteractionEvent, InteractionUpdated, Offer
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.models import (
@@ -101,10 +101,22 @@ def capacity_for(agent: Agent, channel: str, defaults: dict[str, int]) -> int:
 
 
 def claim(
-    db: Database, interaction_id: int, agent_id: int, *, reserve_seconds: float, defaults: dict[str, int]
+    db: Database,
+    interaction_id: int,
+    agent_id: int,
+    *,
+    reserve_seconds: float,
+    defaults: dict[str, int],
+    fence: int | None = None,
 ) -> Interaction | None:
-    """Reserve a queued interaction for an agent, atomically. None if it lost the race."""
+    """Reserve a queued interaction for an agent, atomically. None if it lost the race.
+
+    ``fence``: the router's lease token; the claim is refused if a newer leader has
+    written a newer one (repository/fencing.py).
+    """
     with db.write() as session:
+        if fence is not None and not fencing.holds(session, fence):
+            return None
         agent = session.exec(select(Agent).where(Agent.id == agent_id).with_for_update()).first()
         if agent is None or not agent.is_active or agent.presence != "available":
             return None
@@ -121,7 +133,9 @@ def claim(
             interaction_id,
             {"status": "queued"},
             line="offered",
-            line_payload={"agent_id": agent_id, "agent_name": agent.display_name},
+            # Which lease made the offer: after a failover, an operator can tell them apart.
+            line_payload={"agent_id": agent_id, "agent_name": agent.display_name}
+            | ({"router_fence": fence} if fence is not None else {}),
             announce=False,
             status="offered",
             agent_id=agent_id,

@@ -11,6 +11,7 @@ import repository.audit_models  # noqa: F401
 import repository.business_hours  # noqa: F401  (queue calendars)
 import repository.commerce_models  # noqa: F401
 import repository.email_models  # noqa: F401
+import repository.fencing  # noqa: F401  (the router's fencing token)
 import repository.labels_models  # noqa: F401
 import repository.merge_models  # noqa: F401
 import repository.models  # noqa: F401
