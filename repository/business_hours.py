@@ -206,6 +206,15 @@ def save_hours(db: Database, queue_id: int, data: dict[str, Any]) -> QueueHours:
         return row
 
 
+def back_at(db: Database, queue_id: int | None, at: datetime) -> tuple[datetime, str] | None:
+    """When a closed queue opens again, and its time zone; None when it is open (or unknown)."""
+    if queue_id is None:
+        return None
+    row = get_hours(db, queue_id)
+    open_, back = is_open(row, at)
+    return None if open_ or back is None or row is None else (back, row.time_zone)
+
+
 def describe(hours: dict[str, list[list[str]]]) -> list[dict[str, Any]]:
     """The week in order, for the widget and the acknowledgement: [{"day": "mon", "spans": [...]}]."""
     return [{"day": d, "spans": [list(s) for s in hours.get(d, [])]} for d in DAYS]

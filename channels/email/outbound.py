@@ -20,8 +20,9 @@ from channels.email import compose, smtp
 from channels.email.guards import SenderRateGuard
 from channels.email.health import scrub
 from contact_center.aio import wait_event
-from contact_center.i18n import _, use_locale
+from contact_center.i18n import _, format_datetime, use_locale
 from repository import email_outbox
+from repository.business_hours import back_at
 from repository.email_mailboxes import get_mailbox
 from repository.email_threads import latest_customer_mail, record_message_id
 from repository.ingest import append_event
@@ -90,12 +91,17 @@ class Outbound:
             log.info("mailbox %s: acknowledgement rate limit reached for a sender", mailbox.id)
             return
         language = language or mailbox.language
+        back = await self.run_db(back_at, interaction.queue_id, utcnow())
         with use_locale(language):
             text = _(
                 "Thank you for your message. We have received it and will answer as soon as we can.\n\n"
                 "Your reference is [#%(id)s]; please keep it in the subject when you write to us about this.",
                 id=interaction.id,
             )
+            if back is not None:
+                # Outside the queue's business hours (docs/business-hours.md): say when we are back.
+                when = format_datetime(back[0], "long", timezone=back[1])
+                text += "\n\n" + _("We are away right now and will be back on %(when)s.", when=when)
         event, interaction, duplicate = await self.run_db(
             append_event,
             interaction.id,

@@ -7,19 +7,23 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from contact_center.app import create_app
 from repository.api_keys import create_api_key
-from repository.business_hours import save_hours
-from repository.directory import create_queue
+from repository.business_hours import back_at, save_hours
+from repository.directory import create_queue, list_queues
+from repository.email_mailboxes import list_mailboxes, update_mailbox
 from repository.models import Event, Interaction
-from tests.email.conftest import SmtpSink
+from tests.email.conftest import SmtpSink, email_app  # noqa: F401
+from tests.email.corpus import simple
 from tests.operations.test_outbound_email import eventually, rows
 
 pytestmark = pytest.mark.server
+TAIPEI = ZoneInfo("Asia/Taipei")
 PLUGINS = ("channels.email.plugin", "channels.webchat.plugin", "contact_center.api.plugin")
 
 
@@ -90,3 +94,21 @@ async def test_a_left_message_is_answered_by_email(
         assert rcpt == ["kim@customers.test"]
         assert f"[#{iid}]" in mail["Subject"] and "Where is order 7?" in mail["Subject"]
         assert "left the warehouse" in mail.get_body(("plain",)).get_content()
+
+
+async def test_an_acknowledgement_outside_hours_says_when_the_team_is_back(
+    email_app: Any,  # noqa: F811  (the email tests' fixture, imported above)
+) -> None:
+    async with email_app() as app:
+        db = app.ctx.db
+        [queue] = list_queues(db)
+        save_hours(db, queue.id, {"business_hours": closed_now(), "time_zone": "Asia/Taipei"})
+        update_mailbox(db, list_mailboxes(db)[0].id, acknowledge=True)
+        await app.channel.reconcile()
+        app.deliver([simple("ann@customers.test", "Hello", "Anyone there?")[1]])
+        await app.wait_for(lambda: len(app.smtp.received) == 1, what="the acknowledgement")
+        text = app.smtp.received[0][2].get_body(("plain",)).get_content()
+        local = (await app.ctx.hub.run_db(back_at, queue.id, datetime.now(UTC)))[0].astimezone(TAIPEI)
+        # When the queue opens next, written in the mailbox's language and the queue's zone.
+        assert "We are away right now and will be back on" in text, text
+        assert f"{local:%B} {local.day}, {local.year}, 9:00:00" in text and "+0800" in text, text
