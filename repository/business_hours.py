@@ -106,6 +106,30 @@ def _next_open(
     return None
 
 
+def open_intervals(queue: Calendar, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The calendar's open stretches that overlap [start, end) (aware, in its zone), by the
+    same rules as is_open: overnight spans, holidays cutting at midnight."""
+    hours, tz = queue.business_hours, _zone(queue.time_zone)
+    holidays = set(getattr(queue, "holidays", None) or ())
+    out: list[tuple[datetime, datetime]] = []
+    day = start.astimezone(tz).date() - timedelta(days=1)
+    while day <= end.astimezone(tz).date():
+        if day.isoformat() not in holidays:
+            for s, e in _spans(hours, day):
+                opens = datetime.combine(day, time(s // 60, s % 60), tz)
+                # Close on the next day for an overnight span or 24:00; a holiday tomorrow cuts at midnight.
+                next_day = day + timedelta(days=1)
+                if e <= s or e == 24 * 60:
+                    cut = e == 24 * 60 or next_day.isoformat() in holidays
+                    closes = datetime.combine(next_day, time(0) if cut else time(e // 60, e % 60), tz)
+                else:
+                    closes = datetime.combine(day, time(e // 60, e % 60), tz)
+                if closes > start and opens < end:
+                    out.append((opens, closes))
+        day += timedelta(days=1)
+    return out
+
+
 def check_hours(hours: Any) -> dict[str, list[list[str]]]:
     """The phone menu's format; close before open means the span runs past midnight."""
     if not isinstance(hours, dict):

@@ -9,7 +9,7 @@ live ones (``metrics.figures``) plus the ones below; docs/supervisor.md lists th
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,8 @@ from sqlmodel import col, select
 
 from contact_center.supervision.data import contacts_from_rows, sl_settings, status_lines
 from contact_center.supervision.metrics import Contact, SlSettings, figures
+from contact_center.supervision.queue_calendar import QueueCalendarHours
+from repository.business_hours import get_hours
 from repository.models import Interaction
 
 if TYPE_CHECKING:
@@ -75,7 +77,7 @@ class ReportQuery:
     channel: str | None = None
     queue_id: int | None = None
     agent_id: int | None = None
-    business_hours: BusinessHours | None = None
+    business_hours: BusinessHours | QueueCalendarHours | None = None
     fcr_hours: int = 72
 
     @property
@@ -123,6 +125,11 @@ def bucket_range(q: ReportQuery) -> list[datetime]:
 
 
 def load(db: Database, q: ReportQuery, names: dict[str, dict[int, str]], now: datetime) -> Report:
+    if q.business_hours is not None and q.queue_id is not None:
+        # One queue with a calendar of its own: its hours and holidays, not the fixed window.
+        calendar = get_hours(db, q.queue_id)
+        if calendar is not None and calendar.business_hours:
+            q = replace(q, business_hours=QueueCalendarHours(calendar))
     with db.read() as session:
         stmt = select(Interaction).where(Interaction.queued_at >= q.start, Interaction.queued_at < q.end)
         if q.channel:
@@ -182,7 +189,7 @@ def build(
     return report
 
 
-def _elapsed(a: datetime, b: datetime, bh: BusinessHours | None, tz: ZoneInfo) -> float:
+def _elapsed(a: datetime, b: datetime, bh: BusinessHours | QueueCalendarHours | None, tz: ZoneInfo) -> float:
     return bh.seconds_between(a, b, tz) if bh is not None else (b - a).total_seconds()
 
 

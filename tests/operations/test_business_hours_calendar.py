@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from contact_center.supervision.queue_calendar import QueueCalendarHours
 from repository.business_hours import check_holidays, check_hours, is_open
 from repository.errors import InvalidInput
 
@@ -22,8 +23,8 @@ class Cal:
     holidays: list[str] = field(default_factory=list)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_no_calendar_or_no_hours_is_always_open() -> None:
@@ -98,3 +99,16 @@ def test_holidays_are_sorted_unique_dates() -> None:
     for bad in (["2026-13-01"], ["tomorrow"], [20261225], "2026-12-25"):
         with pytest.raises(InvalidInput):
             check_holidays(bad)
+
+
+def test_open_seconds_follow_overnight_spans_holidays_and_dst() -> None:
+    cal = Cal({"fri": [["22:00", "06:00"]], "sat": [["10:00", "12:00"]]}, "UTC", ["2026-12-12"])
+    hours = QueueCalendarHours(cal)
+    # Fri 4th 22:00 → Sat 06:00 (8 h) + Sat 10–12 (2 h); Fri 11th 22:00 → midnight (holiday on the 12th).
+    assert hours.seconds_between(utc(2026, 12, 4), utc(2026, 12, 14), ZoneInfo("UTC")) == (8 + 2 + 2) * 3600
+    assert hours.seconds_between(utc(2026, 12, 5, 5), utc(2026, 12, 5, 11), ZoneInfo("UTC")) == 2 * 3600
+    assert hours.contains(utc(2026, 12, 5, 1)) and not hours.contains(utc(2026, 12, 12, 1))
+    # A Berlin day of 09:00–17:00 is 8 hours either side of the autumn change.
+    berlin = QueueCalendarHours(Cal(WEEKDAYS, "Europe/Berlin"))
+    week = berlin.seconds_between(utc(2026, 10, 19), utc(2026, 11, 2), ZoneInfo("UTC"))
+    assert week == 10 * 8 * 3600
