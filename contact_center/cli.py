@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import socket
 import sys
 
 from config import load_settings
@@ -40,18 +41,31 @@ def _serve(args: argparse.Namespace) -> int:
             f"  database           : {settings.database_url.split('@')[-1]}   bus: {settings.bus_url.split('@')[-1]}\n"
         )
         sys.stdout.flush()
-    app = create_app(settings, migrate=False)
-    config = uvicorn_config(
-        app,
-        settings,
-        host=args.host,
-        port=args.port,
-        header_timeout=args.header_timeout,
-        keep_alive=args.keep_alive,
-        limit_concurrency=args.limit_concurrency,
-    )
-    uvicorn.Server(config).run()
-    return 0
+
+    def serve(sock: socket.socket | None = None) -> None:
+        app = create_app(settings, migrate=False)
+        config = uvicorn_config(
+            app,
+            settings,
+            host=args.host,
+            port=args.port,
+            header_timeout=args.header_timeout,
+            keep_alive=args.keep_alive,
+            limit_concurrency=args.limit_concurrency,
+        )
+        uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
+
+    if args.workers <= 1:
+        serve()
+        return 0
+    from contact_center.workers import WorkersNeedSharedBus, bind, check_backends, run_workers
+
+    try:
+        check_backends(settings.bus_url, settings.database_url, args.workers)
+    except WorkersNeedSharedBus as exc:
+        print(f"contact-center serve: {exc}", file=sys.stderr)
+        return 2
+    return run_workers(args.workers, bind(args.host, args.port), serve)
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -77,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-demo", action="store_true", help="do not seed demo data into an empty store")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes sharing this port, the bus and the database (needs BUS_URL=redis://…; docs/operations.md)",
+    )
     serve.add_argument(
         "--header-timeout",
         type=float,

@@ -57,6 +57,8 @@ class ServerProcess:
         }
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / f"server-{self.port}.log"
+        # More `serve` options, e.g. ["--workers", "2"].
+        self.extra_args: list[str] = []
 
     @property
     def database_url(self) -> str:
@@ -84,6 +86,7 @@ class ServerProcess:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                *self.extra_args,
             ],
             env=self.env,
             stdout=log,
