@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from channels.webchat.limits import VisitorLimits, address_of
 from contact_center.errors import error_body, localized
 from repository.business_hours import QueueHours, describe, is_open
 from repository.email_mailboxes import list_mailboxes
@@ -60,7 +62,10 @@ def _text(body: dict[str, Any], name: str, limit: int, *, required: bool) -> str
     return value.strip()
 
 
-def routes(ctx: AppContext) -> list[tuple[str, Any, list[str]]]:
+def routes(
+    ctx: AppContext, limits: VisitorLimits, cors_of: Callable[[Request], dict[str, str]]
+) -> list[tuple[str, Any, list[str]]]:
+    """``cors_of`` gives a request's CORS headers, {} for an origin that may not embed the chat."""
     hub = ctx.hub
 
     async def hours(request: Request) -> Response:
@@ -69,7 +74,15 @@ def routes(ctx: AppContext) -> list[tuple[str, Any, list[str]]]:
         return JSONResponse(body, headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"})
 
     async def leave_message(request: Request) -> Response:
+        # The same origin rule as uploads: only pages allowed to embed the chat may post.
+        cors = cors_of(request)
+        if request.headers.get("origin") and not cors:
+            body = error_body("origin_not_allowed", "this origin may not embed the chat")
+            return JSONResponse(body, status_code=403)
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=cors)
         try:
+            await limits.before_left_message(address_of(request))
             try:
                 body = json.loads(await request.body())
             except ValueError:
@@ -100,13 +113,13 @@ def routes(ctx: AppContext) -> list[tuple[str, Any, list[str]]]:
             result = await hub.store(item)
         except ContactCenterError as exc:
             return JSONResponse(
-                error_body(exc.code, localized(exc), **exc.details), status_code=exc.status_code
+                error_body(exc.code, localized(exc), **exc.details), status_code=exc.status_code, headers=cors
             )
         # Committed: the router may offer it now; the visitor gets the id to say it arrived.
         await hub.announce(result)
-        return JSONResponse({"interaction_id": result.interaction.id}, status_code=201)
+        return JSONResponse({"interaction_id": result.interaction.id}, status_code=201, headers=cors)
 
     return [
         ("/channels/webchat/hours", hours, ["GET"]),
-        ("/channels/webchat/messages", leave_message, ["POST"]),
+        ("/channels/webchat/messages", leave_message, ["POST", "OPTIONS"]),
     ]

@@ -123,6 +123,11 @@ class VisitorLimits:
         session.handlers["message"] = on_message
         return session
 
+    async def before_left_message(self, address: str) -> None:
+        """A message left outside business hours opens a conversation too: the same limits."""
+        await self._hit(self.shared, self.conversations_per_address, "conversation", address)
+        await self._hit(self.shared, self.conversations_overall, "conversation", "all")
+
     async def before_upload(self, visitor_id: str) -> None:
         await self._hit(self.shared, self.uploads, "upload", visitor_id)
 

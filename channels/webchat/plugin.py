@@ -136,6 +136,9 @@ def plugin(ctx: AppContext) -> Plugin:
             Route("/channels/webchat/attachments", upload, methods=["POST", "OPTIONS"]),
             Route("/channels/webchat/attachments/{token}", download),
             # Outside business hours: the hours, and a message left for an email answer.
-            *(Route(path, fn, methods=methods) for path, fn, methods in after_hours_routes(ctx)),
+            *(
+                Route(path, fn, methods=methods)
+                for path, fn, methods in after_hours_routes(ctx, limits, lambda r: _cors_headers(settings, r))
+            ),
         ]
     )

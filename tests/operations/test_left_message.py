@@ -112,3 +112,27 @@ async def test_an_acknowledgement_outside_hours_says_when_the_team_is_back(
         # When the queue opens next, written in the mailbox's language and the queue's zone.
         assert "We are away right now and will be back on" in text, text
         assert f"{local:%B} {local.day}, {local.year}, 9:00:00" in text and "+0800" in text, text
+
+
+async def test_left_messages_obey_the_embedding_origins_and_the_conversation_limit(
+    email_settings: Callable[..., Any], smtp_sink: SmtpSink
+) -> None:
+    settings = email_settings(
+        WIDGET_ALLOWED_ORIGINS="https://shop.example", WIDGET_CONVERSATIONS_PER_ADDRESS="2/minute"
+    )
+    async with serve(settings) as (ctx, visitor, _api):
+        note = {"email": "kim@customers.test", "message": "Call me back"}
+        foreign = await visitor.post(
+            "/channels/webchat/messages", json=note, headers={"Origin": "https://evil.example"}
+        )
+        assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "origin_not_allowed"
+        shop = {"Origin": "https://shop.example"}
+        preflight = await visitor.options("/channels/webchat/messages", headers=shop)
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "https://shop.example"
+        for _ in range(2):
+            ok = await visitor.post("/channels/webchat/messages", json=note, headers=shop)
+            assert ok.status_code == 201, ok.text
+        limited = await visitor.post("/channels/webchat/messages", json=note, headers=shop)
+        assert limited.status_code == 429 and limited.json()["error"]["code"] == "rate_limited"
+        assert len(rows(ctx.db, Interaction)) == 2
