@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
+from sqlmodel import col
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -37,7 +38,7 @@ def _waiting(db: Any, ids: list[int]) -> list[int]:
         return list(
             session.exec(
                 select(Interaction.id).where(
-                    Interaction.id.in_(ids),  # type: ignore[union-attr]
+                    col(Interaction.id).in_(ids),
                     Interaction.pending_reason != None,  # noqa: E711
                 )
             ).all()

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlmodel import col
+
 from contact_center import metrics
 from contact_center.quiet_hours import QuietHours
 from repository import outreach
@@ -221,7 +223,7 @@ def _live_in_thread(db: Any, channel: str, thread_key: str) -> int | None:
             select(Interaction.id).where(
                 Interaction.channel == channel,
                 Interaction.thread_key == thread_key,
-                Interaction.status.in_(LIVE_STATUSES),  # type: ignore[attr-defined]
+                col(Interaction.status).in_(LIVE_STATUSES),
             )
         ).first()
 

@@ -91,7 +91,7 @@ def delete_label(db: Database, label_id: int) -> None:
         label = session.get(Label, label_id)
         if label is None:
             raise NotFound("no such label", label_id=label_id)
-        session.execute(delete(LabelLink).where(LabelLink.label_id == label_id))  # type: ignore[arg-type]
+        session.execute(delete(LabelLink).where(col(LabelLink.label_id) == label_id))
         session.delete(label)
 
 
@@ -158,9 +158,9 @@ def detach_label(db: Database, target: str, target_id: int, label_id: int) -> li
         _require(session, target, target_id)
         session.execute(
             delete(LabelLink).where(
-                LabelLink.label_id == label_id,  # type: ignore[arg-type]
-                LabelLink.target == target,  # type: ignore[arg-type]
-                LabelLink.target_id == target_id,  # type: ignore[arg-type]
+                col(LabelLink.label_id) == label_id,
+                col(LabelLink.target) == target,
+                col(LabelLink.target_id) == target_id,
             )
         )
         return _labels_of(session, target, [target_id]).get(target_id, [])
@@ -172,8 +172,8 @@ def _labels_of(session: Session, target: str, ids: list[int]) -> dict[int, list[
         return out
     rows = session.exec(
         select(LabelLink.target_id, Label)
-        .join(Label, Label.id == LabelLink.label_id)  # type: ignore[arg-type]
-        .where(LabelLink.target == target, LabelLink.target_id.in_(ids))  # type: ignore[attr-defined]
+        .join(Label, col(Label.id) == col(LabelLink.label_id))
+        .where(col(LabelLink.target) == target, col(LabelLink.target_id).in_(ids))
         .order_by(Label.name)
     ).all()
     for target_id, label in rows:
@@ -304,8 +304,8 @@ def _values_of(session: Session, target: str, ids: list[int]) -> dict[int, dict[
         return out
     rows = session.exec(
         select(CustomValue.target_id, CustomField.key, CustomValue.value)
-        .join(CustomField, CustomField.id == CustomValue.field_id)  # type: ignore[arg-type]
-        .where(CustomField.target == target, CustomValue.target_id.in_(ids))  # type: ignore[attr-defined]
+        .join(CustomField, col(CustomField.id) == col(CustomValue.field_id))
+        .where(col(CustomField.target) == target, col(CustomValue.target_id).in_(ids))
     ).all()
     for target_id, key, value in rows:
         out.setdefault(target_id, {})[key] = value.get("v")

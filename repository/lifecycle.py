@@ -68,7 +68,7 @@ def transition(
     ``notice`` fields: reason, previous_agent_id, agent_name, ended_by…) followed by
     the status line as ``interaction.event``, all in the caller's transaction.
     """
-    stmt = update(Interaction).where(Interaction.id == interaction_id)  # type: ignore[arg-type]
+    stmt = update(Interaction).where(col(Interaction.id) == interaction_id)
     for column, value in expect.items():
         attr = getattr(Interaction, column)
         stmt = stmt.where(attr.in_(value) if isinstance(value, tuple) else attr == value)

@@ -183,9 +183,9 @@ def oldest(db: Database) -> int | None:
 def after(db: Database, position: int, limit: int = 1000, upto: int | None = None) -> list[Positioned]:
     """Positioned rows after ``position`` (up to ``upto``), in order."""
     with db.read() as session:
-        query = select(OutboxRow).where(OutboxRow.position > position)  # type: ignore[operator]
+        query = select(OutboxRow).where(col(OutboxRow.position) > position)
         if upto is not None:
-            query = query.where(OutboxRow.position <= upto)  # type: ignore[operator]
+            query = query.where(col(OutboxRow.position) <= upto)
         rows = session.exec(query.order_by(col(OutboxRow.position)).limit(limit)).all()
         return [_positioned(r) for r in rows]
 

@@ -48,7 +48,7 @@ def customer_address(db: Database, customer_id: int, channel: str, wanted: str |
             for row in session.exec(
                 select(Identity)
                 .where(Identity.customer_id == customer_id, Identity.kind == kind)
-                .order_by(Identity.id)  # type: ignore[arg-type]
+                .order_by(col(Identity.id))
             ).all()
         ]
     primary = getattr(customer, kind)
@@ -136,7 +136,7 @@ def open_outbound(
             select(Interaction).where(
                 Interaction.channel == channel,
                 Interaction.thread_key == thread_key,
-                Interaction.status.in_(LIVE_STATUSES),  # type: ignore[attr-defined]
+                col(Interaction.status).in_(LIVE_STATUSES),
             )
         ).first()
         now = utcnow()

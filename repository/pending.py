@@ -37,9 +37,11 @@ def set_aside(
         current = session.get(Interaction, interaction_id)
         if current is None:
             raise NotFound("no such interaction", interaction_id=interaction_id)
-        stmt = update(Interaction).where(Interaction.id == interaction_id, Interaction.status == "active")  # type: ignore[arg-type]
+        stmt = update(Interaction).where(
+            col(Interaction.id) == interaction_id, col(Interaction.status) == "active"
+        )
         if agent_id is not None:
-            stmt = stmt.where(Interaction.agent_id == agent_id)  # type: ignore[arg-type]
+            stmt = stmt.where(col(Interaction.agent_id) == agent_id)
         result = session.execute(
             stmt.values(
                 pending_reason="snooze" if until else "customer", pending_since=now, snoozed_until=until
@@ -56,11 +58,11 @@ def resume(db: Database, interaction_id: int, agent_id: int | None = None) -> In
     """Bring it back now; None if it was not set aside (someone else woke it first)."""
     with db.write() as session:
         stmt = update(Interaction).where(
-            Interaction.id == interaction_id,  # type: ignore[arg-type]
-            Interaction.pending_reason != None,  # type: ignore[arg-type]  # noqa: E711
+            col(Interaction.id) == interaction_id,
+            col(Interaction.pending_reason).is_not(None),
         )
         if agent_id is not None:
-            stmt = stmt.where(Interaction.agent_id == agent_id)  # type: ignore[arg-type]
+            stmt = stmt.where(col(Interaction.agent_id) == agent_id)
         result = session.execute(stmt.values(pending_reason=None, pending_since=None, snoozed_until=None))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None

@@ -33,7 +33,7 @@ def restart_grace(db: Database, grace_seconds: float) -> list[int]:
     now = utcnow()
     holds_work = (
         select(Interaction.id)
-        .where(Interaction.agent_id == Agent.id, Interaction.status.in_(("offered", "active")))  # type: ignore[attr-defined]
+        .where(col(Interaction.agent_id) == col(Agent.id), col(Interaction.status).in_(("offered", "active")))
         .exists()
     )
     with db.write() as session:
@@ -43,7 +43,7 @@ def restart_grace(db: Database, grace_seconds: float) -> list[int]:
         cutoff = last_heard - timedelta(seconds=grace_seconds)
         agents = session.exec(
             select(Agent).where(
-                Agent.last_heartbeat >= cutoff,  # type: ignore[operator]
+                col(Agent.last_heartbeat) >= cutoff,
                 (col(Agent.presence) != "offline") | holds_work,
             )
         ).all()

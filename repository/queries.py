@@ -67,8 +67,8 @@ def routing_snapshot(
             loads = session.exec(
                 select(Interaction.agent_id, Interaction.channel, func.count())
                 .where(
-                    Interaction.agent_id.in_(list(states)),  # type: ignore[union-attr]
-                    Interaction.status.in_(HOLDING_STATUSES),  # type: ignore[attr-defined]
+                    col(Interaction.agent_id).in_(list(states)),
+                    col(Interaction.status).in_(HOLDING_STATUSES),
                 )
                 .group_by(col(Interaction.agent_id), col(Interaction.channel))
             ).all()
@@ -106,7 +106,7 @@ def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[Qu
     if ids is not None:
         if not ids:
             return []
-        stmt = stmt.where(Interaction.id.in_(list(ids)))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Interaction.id).in_(list(ids)))
     queued = [
         QueuedContact(
             interaction_id=row[0],
@@ -135,12 +135,12 @@ def routable_agents(session: Any, cutoff: datetime, ids: Collection[int] | None 
     stmt = select(Agent).where(
         Agent.is_active,
         Agent.presence == "available",
-        Agent.last_heartbeat >= cutoff,  # type: ignore[operator]
+        col(Agent.last_heartbeat) >= cutoff,
     )
     if ids is not None:
         if not ids:
             return []
-        stmt = stmt.where(Agent.id.in_(list(ids)))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Agent.id).in_(list(ids)))
     return [
         AgentState(a.id, a.display_name, set(a.skills), dict(a.capacity), {}, a.last_assigned_at)
         for a in session.exec(stmt).all()

@@ -63,11 +63,11 @@ def refresh(
 
 def _holdings(session: object, agent_ids: Collection[int] | None) -> Holdings:
     stmt = select(Interaction.id, Interaction.agent_id, Interaction.channel).where(
-        Interaction.status.in_(HOLDING_STATUSES),  # type: ignore[attr-defined]
+        col(Interaction.status).in_(HOLDING_STATUSES),
         col(Interaction.agent_id).is_not(None),
     )
     if agent_ids is not None:
-        stmt = stmt.where(Interaction.agent_id.in_(list(agent_ids)))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Interaction.agent_id).in_(list(agent_ids)))
     return {iid: (agent_id, channel) for iid, agent_id, channel in session.exec(stmt).all()}  # type: ignore[attr-defined]
 
 
@@ -78,7 +78,7 @@ def _requeued_at(session: object, ids: list[int]) -> dict[int, datetime]:
     rows = session.exec(  # type: ignore[attr-defined]
         select(Event.interaction_id, func.max(Event.created_at))
         .where(
-            Event.interaction_id.in_(ids),  # type: ignore[attr-defined]
+            col(Event.interaction_id).in_(ids),
             Event.kind == "status",
             Event.body == "requeued",
         )

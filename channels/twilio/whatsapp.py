@@ -19,7 +19,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 from starlette.background import BackgroundTask
 
 from channels.twilio import twiml
@@ -62,13 +62,13 @@ def last_customer_message(db: Database, key: str) -> Any:
     with db.read() as session:
         return session.exec(
             select(Event.created_at)
-            .join(Interaction, Interaction.id == Event.interaction_id)  # type: ignore[arg-type]
+            .join(Interaction, col(Interaction.id) == col(Event.interaction_id))
             .where(
                 Interaction.channel == CHANNEL,
                 Interaction.thread_key == key,
                 Event.author_type == "customer",
             )
-            .order_by(Event.created_at.desc())  # type: ignore[attr-defined]
+            .order_by(col(Event.created_at).desc())
             .limit(1)
         ).first()
 
