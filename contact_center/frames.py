@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from contact_center import metrics
 from contact_center.errors import localized
+from repository import json_codec
 from repository.errors import ContactCenterError
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def _check_text(value: str, path: str) -> None:
 
 async def send_frame(ws: WebSocket, frame: Frame) -> bool:
     """Send if the socket is still open; False if it is gone."""
-    return await send_encoded(ws, json.dumps(frame, separators=(",", ":"), default=str))
+    return await send_encoded(ws, json_codec.dumps(frame))
 
 
 async def send_encoded(ws: WebSocket, text: str) -> bool:

@@ -17,6 +17,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 
+from repository import json_codec
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -46,11 +48,20 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
             pool_size=pool_size,
             max_overflow=20,
+            json_serializer=json_codec.dumps_strict,
+            json_deserializer=json_codec.loads,
         )
         _install_sqlite_hooks(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=20,
+            pool_pre_ping=True,
+            json_serializer=json_codec.dumps_strict,
+            json_deserializer=json_codec.loads,
+        )
     raise ValueError(
         f"DATABASE_URL scheme {parsed.drivername!r} is not supported (use sqlite:// or postgresql://)"
     )

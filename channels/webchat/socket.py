@@ -53,6 +53,9 @@ class VisitorSession:
         self.outlet: Outlet | None = None
         # Message ids the welcome's history already showed: not sent again live.
         self.shown: set[int] = set()
+        # The identities of the last message stored for this conversation, when they
+        # resolved to its customer: the next one with the same may take the lean path.
+        self.lean_identities: list[tuple[str, str]] | None = None
         self.handlers = {
             "message": self.on_message,
             "typing": self.on_typing,
@@ -262,7 +265,19 @@ class VisitorSession:
             display_name=self.name or (self.email if self.claim.verified else "") or "Web visitor",
             payload={"attachments": attachments} if attachments else {},
         )
-        result = await self.hub.store(item, also=self.claim.record())
+        also = self.claim.record()
+        current = self.interaction
+        if (
+            current is not None
+            and also is None
+            and identities == self.lean_identities
+            and current.status in ("queued", "offered", "active")
+        ):
+            result = await self.hub.store_follow_up(current, item)
+        else:
+            result = await self.hub.store(item, also=also)
+        same = result.customer.id == result.interaction.customer_id
+        self.lean_identities = identities if same and not result.duplicate else None
         previous = self.interaction.id if self.interaction else None
         if self.outlet is not None and result.interaction.id != previous:
             self.outlet.follow(f"interaction:{result.interaction.id}")

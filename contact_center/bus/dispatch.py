@@ -16,7 +16,6 @@ O(its recipients), not O(connected sockets).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections import defaultdict
@@ -27,7 +26,7 @@ from anyio import to_thread
 
 from contact_center.bus.base import BusEvent, ResumeGap
 from contact_center.bus.sink import RESYNC, Sink
-from repository import outbox
+from repository import json_codec, outbox
 
 if TYPE_CHECKING:
     from contact_center.bus.base import Bus
@@ -44,7 +43,7 @@ def as_event(data: dict[str, Any], size: int | None = None) -> BusEvent:
     return BusEvent(
         "" if position is None else str(position),
         data,
-        size if size is not None else len(json.dumps(data, separators=(",", ":"), default=str)),
+        size if size is not None else len(json_codec.dumps(data)),
     )
 
 
