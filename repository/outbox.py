@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, delete, func, text, update
+from sqlalchemy import JSON, BigInteger, Column, Index, bindparam, delete, func, text, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from repository.models import utcnow
@@ -90,22 +90,45 @@ def _positioned(row: OutboxRow) -> Positioned:
     return Positioned(row.id, row.position, row.type, list(row.topics), dict(row.payload))  # type: ignore[arg-type]
 
 
+_outbox = OutboxRow.__table__  # type: ignore[attr-defined]
+_COLUMNS = (_outbox.c.id, _outbox.c.position, _outbox.c.type, _outbox.c.topics, _outbox.c.payload)
+# The relay runs these on every commit burst: Core statements built once (their compiled
+# form is cached), rows read as tuples, no ORM identity map or unit of work.
+_UNASSIGNED = select(_outbox.c.id).where(_outbox.c.position.is_(None)).limit(1)
+_STALE = (
+    select(*_COLUMNS)
+    .where(
+        _outbox.c.position.is_not(None),
+        _outbox.c.published_at.is_(None),
+        _outbox.c.created_at < bindparam("cutoff"),
+    )
+    .order_by(_outbox.c.position)
+)
+_TOP = select(func.max(_outbox.c.position))
+_FRESH = select(*_COLUMNS).where(_outbox.c.position.is_(None)).order_by(_outbox.c.id)
+_SET_POSITION = update(_outbox).where(_outbox.c.id == bindparam("row_id")).values(position=bindparam("pos"))
+
+
+def _from_row(row: Any, position: int | None = None) -> Positioned:
+    return Positioned(
+        row.id, position if position is not None else row.position, row.type, row.topics, row.payload
+    )
+
+
 def has_work(db: Database, republish_after: float) -> bool:
     """Cheap read: anything to assign, or assigned long ago and still unpublished?"""
     cutoff = utcnow() - timedelta(seconds=republish_after)
-    with db.read() as session:
-        if session.exec(select(OutboxRow.id).where(col(OutboxRow.position).is_(None)).limit(1)).first():
+    with db.engine.connect() as conn:
+        if conn.execute(_UNASSIGNED).first() is not None:
             return True
-        stale = select(OutboxRow.id).where(
-            col(OutboxRow.position).is_not(None),
-            col(OutboxRow.published_at).is_(None),
-            OutboxRow.created_at < cutoff,
-        )
-        return session.exec(stale.limit(1)).first() is not None
+        return conn.execute(_STALE.limit(1), {"cutoff": cutoff}).first() is not None
+
+
+ASSIGN_LIMIT = 500  # rows positioned per relay pass
 
 
 def assign(
-    db: Database, *, published: list[int], limit: int = 500, republish_after: float = 5.0
+    db: Database, *, published: list[int], limit: int = ASSIGN_LIMIT, republish_after: float = 5.0
 ) -> list[Positioned]:
     """Mark ``published`` rows, then give the next committed rows dense positions.
 
@@ -114,35 +137,20 @@ def assign(
     (their relay died or the bus was down). Readers drop what they already have.
     """
     with db.write() as session:
+        conn = session.connection()
         if db.dialect == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSITION_LOCK})
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSITION_LOCK})
         if published:
-            session.execute(
-                update(OutboxRow).where(col(OutboxRow.id).in_(published)).values(published_at=utcnow())
-            )
+            conn.execute(update(_outbox).where(_outbox.c.id.in_(published)).values(published_at=utcnow()))
         cutoff = utcnow() - timedelta(seconds=republish_after)
-        stale = session.exec(
-            select(OutboxRow)
-            .where(
-                col(OutboxRow.position).is_not(None),
-                col(OutboxRow.published_at).is_(None),
-                OutboxRow.created_at < cutoff,
-            )
-            .order_by(col(OutboxRow.position))
-            .limit(limit)
-        ).all()
-        top = session.exec(select(func.max(OutboxRow.position))).one() or 0
-        fresh = session.exec(
-            select(OutboxRow)
-            .where(col(OutboxRow.position).is_(None))
-            .order_by(col(OutboxRow.id))
-            .limit(limit)
-        ).all()
-        for offset, row in enumerate(fresh, start=1):
-            row.position = top + offset
-            session.add(row)
-        session.flush()
-        return [_positioned(r) for r in stale] + [_positioned(r) for r in fresh]
+        stale = [_from_row(r) for r in conn.execute(_STALE.limit(limit), {"cutoff": cutoff})]
+        top = conn.execute(_TOP).scalar() or 0
+        fresh = [
+            _from_row(r, top + n) for n, r in enumerate(conn.execute(_FRESH.limit(limit)).all(), start=1)
+        ]
+        if fresh:
+            conn.execute(_SET_POSITION, [{"row_id": p.row_id, "pos": p.position} for p in fresh])
+        return stale + fresh
 
 
 def mark_published(db: Database, row_ids: list[int]) -> None:
