@@ -2,9 +2,13 @@
 
 Prints, from one run on one machine:
   1. messages/s from Dovecot into the CCR (the running email channel: IMAP fetch,
-     MIME parse, threading lookup, ingest transaction, publish, sync position),
+     MIME parse, threading lookups, one ingest transaction per slice of a FETCH chunk
+     (``ingest_many``), publish, Message-ID index, sync position; the router runs too),
+     and how many duplicates the CCR holds afterwards (must be 0),
   2. next to the raw IMAP ``UID FETCH BODY.PEEK[]`` rate of the same folder (the ceiling),
-  3. the time one poll that finds nothing new takes on a 10,000-message folder, next
+  3. where a message's time goes, stage by stage, on a private SQLite store without the
+     app (parse, the planning read, ``ingest_many``, the Message-ID index),
+  4. the time one poll that finds nothing new takes on a 10,000-message folder, next
      to a bare IMAP NOOP round trip on the same connection.
 
 Usage: python bench/email_ingest.py [--messages 1000] [--big 10000] [--database-url URL]
@@ -27,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import func, select  # noqa: E402
 
+from bench.email_stages import stage_split  # noqa: E402
+from bench.harness import RULE, load_average, print_header  # noqa: E402
 from channels.email.imap import Imap  # noqa: E402
 from channels.email.poller import MailboxPoller  # noqa: E402
 from config import load_settings  # noqa: E402
@@ -79,6 +85,7 @@ async def main() -> None:
     parser.add_argument("--big", type=int, default=10_000)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
+    load_before = load_average()
     server = Dovecot()
     tmp = Path(tempfile.mkdtemp(prefix="cc-email-bench-"))
     try:
@@ -115,12 +122,23 @@ async def main() -> None:
                     ).one()
                 )
 
+        def distinct_mails() -> int:
+            with ctx.db.read() as session:
+                return int(
+                    session.exec(
+                        select(func.count(func.distinct(Event.external_id))).where(Event.channel == "email")
+                    ).one()
+                )
+
         started = time.perf_counter()
         async with app.router.lifespan_context(app):
             while stored() < args.messages:
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - started
+            await asyncio.sleep(1.0)  # anything stored twice would show up now
+            total, distinct = stored(), distinct_mails()
         ingest_rate = args.messages / elapsed
+        stages = stage_split([make_mail(n) for n in range(args.messages)], tmp / "stages.db")
 
         print(f"writing {args.big} messages into a maildir folder ...", flush=True)
         write_maildir(server, "Big", args.big)
@@ -151,11 +169,17 @@ async def main() -> None:
         await imap.close()
         ctx.db.dispose()
 
-        print()
+        print_header("Email ingestion: Dovecot -> CCR", settings.database_url.split(":")[0], load_before)
         print(f"{'measure':58} {'value':>12}")
         print(f"{'raw IMAP UID FETCH BODY.PEEK[] (baseline), msgs/s':58} {raw_rate:12.0f}")
         print(f"{'Dovecot -> CCR through the email channel, msgs/s':58} {ingest_rate:12.0f}")
         print(f"{'  channel / raw':58} {ingest_rate / raw_rate:12.1%}")
+        print(
+            f"{'  events stored / distinct mails / duplicates':58} {total:>5} / {distinct} / {total - distinct}"
+        )
+        print(f"{'where a message goes (no app, private SQLite), ms/msg:':58}")
+        for stage, seconds in stages.items():
+            print(f"{'    ' + stage:58} {seconds * 1000 / args.messages:12.3f}")
         label = f"empty poll on a {last}-message folder, median ms"
         print(f"{label:58} {statistics.median(polls) * 1000:12.2f}")
         print(f"{'  max of 20, ms':58} {max(polls) * 1000:12.2f}")
@@ -163,6 +187,7 @@ async def main() -> None:
             f"{'bare IMAP NOOP round trip (baseline), median ms':58} {statistics.median(noops) * 1000:12.2f}"
         )
         print(f"database: {settings.database_url.split(':')[0]}, messages: {args.messages}")
+        print(RULE)
     finally:
         server.close()
 

@@ -46,6 +46,18 @@ class InboundPlan:
     match: ThreadMatch | None  # the customer's interaction this mail answers
 
 
+@dataclass(frozen=True)
+class PlanRequest:
+    """What :func:`plan_many` needs to know about one fetched mail."""
+
+    external_id: str
+    content_hash: str
+    address: str
+    references: list[str]
+    token_id: int | None
+    copy: tuple[int, int, int] | None = None
+
+
 def plan_inbound(
     db: Database,
     external_id: str,
@@ -56,7 +68,12 @@ def plan_inbound(
     *,
     copy: tuple[int, int, int] | None = None,
 ) -> InboundPlan:
-    """Dedupe, sender and thread lookups of one mail in one read (they used to be three).
+    """Dedupe, sender and thread lookups of one mail in one read (they used to be three)."""
+    return plan_many(db, [PlanRequest(external_id, content_hash, address, references, token_id, copy)])[0]
+
+
+def plan_many(db: Database, requests: list[PlanRequest]) -> list[InboundPlan]:
+    """:func:`plan_inbound` for a whole FETCH chunk in one read transaction.
 
     ``copy`` (mailbox id, UIDVALIDITY, UID) is given for mail that only its content
     identifies (no Message-ID, no Date): it is then a duplicate of a stored one only if
@@ -64,21 +81,26 @@ def plan_inbound(
     same text sent again days later is a new mail, stored under an id naming its copy.
     """
     with db.read() as session:
-        free_id, stored = _free_external_id(session, external_id, content_hash)
-        if stored is not None and copy is not None and not _same_copy(stored, copy):
-            free_id = f"{external_id}@{copy[0]}.{copy[1]}.{copy[2]}"[:300]
-            stored = session.exec(
-                select(Event).where(Event.channel == "email", Event.external_id == free_id)
-            ).first()
-        if stored is not None:
-            return InboundPlan(free_id, stored, stored.customer_id, None)
-        identity = session.exec(
-            select(Identity).where(Identity.kind == "email", Identity.value == address)
+        return [_plan(session, request) for request in requests]
+
+
+def _plan(session: Any, request: PlanRequest) -> InboundPlan:
+    external_id, copy = request.external_id, request.copy
+    free_id, stored = _free_external_id(session, external_id, request.content_hash)
+    if stored is not None and copy is not None and not _same_copy(stored, copy):
+        free_id = f"{external_id}@{copy[0]}.{copy[1]}.{copy[2]}"[:300]
+        stored = session.exec(
+            select(Event).where(Event.channel == "email", Event.external_id == free_id)
         ).first()
-        if identity is None:
-            return InboundPlan(free_id, None, None, None)
-        match = _find_thread(session, identity.customer_id, references, token_id)
-        return InboundPlan(free_id, None, identity.customer_id, match)
+    if stored is not None:
+        return InboundPlan(free_id, stored, stored.customer_id, None)
+    identity = session.exec(
+        select(Identity).where(Identity.kind == "email", Identity.value == request.address)
+    ).first()
+    if identity is None:
+        return InboundPlan(free_id, None, None, None)
+    match = _find_thread(session, identity.customer_id, request.references, request.token_id)
+    return InboundPlan(free_id, None, identity.customer_id, match)
 
 
 def _same_copy(stored: Event, copy: tuple[int, int, int]) -> bool:

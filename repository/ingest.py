@@ -65,6 +65,32 @@ AlsoInTransaction = Callable[[Session, IngestResult], None]
 
 def ingest(db: Database, item: InboundItem, *, also: AlsoInTransaction | None = None) -> IngestResult:
     """Store ``item`` durably and say what it became; ``also`` runs before the same commit."""
+    return ingest_many(db, [item], also=also)[0]
+
+
+def ingest_many(
+    db: Database, items: list[InboundItem], *, also: AlsoInTransaction | None = None
+) -> list[IngestResult]:
+    """Store several items in one transaction (one commit), each exactly as :func:`ingest` would.
+
+    For a channel that receives in batches (an email FETCH chunk): the per-item steps
+    are the same function, only the commit is shared. An item may follow an earlier
+    one of the same batch into its thread (it sees the earlier one's rows).
+    """
+    prepared = [_prepared(item) for item in items]
+    for attempt in range(3):
+        try:
+            with db.write() as session:
+                return [_store_one(session, item, normalised, also) for item, normalised in prepared]
+        except IntegrityError:
+            # A concurrent ingest of the same identity or external id won the race on
+            # PostgreSQL; the retry finds its row and resolves to it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _prepared(item: InboundItem) -> tuple[InboundItem, list[tuple[str, str]]]:
     item = replace(item, body=nfc(item.body), display_name=nfc(item.display_name), subject=nfc(item.subject))
     if len(item.body) > MAX_BODY_CHARS:
         raise InvalidInput(
@@ -72,24 +98,21 @@ def ingest(db: Database, item: InboundItem, *, also: AlsoInTransaction | None = 
         )
     if not item.identities:
         raise InvalidInput("an inbound item needs at least one identity")
-    normalised = [(kind, normalise(kind, value)) for kind, value in item.identities]
-    for attempt in range(3):
-        try:
-            with db.write() as session:
-                result = _ingest(session, item, normalised)
-                if not result.duplicate:
-                    if result.new_interaction:
-                        outbox.emit(session, InteractionUpdated(result.interaction, {"created": True}))
-                    outbox.emit(session, InteractionEvent(result.event, result.interaction))
-                if also is not None:
-                    also(session, result)
-                return result
-        except IntegrityError:
-            # A concurrent ingest of the same identity or external id won the race on
-            # PostgreSQL; the retry finds its row and resolves to it.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    return item, [(kind, normalise(kind, value)) for kind, value in item.identities]
+
+
+def _store_one(
+    session: Session, item: InboundItem, normalised: list[tuple[str, str]], also: AlsoInTransaction | None
+) -> IngestResult:
+    """One item's writes in the caller's transaction: the event, its outbox rows, ``also``."""
+    result = _ingest(session, item, normalised)
+    if not result.duplicate:
+        if result.new_interaction:
+            outbox.emit(session, InteractionUpdated(result.interaction, {"created": True}))
+        outbox.emit(session, InteractionEvent(result.event, result.interaction))
+    if also is not None:
+        also(session, result)
+    return result
 
 
 def _ingest(session: Session, item: InboundItem, identities: list[tuple[str, str]]) -> IngestResult:

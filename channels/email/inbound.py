@@ -1,11 +1,14 @@
 """Fetched messages, from raw bytes to stored, announced, threaded contacts.
 
-Per message: parse → (bounce? mark the outbound mail failed) → one read that
-dedupes, finds the sender and the thread → store. Per FETCH chunk: index every
-stored Message-ID in one transaction, then announce what was stored, then (in the
-poller) save the UID position. Announcing after the chunk, not after each message,
-means the router, which re-reads every queued contact on each wake-up, runs about
-once per chunk instead of once per new thread (bench/README.md, "Email ingestion").
+Per FETCH chunk: parse each message (a bounce marks the outbound mail failed); one
+read that dedupes, finds the senders and the threads of every message; one write
+transaction that stores them all (``Hub.store_many`` → ``repository.ingest.ingest_many``,
+the same per-item steps as a single ingest); index every stored Message-ID in one
+transaction; announce what was stored; then (in the poller) save the UID position.
+A reply to a mail earlier in the same chunk joins its thread (the chunk remembers the
+thread keys it assigned). Announcing after the chunk means the router, which
+re-reads every queued contact on each wake-up, runs about once per chunk instead of
+once per new thread (bench/README.md, "Email ingestion").
 
 A message that cannot be parsed, or that the CCR refuses, is kept raw in quarantine
 and skipped, so one bad mail never stops the poller. A database outage is not the
@@ -25,12 +28,19 @@ from anyio import to_thread
 from sqlalchemy.exc import DBAPIError
 
 from channels.email import attachments
-from channels.email.guards import automated_reason
 from channels.email.language import customer_language
 from channels.email.mime import MailParseError, MailPart, ParsedMail, parse
+from channels.email.payload import (
+    dedupe_by_window,
+    external_id_for,
+    has_files,
+    payload,
+    truncate,
+)
+from channels.email.payload import payload as _payload  # noqa: F401  (tests read it here)
 from repository import email_outbox
 from repository.email_mailboxes import mailbox_addresses
-from repository.email_threads import ThreadMatch, plan_inbound, quarantine, record_message_ids, reopen
+from repository.email_threads import PlanRequest, plan_many, quarantine, record_message_ids, reopen
 from repository.errors import ContactCenterError
 from repository.identity import normalise
 from repository.ingest import MAX_BODY_CHARS, InboundItem
@@ -42,30 +52,13 @@ if TYPE_CHECKING:
     from channels.email.outbound import Outbound
     from contact_center.context import AppContext
     from repository.email_models import Mailbox
+    from repository.email_threads import InboundPlan
     from repository.ingest import IngestResult
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"\[#(\d{1,10})\]")
-MAX_PAYLOAD_TEXT = 100_000
-MAX_HTML = 300_000
-
-
-def external_id_for(mail: ParsedMail) -> str:
-    if mail.message_id and len(mail.message_id) <= 250:
-        return mail.message_id
-    if mail.message_id:
-        return "mid-sha256:" + hashlib.sha256(mail.message_id.encode()).hexdigest()
-    # No Message-ID: the content decides, so a re-fetch still finds the stored copy. The
-    # Date header is part of it: the same text sent again days later is another mail.
-    date = mail.headers.get("date", "")
-    if date:
-        return "sha256:" + hashlib.sha256(f"{mail.content_hash}\0{date}".encode()).hexdigest()
-    return "sha256:" + mail.content_hash
-
-
-def dedupe_by_window(mail: ParsedMail) -> bool:
-    """Neither Message-ID nor Date: only the same copy or one within minutes is a duplicate."""
-    return not mail.message_id and not mail.headers.get("date")
+# What the CCR refuses for one mail (it is quarantined); a database error is not one of them.
+REFUSED = (ContactCenterError, ValueError, LookupError, TypeError, UnicodeError)
 
 
 @dataclass
@@ -74,8 +67,20 @@ class Chunk:
 
     stored: list[tuple[Mailbox, ParsedMail, IngestResult]] = field(default_factory=list)
     index: list[tuple[str, int, int, int | None, str]] = field(default_factory=list)
-    # (customer id, Message-ID) -> thread, so a reply to a mail earlier in the same chunk threads.
-    threads: dict[tuple[int, str], ThreadMatch] = field(default_factory=dict)
+    # (sender address, Message-ID) -> thread key, so a reply to a mail earlier in the same
+    # chunk joins its thread even before either is stored.
+    threads: dict[tuple[str, str], str] = field(default_factory=dict)
+    # External ids given out in this chunk -> content hash (two copies of one mail, or
+    # two mails claiming one Message-ID, in the same chunk).
+    ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Prepared:
+    slot: int
+    mail: ParsedMail
+    message_id: str
+    item: InboundItem
 
 
 class Inbound:
@@ -104,9 +109,68 @@ class Inbound:
         """Handle one FETCH response's messages, in UID order; returns what became of each."""
         chunk = Chunk()
         self.own_addresses = await self.run_db(mailbox_addresses)
-        outcomes = [await self._one(mailbox, uidvalidity, uid, raw, health, chunk) for uid, raw in fetched]
+        outcomes: list[str] = []
+        mails: list[tuple[int, bytes, ParsedMail]] = []
+        for uid, raw in fetched:
+            outcome, mail = await self._triage(mailbox, uidvalidity, uid, raw, health)
+            outcomes.append(outcome)
+            if mail is not None:
+                mails.append((uid, raw, mail))
+        if mails:
+            snapshot = (dict(chunk.threads), dict(chunk.ids))
+            try:
+                stored = await self.store_batch(
+                    mailbox, [(mail, (uidvalidity, uid)) for uid, _, mail in mails], health, chunk
+                )
+            except DBAPIError:
+                raise
+            except REFUSED:
+                # One mail spoils the shared transaction: store them one by one, so only
+                # the refused one is quarantined.
+                chunk.threads, chunk.ids = snapshot
+                stored = [
+                    await self._one(mailbox, uidvalidity, uid, raw, mail, health, chunk)
+                    for uid, raw, mail in mails
+                ]
+            slots = iter(stored)
+            outcomes = [next(slots) if outcome == "" else outcome for outcome in outcomes]
         await self.finish(chunk)
         return outcomes
+
+    async def _triage(
+        self, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, health: MailboxHealth
+    ) -> tuple[str, ParsedMail | None]:
+        """Parse; handle bounces and unparsable mail here. ("", mail) means: store it."""
+        try:
+            mail = parse(raw)
+        except MailParseError as exc:
+            return await self._quarantine(mailbox, uidvalidity, uid, raw, str(exc), health), None
+        if mail.dsn is not None:
+            # Bounces first, before anything could refuse them for their sender (From: <>).
+            outcome = await self._bounce(mail)
+            if outcome == "bounce-unmatched":
+                reason = "bounce for unknown message"
+                return await self._quarantine(mailbox, uidvalidity, uid, raw, reason, health), None
+            return outcome, None
+        return "", mail
+
+    async def _one(
+        self,
+        mailbox: Mailbox,
+        uidvalidity: int,
+        uid: int,
+        raw: bytes,
+        mail: ParsedMail,
+        health: MailboxHealth,
+        chunk: Chunk,
+    ) -> str:
+        try:
+            return await self.store(mailbox, mail, health, chunk, (uidvalidity, uid))
+        except DBAPIError:
+            raise
+        except REFUSED as exc:
+            log.warning("mailbox %s uid %s: refused (%s); quarantined", mailbox.id, uid, exc)
+            return await self._quarantine(mailbox, uidvalidity, uid, raw, f"refused: {exc}", health)
 
     async def finish(self, chunk: Chunk, *, acknowledge: bool = True) -> None:
         """Index what a chunk stored, announce it, and acknowledge new threads from people."""
@@ -171,18 +235,56 @@ class Inbound:
         position: tuple[int, int] | None,
     ) -> str:
         """Thread and store one parsed mail (``position``: its UIDVALIDITY and UID, if fetched)."""
-        address = normalise("email", mail.from_addr)
-        token = TOKEN.search(mail.subject)
-        references = mail.references + mail.in_reply_to
-        plan = await self.run_db(
-            plan_inbound,
-            external_id_for(mail),
-            mail.content_hash,
-            address,
-            references,
-            int(token.group(1)) if token else None,
-            copy=(mailbox.id, *position) if position and dedupe_by_window(mail) else None,
-        )
+        return (await self.store_batch(mailbox, [(mail, position)], health, chunk))[0]
+
+    async def store_batch(
+        self,
+        mailbox: Mailbox,
+        mails: list[tuple[ParsedMail, tuple[int, int] | None]],
+        health: MailboxHealth,
+        chunk: Chunk,
+    ) -> list[str]:
+        """Thread and store parsed mails in one read and one write transaction; what became of each."""
+        requests = [
+            PlanRequest(
+                external_id_for(mail),
+                mail.content_hash,
+                normalise("email", mail.from_addr),
+                mail.references + mail.in_reply_to,
+                int(token.group(1)) if (token := TOKEN.search(mail.subject)) else None,
+                (mailbox.id, *position) if position and dedupe_by_window(mail) else None,
+            )
+            for mail, position in mails
+        ]
+        plans = await self.run_db(plan_many, requests)
+        outcomes = ["duplicate"] * len(mails)
+        batch: list[_Prepared] = []
+        for slot, ((mail, position), request, plan) in enumerate(zip(mails, requests, plans, strict=True)):
+            prepared = await self._prepare(mailbox, mail, position, request, plan, chunk)
+            if prepared is not None:
+                prepared.slot = slot
+                batch.append(prepared)
+        results = await self.hub.store_many([p.item for p in batch]) if batch else []
+        for prepared, result in zip(batch, results, strict=True):
+            chunk.index.append(
+                (prepared.message_id, result.customer.id, result.interaction.id, result.event.id, "in")  # type: ignore[arg-type]
+            )
+            if not result.duplicate:
+                chunk.stored.append((mailbox, prepared.mail, result))
+                health.ingested += 1
+                outcomes[prepared.slot] = "ingested"
+        return outcomes
+
+    async def _prepare(
+        self,
+        mailbox: Mailbox,
+        mail: ParsedMail,
+        position: tuple[int, int] | None,
+        request: PlanRequest,
+        plan: InboundPlan,
+        chunk: Chunk,
+    ) -> _Prepared | None:
+        """The item to store for one planned mail, or None if it is already stored."""
         if plan.stored is not None:
             # Already in the CCR (a re-fetch after a crash or a UIDVALIDITY resync): make
             # sure its Message-ID is indexed, which an interrupted first pass may have missed.
@@ -196,18 +298,22 @@ class Inbound:
                     "in",
                 )
             )
-            return "duplicate"
+            return None
+        external_id = plan.external_id
+        if external_id in chunk.ids:
+            if chunk.ids[external_id] == mail.content_hash:
+                return None  # the same mail twice in one chunk
+            external_id = f"{external_id}#{mail.content_hash[:16]}"[:300]
+        chunk.ids[external_id] = mail.content_hash
+        address = request.address
+        # A reply to a mail earlier in this chunk (not indexed yet) is its closest parent.
+        local = [
+            chunk.threads[(address, ref)] for ref in request.references if (address, ref) in chunk.threads
+        ]
         match = plan.match
-        if plan.customer_id is not None:
-            # A reply to a mail stored earlier in this chunk (not indexed yet) is its closest parent.
-            local = [
-                chunk.threads[(plan.customer_id, ref)]
-                for ref in references
-                if (plan.customer_id, ref) in chunk.threads
-            ]
-            match = local[-1] if local else match
-        thread_key = f"{mailbox.id}:{plan.external_id}"[:300]
-        if match is not None:
+        if local:
+            thread_key = local[-1]
+        elif match is not None:
             thread_key = match.thread_key
             if match.status in ("wrapup", "closed"):
                 reopened = await self.run_db(reopen, match.interaction_id)
@@ -215,7 +321,11 @@ class Inbound:
                     interaction, previous_agent = reopened
                     await self.hub.publish_requeued(interaction, previous_agent or 0, "customer replied")
                     self.ctx.router.wake()
-        files = await to_thread.run_sync(self._save_files, mailbox, mail) if _has_files(mail) else []
+        else:
+            thread_key = f"{mailbox.id}:{external_id}"[:300]
+        message_id = mail.message_id or external_id
+        chunk.threads[(address, message_id)] = thread_key
+        files = await to_thread.run_sync(self._save_files, mailbox, mail) if has_files(mail) else []
         for saved in files:
             if saved.get("too_large"):
                 log.warning(
@@ -223,45 +333,30 @@ class Inbound:
                     " (EMAIL_ATTACHMENT_MAX_BYTES)",
                     mailbox.id,
                     saved["filename"],
-                    plan.external_id,
+                    external_id,
                     saved["size"],
                     saved["limit"],
                 )
-        payload = _payload(mailbox, mail, files)
+        data = payload(mailbox, mail, files)
         if position is not None:
-            payload["imap"] = {"uidvalidity": position[0], "uid": position[1]}
+            data["imap"] = {"uidvalidity": position[0], "uid": position[1]}
         if mail.from_addr in self.own_addresses:
             # Our own address (or another of our mailboxes) writing to us: a loop, or a
             # forged sender. Kept for a human, flagged, and never answered automatically.
-            payload["loop"] = True
-            payload["automated"] = "loop: sent from one of our own mailboxes"
+            data["loop"] = True
+            data["automated"] = "loop: sent from one of our own mailboxes"
         item = InboundItem(
             channel="email",
             identities=[("email", address)],
             thread_key=thread_key,
-            body=_truncate(mail.text, MAX_BODY_CHARS),
-            external_id=plan.external_id,
+            body=truncate(mail.text, MAX_BODY_CHARS),
+            external_id=external_id,
             display_name=mail.from_name,
             subject=mail.subject[:300],
             queue_id=mailbox.queue_id,
-            payload=payload,
+            payload=data,
         )
-        result = await self.hub.store(item)
-        interaction = result.interaction
-        assert interaction.id is not None  # stored
-        message_id = mail.message_id or plan.external_id
-        chunk.index.append((message_id, result.customer.id, interaction.id, result.event.id, "in"))  # type: ignore[arg-type]
-        chunk.threads[(result.customer.id, message_id)] = ThreadMatch(  # type: ignore[index]
-            interaction.id,
-            interaction.thread_key,
-            interaction.status,
-            "chunk",
-        )
-        if result.duplicate:
-            return "duplicate"
-        chunk.stored.append((mailbox, mail, result))
-        health.ingested += 1
-        return "ingested"
+        return _Prepared(0, mail, message_id, item)
 
     def _save_files(self, mailbox: Mailbox, mail: ParsedMail) -> list[dict[str, Any]]:
         owner = f"email:{mailbox.id}"
@@ -289,43 +384,3 @@ class Inbound:
             await self.run_db(email_outbox.mark_bounced, row.id, error)
             await self.hub.set_delivery(row.event_id, "failed", error)
         return "bounce"
-
-
-def _has_files(mail: ParsedMail) -> bool:
-    return bool(mail.attachments) or len(mail.text) > MAX_BODY_CHARS
-
-
-def _truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _payload(mailbox: Mailbox, mail: ParsedMail, files: list[dict[str, Any]]) -> dict[str, Any]:
-    html = mail.html
-    if html is not None:
-        for item in files:
-            if item.get("content_id") and item.get("url"):
-                html = html.replace(f"cid:{item['content_id']}", item["url"])
-        if len(html) > MAX_HTML:
-            html = None
-    return {
-        "mailbox_id": mailbox.id,
-        "subject": mail.subject,
-        "from": f"{mail.from_name} <{mail.from_addr}>" if mail.from_name else mail.from_addr,
-        "from_address": mail.from_addr,
-        "reply_to": mail.reply_to,
-        "to": mail.to,
-        "cc": mail.cc,
-        "message_id": mail.message_id,
-        "in_reply_to": mail.in_reply_to[:5],
-        "references": mail.references[-20:],
-        "text": _truncate(mail.text, MAX_PAYLOAD_TEXT),
-        "quoted": _truncate(mail.quoted, MAX_PAYLOAD_TEXT),
-        "html": html,
-        "attachments": files,
-        "truncated": len(mail.text) > MAX_BODY_CHARS,
-        "automated": automated_reason(mail),
-        "content_hash": mail.content_hash,
-        "forwarded": [
-            {"headers": f.headers, "text": _truncate(f.text, MAX_PAYLOAD_TEXT)} for f in mail.forwarded
-        ],
-    }
