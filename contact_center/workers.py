@@ -84,7 +84,7 @@ def run_workers(count: int, sock: socket.socket, serve: Callable[[socket.socket]
             break
         except InterruptedError:
             continue
-        number = children.pop(pid, None)
+        number = children.pop(pid) if pid in children else None
         if number is None or stopping:
             continue
         log.error("worker %s (pid %s) exited with %s; starting a new one", number, pid, status)

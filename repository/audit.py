@@ -41,7 +41,7 @@ def _snapshot(value: Any) -> dict[str, Any]:
     clean = redact(value if isinstance(value, dict) else {"value": value} if value is not None else {})
     if len(json.dumps(clean, default=str)) > MAX_SNAPSHOT_BYTES:
         return {"truncated": True}
-    return clean  # type: ignore[no-any-return]
+    return clean
 
 
 def record(

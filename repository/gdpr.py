@@ -153,7 +153,7 @@ def erase_customer(db: Database, customer_id: int) -> dict[str, int]:
         for identity in identities:
             session.delete(identity)
         if orders:
-            session.exec(delete(OrderLine).where(col(OrderLine.order_id).in_([o.id for o in orders])))  # type: ignore[call-overload]
+            session.exec(delete(OrderLine).where(col(OrderLine.order_id).in_([o.id for o in orders])))
             for order in orders:
                 session.delete(order)
         analytics = session.get(CustomerAnalytics, customer_id)
