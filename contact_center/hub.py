@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from anyio import to_thread
 
 from contact_center import metrics
 from contact_center.bus.dispatch import Dispatcher
 from contact_center.bus.relay import Relay
+from contact_center.group_commit import GroupCommit
 from repository import endings, lifecycle, outbox
 from repository.bus_events import EPHEMERAL, topics_for
+from repository.chat_append import agent_reply, follow_up
 from repository.delivery import set_delivery_status
 from repository.directory import get_agent, set_presence
 from repository.ingest import InboundItem, IngestResult, append_event, ingest, ingest_many
@@ -59,6 +61,8 @@ class Hub:
             keep_seconds=settings.outbox_keep_seconds,
             fault_exit_after_assign=settings.fault_exit_after_assign,
         )
+        # Chat follow-ups that arrive together share one transaction (contact_center/group_commit.py).
+        self.group_commit = GroupCommit(db)
 
     async def start(self) -> None:
         """Start reading the bus and relaying the outbox (the app's lifespan calls this)."""
@@ -66,6 +70,7 @@ class Hub:
         self.relay.start()
 
     async def stop(self) -> None:
+        await self.group_commit.stop()
         await self.relay.stop()
         await self.dispatcher.stop()
 
@@ -151,6 +156,22 @@ class Hub:
             metrics.INBOUND.labels(channel=item.channel).inc()
         return result
 
+    async def store_follow_up(self, interaction: Interaction, item: InboundItem) -> IngestResult:
+        """A visitor's next message in its live chat: the lean, group-committed path.
+
+        Falls back to :meth:`store` for anything but the plain case (a retry, a chat
+        that ended or is pending meanwhile); the result is the same either way.
+        """
+        result: IngestResult | None = await self.group_commit.run(
+            lambda session: follow_up(
+                session, interaction, body=item.body, external_id=item.external_id or "", payload=item.payload
+            )
+        )
+        if result is None:
+            return await self.store(item)
+        metrics.INBOUND.labels(channel=item.channel).inc()
+        return result
+
     async def store_many(self, items: list[InboundItem]) -> list[IngestResult]:
         """Persist a channel's batch (an email FETCH chunk) in one transaction; then announce each."""
         results: list[IngestResult] = await self.run_db(ingest_many, items)
@@ -177,8 +198,25 @@ class Hub:
         client_id: str | None = None,
         attachments: list[dict[str, Any]] | None = None,
     ) -> Event:
-        interaction: Interaction = await self.run_db(lambda db: _get_interaction(db, interaction_id))
         external_id = f"agent:{agent.id}:{client_id}" if client_id else None
+        if (
+            not internal
+            and not attachments
+            and "chat" not in self._outbound
+            and "chat" not in self._outbound_checks
+        ):
+            # A chat reply by its holder: one group-committed job (repository/chat_append.py).
+            holder: int = agent.id  # type: ignore[assignment]
+            lean = await self.group_commit.run(
+                lambda session: agent_reply(
+                    session, interaction_id, holder, agent.display_name, body, external_id
+                )
+            )
+            if lean is not None:
+                self.committed()
+                metrics.OUTBOUND.labels(channel="chat", kind="message").inc()
+                return cast("Event", lean)
+        interaction: Interaction = await self.run_db(lambda db: _get_interaction(db, interaction_id))
         if external_id is not None:
             # A resend after a reconnect: answer with the stored copy even if the chat moved on.
             stored = await self.run_db(stored_copy, interaction_id, external_id)
