@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -27,6 +28,7 @@ from repository.models import Queue, utcnow
 
 if TYPE_CHECKING:
     from repository.db import Database
+    from repository.telephony_models import PhoneNumber
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_HOLIDAYS = 400
@@ -51,8 +53,13 @@ class QueueHours(SQLModel, table=True):
 
 
 class Calendar(Protocol):
-    business_hours: dict[str, list[list[str]]]
-    time_zone: str
+    """Anything with hours and a zone (a queue's row, a phone number); ``holidays`` is optional."""
+
+    @property
+    def business_hours(self) -> dict[str, list[list[str]]]: ...
+
+    @property
+    def time_zone(self) -> str: ...
 
 
 def _minutes(hhmm: str) -> int:
@@ -237,6 +244,24 @@ def back_at(db: Database, queue_id: int | None, at: datetime) -> tuple[datetime,
     row = get_hours(db, queue_id)
     open_, back = is_open(row, at)
     return None if open_ or back is None or row is None else (back, row.time_zone)
+
+
+@dataclass(frozen=True)
+class PhoneCalendar:
+    business_hours: dict[str, list[list[str]]]
+    time_zone: str
+    holidays: list[str]
+
+
+def phone_calendar(db: Database, number: PhoneNumber | None) -> Calendar | None:
+    """What the phone menu asks: the number's own hours and zone with its default queue's
+    holidays; a number without hours of its own follows its default queue's calendar."""
+    if number is None:
+        return None
+    queue = get_hours(db, number.default_queue_id) if number.default_queue_id is not None else None
+    if not number.business_hours:
+        return queue
+    return PhoneCalendar(number.business_hours, number.time_zone, list(queue.holidays) if queue else [])
 
 
 def describe(hours: dict[str, list[list[str]]]) -> list[dict[str, Any]]:

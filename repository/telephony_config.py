@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from repository.business_hours import Calendar
 from repository.business_hours import is_open as calendar_open
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
@@ -122,10 +123,10 @@ def check_menu(menu: Any, queue_ids: set[int]) -> list[dict[str, Any]]:
     return clean
 
 
-def is_open(number: PhoneNumber | None, now: datetime) -> bool:
-    """Whether ``now`` falls in the number's business hours, in its own time zone: the same
-    calendar rules as every queue (repository.business_hours, docs/business-hours.md)."""
-    return calendar_open(number, now)[0]
+def is_open(calendar: Calendar | None, now: datetime) -> bool:
+    """Whether ``now`` falls in the calendar's hours: a number's (``phone_calendar``) or a
+    queue's, by the same rules (repository.business_hours, docs/business-hours.md)."""
+    return calendar_open(calendar, now)[0]
 
 
 def choose(number: PhoneNumber | None, digits: str = "", speech: str = "") -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from channels.twilio.voice_params import call_sid, dialled_number, spoken
 from contact_center.i18n import _, use_locale
 from contact_center.telephony import caller_identity
 from repository import telephony_calls as calls
+from repository.business_hours import phone_calendar
 from repository.ingest import InboundItem
 from repository.models import utcnow
 from repository.telephony_config import choose, is_open
@@ -44,7 +45,7 @@ class IncomingCalls:
         params = await verified_params(request, self.ctx.settings)
         sid = call_sid(params)
         number = await dialled_number(self.hub, params)
-        if not is_open(number, utcnow()):
+        if not is_open(await self.hub.run_db(phone_calendar, number), utcnow()):
             await self._open(params, sid)
             with use_locale(spoken(number)):
                 return twiml.respond(twiml.after_hours(number, self.url))
