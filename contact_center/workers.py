@@ -84,11 +84,11 @@ def run_workers(count: int, sock: socket.socket, serve: Callable[[socket.socket]
             break
         except InterruptedError:
             continue
-        number = children.pop(pid) if pid in children else None
-        if number is None or stopping:
+        exited = children.pop(pid) if pid in children else None
+        if exited is None or stopping:
             continue
-        log.error("worker %s (pid %s) exited with %s; starting a new one", number, pid, status)
+        log.error("worker %s (pid %s) exited with %s; starting a new one", exited, pid, status)
         time.sleep(RESTART_BACKOFF_SECONDS)
-        spawn(number)
+        spawn(exited)
     sock.close()
     return 0
