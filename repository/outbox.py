@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, bindparam, delete, func, text, update
+from sqlalchemy import select as core_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from repository.models import utcnow
@@ -95,8 +96,9 @@ _COLUMNS = (_outbox.c.id, _outbox.c.position, _outbox.c.type, _outbox.c.topics, 
 # The relay runs these on every commit burst: Core statements built once (their compiled
 # form is cached), rows read as tuples, no ORM identity map or unit of work.
 _UNASSIGNED = select(_outbox.c.id).where(_outbox.c.position.is_(None)).limit(1)
+# Core selects of five columns: sqlmodel's select() is typed for at most four.
 _STALE = (
-    select(*_COLUMNS)
+    core_select(*_COLUMNS)
     .where(
         _outbox.c.position.is_not(None),
         _outbox.c.published_at.is_(None),
@@ -105,7 +107,7 @@ _STALE = (
     .order_by(_outbox.c.position)
 )
 _TOP = select(func.max(_outbox.c.position))
-_FRESH = select(*_COLUMNS).where(_outbox.c.position.is_(None)).order_by(_outbox.c.id)
+_FRESH = core_select(*_COLUMNS).where(_outbox.c.position.is_(None)).order_by(_outbox.c.id)
 _SET_POSITION = update(_outbox).where(_outbox.c.id == bindparam("row_id")).values(position=bindparam("pos"))
 
 
