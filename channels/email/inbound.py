@@ -187,29 +187,6 @@ class Inbound:
                 else:
                     log.info("mailbox %s: not acknowledging event %s (%s)", box.id, result.event.id, reason)
 
-    async def _one(
-        self, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, health: MailboxHealth, chunk: Chunk
-    ) -> str:
-        try:
-            mail = parse(raw)
-        except MailParseError as exc:
-            return await self._quarantine(mailbox, uidvalidity, uid, raw, str(exc), health)
-        if mail.dsn is not None:
-            # Bounces first, before anything could refuse them for their sender (From: <>).
-            outcome = await self._bounce(mail)
-            if outcome == "bounce-unmatched":
-                return await self._quarantine(
-                    mailbox, uidvalidity, uid, raw, "bounce for unknown message", health
-                )
-            return outcome
-        try:
-            return await self.store(mailbox, mail, health, chunk, (uidvalidity, uid))
-        except DBAPIError:
-            raise
-        except (ContactCenterError, ValueError, LookupError, TypeError, UnicodeError) as exc:
-            log.warning("mailbox %s uid %s: refused (%s); quarantined", mailbox.id, uid, exc)
-            return await self._quarantine(mailbox, uidvalidity, uid, raw, f"refused: {exc}", health)
-
     async def _quarantine(
         self, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, reason: str, health: MailboxHealth
     ) -> str:
@@ -252,7 +229,9 @@ class Inbound:
                 normalise("email", mail.from_addr),
                 mail.references + mail.in_reply_to,
                 int(token.group(1)) if (token := TOKEN.search(mail.subject)) else None,
-                (mailbox.id, *position) if position and dedupe_by_window(mail) else None,
+                (mailbox.id, *position)
+                if position and mailbox.id is not None and dedupe_by_window(mail)
+                else None,
             )
             for mail, position in mails
         ]
