@@ -16,6 +16,7 @@ import pytest
 from repository import Database, upgrade
 from repository.business_hours import save_hours
 from repository.directory import create_agent, create_queue
+from tests.browser.test_accessibility_browser import axe_violations
 from tests.chromium import ARTIFACTS
 from tests.email.conftest import SmtpSink
 from tests.email.dovecot import USER, Dovecot
@@ -53,7 +54,10 @@ async def test_after_hours_widget_takes_a_message_that_an_agent_answers_by_email
     server: ServerProcess, smtp_sink: SmtpSink, browser: Any
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    visitor = await browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-US")
+    # CSP bypassed only so axe-core can be injected; the page keeps its policy otherwise.
+    visitor = await browser.new_context(
+        viewport={"width": 1200, "height": 900}, locale="en-US", bypass_csp=True
+    )
     page = await visitor.new_page()
     await page.goto(server.base + "/demo")
     await page.get_by_test_id("cc-launcher").click()
@@ -65,6 +69,8 @@ async def test_after_hours_widget_takes_a_message_that_an_agent_answers_by_email
     assert "Opening hours (UTC)" in await hours.inner_text()
     assert (await hours.inner_text()).count("Closed") == 6
     assert "We're back" in await page.get_by_test_id("cc-away-back").inner_text()
+
+    assert await axe_violations(page, "widget-after-hours") == []
 
     # Nothing but an address is refused in the browser, before anything is sent.
     await page.get_by_test_id("cc-away-send").click()
