@@ -102,7 +102,12 @@ async function submitLeftMessage(e) {
     const res = await fetch(LEAVE_URL, {
       method: "POST", credentials: "omit", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
     });
-    if (!res.ok) throw new Error(String(res.status));
+    if (!res.ok) {
+      // The server's reason (a limit, no mailbox, a bad address) in the browser's language.
+      const reply = await res.json().catch(() => ({}));
+      ui.awayError.textContent = (reply.error && reply.error.message) || t("Something went wrong.");
+      return;
+    }
     ui.awayForm.hidden = true;
     ui.awayThanks.textContent = t("Thank you! We'll answer by email at {email}.", { email: body.email });
     ui.awayThanks.hidden = false;

@@ -45,6 +45,7 @@ function setOpen(open) {
   if (open) {
     clearUnread();
     reconnectNow();
+    loadHours(); // a page left open past opening or closing time shows the right view
     render();
     scrollToBottom(true);
     setTimeout(focusFirst, 60);
