@@ -10,9 +10,41 @@ have that flaw.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
 
 
 async def wait_event(event: asyncio.Event, timeout: float) -> None:
     """Wait until ``event`` is set; raise TimeoutError after ``timeout`` seconds."""
     async with asyncio.timeout(timeout):
         await event.wait()
+
+
+async def bounded_stop(name: str, stop: Callable[[], Awaitable[object]], timeout: float = 10.0) -> None:
+    """Run one shutdown step, but never let it hold shutdown forever.
+
+    A step that overruns is abandoned with an error naming it and the stacks of the
+    tasks still running, so the stuck loop can be found from the log instead of a
+    node (or a test run) that never exits.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            await stop()
+    except TimeoutError:
+        stacks = []
+        for task in asyncio.all_tasks():
+            if task is asyncio.current_task() or task.done():
+                continue
+            frames = task.get_stack(limit=6)
+            where = " <- ".join(f"{f.f_code.co_name}:{f.f_lineno}" for f in reversed(frames))
+            stacks.append(f"{task.get_name()}: {where}")
+        log.error(
+            "shutdown: %s did not finish in %.0f s; going on without it. Tasks still running:\n%s",
+            name,
+            timeout,
+            "\n".join(stacks) or "(none)",
+        )
+    except Exception:
+        log.exception("shutdown: %s failed; going on", name)

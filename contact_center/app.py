@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from config import Settings, get_settings
 from contact_center import i18n
 from contact_center.admin_audit import AdminAudit
+from contact_center.aio import bounded_stop
 from contact_center.bus import Bus, create_bus
 from contact_center.context import AppContext, Plugin
 from contact_center.coordination import create_leadership
@@ -125,13 +126,14 @@ def create_app(
         try:
             yield
         finally:
-            await router.stop()
+            # Each step is bounded: one stuck loop must not keep the node from exiting.
+            await bounded_stop("router", router.stop)
             for plugin in reversed(loaded):
                 for hook in plugin.on_shutdown:
-                    await hook()
-            await presence.stop()
-            await hub.stop()
-            await bus.disconnect()
+                    await bounded_stop(getattr(hook, "__qualname__", repr(hook)), hook)
+            await bounded_stop("presence", presence.stop)
+            await bounded_stop("hub", hub.stop)
+            await bounded_stop("bus", bus.disconnect)
             db.dispose()
 
     routes: list[BaseRoute] = [
