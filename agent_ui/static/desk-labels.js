@@ -25,7 +25,7 @@
     const response = await fetch(url, {
       method,
       credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf } : { 'X-CSRF-Token': csrf },
+      headers: body ? { 'content-type': 'application/json', 'X-CSRF-Token': csrf } : { 'X-CSRF-Token': csrf },
       body: body ? JSON.stringify(body) : undefined,
     });
     const answer = await response.json().catch(() => ({}));

@@ -21,7 +21,7 @@
     const response = await fetch(url, {
       method,
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
+      headers: { 'content-type': 'application/json', 'X-CSRF-Token': csrf },
       body: body ? JSON.stringify(body) : undefined,
     });
     const answer = await response.json().catch(() => ({}));
