@@ -226,11 +226,11 @@ class Hub:
             from repository.errors import Conflict
 
             raise Conflict("reply to an interaction you have accepted", interaction_id=interaction_id)
-        if attachments and not internal and interaction.channel != "chat":
+        if attachments and not internal and interaction.channel not in ("chat", "email"):
             from repository.errors import InvalidInput
 
-            # Email and SMS senders do not carry files yet: refuse rather than drop them.
-            raise InvalidInput("files can be sent in chats only", field="attachments")
+            # The SMS sender does not carry files yet (MMS): refuse rather than drop them.
+            raise InvalidInput("files can be sent in chats and emails only", field="attachments")
         check = self._outbound_checks.get(interaction.channel)
         if check is not None and not internal:
             await check(interaction)

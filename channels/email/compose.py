@@ -1,4 +1,5 @@
-"""Building an outbound mail: threading headers, the subject token, text plus HTML.
+"""Building an outbound mail: threading headers, the subject token, text plus HTML,
+and the agent's files as attachments (multipart/mixed around the alternative).
 
 ``From`` is the mailbox with the agent's name ("Ana via Northwind Support"), the
 ``Message-ID`` is fresh, ``In-Reply-To``/``References`` continue the customer's
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
@@ -54,6 +56,7 @@ def build(
     references: list[str],
     automated: bool = False,
     language: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> EmailMessage:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = formataddr((sender_name, mailbox_address))
@@ -75,6 +78,11 @@ def build(
         msg["Precedence"] = "auto_reply"
     msg.set_content(text)
     msg.add_alternative(text_to_html(text, language), subtype="html")
+    for filename, content_type, data in attachments:
+        # The first file turns the message into multipart/mixed with the text first;
+        # a non-ASCII name is written RFC 2231-encoded by the policy.
+        maintype, _slash, subtype = content_type.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     if language:
         # RFC 3282: the language the text is written in, e.g. zh-Hant (after set_content,
         # which drops Content-* headers).

@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
-from channels.email import compose, smtp
+from channels.email import compose, reply_files, smtp
 from channels.email.guards import SenderRateGuard
 from channels.email.health import scrub
 from contact_center.aio import wait_event
+from contact_center.errors import localized
 from contact_center.i18n import _, format_datetime, use_locale
 from repository import email_outbox
 from repository.business_hours import back_at
 from repository.email_mailboxes import get_mailbox
 from repository.email_threads import latest_customer_mail, record_message_id
+from repository.errors import ContactCenterError
 from repository.ingest import append_event
 from repository.models import utcnow
 
@@ -143,6 +145,12 @@ class Outbound:
         if not to:
             await self.hub.set_delivery(event.id, "failed", _("no customer address to reply to"))
             return
+        try:
+            files = await reply_files.load(self.ctx, list(event.payload.get("attachments") or []))
+        except ContactCenterError as exc:
+            # A file the agent attached is gone: fail the reply rather than send it without.
+            await self.hub.set_delivery(event.id, "failed", localized(exc))
+            return
         msg = compose.build(
             mailbox_address=mailbox.address,
             sender_name=sender_name,
@@ -157,6 +165,7 @@ class Outbound:
             references=list(payload.get("references") or []),
             automated=automated,
             language=language,
+            attachments=files,
         )
         message_id = str(msg["Message-ID"]).strip("<>")
         row = await self.run_db(
