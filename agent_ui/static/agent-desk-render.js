@@ -154,6 +154,7 @@ const DeskRender = (() => {
 
   function renderTitle() {
     const unread = [...state.convs.values()].reduce((n, c) => n + c.unread, 0);
+    TeamFilters.counts(); // the Live conversations drawer shows unread messages per filter
     const count = unread + offers.size;
     document.title = (count ? `(${count}) ` : '') + (offers.size ? t('Incoming') + ' · ' : '') + t('Agent desktop') + ' · ' + t('Contact Center');
   }

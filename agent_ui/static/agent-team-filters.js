@@ -1,7 +1,8 @@
 /* Agent desktop: filters for the "Live conversations" drawer — who holds it (mine,
  * unassigned, my team), status (open, pending, wrap-up), channel and queue — and a sort
  * by waiting time. Each choice shows how many conversations it would list, given the
- * other filters. Choices are remembered in this browser.
+ * other filters, and how many unread messages those hold (only the agent's own chats
+ * have any: unread counts live in this desk). Choices are remembered in this browser.
  */
 'use strict';
 
@@ -35,18 +36,32 @@ const TeamFilters = (() => {
     return ['who', 'status', 'channel', 'queue'].every((name) => name === skip || test(name, choice[name], item));
   }
 
+  const unreadOf = (item) => {
+    const conv = Desk.state.convs.get(item.id);
+    return (conv && conv.unread) || 0;
+  };
+
+  /** Each option's label with how many it would list and, if any, how many unread messages. */
+  function counts() {
+    const choice = chosen();
+    for (const name of ['who', 'status', 'channel', 'queue']) {
+      for (const option of $(ids[name]).options) {
+        if (!option.dataset.label) option.dataset.label = option.textContent;
+        const hits = last.filter((item) => matches(item, { ...choice, [name]: option.value }, null));
+        const unread = hits.reduce((n, item) => n + unreadOf(item), 0);
+        const more = unread ? ', ' + t('{num} unread', { num: unread }) : '';
+        option.textContent = `${option.dataset.label} (${hits.length}${more})`;
+        option.dataset.unread = String(unread);
+      }
+    }
+  }
+
   /** The list the drawer should show, filtered and sorted; the option labels get their counts. */
   function apply(list) {
     last = list;
     fillQueues();
     const choice = chosen();
-    for (const name of ['who', 'status', 'channel', 'queue']) {
-      for (const option of $(ids[name]).options) {
-        if (!option.dataset.label) option.dataset.label = option.textContent;
-        const count = list.filter((item) => matches(item, { ...choice, [name]: option.value }, null)).length;
-        option.textContent = `${option.dataset.label} (${count})`;
-      }
-    }
+    counts();
     const shown = list.filter((item) => matches(item, choice, null));
     if (choice.sort === 'waiting') shown.sort((a, b) => Date.parse(a.created_at) - Date.parse(b.created_at));
     return shown;
@@ -83,5 +98,6 @@ const TeamFilters = (() => {
     }
   }
 
-  return { apply, init };
+  // counts(): the desk calls it whenever its unread counts change (DeskRender.renderTitle).
+  return { apply, counts, init };
 })();
