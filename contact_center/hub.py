@@ -226,11 +226,11 @@ class Hub:
             from repository.errors import Conflict
 
             raise Conflict("reply to an interaction you have accepted", interaction_id=interaction_id)
-        if attachments and not internal and interaction.channel not in ("chat", "email"):
+        if attachments and not internal and interaction.channel not in ("chat", "email", "sms"):
             from repository.errors import InvalidInput
 
-            # The SMS sender does not carry files yet (MMS): refuse rather than drop them.
-            raise InvalidInput("files can be sent in chats and emails only", field="attachments")
+            # WhatsApp and voice senders do not carry an agent's files: refuse rather than drop them.
+            raise InvalidInput("files can be sent in chats, emails and SMS only", field="attachments")
         check = self._outbound_checks.get(interaction.channel)
         if check is not None and not internal:
             await check(interaction)

@@ -66,6 +66,7 @@ def plugin(ctx: AppContext) -> Plugin:
         routes=[
             Route(f"{PREFIX}/sms", sms.inbound, methods=post),
             Route(f"{PREFIX}/sms/status", sms.status, methods=post),
+            Route(f"{PREFIX}/media/{{token}}", sms.media.serve, methods=["GET"]),
             Route(f"{PREFIX}/whatsapp", whatsapp.inbound, methods=post),
             Route(f"{PREFIX}/voice", incoming.incoming, methods=post),
             Route(f"{PREFIX}/voice/gather", incoming.gather, methods=post),

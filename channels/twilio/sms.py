@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 
-from channels.twilio import twiml
+from channels.twilio import mms, twiml
 from channels.twilio.client import TwilioApi, TwilioUnavailable
+from channels.twilio.media import MediaLinks
 from channels.twilio.signature import verified_params
 from contact_center.i18n import DEFAULT_LOCALE, N_, _, gettext, use_locale
 from repository.errors import Conflict, InvalidInput
@@ -70,6 +71,7 @@ class SmsWebhooks:
         self.hub = ctx.hub
         self.api = api
         self.url = urls
+        self.media = MediaLinks(ctx, urls)
 
     async def inbound(self, request: Request) -> Response:
         params = await verified_params(request, self.ctx.settings)
@@ -150,10 +152,19 @@ class SmsWebhooks:
     async def send(self, interaction: Interaction, event: Event) -> None:
         customer, company = parties(interaction)
         callback = self.url("/sms/status", event=event.id) if self.url.absolute else None
+        files = list(event.payload.get("attachments") or [])
+        if files and not self.url.absolute:
+            # Twilio downloads MMS media from us: without a public address it cannot.
+            error = _("files go by SMS only when PUBLIC_BASE_URL is set")
+            await self.hub.set_delivery(event.id, "failed", error)  # type: ignore[arg-type]
+            return
         try:
-            message = await self.api.send_sms(
-                to=customer, from_=company, body=event.body, status_callback=callback
-            )
+            if files:
+                message = await mms.send(self.api, self.media, customer, company, event.body, files, callback)
+            else:
+                message = await self.api.send_sms(
+                    to=customer, from_=company, body=event.body, status_callback=callback
+                )
         except TwilioUnavailable as exc:
             log.warning("SMS for event %s not sent: %s", event.id, exc.message)
             await self.hub.set_delivery(event.id, "failed", exc.message)  # type: ignore[arg-type]
