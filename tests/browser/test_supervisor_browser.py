@@ -191,9 +191,8 @@ async def test_supervisor_monitor_and_reports_under_load(loaded_server: ServerPr
 
     await page.fill("#whatif-rate", "100")
     await page.click("#whatif button[type=submit]")
-    await page.wait_for_function(
-        "document.getElementById('whatif-out').textContent.includes('agents needed')"
-    )
+    # A locator, not wait_for_function: the page's CSP forbids the eval that the latter uses.
+    await page.locator("#whatif-out", has_text="agents needed").wait_for()
 
     await page.goto(loaded_server.base + "/reports?granularity=day&group=channel")
     await page.wait_for_selector("#charts figure svg")
