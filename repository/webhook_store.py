@@ -11,6 +11,7 @@ at least once, never concurrently.
 from __future__ import annotations
 
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,15 @@ if TYPE_CHECKING:
     from repository.db import Database
 
 MAX_BACKOFF_SECONDS = 3600.0
+# Changes made through this process, per store: a recorder on the same node sees them at
+# once; other nodes find them by re-reading (webhooks/interest.py, at most once a second).
+_local_changes: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()
+
+
+class ReadCounter:
+    """How many times the subscriptions were read: the seam the cost tests count through."""
+
+    count = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ def create_subscription(
     with db.write() as session:
         session.add(sub)
         session.flush()
+    _changed(db)
     return sub
 
 
@@ -117,12 +128,30 @@ def update_subscription(db: Database, subscription_id: int, **changes: Any) -> W
                 setattr(sub, name, changes[name])
         session.add(sub)
         session.flush()
-        return sub
+    _changed(db)
+    return sub
 
 
 def deactivate_subscription(db: Database, subscription_id: int) -> None:
     """Stop sending; the subscription and its delivery log stay for the record."""
     update_subscription(db, subscription_id, is_active=False)
+
+
+def _changed(db: Database) -> None:
+    _local_changes[db] = _local_changes.get(db, 0) + 1
+
+
+def local_changes(db: Database) -> int:
+    """A number that moves whenever this process changes a subscription in ``db``."""
+    return _local_changes.get(db, 0)
+
+
+def active_event_types(db: Database) -> frozenset[str]:
+    """Every event type some active subscription wants ("*" included as such)."""
+    ReadCounter.count += 1
+    with db.read() as session:
+        rows = session.exec(select(WebhookSubscription.events).where(WebhookSubscription.is_active)).all()
+    return frozenset(kind for events in rows for kind in events)
 
 
 # -- deliveries ----------------------------------------------------------------------
@@ -133,6 +162,7 @@ def record_deliveries(db: Database, event_type: str, event_key: str, payload: di
     created = 0
     # Every bus event passes through here; most installs have no subscription for it.
     # Look first without the write lock, which every customer message also needs.
+    ReadCounter.count += 1
     with db.read() as session:
         subs = session.exec(select(WebhookSubscription).where(WebhookSubscription.is_active)).all()
         if not any(event_type in s.events or "*" in s.events for s in subs):

@@ -19,6 +19,7 @@ import httpx
 from contact_center.aio import wait_event
 from contact_center.bus.follow import follow
 from contact_center.webhooks.events import webhook_for
+from contact_center.webhooks.interest import Interest
 from contact_center.webhooks.signing import HEADER, sign
 from contact_center.webhooks.targets import GuardedTransport
 from repository import webhook_store as store
@@ -55,6 +56,7 @@ class WebhookService:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._client: httpx.AsyncClient | None = None
+        self.interest = Interest(ctx.hub)
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
@@ -92,6 +94,9 @@ class WebhookService:
             if mapped is None:
                 return
             kind, key, payload = mapped
+            # Most events are wanted by no one: decided in memory, no query, no thread.
+            if not await self.interest.wants(kind):
+                return
             created = await self.hub.run_db(store.record_deliveries, kind, key, payload)
         except Exception:
             # One bad event must not stop the webhooks of every later one.
