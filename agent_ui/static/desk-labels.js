@@ -89,6 +89,9 @@
       bar.hidden = true;
       return;
     }
+    // Never leave the previous conversation's labels on screen while this one loads:
+    // an agent who acts at once would label the wrong conversation.
+    if (bar.dataset.conv !== id) bar.hidden = true;
     let extras;
     try {
       extras = await call('GET', `/agent/interactions/${id}/extras`);
@@ -101,6 +104,7 @@
     fill(bar,
       row(t('Conversation'), 'interaction', current.interaction_id, current.labels, current.fields),
       row(t('Customer'), 'customer', current.customer_id, current.customer_labels, current.customer_fields));
+    bar.dataset.conv = id;
     bar.hidden = false;
   }
 
