@@ -64,3 +64,26 @@ async def test_two_unanswered_offers_set_the_agent_away_and_the_customer_is_told
 
     await customer.close()
     await staff.close()
+
+
+async def test_a_rejected_chat_is_not_offered_straight_back_to_the_only_agent(
+    server: ServerProcess, browser: Any
+) -> None:
+    """Rejecting is a real "not now": the only eligible agent gets the chat back only
+    after the re-offer cool-down (REOFFER_COOLDOWN_SECONDS, 10 s), not 8 ms later."""
+    staff, desk = await agent_signs_in(browser, server, "alice", "alice-missed-pass")
+    await desk.get_by_test_id("presence").select_option("available")
+    customer, _shop = await customer_starts_chat(browser, server, "Rita", "Hello again")
+
+    await desk.get_by_test_id("offer-reject").click(timeout=15_000)
+    rejected_at = await desk.evaluate("Date.now()")
+    offer = desk.get_by_test_id("offer-accept")
+    await offer.wait_for(state="detached", timeout=5_000)
+    await offer.wait_for(timeout=30_000)
+    back_after_ms = await desk.evaluate("Date.now()") - rejected_at
+    assert back_after_ms >= 9_000, f"re-offered {back_after_ms} ms after the reject"
+    await offer.click()
+    await desk.get_by_test_id("messages").get_by_text("Hello again").wait_for()
+
+    await customer.close()
+    await staff.close()
