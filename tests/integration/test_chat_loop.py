@@ -198,7 +198,9 @@ async def test_agent_disconnect_requeues_only_after_the_grace_period(make_server
 async def test_kill_9_loses_no_acknowledged_message_and_reoffers_waiting_contacts(
     make_server: Any, tmp_path: Path
 ) -> None:
-    server = make_server(RESERVATION_TIMEOUT_SECONDS="60")
+    # A restarted node gives the desktops it last heard one grace period to come back
+    # before it releases their offers (issue 16); Ada never does, so keep it short.
+    server = make_server(RESERVATION_TIMEOUT_SECONDS="60", AGENT_DISCONNECT_GRACE_SECONDS="3")
     ada_cookie = await login(server.base, "ada", PASSWORD)
     ada = await agent(server, ada_cookie)
     acked: list[str] = []
@@ -230,7 +232,12 @@ async def test_kill_9_loses_no_acknowledged_message_and_reoffers_waiting_contact
     assert len(waiting) == 5
 
     restarted = ServerProcess(
-        server.data_dir, **{k: v for k, v in server.env.items() if k in ("RESERVATION_TIMEOUT_SECONDS",)}
+        server.data_dir,
+        **{
+            k: v
+            for k, v in server.env.items()
+            if k in ("RESERVATION_TIMEOUT_SECONDS", "AGENT_DISCONNECT_GRACE_SECONDS")
+        },
     )
     restarted.port = server.port
     restarted.start()
