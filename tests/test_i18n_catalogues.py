@@ -99,10 +99,13 @@ def test_chinese_catalogues_are_really_chinese_and_differ_in_script() -> None:
 # -- nothing shown to a person skips the i18n layer ---------------------------------
 
 
+PACKAGES = ("agent_ui", "channels", "contact_center", "repository", "config")
+
+
 def _templates() -> list[Path]:
-    return sorted(
-        p for p in ROOT.glob("**/templates/*.*") if "tests" not in p.parts and ".git" not in p.parts
-    )
+    # The product's own packages only: a virtualenv inside the checkout (CI makes
+    # .venv-ci) holds other projects' templates.
+    return sorted(p for package in PACKAGES for p in (ROOT / package).glob("**/templates/*.*"))
 
 
 def _scripts() -> list[Path]:
