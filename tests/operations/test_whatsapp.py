@@ -5,7 +5,9 @@ delivery; after 24 hours only an approved template may go out; STOP opts out."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +26,16 @@ pytestmark = pytest.mark.server
 CUSTOMER = "+14155550123"
 COMPANY = "+14155550100"
 TEMPLATE = "HX" + "0123456789abcdef" * 2
+
+
+@pytest.fixture
+def prism(tmp_path: Path) -> Iterator[Prism]:
+    """A Prism of this module's own: it sends what Prism wrongly refuses (a form's
+    ``MediaUrl``, stoplightio/prism#2473), which must not land in the log the phone
+    tests read for rejections."""
+    server = Prism(tmp_path / "prism.log").start()
+    yield server
+    server.stop()
 
 
 def inbound(message_sid: str, body: str, **extra: str) -> dict[str, str]:

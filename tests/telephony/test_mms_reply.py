@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from unittest import mock
 
 import httpx
@@ -22,6 +24,16 @@ pytestmark = pytest.mark.server
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SECRET = "integration-secret"  # tests/live.py's SECRET_KEY
+
+
+@pytest.fixture
+def prism(tmp_path: Path) -> Iterator[Prism]:
+    """A Prism of this module's own: it sends what Prism wrongly refuses (a form's
+    ``MediaUrl``, stoplightio/prism#2473), which must not land in the log the other
+    phone tests read for rejections."""
+    server = Prism(tmp_path / "prism.log").start()
+    yield server
+    server.stop()
 
 
 def link(attachment_id: int, *, age: float = 0.0) -> str:
