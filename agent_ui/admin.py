@@ -22,14 +22,7 @@ from contact_center.analytics.boosts import parse_tier_boosts
 from contact_center.api.scopes import parse_scopes
 from contact_center.errors import localized
 from contact_center.i18n import _
-from repository.api_keys import create_api_key, revoke_api_key
-from repository.configuration import (
-    get_queue,
-    guard_last_admin,
-    list_api_keys,
-    make_default_queue,
-    set_wrapup_code_active,
-)
+from repository.core.models import CHANNELS, ROLES, STRATEGIES, Agent, CannedReply
 from repository.directory import (
     create_agent,
     create_canned_reply,
@@ -45,8 +38,15 @@ from repository.directory import (
     update_agent,
     update_queue,
 )
+from repository.directory.api_keys import create_api_key, revoke_api_key
+from repository.directory.configuration import (
+    get_queue,
+    guard_last_admin,
+    list_api_keys,
+    make_default_queue,
+    set_wrapup_code_active,
+)
 from repository.errors import ContactCenterError, InvalidInput, NotFound
-from repository.models import CHANNELS, ROLES, STRATEGIES, Agent, CannedReply
 
 if TYPE_CHECKING:
     from starlette.requests import Request

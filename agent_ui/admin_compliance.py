@@ -17,15 +17,15 @@ from starlette.routing import Route
 from agent_ui.admin import flash, row_id
 from agent_ui.auth import check_csrf, require_role
 from contact_center.i18n import _
-from repository.audit import entry_dict, list_entries, record
-from repository.gdpr import erase_customer, export_customer
+from repository.compliance.audit import entry_dict, list_entries, record
+from repository.compliance.gdpr import erase_customer, export_customer
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.templating import Jinja2Templates
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 
 def compliance_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:

@@ -10,8 +10,8 @@ import re
 from typing import Any
 
 from contact_center.i18n import _
+from repository.core.models import CHANNELS
 from repository.errors import InvalidInput
-from repository.models import CHANNELS
 
 _INTEGER = re.compile(r"-?\d{1,6}")
 

@@ -1,7 +1,7 @@
 """Admin page for labels and custom fields: define, recolour, delete labels; define fields.
 
 Same post/redirect/get pattern and CSRF check as the other admin forms
-(agent_ui/admin.py ``flashed_post``); the checks are ``repository/labels.py``'s. See
+(agent_ui/admin.py ``flashed_post``); the checks are ``repository/crm/labels.py``'s. See
 docs/labels-and-fields.md.
 """
 
@@ -16,15 +16,15 @@ from agent_ui.admin import flashed_post, row_id
 from agent_ui.admin_forms import text
 from agent_ui.auth import require_role
 from contact_center.i18n import _
-from repository import labels
-from repository.labels_models import FIELD_TYPES, TARGETS
+from repository.crm import labels
+from repository.crm.label_models import FIELD_TYPES, TARGETS
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.templating import Jinja2Templates
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 BACK = "/admin/labels"
 

@@ -3,8 +3,8 @@ target queue and health. Same post/redirect/get pattern as agent_ui/admin_phone.
 
 Passwords are write-only: the form never holds one (it says whether one is set), a
 blank field keeps the stored password, and what is stored is sealed
-(repository/email_secrets.py). Health comes from the lease table, so every node shows
-what the polling node last reported (repository/email_leases.py).
+(repository/email/secrets.py). Health comes from the lease table, so every node shows
+what the polling node last reported (repository/email/leases.py).
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ from agent_ui.admin import flashed_post, row_id
 from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
 from repository.directory import list_queues
-from repository.email_leases import health_by_mailbox
-from repository.email_mailboxes import (
+from repository.email.leases import health_by_mailbox
+from repository.email.mailboxes import (
     create_mailbox,
     get_mailbox,
     list_mailboxes,
     mailbox_dict,
     update_mailbox,
 )
-from repository.email_models import SECURITY
-from repository.email_secrets import PasswordSealer
+from repository.email.models import SECURITY
+from repository.email.secrets import PasswordSealer
 from repository.errors import ContactCenterError, InvalidInput
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 _TEXT = ("display_name", "imap_host", "imap_user", "imap_folder", "smtp_host", "smtp_user")
 _PORTS = ("imap_port", "smtp_port")

@@ -1,7 +1,7 @@
 """Admin pages for the phone side: company numbers (IVR menu, business hours, time zone,
 messages) and where each agent's calls ring (Twilio Client identity, phone number, PBX
 extension). Same post/redirect/get pattern as agent_ui/admin.py; validation is the
-repository's (repository/telephony_config.py), shared with the REST API.
+repository's (repository/telephony/config.py), shared with the REST API.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
 from repository.directory import list_agents, list_queues
 from repository.errors import InvalidInput
-from repository.telephony_config import (
+from repository.telephony.config import (
     DAYS,
     delete_number,
     list_endpoints,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 MENU_ROWS = 9
 

@@ -18,7 +18,7 @@ from agent_ui.admin import flashed_post, row_id
 from agent_ui.auth import require_role
 from channels.email.release import checked_sender, preview, release
 from contact_center.i18n import _
-from repository import email_quarantine
+from repository.email import quarantine as email_quarantine
 from repository.errors import ContactCenterError
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from starlette.templating import Jinja2Templates
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 PAGE = 100
 

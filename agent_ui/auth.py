@@ -17,13 +17,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
 from contact_center.i18n import N_, _, current_locale, set_locale
-from repository.sessions import session_agent
+from repository.directory.sessions import session_agent
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 ROLE_RANK = {"agent": 0, "supervisor": 1, "admin": 2}
 ROLE_LABELS = {"agent": N_("agent"), "supervisor": N_("supervisor"), "admin": N_("admin")}

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 from agent_ui.desk_attachments import MAX_FILES_PER_REPLY
 from agent_ui.desk_attachments import describe as describe_attachments
 from contact_center.frames import Frame, FrameError, field, send_frame
-from repository import queries
+from repository.core import queries
+from repository.core.serialize import agent_dict, event_dict, interaction_dict, queue_dict
 from repository.directory import list_agents, list_canned_replies, list_queues, list_wrapup_codes
-from repository.serialize import agent_dict, event_dict, interaction_dict, queue_dict
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from contact_center.bus import BusEvent
     from contact_center.bus.outlet import Outlet
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 MAX_REPLY_CHARS = 10_000
 

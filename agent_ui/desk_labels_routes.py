@@ -1,7 +1,7 @@
 """The desk's labels and custom fields: read and change them on the conversation in view.
 
 JSON under ``/agent/…`` for the signed-in agent; every change carries the session's
-CSRF token in ``X-CSRF-Token``. The checks are ``repository/labels.py``'s, so the desk
+CSRF token in ``X-CSRF-Token``. The checks are ``repository/crm/labels.py``'s, so the desk
 and the API refuse the same things. See docs/labels-and-fields.md.
 """
 
@@ -17,8 +17,8 @@ from starlette.routing import Route
 from agent_ui.auth import current_agent
 from contact_center.errors import read_json
 from contact_center.i18n import _
-from repository import labels
-from repository.browse import get_interaction
+from repository.core.browse import get_interaction
+from repository.crm import labels
 from repository.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 JSON under ``/agent/…`` for the signed-in agent; changes carry the session's CSRF token
 in ``X-CSRF-Token``. Every merge and undo is audited with the agent's name
-(``repository/merge.py``). See docs/merge.md.
+(``repository/crm/merge.py``). See docs/merge.md.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ from agent_ui.auth import current_agent
 from agent_ui.desk_labels_routes import _id
 from contact_center.errors import read_json
 from contact_center.i18n import _
-from repository import merge
+from repository.crm import merge
 from repository.errors import InvalidInput
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 
 def desk_merge_routes(ctx: AppContext) -> list[Route]:

@@ -17,11 +17,11 @@ from starlette.routing import Route
 from agent_ui.auth import current_agent
 from contact_center.errors import read_json
 from contact_center.i18n import _
-from repository import pending
-from repository.commerce import parse_time
+from repository.commerce.bulk import parse_time
+from repository.core import pending
+from repository.core.models import Interaction
+from repository.core.serialize import interaction_dict
 from repository.errors import Conflict, InvalidInput
-from repository.models import Interaction
-from repository.serialize import interaction_dict
 
 if TYPE_CHECKING:
     from starlette.requests import Request

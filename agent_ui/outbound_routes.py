@@ -21,18 +21,18 @@ from agent_ui.auth import current_agent
 from contact_center.errors import read_json
 from contact_center.i18n import _
 from contact_center.outreach import outreach_for
-from repository.browse import list_customers
+from repository.core.browse import list_customers
+from repository.core.identity import normalise
+from repository.core.logged_contacts import log_contact
+from repository.core.models import LOGGED_CHANNELS
+from repository.core.serialize import interaction_dict
 from repository.errors import InvalidInput, NotFound
-from repository.identity import normalise
-from repository.logged_contacts import log_contact
-from repository.models import LOGGED_CHANNELS
-from repository.serialize import interaction_dict
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 _KIND = {"sms": "phone", "email": "email"}
 

@@ -27,7 +27,7 @@ from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
 from contact_center.i18n.jinja import install as install_i18n
 from repository.directory import authenticate
-from repository.sessions import revoke_session
+from repository.directory.sessions import revoke_session
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -14,8 +14,8 @@ from starlette.routing import Route
 
 from agent_ui.auth import check_csrf, current_agent
 from contact_center.i18n import LANG_COOKIE, _, supported_locales, valid_timezone
+from repository.directory.preferences import set_preferences
 from repository.errors import InvalidInput
-from repository.preferences import set_preferences
 
 if TYPE_CHECKING:
     from starlette.requests import Request

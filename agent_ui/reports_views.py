@@ -18,10 +18,10 @@ from starlette.responses import JSONResponse, Response
 from contact_center.i18n import _
 from contact_center.supervision import reports
 from contact_center.supervision.timeline import agent_timelines
+from repository.core.models import CHANNELS, Agent, Customer, Interaction, Queue, utcnow
+from repository.core.queries import interaction_events
+from repository.core.serialize import event_dict, iso
 from repository.errors import InvalidInput, NotFound
-from repository.models import CHANNELS, Agent, Customer, Interaction, Queue, utcnow
-from repository.queries import interaction_events
-from repository.serialize import event_dict, iso
 
 MAX_DAYS = 370
 

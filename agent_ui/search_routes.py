@@ -21,10 +21,10 @@ from contact_center.api.search import run_search
 from contact_center.context import AppContext, Plugin
 from contact_center.errors import error_body
 from contact_center.i18n import _
+from repository.core.models import Customer
+from repository.core.queries import interaction_with_events
 from repository.db import Database
 from repository.errors import NotFound
-from repository.models import Customer
-from repository.queries import interaction_with_events
 
 _SEARCH = SEARCH_ENDPOINTS[0]
 _MAX_ID = 2**31 - 1

@@ -20,9 +20,9 @@ from contact_center.frames import Frame, FrameError, field, send_frame
 from contact_center.i18n import _
 from contact_center.supervision import interventions
 from contact_center.supervision.snapshot import staffing as staffing_for
-from repository import supervision
+from repository.core.models import utcnow
 from repository.errors import NotFound
-from repository.models import utcnow
+from repository.supervision import actions as supervision
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

@@ -12,8 +12,8 @@ from agent_ui.plugin import templates
 from agent_ui.supervisor_socket import SupervisorSocket
 from contact_center.context import AppContext, Plugin
 from contact_center.supervision.live import SupervisorFeed
+from repository.core.models import CHANNELS
 from repository.directory import list_agents, list_queues
-from repository.models import CHANNELS
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -37,7 +37,7 @@ from repository.errors import ContactCenterError, Forbidden
 if TYPE_CHECKING:
     from contact_center.context import AppContext
     from contact_center.supervision.live import Mailbox, SupervisorFeed
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 log = logging.getLogger(__name__)
 HELLO_TIMEOUT_SECONDS = 15

@@ -18,13 +18,13 @@ from contact_center.errors import localized
 from contact_center.i18n import _
 from contact_center.webhooks.events import WEBHOOK_EVENTS
 from contact_center.webhooks.validation import check_events, check_url
-from repository import webhook_store as store
 from repository.errors import ContactCenterError
+from repository.webhooks import store
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 STATUSES = ("pending", "sending", "delivered", "failed")
 

@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import drop_postgres, scratch_postgres  # noqa: E402
 from contact_center.analytics import AnalyticsConfig, basket, churn, recompute, rfm  # noqa: E402
-from repository import Database, analytics_store, upgrade  # noqa: E402
+from repository import Database, upgrade  # noqa: E402
+from repository.commerce import analytics as analytics_store
 from tests.analytics.dataset import AS_OF, generate, load  # noqa: E402
 
 BASELINE_SQL = "SELECT customer_id, COUNT(*), SUM(amount), MAX(ordered_at) FROM orders GROUP BY customer_id"

@@ -66,7 +66,7 @@ def count_stored_messages(database_url: str) -> int:
     from sqlmodel import func, select
 
     from repository import Database
-    from repository.models import Event
+    from repository.core.models import Event
 
     db = Database(database_url)
     try:

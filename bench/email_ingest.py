@@ -37,9 +37,9 @@ from channels.email.imap import Imap  # noqa: E402
 from channels.email.poller import MailboxPoller  # noqa: E402
 from config import load_settings  # noqa: E402
 from contact_center.app import create_app  # noqa: E402
+from repository.core.models import Event  # noqa: E402
 from repository.directory import create_queue  # noqa: E402
-from repository.email_mailboxes import ensure_env_mailbox, list_mailboxes, save_sync_position  # noqa: E402
-from repository.models import Event  # noqa: E402
+from repository.email.mailboxes import ensure_env_mailbox, list_mailboxes, save_sync_position  # noqa: E402
 from tests.email.corpus import simple  # noqa: E402
 from tests.email.dovecot import USER, Dovecot  # noqa: E402
 

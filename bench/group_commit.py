@@ -2,7 +2,7 @@
 
 In one process, against a real SQLite file set up by ``repository.upgrade``: C
 concurrent writers (visitors) each append chat follow-ups to their own live
-conversation with the product's lean write (``repository.chat_append.follow_up``:
+conversation with the product's lean write (``repository.core.chat_append.follow_up``:
 event, search index row, outbox row) for S seconds, waiting for each commit before
 the next message, as a widget waits for its ack. Two ways of committing:
 
@@ -38,8 +38,14 @@ from sqlalchemy import event  # noqa: E402
 
 from bench.harness import load_average, print_header, run_main, self_cpu_seconds  # noqa: E402
 from contact_center.group_commit import GroupCommit  # noqa: E402
-from repository import Database, InboundItem, directory, ingest, upgrade  # noqa: E402
-from repository.chat_append import follow_up  # noqa: E402
+from repository import (  # noqa: E402
+    Database,
+    InboundItem,
+    directory,
+    ingest,  # noqa: E402
+    upgrade,
+)
+from repository.core.chat_append import follow_up  # noqa: E402
 
 
 def raw_commits(path: Path, synchronous: str, seconds: float) -> float:

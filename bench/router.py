@@ -65,7 +65,7 @@ TIERS = ("standard", "standard", "silver", "gold", "platinum")
 
 def seed(url: str, agents: int, waiting: int) -> None:
     from repository import Database, upgrade
-    from repository.models import Agent, Customer, Interaction, Queue, utcnow
+    from repository.core.models import Agent, Customer, Interaction, Queue, utcnow
 
     upgrade(url)
     db = Database(url)
@@ -112,7 +112,7 @@ def set_presence_all(url: str, presence: str) -> None:
     from sqlalchemy import update
 
     from repository import Database
-    from repository.models import Agent
+    from repository.core.models import Agent
 
     db = Database(url)
     with db.write() as session:
@@ -124,8 +124,9 @@ def decisions(url: str, agents: int) -> None:
     from contact_center.router import RESYNC_SECONDS
     from contact_center.routing import Selector
     from contact_center.routing_state import PassCursor, RoutingState
-    from repository import Database, routing_reads
-    from repository.models import utcnow
+    from repository import Database
+    from repository.core.models import utcnow
+    from repository.routing import reads as routing_reads
 
     db = Database(url)
     cpu = time.process_time()
@@ -189,8 +190,9 @@ async def passes(url: str) -> None:
     from contact_center.hub import Hub
     from contact_center.router import Router
     from contact_center.routing import Selector, plan
-    from repository import Database, lifecycle, queries
-    from repository.models import utcnow
+    from repository import Database
+    from repository.core import lifecycle, queries
+    from repository.core.models import utcnow
 
     settings = load_settings(
         environ={"DATABASE_URL": url, "SECRET_KEY": "bench", "DATA_DIR": tempfile.mkdtemp()}, env_file=None

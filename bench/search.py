@@ -7,9 +7,9 @@ Builds a SQLite store the product's way (``repository.upgrade``), then loads
 customers, interactions and messages with ``executemany`` in one transaction:
 Simplified and Traditional Chinese, English, mixed text, emails, order numbers and
 phone numbers. The index rows come from the product's own analyser
-(``repository.search_text.tokens``) into the product's own FTS5 table, exactly what
+(``repository.search.text.tokens``) into the product's own FTS5 table, exactly what
 the write hook would store. Then a realistic query mix runs through
-``repository.search.search_messages`` / ``search_customers`` and, in the same run on
+``repository.search.query.search_messages`` / ``search_customers`` and, in the same run on
 the same data, as a raw ``SELECT rowid FROM search_events WHERE search_events MATCH ?
 ORDER BY rank LIMIT 20``. Prints p50/p95/p99 for both.
 """
@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search_corpus import load  # noqa: E402
 from repository import Database  # noqa: E402
-from repository.search import CANDIDATES, Filters, fts5_query, search_customers, search_messages  # noqa: E402
-from repository.search_text import query_terms  # noqa: E402
+from repository.search.query import CANDIDATES, Filters, fts5_query, search_customers, search_messages  # noqa: E402
+from repository.search.text import query_terms  # noqa: E402
 
 QUERIES = [
     "退货", "发票", "發票", "退貨", "物流", "快递", "优惠券", "發票抬頭", "保修", "海关",

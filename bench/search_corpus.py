@@ -4,7 +4,7 @@ Simplified and Traditional Chinese, English and mixed text with Zipf-like word
 frequencies, plus emails, order numbers and phone numbers. :func:`load` builds the
 store the product's way (``repository.upgrade``), then bulk-inserts rows cloned from
 one real ingest (so every column the schema has is filled) and the index rows the
-product's own analyser (``repository.search_text.tokens``) would write.
+product's own analyser (``repository.search.text.tokens``) would write.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from repository import Database, InboundItem, ingest, upgrade
-from repository.models import Queue
-from repository.search_index import customer_sections
-from repository.search_text import tokens
+from repository.core.models import Queue
+from repository.search.index import customer_sections
+from repository.search.text import tokens
 
 ZH = (
     "退货 发票 订单 物流 快递 退款 地址 发货 质量 客服 优惠券 会员 积分 换货 尺码 颜色 价格 支付 取消 修改 "

@@ -2,7 +2,7 @@
 
 Sits inside the session middleware (it knows the signed-in agent) and inside the body
 limit (it reads the body once and replays it to the page; admin forms are small).
-Secret-looking form fields are hidden by ``repository.audit.redact``. The GDPR pages
+Secret-looking form fields are hidden by ``repository.compliance.audit.redact``. The GDPR pages
 record their own, richer entries (agent_ui/admin_compliance.py).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from repository.audit import record
+from repository.compliance.audit import record
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send

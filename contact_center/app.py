@@ -178,7 +178,7 @@ def create_app(
 
 
 async def _api_key_sent(hub: Hub, request: Request) -> bool:
-    from repository.api_keys import verify_api_key
+    from repository.directory.api_keys import verify_api_key
 
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

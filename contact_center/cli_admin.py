@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 from config import load_settings
 from contact_center.api.scopes import parse_scopes
 from repository import ContactCenterError, Database, upgrade
-from repository.api_keys import create_api_key, revoke_api_key
-from repository.configuration import agent_by_username, guard_last_admin, list_api_keys, make_default_queue
+from repository.core.models import CHANNELS, ROLES, STRATEGIES
 from repository.directory import (
     create_agent,
     create_canned_reply,
@@ -28,8 +27,14 @@ from repository.directory import (
     list_queues,
     update_agent,
 )
+from repository.directory.api_keys import create_api_key, revoke_api_key
+from repository.directory.configuration import (
+    agent_by_username,
+    guard_last_admin,
+    list_api_keys,
+    make_default_queue,
+)
 from repository.errors import InvalidInput, NotFound
-from repository.models import CHANNELS, ROLES, STRATEGIES
 
 if TYPE_CHECKING:
     from argparse import _SubParsersAction

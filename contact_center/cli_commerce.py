@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contact_center.cli_admin import _run
-from repository import commerce
-from repository.commerce import MAX_BATCH, CustomerInput, LineInput, OrderInput
+from repository.commerce import bulk as commerce
+from repository.commerce.bulk import MAX_BATCH, CustomerInput, LineInput, OrderInput
 from repository.errors import ContactCenterError, InvalidInput
 
 if TYPE_CHECKING:

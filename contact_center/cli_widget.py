@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from contact_center.cli_admin import _run
-from repository.widget_keys import create_widget_key, list_widget_keys, rotate_widget_key
+from repository.directory.widget_keys import create_widget_key, list_widget_keys, rotate_widget_key
 
 if TYPE_CHECKING:
     from argparse import _SubParsersAction

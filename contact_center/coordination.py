@@ -2,7 +2,7 @@
 
 memory:// has one node, which always leads. With Redis, the leader renews a key
 with a TTL; if it dies, the key expires and a standby takes over within a lease.
-Each acquisition draws a fencing token that the claim checks (repository/fencing.py),
+Each acquisition draws a fencing token that the claim checks (repository/routing/fencing.py),
 so a leader that was paused past its lease cannot assign anything when it resumes.
 """
 
@@ -33,7 +33,7 @@ return 0
 
 class Leadership(Protocol):
     # The fencing token of the current lease (None: a single node needs none). It grows
-    # with every acquisition; claims carry it (repository/fencing.py).
+    # with every acquisition; claims carry it (repository/routing/fencing.py).
     token: int | None
     # How often to renew while leading, and to try while standing by.
     renew_seconds: float

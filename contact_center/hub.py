@@ -1,7 +1,7 @@
 """The hub: every action on an interaction goes through here.
 
 Each method persists in one transaction (in a worker thread) that also writes its
-bus events to the outbox (repository/outbox.py), then wakes this node's relay,
+bus events to the outbox (repository/events/outbox.py), then wakes this node's relay,
 which publishes them in order after the commit. A subscriber therefore never sees
 an event the CCR does not hold, and a committed event is never lost, even if this
 process dies right after the commit (docs/architecture.md, "Persist → acknowledge →
@@ -20,21 +20,22 @@ from contact_center import metrics
 from contact_center.bus.dispatch import Dispatcher
 from contact_center.bus.relay import Relay
 from contact_center.group_commit import GroupCommit
-from repository import endings, lifecycle, outbox
-from repository.bus_events import EPHEMERAL, topics_for
-from repository.chat_append import agent_reply, follow_up
-from repository.delivery import set_delivery_status
+from repository.core import endings, lifecycle
+from repository.core.chat_append import agent_reply, follow_up
+from repository.core.delivery import set_delivery_status
+from repository.core.ingest import InboundItem, IngestResult, append_event, ingest, ingest_many
+from repository.core.models import SUPERVISOR_ROLES
+from repository.core.replay import stored_copy
 from repository.directory import get_agent, set_presence
-from repository.ingest import InboundItem, IngestResult, append_event, ingest, ingest_many
-from repository.models import SUPERVISOR_ROLES
-from repository.replay import stored_copy
+from repository.events import outbox
+from repository.events.bus import EPHEMERAL, topics_for
 
 if TYPE_CHECKING:
     from config import Settings
     from contact_center.bus import Bus
     from repository import Database
-    from repository.ingest import AlsoInTransaction
-    from repository.models import Agent, Event, Interaction
+    from repository.core.ingest import AlsoInTransaction
+    from repository.core.models import Agent, Event, Interaction
 
 log = logging.getLogger(__name__)
 OutboundSender = Callable[["Interaction", "Event"], Awaitable[None]]
@@ -205,7 +206,7 @@ class Hub:
             and "chat" not in self._outbound
             and "chat" not in self._outbound_checks
         ):
-            # A chat reply by its holder: one group-committed job (repository/chat_append.py).
+            # A chat reply by its holder: one group-committed job (repository/core/chat_append.py).
             holder: int = agent.id  # type: ignore[assignment]
             lean = await self.group_commit.run(
                 lambda session: agent_reply(
@@ -349,8 +350,8 @@ class Hub:
 
 
 def _get_interaction(db: Database, interaction_id: int) -> Interaction:
+    from repository.core.models import Interaction
     from repository.errors import NotFound
-    from repository.models import Interaction
 
     with db.read() as session:
         interaction = session.get(Interaction, interaction_id)

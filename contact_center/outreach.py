@@ -19,14 +19,14 @@ from sqlmodel import col
 
 from contact_center import metrics
 from contact_center.quiet_hours import QuietHours
-from repository import outreach
+from repository.core.models import LIVE_STATUSES, Interaction, utcnow
+from repository.core.serialize import event_dict, interaction_dict, public_event_dict
 from repository.errors import Conflict, InvalidInput
-from repository.models import LIVE_STATUSES, Interaction, utcnow
-from repository.serialize import event_dict, interaction_dict, public_event_dict
+from repository.outreach import messages as outreach
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
-    from repository.models import Agent, Event
+    from repository.core.models import Agent, Event
 
 log = logging.getLogger(__name__)
 # (customer address, chosen sender such as a company number or mailbox id) → thread key.

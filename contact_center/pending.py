@@ -12,8 +12,8 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from repository import pending
-from repository.serialize import interaction_dict
+from repository.core import pending
+from repository.core.serialize import interaction_dict
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext, Plugin

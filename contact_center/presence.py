@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from contact_center.bus.follow import follow
 from repository.directory import heartbeat
-from repository.presence_grace import restart_grace
+from repository.routing.presence_grace import restart_grace
 
 if TYPE_CHECKING:
     from contact_center.bus import BusEvent

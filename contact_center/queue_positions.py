@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from contact_center import metrics
 from contact_center.routing import priority_key
-from repository import queries
+from repository.core import queries
 from repository.directory import list_queues
 
 if TYPE_CHECKING:

@@ -21,14 +21,16 @@ from contact_center.coordination import Leadership, SoleLeader
 from contact_center.queue_positions import PositionPublisher
 from contact_center.routing import Selector
 from contact_center.routing_state import PassCursor, RoutingState
-from repository import fencing, lifecycle, requeue, routing_reads
-from repository.missed_offers import away_after_missed_offers
-from repository.models import utcnow
-from repository.serialize import interaction_dict
+from repository.core import lifecycle
+from repository.core.models import utcnow
+from repository.core.serialize import interaction_dict
+from repository.routing import fencing, requeue
+from repository.routing import reads as routing_reads
+from repository.routing.missed_offers import away_after_missed_offers
 
 if TYPE_CHECKING:
     from contact_center.hub import Hub
-    from repository.models import Interaction
+    from repository.core.models import Interaction
 
 log = logging.getLogger(__name__)
 # Bus events after which a routing pass may find new work: a contact created, requeued,

@@ -2,7 +2,7 @@
 
 This module is pure: it turns a snapshot of waiting contacts and available agents
 into an ordered list of proposed (contact, agent) pairs. The claim that makes a
-proposal real is atomic in the database (repository.lifecycle.claim); a proposal
+proposal real is atomic in the database (repository.core.lifecycle.claim); a proposal
 that loses a race is simply skipped.
 """
 
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from repository.queries import AgentState, QueuedContact
+    from repository.core.queries import AgentState, QueuedContact
 
 # A queue's priority is worth 10 points a step; its ``tier_boosts`` add points per
 # customer tier (e.g. {"platinum": 30, "gold": 15}), set by admins per queue.

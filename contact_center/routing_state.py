@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from contact_center.routing import Proposal, Selector, cooled, priority_key, timestamp
-from repository.models import HOLDING_STATUSES
+from repository.core.models import HOLDING_STATUSES
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from repository.queries import AgentState, QueuedContact
-    from repository.routing_reads import RoutingRows
+    from repository.core.queries import AgentState, QueuedContact
+    from repository.routing.reads import RoutingRows
 
 Key = tuple[float, float, int]
 Lane = tuple[int, str]  # (queue id, channel): contacts that every agent sees the same way

@@ -11,18 +11,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from repository import telephony_calls
+from repository.core.identity import normalise_phone
+from repository.core.serialize import event_dict
 from repository.errors import InvalidInput
-from repository.identity import normalise_phone
-from repository.serialize import event_dict
-from repository.telephony_abandon import abandon
+from repository.telephony import calls as telephony_calls
+from repository.telephony.abandon import abandon
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from contact_center.hub import Hub
-    from repository.models import Event, Interaction
-    from repository.telephony_models import CallRecord
+    from repository.core.models import Event, Interaction
+    from repository.telephony.models import CallRecord
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def caller_identity(raw: str, call_id: str) -> tuple[str, str]:
 
 
 def _interaction(db: Any, interaction_id: int) -> Interaction | None:
-    from repository.models import Interaction
+    from repository.core.models import Interaction
 
     with db.read() as session:
         return session.get(Interaction, interaction_id)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from contact_center.routing import estimate_wait, queue_positions
-from repository import queries
-from repository.models import utcnow
+from repository.core import queries
+from repository.core.models import utcnow
 
 if TYPE_CHECKING:
     from contact_center.hub import Hub

@@ -4,6 +4,7 @@ This package imports nothing from the rest of the product.
 """
 
 from repository import schema as _schema  # noqa: F401  (every table registered)
+from repository.core.ingest import InboundItem, IngestResult, append_event, ingest
 from repository.db import Database, create_db_engine
 from repository.errors import (
     Conflict,
@@ -13,7 +14,6 @@ from repository.errors import (
     InvalidSignature,
     NotFound,
 )
-from repository.ingest import InboundItem, IngestResult, append_event, ingest
 from repository.migrate import upgrade
 
 __all__ = [

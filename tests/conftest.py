@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 # argon2's cheapest parameters for the whole run, servers started by tests included
-# (repository/passwords.py); set before anything hashes a password.
+# (repository/directory/passwords.py); set before anything hashes a password.
 os.environ.setdefault("ARGON2_PROFILE", "test")
 
 from config import Settings, load_settings  # noqa: E402

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
-from repository import lifecycle
+from repository.core import lifecycle
+from repository.core.ingest import InboundItem, IngestResult, ingest
+from repository.core.models import Agent, Interaction, Queue, utcnow
 from repository.directory import create_queue, create_wrapup_code, hash_password
-from repository.ingest import InboundItem, IngestResult, ingest
-from repository.models import Agent, Interaction, Queue, utcnow
 
 if TYPE_CHECKING:
     from repository import Database

@@ -14,9 +14,9 @@ from starlette.applications import Starlette
 from config import Settings
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
-from repository.api_keys import create_api_key
-from repository.configuration import list_api_keys
 from repository.directory import authenticate, create_agent, list_canned_replies, list_wrapup_codes
+from repository.directory.api_keys import create_api_key
+from repository.directory.configuration import list_api_keys
 
 ADMIN = ("sam", "sam-demo-pass")
 AGENT = ("alice", "alice-demo-pass")

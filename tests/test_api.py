@@ -16,9 +16,9 @@ from starlette.routing import Route
 from config import Settings
 from contact_center.api.openapi import openapi_path
 from contact_center.app import create_app
-from repository.api_keys import create_api_key, revoke_api_key
+from repository.core.ingest import InboundItem, append_event
 from repository.directory import authenticate
-from repository.ingest import InboundItem, append_event
+from repository.directory.api_keys import create_api_key, revoke_api_key
 
 
 @dataclass

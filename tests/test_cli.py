@@ -10,8 +10,6 @@ import pytest
 
 from contact_center.cli import main
 from repository import Database
-from repository.api_keys import verify_api_key
-from repository.configuration import agent_by_username, list_api_keys
 from repository.directory import (
     authenticate,
     list_canned_replies,
@@ -19,6 +17,8 @@ from repository.directory import (
     list_skills,
     list_wrapup_codes,
 )
+from repository.directory.api_keys import verify_api_key
+from repository.directory.configuration import agent_by_username, list_api_keys
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from sqlmodel import select
 
 from config import Settings
 from contact_center.app import create_app
-from repository.api_keys import create_api_key
-from repository.audit import list_entries
-from repository.commerce_models import CustomerAnalytics, Order
+from repository.commerce.models import CustomerAnalytics, Order
+from repository.compliance.audit import list_entries
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Attachment, Customer, Event, Identity, Interaction
 from repository.directory import create_agent, create_queue
-from repository.ingest import InboundItem, ingest
-from repository.models import Attachment, Customer, Event, Identity, Interaction
-from repository.search import search_customers, search_messages
+from repository.directory.api_keys import create_api_key
+from repository.search.query import search_customers, search_messages
 
 PASSWORD = "compliance-pass"
 

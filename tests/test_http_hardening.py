@@ -24,7 +24,7 @@ from channels.webchat.tokens import VisitorTokens
 from config import Settings, load_settings
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
-from repository.api_keys import create_api_key
+from repository.directory.api_keys import create_api_key
 from tests.live import ServerProcess
 
 SECRET = "test-secret-key-not-for-production"

@@ -40,9 +40,9 @@ from contact_center.i18n.catalogues import _read
 from contact_center.i18n.check import extract, missing
 from contact_center.i18n.jinja import install
 from repository import Database
-from repository.api_keys import create_api_key
+from repository.core.models import Agent
 from repository.directory import list_agents
-from repository.models import Agent
+from repository.directory.api_keys import create_api_key
 from tests.i18n_lint import ROOT, unmarked_js_strings, unwrapped_template_text
 from tests.live import ServerProcess
 

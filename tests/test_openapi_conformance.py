@@ -25,7 +25,7 @@ from schemathesis import checks
 
 from contact_center.demo import seed_demo
 from repository import Database, upgrade
-from repository.api_keys import create_api_key
+from repository.directory.api_keys import create_api_key
 from tests.live import ServerProcess
 
 pytestmark = pytest.mark.server

@@ -354,7 +354,7 @@ def expected_scope(endpoint: Endpoint) -> str:
 
 async def test_every_api_route_needs_its_scope(site: Site) -> None:
     """A key without the route's scope gets 403 insufficient_scope; a key with it is let through."""
-    from repository.api_keys import create_api_key
+    from repository.directory.api_keys import create_api_key
 
     keys = {
         scopes: create_api_key(site.db, "scope probe " + "+".join(scopes), scopes)[0]
@@ -384,7 +384,7 @@ async def test_every_api_route_needs_its_scope(site: Site) -> None:
 
 
 async def test_a_read_write_key_cannot_create_an_admin_who_could_sign_in(site: Site) -> None:
-    from repository.api_keys import create_api_key
+    from repository.directory.api_keys import create_api_key
 
     integration, _row = create_api_key(site.db, "ERP sync", ("read", "write"))
     admin, _row = create_api_key(site.db, "provisioning", ("read", "write", "admin"))

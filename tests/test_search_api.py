@@ -15,9 +15,9 @@ from starlette.applications import Starlette
 from config import Settings
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
-from repository.api_keys import create_api_key
-from repository.customers import create_customer
-from repository.ingest import InboundItem, append_event, ingest
+from repository.core.customers import create_customer
+from repository.core.ingest import InboundItem, append_event, ingest
+from repository.directory.api_keys import create_api_key
 from tests.factories import unique
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -100,7 +100,7 @@ class Conversation {
 const Views = (() => {
   const { el } = Dom;
 
-  // Status events store English keywords (repository/lifecycle.py); they are worded here, at render time.
+  // Status events store English keywords (repository/core/lifecycle.py); they are worded here, at render time.
   const REASONS = {
     rejected: t('rejected'),
     'reservation timed out': t('reservation timed out'),

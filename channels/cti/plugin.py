@@ -29,11 +29,11 @@ from contact_center import telephony
 from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
 from contact_center.telephony import caller_identity
-from repository import telephony_calls as calls
+from repository.core.ingest import InboundItem
 from repository.errors import ContactCenterError, InvalidSignature
-from repository.ingest import InboundItem
-from repository.telephony_config import queue_id_by_name, resolve_agent
-from repository.telephony_logged import logged_with
+from repository.telephony import calls
+from repository.telephony.config import queue_id_by_name, resolve_agent
+from repository.telephony.logged import logged_with
 
 log = logging.getLogger(__name__)
 MAX_EVENT_BYTES = 32 * 1024

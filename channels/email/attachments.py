@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import select
 
-from repository.models import Attachment
+from repository.core.models import Attachment
 
 if TYPE_CHECKING:
     from channels.email.mime import MailPart

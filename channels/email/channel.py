@@ -21,13 +21,13 @@ from channels.email.outbound import Outbound
 from channels.email.poller import LEASE_SECONDS, MailboxPoller, node_name, stop_within
 from channels.email.urls import imap_settings, smtp_settings
 from contact_center.aio import wait_event
-from repository.email_mailboxes import EDITABLE, ensure_env_mailbox, list_mailboxes
-from repository.email_quarantine import open_counts
-from repository.email_secrets import PasswordSealer, seal_stored_passwords
+from repository.email.mailboxes import EDITABLE, ensure_env_mailbox, list_mailboxes
+from repository.email.quarantine import open_counts
+from repository.email.secrets import PasswordSealer, seal_stored_passwords
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
-    from repository.email_models import Mailbox
+    from repository.email.models import Mailbox
 
 log = logging.getLogger(__name__)
 

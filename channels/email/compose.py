@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
 from contact_center.i18n import _, bcp47, use_locale
-from repository.models import utcnow
+from repository.core.models import utcnow
 
 _REPLY_PREFIX = re.compile(
     r"^\s*((re|aw|sv|antw|réf|回复|回覆|答复)\s*(\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE

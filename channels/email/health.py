@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from repository.models import utcnow
+from repository.core.models import utcnow
 
 
 @dataclass

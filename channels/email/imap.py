@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import aioimaplib
 
 if TYPE_CHECKING:
-    from repository.email_models import Mailbox
-    from repository.email_secrets import PasswordSealer
+    from repository.email.models import Mailbox
+    from repository.email.secrets import PasswordSealer
 
 FETCH_CHUNK = 50
 _UIDVALIDITY = re.compile(rb"\[UIDVALIDITY (\d+)\]")

@@ -2,7 +2,7 @@
 
 Per FETCH chunk: parse each message (a bounce marks the outbound mail failed); one
 read that dedupes, finds the senders and the threads of every message; one write
-transaction that stores them all (``Hub.store_many`` → ``repository.ingest.ingest_many``,
+transaction that stores them all (``Hub.store_many`` → ``repository.core.ingest.ingest_many``,
 the same per-item steps as a single ingest); index every stored Message-ID in one
 transaction; announce what was stored; then (in the poller) save the UID position.
 A reply to a mail earlier in the same chunk joins its thread (the chunk remembers the
@@ -38,12 +38,12 @@ from channels.email.payload import (
     truncate,
 )
 from channels.email.payload import payload as _payload  # noqa: F401  (tests read it here)
-from repository import email_outbox
-from repository.email_mailboxes import mailbox_addresses
-from repository.email_threads import PlanRequest, plan_many, quarantine, record_message_ids, reopen
+from repository.core.identity import normalise
+from repository.core.ingest import MAX_BODY_CHARS, InboundItem
+from repository.email import outbox as email_outbox
+from repository.email.mailboxes import mailbox_addresses
+from repository.email.threads import PlanRequest, plan_many, quarantine, record_message_ids, reopen
 from repository.errors import ContactCenterError
-from repository.identity import normalise
-from repository.ingest import MAX_BODY_CHARS, InboundItem
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,9 +51,9 @@ if TYPE_CHECKING:
     from channels.email.health import MailboxHealth
     from channels.email.outbound import Outbound
     from contact_center.context import AppContext
-    from repository.email_models import Mailbox
-    from repository.email_threads import InboundPlan
-    from repository.ingest import IngestResult
+    from repository.core.ingest import IngestResult
+    from repository.email.models import Mailbox
+    from repository.email.threads import InboundPlan
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"\[#(\d{1,10})\]")

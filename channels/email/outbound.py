@@ -22,20 +22,20 @@ from channels.email.health import scrub
 from contact_center.aio import wait_event
 from contact_center.errors import localized
 from contact_center.i18n import _, format_datetime, use_locale
-from repository import email_outbox
-from repository.business_hours import back_at
-from repository.email_mailboxes import get_mailbox
-from repository.email_threads import latest_customer_mail, record_message_id
+from repository.core.ingest import append_event
+from repository.core.models import utcnow
+from repository.directory.business_hours import back_at
+from repository.email import outbox as email_outbox
+from repository.email.mailboxes import get_mailbox
+from repository.email.threads import latest_customer_mail, record_message_id
 from repository.errors import ContactCenterError
-from repository.ingest import append_event
-from repository.models import utcnow
 
 if TYPE_CHECKING:
     from channels.email.health import MailboxHealth
     from contact_center.context import AppContext
-    from repository.email_models import Mailbox
-    from repository.email_secrets import PasswordSealer
-    from repository.models import Event, Interaction
+    from repository.core.models import Event, Interaction
+    from repository.email.models import Mailbox
+    from repository.email.secrets import PasswordSealer
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8

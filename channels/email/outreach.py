@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING
 
-from repository.email_mailboxes import get_mailbox, list_mailboxes
+from repository.email.mailboxes import get_mailbox, list_mailboxes
 from repository.errors import Conflict
 
 if TYPE_CHECKING:

@@ -10,11 +10,11 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from channels.email.guards import automated_reason
-from repository.ingest import MAX_BODY_CHARS
+from repository.core.ingest import MAX_BODY_CHARS
 
 if TYPE_CHECKING:
     from channels.email.parsed import ParsedMail
-    from repository.email_models import Mailbox
+    from repository.email.models import Mailbox
 
 MAX_PAYLOAD_TEXT = 100_000
 MAX_HTML = 300_000

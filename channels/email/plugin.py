@@ -15,7 +15,7 @@ from channels.email.channel import EmailChannel
 from channels.email.outreach import EmailStarter
 from contact_center.context import AppContext, Plugin
 from contact_center.outreach import OutboundChannel, outreach_for
-from repository.sessions import session_agent
+from repository.directory.sessions import session_agent
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -1,7 +1,7 @@
 """One supervised poller per mailbox: take the lease, connect, catch up by UID, IDLE (or poll).
 
 Every node runs a poller for every mailbox, but only the holder of the mailbox's
-lease (repository/email_leases.py) connects; the others wait in standby and take
+lease (repository/email/leases.py) connects; the others wait in standby and take
 over when the lease expires. The holder renews it every third of its length and
 stops at once if a renewal fails, so two nodes never poll one mailbox for longer
 than a renewal interval, and even then Message-ID dedupe keeps the CCR exact.
@@ -29,16 +29,16 @@ from anyio import to_thread
 from channels.email.health import MailboxHealth, scrub
 from channels.email.imap import FETCH_CHUNK, Imap
 from contact_center.aio import wait_event
-from repository import email_leases
-from repository.email_mailboxes import save_sync_position, sync_position
+from repository.email import leases as email_leases
+from repository.email.mailboxes import save_sync_position, sync_position
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine
 
     from channels.email.inbound import Inbound
     from repository import Database
-    from repository.email_models import Mailbox
-    from repository.email_secrets import PasswordSealer
+    from repository.email.models import Mailbox
+    from repository.email.secrets import PasswordSealer
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 30.0

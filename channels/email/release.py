@@ -22,8 +22,8 @@ from channels.email.headers import decode_bytes, valid_address
 from channels.email.health import MailboxHealth
 from channels.email.inbound import Chunk, Inbound
 from channels.email.mime import MAX_SUBJECT, MailParseError, ParsedMail, parse
-from repository import email_quarantine
-from repository.email_mailboxes import get_mailbox
+from repository.email import quarantine as email_quarantine
+from repository.email.mailboxes import get_mailbox
 from repository.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:

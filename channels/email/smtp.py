@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import aiosmtplib
 
 if TYPE_CHECKING:
-    from repository.email_models import Mailbox
+    from repository.email.models import Mailbox
 
 TIMEOUT_SECONDS = 30.0
 

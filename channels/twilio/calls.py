@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 from channels.twilio import twiml
 from channels.twilio.client import TwilioApi, TwilioUnavailable
 from contact_center.bus.follow import follow
-from repository import telephony_calls as calls
+from repository.core.models import Customer
 from repository.errors import Conflict, NotFound
-from repository.models import Customer
-from repository.telephony_config import endpoint_for, list_numbers
-from repository.telephony_idempotency import claim_once
+from repository.telephony import calls
+from repository.telephony.config import endpoint_for, list_numbers
+from repository.telephony.idempotency import claim_once
 
 if TYPE_CHECKING:
     from channels.twilio.plugin import Urls
     from contact_center.bus import BusEvent
     from contact_center.context import AppContext
-    from repository.models import Agent
+    from repository.core.models import Agent
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class CallControl:
 def _call_of(db: Any, interaction_id: int) -> Any:
     from sqlmodel import select
 
-    from repository.telephony_models import CallRecord
+    from repository.telephony.models import CallRecord
 
     with db.read() as session:
         return session.exec(select(CallRecord).where(CallRecord.interaction_id == interaction_id)).first()

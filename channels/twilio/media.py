@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from contact_center.errors import error_body
 from contact_center.i18n import _
-from repository.models import Attachment
+from repository.core.models import Attachment
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -19,18 +19,18 @@ from channels.twilio.client import TwilioApi, TwilioUnavailable
 from channels.twilio.media import MediaLinks
 from channels.twilio.signature import verified_params
 from contact_center.i18n import DEFAULT_LOCALE, N_, _, gettext, use_locale
+from repository.core.identity import normalise_phone
+from repository.core.ingest import InboundItem
 from repository.errors import Conflict, InvalidInput
-from repository.identity import normalise_phone
-from repository.ingest import InboundItem
-from repository.telephony_config import get_number
-from repository.telephony_opt_outs import is_opted_out, set_opt_out
+from repository.telephony.config import get_number
+from repository.telephony.opt_outs import is_opted_out, set_opt_out
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from channels.twilio.plugin import Urls
     from contact_center.context import AppContext
-    from repository.models import Event, Interaction
+    from repository.core.models import Event, Interaction
 
 log = logging.getLogger(__name__)
 # Twilio's standard opt-out keywords (its Advanced Opt-Out uses the same lists).
@@ -40,7 +40,7 @@ HELP_WORDS = {"HELP", "INFO"}
 # SMS_HELP_REPLY's default (config/settings.py), marked here so the catalogues carry it.
 DEFAULT_HELP_REPLY = N_("Reply STOP to unsubscribe, START to resubscribe.")
 MAX_MEDIA = 10
-# Twilio's MessageStatus → the product's delivery states (repository.delivery).
+# Twilio's MessageStatus → the product's delivery states (repository.core.delivery).
 DELIVERY = {
     "accepted": "queued",
     "scheduled": "queued",

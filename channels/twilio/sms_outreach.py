@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from channels.twilio.sms import thread_key
+from repository.core.identity import normalise_phone
 from repository.errors import Conflict
-from repository.identity import normalise_phone
-from repository.telephony_config import get_number, list_numbers
+from repository.telephony.config import get_number, list_numbers
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext

@@ -18,7 +18,7 @@ from contact_center.i18n import _, current_locale
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from repository.telephony_models import PhoneNumber
+    from repository.telephony.models import PhoneNumber
 
     Url = Callable[..., str]
 

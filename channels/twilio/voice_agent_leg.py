@@ -19,8 +19,8 @@ from channels.twilio.signature import verified_params
 from channels.twilio.voice_params import call_sid, dialled_number, query_int, spoken, whole_seconds
 from contact_center import telephony
 from contact_center.i18n import use_locale
-from repository import telephony_calls as calls
-from repository.models import Interaction
+from repository.core.models import Interaction
+from repository.telephony import calls
 
 if TYPE_CHECKING:
     from starlette.requests import Request

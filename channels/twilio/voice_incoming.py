@@ -19,12 +19,12 @@ from channels.twilio.signature import verified_params
 from channels.twilio.voice_params import call_sid, dialled_number, spoken
 from contact_center.i18n import _, use_locale
 from contact_center.telephony import caller_identity
-from repository import telephony_calls as calls
-from repository.business_hours import phone_calendar
-from repository.ingest import InboundItem
-from repository.models import utcnow
-from repository.telephony_config import choose, is_open
-from repository.telephony_logged import logged_with
+from repository.core.ingest import InboundItem
+from repository.core.models import utcnow
+from repository.directory.business_hours import phone_calendar
+from repository.telephony import calls
+from repository.telephony.config import choose, is_open
+from repository.telephony.logged import logged_with
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from channels.twilio.plugin import Urls
     from contact_center.context import AppContext
-    from repository.telephony_models import PhoneNumber
+    from repository.telephony.models import PhoneNumber
 
 
 class IncomingCalls:

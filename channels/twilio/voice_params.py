@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from contact_center.i18n import DEFAULT_LOCALE
+from repository.core.identity import normalise_phone
 from repository.errors import InvalidInput
-from repository.identity import normalise_phone
-from repository.telephony_config import get_number
+from repository.telephony.config import get_number
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from contact_center.hub import Hub
-    from repository.telephony_models import PhoneNumber
+    from repository.telephony.models import PhoneNumber
 
 
 def call_sid(params: dict[str, str], name: str = "CallSid") -> str:

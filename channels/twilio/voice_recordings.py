@@ -20,9 +20,9 @@ from channels.twilio.voice_params import call_sid, dialled_number, spoken, whole
 from contact_center import telephony
 from contact_center.i18n import _, use_locale
 from contact_center.telephony import caller_identity
-from repository import telephony_calls as calls
-from repository.ingest import InboundItem
-from repository.telephony_logged import logged_with
+from repository.core.ingest import InboundItem
+from repository.telephony import calls
+from repository.telephony.logged import logged_with
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -19,7 +19,7 @@ from channels.twilio.voice_params import call_sid, dialled_number, query_int, sp
 from contact_center import telephony
 from contact_center.i18n import use_locale
 from contact_center.waiting import current_wait
-from repository import telephony_calls as calls
+from repository.telephony import calls
 
 if TYPE_CHECKING:
     from starlette.requests import Request

@@ -26,12 +26,12 @@ from channels.twilio import twiml
 from channels.twilio.client import TwilioApi, TwilioUnavailable
 from channels.twilio.signature import verified_params
 from channels.twilio.sms import DELIVERY, MAX_MEDIA, START_WORDS, STOP_WORDS, parties, thread_key
+from repository.core.identity import normalise_phone
+from repository.core.ingest import InboundItem
+from repository.core.models import Event, utcnow
 from repository.errors import Conflict, InvalidInput
-from repository.identity import normalise_phone
-from repository.ingest import InboundItem
-from repository.models import Event, utcnow
-from repository.outreach import is_opted_out, set_opt_out
-from repository.telephony_config import get_number
+from repository.outreach.messages import is_opted_out, set_opt_out
+from repository.telephony.config import get_number
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 
     from channels.twilio.plugin import Urls
     from contact_center.context import AppContext
+    from repository.core.models import Interaction
     from repository.db import Database
-    from repository.models import Interaction
 
 log = logging.getLogger(__name__)
 CHANNEL = "whatsapp"
@@ -57,7 +57,7 @@ def bare(address: str) -> str:
 
 def last_customer_message(db: Database, key: str) -> Any:
     """When the customer last wrote on this WhatsApp thread (any of its interactions)."""
-    from repository.models import Interaction
+    from repository.core.models import Interaction
 
     with db.read() as session:
         return session.exec(

@@ -21,12 +21,12 @@ from starlette.responses import JSONResponse, Response
 
 from channels.webchat.limits import VisitorLimits, address_of
 from contact_center.errors import error_body, localized
-from repository.business_hours import QueueHours, describe, is_open
-from repository.email_mailboxes import list_mailboxes
+from repository.core.identity import normalise_email
+from repository.core.ingest import InboundItem
+from repository.core.models import Queue
+from repository.directory.business_hours import QueueHours, describe, is_open
+from repository.email.mailboxes import list_mailboxes
 from repository.errors import Conflict, ContactCenterError, InvalidInput
-from repository.identity import normalise_email
-from repository.ingest import InboundItem
-from repository.models import Queue
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext

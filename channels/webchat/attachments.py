@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from anyio import to_thread
 from sqlmodel import select
 
+from repository.core.models import Attachment
 from repository.errors import Forbidden, InvalidInput, NotFound
-from repository.models import Attachment
 
 if TYPE_CHECKING:
     from pathlib import Path

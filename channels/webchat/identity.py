@@ -2,7 +2,7 @@
 
 An email typed into the widget proves nothing, so it never selects an existing
 customer. The company's own server, which knows who is signed in on its site, signs
-the customer's email with its widget's secret (``repository.widget_keys``) and puts
+the customer's email with its widget's secret (``repository.directory.widget_keys``) and puts
 the signature on the page; the widget passes it in ``hello``/``profile`` as
 ``widget`` + ``identity_hash``. Only a matching signature links the visitor to the
 customer who owns that email, the way Chatwoot's ``identifier_hash`` and Intercom's
@@ -19,15 +19,15 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from repository.identity import normalise_email
-from repository.widget_keys import widget_secret
+from repository.core.identity import normalise_email
+from repository.directory.widget_keys import widget_secret
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from contact_center.frames import Frame
     from contact_center.hub import Hub
-    from repository.ingest import AlsoInTransaction, IngestResult
+    from repository.core.ingest import AlsoInTransaction, IngestResult
 
 log = logging.getLogger(__name__)
 IdentityState = Literal["none", "unverified", "verified"]

@@ -23,8 +23,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from contact_center.frames import send_error
+from repository.core.models import LIVE_STATUSES
 from repository.errors import ContactCenterError
-from repository.models import LIVE_STATUSES
 
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket

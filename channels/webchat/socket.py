@@ -21,17 +21,17 @@ from contact_center.bus.outlet import Outlet
 from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
 from contact_center.i18n import set_locale
 from contact_center.waiting import current_wait
-from repository import queries
+from repository.core import queries
+from repository.core.identity import normalise_email
+from repository.core.ingest import InboundItem
+from repository.core.serialize import public_event_dict
 from repository.errors import Conflict, ContactCenterError, Forbidden
-from repository.identity import normalise_email
-from repository.ingest import InboundItem
-from repository.serialize import public_event_dict
 
 if TYPE_CHECKING:
     from channels.webchat.attachments import AttachmentStore
     from channels.webchat.tokens import VisitorTokens
     from contact_center.context import AppContext
-    from repository.models import Interaction
+    from repository.core.models import Interaction
 
 log = logging.getLogger(__name__)
 HELLO_TIMEOUT_SECONDS = 15

@@ -1,7 +1,7 @@
 """Customer-value analytics: RFM tiers, churn risk with reasons, association rules.
 
 See docs/analytics.md. Suggestions for one customer are read in
-:mod:`repository.suggestions`, because the customer context (a repository query)
+:mod:`repository.commerce.suggestions`, because the customer context (a repository query)
 shows them.
 """
 

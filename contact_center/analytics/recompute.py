@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from contact_center.analytics import basket, churn, rfm
-from repository import analytics_store as store
-from repository.models import utcnow
+from repository.commerce import analytics as store
+from repository.core.models import utcnow
 
 if TYPE_CHECKING:
     from contact_center.analytics.config import AnalyticsConfig

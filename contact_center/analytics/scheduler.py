@@ -22,7 +22,7 @@ from contact_center.analytics.recompute import RecomputeReport, recompute
 if TYPE_CHECKING:
     from contact_center.context import AppContext
     from contact_center.hub import Hub
-    from repository.analytics_store import TierChange
+    from repository.commerce.analytics import TierChange
 
 log = logging.getLogger(__name__)
 _locks: weakref.WeakKeyDictionary[Hub, asyncio.Lock] = weakref.WeakKeyDictionary()

@@ -10,11 +10,11 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import Bool, Int, ListOf, MapOf, Obj, Str
-from repository.browse import page_rows
-from repository.configuration import guard_last_admin
+from repository.core.browse import page_rows
+from repository.core.models import CHANNELS, ROLES, Agent
+from repository.core.serialize import agent_dict
 from repository.directory import create_agent, ensure_skills, get_agent, update_agent
-from repository.models import CHANNELS, ROLES, Agent
-from repository.serialize import agent_dict
+from repository.directory.configuration import guard_last_admin
 
 SKILLS = ListOf(item=Str(min_length=1, max_length=60), max_items=50, description="skill names")
 CAPACITY = MapOf(

@@ -8,7 +8,7 @@ from contact_center.analytics.reasons import reason_text
 from contact_center.analytics.scheduler import recompute_and_announce
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.schema import FreeObject, Int, ListOf, Num, Obj, Str
-from repository.analytics_store import customer_analytics
+from repository.commerce.analytics import customer_analytics
 
 REPORT = Obj(
     name="RecomputeReport",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from repository.audit import record
+from repository.compliance.audit import record
 
 if TYPE_CHECKING:
     from contact_center.api.endpoint import Call, Endpoint

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 
 from starlette.exceptions import HTTPException
 
-from repository.api_keys import verify_api_key
+from repository.directory.api_keys import verify_api_key
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from contact_center.context import AppContext
-    from repository.models import ApiKey
+    from repository.core.models import ApiKey
 
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="contact-center"'}
 

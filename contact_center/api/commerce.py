@@ -1,6 +1,6 @@
 """Back-end integration: ERP and shop systems push customers and orders in, in bulk or one by one.
 
-Batches are all or nothing (see repository.commerce): a 4xx names the item
+Batches are all or nothing (see repository.commerce.bulk): a 4xx names the item
 (``index``) and the field, and nothing of that batch was stored.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Num, Obj, Str
 from contact_center.i18n import _
-from repository import commerce
-from repository.commerce import MAX_BATCH, MAX_LINES, CustomerInput, LineInput, OrderInput
+from repository.commerce import bulk as commerce
+from repository.commerce.bulk import MAX_BATCH, MAX_LINES, CustomerInput, LineInput, OrderInput
 from repository.errors import InvalidInput
 
 CUSTOMER_UPSERT = Obj(

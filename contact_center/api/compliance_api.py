@@ -10,8 +10,8 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.schema import FreeObject, Str
-from repository.audit import entry_dict, list_entries
-from repository.gdpr import erase_customer, export_customer
+from repository.compliance.audit import entry_dict, list_entries
+from repository.compliance.gdpr import erase_customer, export_customer
 
 EXPORT = FreeObject(
     description="everything stored about the customer, attachments as base64", max_bytes=1 << 30

@@ -8,13 +8,13 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Num, Obj, Str
-from repository.browse import customer_interactions, list_customers
-from repository.customers import TIERS, add_identity, create_customer, get_customer, update_customer
-from repository.identity import IDENTITY_KINDS
-from repository.serialize import customer_dict, interaction_dict
+from repository.core.browse import customer_interactions, list_customers
+from repository.core.customers import TIERS, add_identity, create_customer, get_customer, update_customer
+from repository.core.identity import IDENTITY_KINDS
+from repository.core.serialize import customer_dict, interaction_dict
 
 if TYPE_CHECKING:
-    from repository.customers import CustomerView
+    from repository.core.customers import CustomerView
 
 IDENTITY = Obj(
     name="Identity",

@@ -14,7 +14,7 @@ from channels.email.release import checked_sender, preview, release
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import page_of
 from contact_center.api.schema import FreeObject, Int, Obj, Str
-from repository import email_quarantine
+from repository.email import quarantine as email_quarantine
 
 TAG = "email"
 _FIELDS = {

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
     from contact_center.context import AppContext
-    from repository.models import ApiKey
+    from repository.core.models import ApiKey
 
 PREFIX = "/api/v1"
 Method = Literal["GET", "POST", "PATCH", "DELETE"]

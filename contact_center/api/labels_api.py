@@ -12,9 +12,9 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
-from repository import labels
-from repository.labels_models import FIELD_TYPES, TARGETS
-from repository.serialize import customer_dict, interaction_dict
+from repository.core.serialize import customer_dict, interaction_dict
+from repository.crm import labels
+from repository.crm.label_models import FIELD_TYPES, TARGETS
 
 TAG = "labels"
 # Defining labels and fields configures the desk: the "settings" tag (admin keys, where scopes apply).

@@ -10,10 +10,10 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import EVENT, INTERACTION
 from contact_center.api.schema import Int, Obj, Str
-from repository.commerce import parse_time
-from repository.logged_contacts import DIRECTIONS, log_contact
-from repository.models import LOGGED_CHANNELS
-from repository.serialize import event_dict, interaction_dict
+from repository.commerce.bulk import parse_time
+from repository.core.logged_contacts import DIRECTIONS, log_contact
+from repository.core.models import LOGGED_CHANNELS
+from repository.core.serialize import event_dict, interaction_dict
 
 LOGGED = Obj(
     name="LoggedContact",

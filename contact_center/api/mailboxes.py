@@ -1,7 +1,7 @@
 """Email mailboxes: IMAP/SMTP settings, target queue and health. Passwords are write-only.
 
 A password given in a create or update is sealed before it is stored
-(repository/email_secrets.py); no response ever carries one, only whether it is set.
+(repository/email/secrets.py); no response ever carries one, only whether it is set.
 An empty or missing password on update keeps the stored one.
 """
 
@@ -13,11 +13,11 @@ from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import Bool, FreeObject, Int, Obj, Str
 from contact_center.i18n import supported_locales
-from repository.browse import page_rows
-from repository.email_leases import health_by_mailbox
-from repository.email_mailboxes import create_mailbox, get_mailbox, mailbox_dict, update_mailbox
-from repository.email_models import SECURITY, Mailbox
-from repository.email_secrets import MAX_PASSWORD_CHARS, PasswordSealer
+from repository.core.browse import page_rows
+from repository.email.leases import health_by_mailbox
+from repository.email.mailboxes import create_mailbox, get_mailbox, mailbox_dict, update_mailbox
+from repository.email.models import SECURITY, Mailbox
+from repository.email.secrets import MAX_PASSWORD_CHARS, PasswordSealer
 from repository.errors import InvalidInput
 
 _PASSWORD = Str(max_length=MAX_PASSWORD_CHARS, description="write-only; empty keeps the stored one")

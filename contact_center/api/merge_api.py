@@ -10,9 +10,9 @@ from typing import Any
 from contact_center.api.customers import CUSTOMER
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
-from repository import merge
-from repository.customers import get_customer
-from repository.serialize import customer_dict
+from repository.core.customers import get_customer
+from repository.core.serialize import customer_dict
+from repository.crm import merge
 
 MERGE = Obj(
     name="CustomerMerge",

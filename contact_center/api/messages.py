@@ -14,10 +14,10 @@ from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import EVENT, INTERACTION
 from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Str
 from contact_center.outreach import outreach_for
-from repository import outreach
+from repository.core.identity import normalise_email, normalise_phone
+from repository.core.serialize import event_dict, interaction_dict
 from repository.errors import InvalidInput
-from repository.identity import normalise_email, normalise_phone
-from repository.serialize import event_dict, interaction_dict
+from repository.outreach import messages as outreach
 
 STARTABLE = ("sms", "email", "whatsapp")
 _BODY = Str(min_length=1, max_length=20_000, description="the text the customer receives")

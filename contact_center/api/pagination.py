@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from contact_center.api.schema import Int, ListOf, Obj
 
 if TYPE_CHECKING:
-    from repository.browse import Page
+    from repository.core.browse import Page
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -8,8 +8,12 @@ from contact_center.api.agents import SKILLS
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import Bool, Int, ListOf, MapOf, Obj, Str
-from repository.browse import page_rows
-from repository.business_hours import (
+from repository.core.browse import page_rows
+from repository.core.customers import TIERS
+from repository.core.models import STRATEGIES, Queue
+from repository.core.serialize import queue_dict
+from repository.directory import create_queue, update_queue
+from repository.directory.business_hours import (
     DAYS,
     FIELDS,
     check_calendar,
@@ -18,11 +22,7 @@ from repository.business_hours import (
     hours_for,
     save_hours,
 )
-from repository.configuration import get_queue, make_default_queue
-from repository.customers import TIERS
-from repository.directory import create_queue, update_queue
-from repository.models import STRATEGIES, Queue
-from repository.serialize import queue_dict
+from repository.directory.configuration import get_queue, make_default_queue
 
 _EDITABLE = {
     "name": Str(min_length=1, max_length=80),

@@ -17,7 +17,7 @@ from repository.errors import Forbidden, InvalidInput
 
 if TYPE_CHECKING:
     from contact_center.api.endpoint import Endpoint
-    from repository.models import ApiKey
+    from repository.core.models import ApiKey
 
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")

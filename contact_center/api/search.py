@@ -14,9 +14,9 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import STATUSES
 from contact_center.api.schema import Bool, Int, ListOf, Num, Obj, Str
+from repository.core.models import ALL_CHANNELS
 from repository.errors import InvalidInput
-from repository.models import ALL_CHANNELS
-from repository.search import MAX_LIMIT, Filters, Results, search_customers, search_messages
+from repository.search.query import MAX_LIMIT, Filters, Results, search_customers, search_messages
 
 KINDS = ("messages", "customers")
 _ID = Int(minimum=1)

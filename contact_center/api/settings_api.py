@@ -7,10 +7,10 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import Bool, Int, Obj, Str
-from repository.browse import page_rows
-from repository.configuration import set_wrapup_code_active
+from repository.core.browse import page_rows
+from repository.core.models import CannedReply, Skill, WrapUpCode
 from repository.directory import create_canned_reply, create_wrapup_code, delete_row
-from repository.models import CannedReply, Skill, WrapUpCode
+from repository.directory.configuration import set_wrapup_code_active
 
 _SLUG = "letters, digits, - and _"
 WRAPUP_CODE = Obj(

@@ -8,11 +8,11 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
 from contact_center.i18n import supported_locales
-from repository.browse import page_rows
+from repository.core.browse import page_rows
 from repository.errors import InvalidInput
-from repository.telephony_calls import call_card
-from repository.telephony_config import delete_number, endpoint_for, save_endpoint, save_number
-from repository.telephony_models import CallRecord, PhoneNumber
+from repository.telephony.calls import call_card
+from repository.telephony.config import delete_number, endpoint_for, save_endpoint, save_number
+from repository.telephony.models import CallRecord, PhoneNumber
 
 MENU_OPTION = Obj(
     name="IvrOption",

@@ -12,7 +12,7 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Str
 from contact_center.webhooks.events import WEBHOOK_EVENTS
 from contact_center.webhooks.validation import check_events, check_url
-from repository import webhook_store as store
+from repository.webhooks import store
 
 EVENTS = ListOf(item=Str(choices=("*", *WEBHOOK_EVENTS)), max_items=10, description="event types; * for all")
 WEBHOOK = Obj(

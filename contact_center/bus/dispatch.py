@@ -26,7 +26,8 @@ from anyio import to_thread
 
 from contact_center.bus.base import BusEvent, ResumeGap
 from contact_center.bus.sink import RESYNC, Sink
-from repository import json_codec, outbox
+from repository import json_codec
+from repository.events import outbox
 
 if TYPE_CHECKING:
     from contact_center.bus.base import Bus

@@ -28,7 +28,7 @@ from anyio import to_thread
 
 from contact_center import metrics
 from contact_center.aio import wait_event
-from repository import outbox
+from repository.events import outbox
 
 if TYPE_CHECKING:
     from contact_center.bus.base import Bus

@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from contact_center.supervision.intervals import Hold, StatusLine, holds_from_status_lines
 from contact_center.supervision.metrics import AgentRecord, Contact, SlSettings
-from repository.models import HOLDING_STATUSES, LIVE_STATUSES, Agent, Event, Interaction, Queue
-from repository.supervision_models import AgentStateChange, QueueServiceLevel
+from repository.core.models import HOLDING_STATUSES, LIVE_STATUSES, Agent, Event, Interaction, Queue
+from repository.supervision.models import AgentStateChange, QueueServiceLevel
 
 if TYPE_CHECKING:
     from repository.db import Database

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from repository import supervision
+from repository.core.ingest import append_event
+from repository.core.lifecycle import transfer
+from repository.core.models import HOLDING_STATUSES, SUPERVISOR_ROLES
 from repository.directory import set_presence
 from repository.errors import Conflict, Forbidden, InvalidInput
-from repository.ingest import append_event
-from repository.lifecycle import transfer
-from repository.models import HOLDING_STATUSES, SUPERVISOR_ROLES
+from repository.supervision import actions as supervision
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext
-    from repository.models import Agent, Event, Interaction
+    from repository.core.models import Agent, Event, Interaction
 
 STATES = ("available", "away", "offline")
 
@@ -137,8 +137,8 @@ async def whisper(
 
 
 def _interaction(db: Any, interaction_id: int) -> Interaction:
+    from repository.core.models import Interaction
     from repository.errors import NotFound
-    from repository.models import Interaction
 
     with db.read() as session:
         found = session.get(Interaction, interaction_id)
@@ -148,6 +148,6 @@ def _interaction(db: Any, interaction_id: int) -> Interaction:
 
 
 def _dict(interaction: Interaction) -> dict[str, Any]:
-    from repository.serialize import interaction_dict
+    from repository.core.serialize import interaction_dict
 
     return interaction_dict(interaction)

@@ -26,7 +26,7 @@ from anyio import to_thread
 from contact_center.aio import wait_event
 from contact_center.bus.follow import follow
 from contact_center.supervision.snapshot import compute
-from repository.models import utcnow
+from repository.core.models import utcnow
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from repository.business_hours import Calendar, is_open, open_intervals
+from repository.directory.business_hours import Calendar, is_open, open_intervals
 
 
 @dataclass(frozen=True)

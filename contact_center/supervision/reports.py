@@ -19,8 +19,8 @@ from sqlmodel import col, select
 from contact_center.supervision.data import contacts_from_rows, sl_settings, status_lines
 from contact_center.supervision.metrics import Contact, SlSettings, figures
 from contact_center.supervision.queue_calendar import QueueCalendarHours
-from repository.business_hours import get_hours
-from repository.models import Interaction
+from repository.core.models import Interaction
+from repository.directory.business_hours import get_hours
 
 if TYPE_CHECKING:
     from repository.db import Database

@@ -11,8 +11,8 @@ from sqlmodel import col, select
 from contact_center.supervision import erlang
 from contact_center.supervision.data import agent_records, live_and_recent_contacts, sl_settings
 from contact_center.supervision.metrics import Contact, Figures, SlSettings, agent_figures, figures
-from repository.models import CHANNELS, Customer, Queue
-from repository.serialize import iso
+from repository.core.models import CHANNELS, Customer, Queue
+from repository.core.serialize import iso
 
 if TYPE_CHECKING:
     from repository.db import Database
@@ -132,7 +132,7 @@ def compute(db: Database, now: datetime, defaults: dict[str, int]) -> dict[str, 
 
 
 def _agent_skills(db: Database) -> dict[int, set[str]]:
-    from repository.models import Agent
+    from repository.core.models import Agent
 
     with db.read() as session:
         return {a: set(s) for a, s in session.exec(select(Agent.id, Agent.skills)).all() if a is not None}

@@ -9,8 +9,8 @@ from sqlmodel import col, select
 
 from contact_center.supervision.data import _presence_at, status_lines
 from contact_center.supervision.intervals import clip, holds_from_status_lines, merge, state_spans
-from repository.models import Agent, Event, Interaction
-from repository.supervision_models import AgentStateChange
+from repository.core.models import Agent, Event, Interaction
+from repository.supervision.models import AgentStateChange
 
 if TYPE_CHECKING:
     from repository.db import Database

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from contact_center.bus import BusEvent
-from repository.models import utcnow
+from repository.core.models import utcnow
 
 WEBHOOK_EVENTS = (
     "interaction.created",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from repository import webhook_store as store
+from repository.webhooks import store
 
 if TYPE_CHECKING:
     from contact_center.hub import Hub

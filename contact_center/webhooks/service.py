@@ -22,7 +22,7 @@ from contact_center.webhooks.events import webhook_for
 from contact_center.webhooks.interest import Interest
 from contact_center.webhooks.signing import HEADER, sign
 from contact_center.webhooks.targets import GuardedTransport
-from repository import webhook_store as store
+from repository.webhooks import store
 
 if TYPE_CHECKING:
     from contact_center.context import AppContext

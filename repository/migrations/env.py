@@ -7,7 +7,7 @@ from sqlmodel import SQLModel
 
 import repository.schema  # noqa: F401  (registers every table on SQLModel.metadata)
 from repository.db import create_db_engine
-from repository.search_index import include_name
+from repository.search.index import include_name
 
 config = context.config
 target_metadata = SQLModel.metadata

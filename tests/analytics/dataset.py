@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlalchemy import insert
 
-from repository.commerce_models import Order, OrderLine, Product
-from repository.models import Customer, Interaction
+from repository.commerce.models import Order, OrderLine, Product
+from repository.core.models import Customer, Interaction
 
 if TYPE_CHECKING:
     from repository.db import Database

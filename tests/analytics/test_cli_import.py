@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from contact_center.cli import main
 from repository import Database
-from repository.commerce_models import CustomerAnalytics, Order, OrderLine
-from repository.models import Customer
+from repository.commerce.models import CustomerAnalytics, Order, OrderLine
+from repository.core.models import Customer
 
 
 @pytest.fixture

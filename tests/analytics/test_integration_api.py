@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import func, select
 
 from config import Settings
-from repository.commerce_models import Order, OrderLine
-from repository.models import Customer
+from repository.commerce.models import Order, OrderLine
+from repository.core.models import Customer
 from tests.test_api import Api, _serve, assert_error, conforms
 
 

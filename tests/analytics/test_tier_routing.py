@@ -11,8 +11,8 @@ from contact_center.bus import Bus, create_bus
 from contact_center.hub import Hub
 from contact_center.router import Router
 from repository import Database
+from repository.core.models import Customer, Interaction, utcnow
 from repository.directory import update_queue
-from repository.models import Customer, Interaction, utcnow
 from tests.factories import make_agent, make_queue, queued_chat, reload
 
 

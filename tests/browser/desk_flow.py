@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import select
 
 from repository import Database
-from repository.models import Agent, Interaction
+from repository.core.models import Agent, Interaction
 from tests.live import ServerProcess
 
 

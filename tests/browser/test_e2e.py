@@ -127,8 +127,8 @@ async def test_agent_uses_canned_reply_and_note_closes_with_code_and_customer_ra
 ) -> None:
     from sqlmodel import select
 
+    from repository.core.models import Interaction
     from repository.directory import create_canned_reply
-    from repository.models import Interaction
 
     db = Database(app_server.database_url)
     create_canned_reply(db, "thanks", "Thanks", "Thank you for waiting, I am on it.")

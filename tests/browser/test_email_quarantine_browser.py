@@ -17,9 +17,9 @@ import pytest
 from sqlmodel import select
 
 from repository import Database, upgrade
+from repository.core.models import Event
 from repository.directory import create_agent, create_queue
-from repository.email_models import EmailQuarantine
-from repository.models import Event
+from repository.email.models import EmailQuarantine
 from tests.chromium import ARTIFACTS
 from tests.email import real_world
 from tests.email.dovecot import USER, Dovecot

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from repository import Database
-from repository.ingest import InboundItem, ingest
-from repository.models import Interaction, utcnow
-from repository.telephony_config import save_number
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Interaction, utcnow
+from repository.telephony.config import save_number
 from tests.live import ServerProcess
 from tests.telephony.conftest import (
     ACCOUNT_SID,

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from repository import Database, upgrade
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Agent, Event, Interaction, utcnow
 from repository.directory import create_agent, create_queue, create_wrapup_code
-from repository.ingest import InboundItem, ingest
-from repository.models import Agent, Event, Interaction, utcnow
-from repository.supervision_models import AgentStateChange
+from repository.supervision.models import AgentStateChange
 from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess, login
 

@@ -17,10 +17,10 @@ import pytest
 
 from channels.webchat.identity import identity_hash
 from repository import Database, upgrade
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Customer
 from repository.directory import create_agent, create_queue
-from repository.ingest import InboundItem, ingest
-from repository.models import Customer
-from repository.widget_keys import create_widget_key
+from repository.directory.widget_keys import create_widget_key
 from tests.chromium import ARTIFACTS, OtherOriginSite
 from tests.live import ServerProcess, agent, login
 

@@ -20,8 +20,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from repository import Database, lifecycle
-from repository.models import Event, Interaction
+from repository import Database
+from repository.core import lifecycle
+from repository.core.models import Event, Interaction
 from tests.factories import make_agent, make_queue, queued_chat
 
 CONTACTS = 30

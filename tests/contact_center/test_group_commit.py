@@ -10,10 +10,10 @@ from sqlmodel import col, select
 
 from contact_center.group_commit import GroupCommit
 from repository import Database, InvalidInput, ingest
-from repository.chat_append import agent_reply, follow_up
-from repository.models import Event, Interaction
-from repository.outbox import OutboxRow
-from repository.search import search_messages
+from repository.core.chat_append import agent_reply, follow_up
+from repository.core.models import Event, Interaction
+from repository.events.outbox import OutboxRow
+from repository.search.query import search_messages
 from tests.factories import chat_item, make_agent, make_queue
 
 

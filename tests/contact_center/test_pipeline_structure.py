@@ -48,7 +48,12 @@ def _project(module: str) -> bool:
 
 
 # Inside the repository too, nobody reaches into these (e.g. lifecycle._status_event).
-SEALED = ("repository.lifecycle", "repository.outbox", "repository.bus_events", "repository.ingest")
+SEALED = (
+    "repository.core.lifecycle",
+    "repository.events.outbox",
+    "repository.events.bus",
+    "repository.core.ingest",
+)
 
 
 def _guarded(module: str, importer: str) -> bool:

@@ -12,7 +12,8 @@ from config import Settings
 from contact_center.bus import Bus, BusEvent, create_bus
 from contact_center.hub import Hub
 from contact_center.router import Router
-from repository import Database, lifecycle, queries
+from repository import Database
+from repository.core import lifecycle, queries
 from tests.factories import (
     active_with,
     age_heartbeat,

@@ -19,8 +19,10 @@ from contact_center.bus import create_bus
 from contact_center.coordination import RedisLease
 from contact_center.hub import Hub
 from contact_center.router import Router
-from repository import Database, fencing, lifecycle
+from repository import Database
+from repository.core import lifecycle
 from repository.directory import set_presence
+from repository.routing import fencing
 from tests.factories import make_agent, make_queue, queued_chat, reload
 
 LEASE_MS = 300

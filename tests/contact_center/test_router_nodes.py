@@ -15,7 +15,7 @@ from contact_center.coordination import RedisLease
 from contact_center.hub import Hub
 from contact_center.router import Router
 from repository import Database
-from repository.models import Interaction
+from repository.core.models import Interaction
 from tests.factories import chat_item, make_agent, make_queue
 
 # Far longer than the test may take: only a wake-up can explain a quick offer.

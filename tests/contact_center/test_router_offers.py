@@ -19,7 +19,7 @@ from contact_center.bus import Bus, BusEvent, create_bus
 from contact_center.hub import Hub
 from contact_center.router import Router
 from repository import Database
-from repository.models import Interaction, utcnow
+from repository.core.models import Interaction, utcnow
 from tests.contact_center.test_router import Listener, offers
 from tests.factories import make_agent, make_queue, queued_chat, reload, reload_agent
 

@@ -7,7 +7,7 @@ import random
 
 from contact_center.routing import Selector, plan
 from contact_center.routing_state import PassCursor, RoutingState
-from repository.routing_reads import RoutingRows
+from repository.routing.reads import RoutingRows
 from tests.contact_center.test_routing import DEFAULTS, NOW, agent, contact
 
 

@@ -13,8 +13,8 @@ import pytest
 from sqlmodel import select
 
 from channels.email.language import customer_language
-from repository.email_mailboxes import list_mailboxes, update_mailbox
-from repository.models import Event
+from repository.core.models import Event
+from repository.email.mailboxes import list_mailboxes, update_mailbox
 from tests.email.corpus import CHARSET_SAMPLES, _charset_mail, simple
 
 pytestmark = pytest.mark.server
@@ -109,7 +109,7 @@ async def test_the_mailbox_language_is_set_and_checked_through_the_api(make_sett
     import httpx
 
     from contact_center.app import create_app
-    from repository.api_keys import create_api_key
+    from repository.directory.api_keys import create_api_key
 
     app = create_app(make_settings())
     async with app.router.lifespan_context(app):

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from agent_ui.desk_attachments import _store, describe, owner_key
-from repository.models import Attachment
+from repository.core.models import Attachment
 from tests.email.corpus import simple
 from tests.email.test_round_trip import accepted_interaction, available_agent, event
 

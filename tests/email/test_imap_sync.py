@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from repository.email_mailboxes import sync_position
-from repository.email_models import EmailQuarantine
-from repository.models import Attachment, Event, Interaction
+from repository.core.models import Attachment, Event, Interaction
+from repository.email.mailboxes import sync_position
+from repository.email.models import EmailQuarantine
 from tests.email.corpus import corpus, simple
 
 pytestmark = pytest.mark.server

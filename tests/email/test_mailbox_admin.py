@@ -19,10 +19,10 @@ from sqlalchemy import text
 
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
-from repository.api_keys import create_api_key
-from repository.email_leases import health_by_mailbox
-from repository.email_mailboxes import list_mailboxes
-from repository.email_secrets import PasswordSealer
+from repository.directory.api_keys import create_api_key
+from repository.email.leases import health_by_mailbox
+from repository.email.mailboxes import list_mailboxes
+from repository.email.secrets import PasswordSealer
 from tests.email.dovecot import Dovecot
 
 pytestmark = pytest.mark.server

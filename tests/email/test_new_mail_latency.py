@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
-from repository.models import Event
+from repository.core.models import Event
 from tests.email.dovecot import USER, Dovecot
 
 pytestmark = pytest.mark.server

@@ -11,7 +11,7 @@ from channels.email.inbound import _payload
 from channels.email.mime import MailParseError, parse
 from channels.email.quoting import split_quoted
 from channels.email.urls import MailboxUrlError, imap_settings, smtp_settings
-from repository.email_models import Mailbox
+from repository.email.models import Mailbox
 
 HOSTILE = (
     b'From: "<img src=x onerror=alert(1)>" <evil@customers.test>\r\n'

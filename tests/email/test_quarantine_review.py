@@ -20,11 +20,11 @@ import pytest
 from sqlmodel import select
 
 from contact_center.app import create_app
-from repository.api_keys import create_api_key
+from repository.core.models import Customer, Event
 from repository.directory import create_agent, create_queue, list_queues
-from repository.email_leases import health_by_mailbox
-from repository.email_models import EmailQuarantine
-from repository.models import Customer, Event
+from repository.directory.api_keys import create_api_key
+from repository.email.leases import health_by_mailbox
+from repository.email.models import EmailQuarantine
 from tests.email import real_world
 
 pytestmark = pytest.mark.server

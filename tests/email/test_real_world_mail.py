@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from repository.email_mailboxes import create_mailbox, list_mailboxes, update_mailbox
-from repository.email_models import EmailQuarantine
-from repository.email_secrets import PasswordSealer
-from repository.models import Customer, Event, Interaction, utcnow
+from repository.core.models import Customer, Event, Interaction, utcnow
+from repository.email.mailboxes import create_mailbox, list_mailboxes, update_mailbox
+from repository.email.models import EmailQuarantine
+from repository.email.secrets import PasswordSealer
 from tests.email import real_world
 from tests.email.corpus import simple
 from tests.email.dovecot import USER

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from repository.core.models import Event, Interaction
 from repository.directory import create_agent, create_wrapup_code, get_agent, heartbeat, set_presence
-from repository.email_mailboxes import list_mailboxes, update_mailbox
-from repository.models import Event, Interaction
+from repository.email.mailboxes import list_mailboxes, update_mailbox
 from tests.email.corpus import simple
 
 pytestmark = pytest.mark.server

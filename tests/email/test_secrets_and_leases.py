@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from repository import email_leases
-from repository.email_mailboxes import create_mailbox, get_mailbox, mailbox_dict, update_mailbox
-from repository.email_models import Mailbox
-from repository.email_secrets import PasswordSealer, SealedSecretError, seal_stored_passwords
+from repository.email import leases as email_leases
+from repository.email.mailboxes import create_mailbox, get_mailbox, mailbox_dict, update_mailbox
+from repository.email.models import Mailbox
+from repository.email.secrets import PasswordSealer, SealedSecretError, seal_stored_passwords
 from repository.errors import Conflict, InvalidInput
 
 PASSWORD = "Tr0ub4dor&3-horse-staple"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from repository import email_leases
-from repository.models import utcnow
+from repository.core.models import utcnow
+from repository.email import leases as email_leases
 from tests.email.corpus import simple
 from tests.email.test_imap_sync import email_events
 

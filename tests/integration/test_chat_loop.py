@@ -16,8 +16,8 @@ import pytest
 from sqlmodel import select
 
 from repository import Database, upgrade
+from repository.core.models import Event, Interaction
 from repository.directory import create_agent, create_queue
-from repository.models import Event, Interaction
 from tests.live import Client, ServerProcess, agent, client_id, login, visitor
 
 pytestmark = pytest.mark.server

@@ -21,8 +21,8 @@ import pytest_asyncio
 import websockets
 
 from repository import Database, upgrade
-from repository.api_keys import create_api_key
 from repository.directory import create_agent, create_queue
+from repository.directory.api_keys import create_api_key
 from tests.integration.test_hostile_input import bystanders_still_chat
 from tests.live import Client, ServerProcess, agent, client_id, login, visitor
 from tests.services import create_database, drop_database

@@ -23,8 +23,8 @@ import pytest
 import redis
 
 from repository import Database, upgrade
+from repository.core.models import Event, Interaction
 from repository.directory import create_agent, create_queue, set_presence
-from repository.models import Event, Interaction
 from tests.live import ServerProcess, client_id, visitor
 from tests.services import PrivateRedis, create_database, drop_database
 

@@ -18,8 +18,8 @@ import websockets
 from sqlmodel import func, select
 
 from repository import Database, upgrade
+from repository.core.models import Event, Interaction
 from repository.directory import create_agent, create_queue
-from repository.models import Event, Interaction
 from tests.live import Client, ServerProcess, agent, client_id, login
 
 pytestmark = pytest.mark.server

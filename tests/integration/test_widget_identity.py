@@ -18,10 +18,10 @@ from sqlmodel import select
 
 from channels.webchat.identity import identity_hash
 from repository import Database, upgrade
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Customer, Identity, Interaction
 from repository.directory import create_agent, create_queue
-from repository.ingest import InboundItem, ingest
-from repository.models import Customer, Identity, Interaction
-from repository.widget_keys import create_widget_key
+from repository.directory.widget_keys import create_widget_key
 from tests.live import Client, ServerProcess, agent, client_id, login
 from tests.services import create_database, drop_database
 

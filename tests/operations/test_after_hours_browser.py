@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from repository import Database, upgrade
-from repository.business_hours import save_hours
 from repository.directory import create_agent, create_queue
+from repository.directory.business_hours import save_hours
 from tests.browser.test_accessibility_browser import axe_violations
 from tests.chromium import ARTIFACTS
 from tests.email.conftest import SmtpSink

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from config import Settings
-from repository.business_hours import get_hours, is_open
+from repository.directory.business_hours import get_hours, is_open
 from tests.test_api import Api, _serve, assert_error, conforms
 
 WEEK = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}

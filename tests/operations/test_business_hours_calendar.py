@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contact_center.supervision.queue_calendar import QueueCalendarHours
-from repository.business_hours import check_holidays, check_hours, is_open
+from repository.directory.business_hours import check_holidays, check_hours, is_open
 from repository.errors import InvalidInput
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from repository import Database
-from repository.business_hours import save_hours
-from repository.telephony_config import get_number, save_number
+from repository.directory.business_hours import save_hours
+from repository.telephony.config import get_number, save_number
 from tests.live import ServerProcess
 from tests.telephony.conftest import Prism, sid, twilio_post, voice_params
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from contact_center.supervision import reports
 from repository import Database
-from repository.business_hours import save_hours
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Interaction
 from repository.directory import create_queue
-from repository.ingest import InboundItem, ingest
-from repository.models import Interaction
+from repository.directory.business_hours import save_hours
 
 TUESDAY = datetime(2026, 3, 10, tzinfo=UTC)
 

@@ -14,10 +14,12 @@ import pytest
 from sqlmodel import select
 
 from config import Settings
-from repository import Database, lifecycle, requeue
-from repository.commerce import CustomerInput, OrderInput, upsert_orders
-from repository.commerce_models import Order
-from repository.models import Customer, Event, utcnow
+from repository import Database
+from repository.commerce.bulk import CustomerInput, OrderInput, upsert_orders
+from repository.commerce.models import Order
+from repository.core import lifecycle
+from repository.core.models import Customer, Event, utcnow
+from repository.routing import requeue
 from tests.factories import make_agent, make_queue, offered_to
 from tests.test_api import Api, _serve, assert_error, conforms
 

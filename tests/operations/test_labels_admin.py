@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from repository.labels import list_fields, list_labels
+from repository.crm.labels import list_fields, list_labels
 from tests.test_admin_ui import Admin, admin, site  # noqa: F401
 
 

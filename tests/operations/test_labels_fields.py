@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from config import Settings
-from repository.ingest import InboundItem, ingest
+from repository.core.ingest import InboundItem, ingest
 from tests.test_api import Api, _serve, assert_error, conforms
 
 

@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 from contact_center.app import create_app
-from repository.api_keys import create_api_key
-from repository.business_hours import back_at, save_hours
+from repository.core.models import Event, Interaction
 from repository.directory import create_queue, list_queues
-from repository.email_mailboxes import list_mailboxes, update_mailbox
-from repository.models import Event, Interaction
+from repository.directory.api_keys import create_api_key
+from repository.directory.business_hours import back_at, save_hours
+from repository.email.mailboxes import list_mailboxes, update_mailbox
 from tests.email.conftest import SmtpSink, email_app  # noqa: F401
 from tests.email.corpus import simple
 from tests.operations.test_outbound_email import eventually, rows

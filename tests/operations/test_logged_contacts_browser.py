@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import select
 
 from repository import Database, upgrade
-from repository.customers import create_customer
+from repository.core.customers import create_customer
+from repository.core.models import Event, Interaction
 from repository.directory import create_agent, create_queue
-from repository.models import Event, Interaction
 from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess
 

@@ -10,11 +10,11 @@ import pytest
 from sqlmodel import select
 
 from config import Settings
-from repository.audit_models import AuditEntry
-from repository.ingest import InboundItem, ingest
-from repository.labels import attach_label, create_field, create_label, set_values
-from repository.merge_models import CustomerMerge
-from repository.models import Customer, utcnow
+from repository.compliance.audit_models import AuditEntry
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Customer, utcnow
+from repository.crm.labels import attach_label, create_field, create_label, set_values
+from repository.crm.merge_models import CustomerMerge
 from tests.test_api import Api, _serve, assert_error, conforms
 
 

@@ -13,10 +13,10 @@ import pytest
 from sqlmodel import select
 
 from repository import Database, upgrade
-from repository.audit_models import AuditEntry
-from repository.customers import add_identity, create_customer
+from repository.compliance.audit_models import AuditEntry
+from repository.core.customers import add_identity, create_customer
+from repository.core.models import Customer, Identity, Interaction
 from repository.directory import create_agent, create_queue
-from repository.models import Customer, Identity, Interaction
 from tests.browser.desk_flow import agent_signs_in
 from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess, client_id, visitor

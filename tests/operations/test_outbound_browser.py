@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from repository import Database
-from repository.customers import create_customer
-from repository.telephony_config import save_number
+from repository.core.customers import create_customer
+from repository.telephony.config import save_number
 from tests.live import ServerProcess
 from tests.telephony.conftest import (
     ACCOUNT_SID,

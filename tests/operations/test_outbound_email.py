@@ -17,9 +17,9 @@ import pytest
 from sqlmodel import select
 
 from contact_center.app import create_app
-from repository.api_keys import create_api_key
+from repository.core.models import Event, Interaction
 from repository.directory import create_queue
-from repository.models import Event, Interaction
+from repository.directory.api_keys import create_api_key
 from tests.email.conftest import SmtpSink
 
 pytestmark = pytest.mark.server

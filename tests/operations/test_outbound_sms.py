@@ -14,9 +14,9 @@ import pytest
 from sqlmodel import select
 
 from repository import Database
-from repository.api_keys import create_api_key
-from repository.models import Event, Interaction
-from repository.telephony_config import save_number
+from repository.core.models import Event, Interaction
+from repository.directory.api_keys import create_api_key
+from repository.telephony.config import save_number
 from tests.live import ServerProcess
 from tests.telephony.conftest import Prism, inbound_sms, sid, twilio_post
 

@@ -8,8 +8,8 @@ import pytest
 
 from contact_center.quiet_hours import QuietHours
 from repository import Conflict, Database
-from repository.customers import create_customer
-from repository.outreach import customer_address, is_opted_out, open_outbound, set_opt_out
+from repository.core.customers import create_customer
+from repository.outreach.messages import customer_address, is_opted_out, open_outbound, set_opt_out
 from tests.factories import make_agent, make_queue
 
 

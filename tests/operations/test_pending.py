@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from config import Settings
-from repository import lifecycle
-from repository.ingest import InboundItem, ingest
-from repository.models import utcnow
+from repository.core import lifecycle
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import utcnow
 from tests.factories import make_agent
 from tests.test_api import Api, _serve, assert_error, conforms
 

@@ -16,9 +16,9 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from repository import Database
-from repository.api_keys import create_api_key
-from repository.models import Event, Interaction, utcnow
-from repository.telephony_config import save_number
+from repository.core.models import Event, Interaction, utcnow
+from repository.directory.api_keys import create_api_key
+from repository.telephony.config import save_number
 from tests.live import Client, ServerProcess, agent, client_id, login
 from tests.telephony.conftest import ACCOUNT_SID, PASSWORD, Prism, sid, twilio_post
 

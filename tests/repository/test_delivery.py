@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from repository import Conflict, InvalidInput, NotFound, append_event, lifecycle
-from repository.delivery import set_delivery_status
+from repository import Conflict, InvalidInput, NotFound, append_event
+from repository.core import lifecycle
+from repository.core.delivery import set_delivery_status
 from tests.factories import make_agent, make_queue, queued_chat
 
 if TYPE_CHECKING:

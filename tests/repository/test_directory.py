@@ -6,7 +6,7 @@ import pytest
 
 from repository import Conflict, Database, InvalidInput, NotFound
 from repository import directory as d
-from repository.models import Queue, Skill
+from repository.core.models import Queue, Skill
 
 
 def test_an_agent_is_created_with_a_hashed_password_and_normalised_fields(db: Database) -> None:

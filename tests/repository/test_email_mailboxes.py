@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from repository import InvalidInput
-from repository.email_mailboxes import create_mailbox
+from repository.email.mailboxes import create_mailbox
 
 if TYPE_CHECKING:
     from repository import Database

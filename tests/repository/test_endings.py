@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from repository import Conflict, Database, InvalidInput, NotFound, endings, lifecycle
-from repository.models import Event
+from repository import Conflict, Database, InvalidInput, NotFound
+from repository.core import endings, lifecycle
+from repository.core.models import Event
 from tests.factories import active_with, make_agent, make_queue, offered_to, queued_chat, reload
 
 

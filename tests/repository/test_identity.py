@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from repository import InvalidInput
-from repository.identity import normalise
+from repository.core.identity import normalise
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlmodel import func, select
 
-from repository import Database, InvalidInput, NotFound, endings, ingest, lifecycle
-from repository.ingest import MAX_BODY_CHARS, InboundItem
-from repository.models import Customer, Event, Identity, Interaction
+from repository import Database, InvalidInput, NotFound, ingest
+from repository.core import endings, lifecycle
+from repository.core.ingest import MAX_BODY_CHARS, InboundItem
+from repository.core.models import Customer, Event, Identity, Interaction
 from tests.factories import chat_item, email_item, make_agent, make_queue, make_wrapup_code
 
 

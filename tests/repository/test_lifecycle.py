@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select, update
 
-from repository import Conflict, Database, InvalidInput, NotFound, endings, ingest, lifecycle, requeue
-from repository.models import Event, Interaction, WrapUpCode, utcnow
+from repository import Conflict, Database, InvalidInput, NotFound, ingest
+from repository.core import endings, lifecycle
+from repository.core.models import Event, Interaction, WrapUpCode, utcnow
+from repository.routing import requeue
 from tests.factories import (
     active_with,
     age_heartbeat,

@@ -12,9 +12,9 @@ from sqlmodel import SQLModel
 
 import repository.schema  # noqa: F401  (registers every table)
 from repository import Database, upgrade
+from repository.core.models import Customer, Interaction, Queue
 from repository.migrate import alembic_config
-from repository.models import Customer, Interaction, Queue
-from repository.search_index import include_name
+from repository.search.index import include_name
 
 
 def head_revisions() -> set[str]:
@@ -50,7 +50,7 @@ def test_the_migrations_match_the_models_exactly(empty_database_url: str) -> Non
     db = Database(empty_database_url)
     try:
         with db.engine.connect() as conn:
-            # The search index tables are not models (FTS5 / tsvector, see repository/search_index.py).
+            # The search index tables are not models (FTS5 / tsvector, see repository/search/index.py).
             context = MigrationContext.configure(conn, opts={"include_name": include_name})
             diff = compare_metadata(context, SQLModel.metadata)
     finally:

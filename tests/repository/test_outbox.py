@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from repository import Database, outbox
-from repository.models import utcnow
-from repository.outbox import OutboxRow
+from repository import Database
+from repository.core.models import utcnow
+from repository.events import outbox
+from repository.events.outbox import OutboxRow
 
 
 def add(db: Database, n: int) -> None:

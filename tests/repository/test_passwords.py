@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from repository import passwords
+from repository.directory import passwords
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_no_stored_hash_or_a_broken_one_never_matches() -> None:
 
 def test_importing_the_directory_hashes_nothing() -> None:
     probe = (
-        "import repository.directory, repository.passwords as p;"
+        "import repository.directory, repository.directory.passwords as p;"
         "print(p.hasher.cache_info().currsize, p._dummy_hash.cache_info().currsize)"
     )
     done = subprocess.run(

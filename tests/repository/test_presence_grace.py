@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from repository import Database, requeue
-from repository.presence_grace import restart_grace
+from repository import Database
+from repository.routing import requeue
+from repository.routing.presence_grace import restart_grace
 from tests.factories import active_with, age_heartbeat, make_agent, make_queue, reload, reload_agent
 
 

@@ -8,11 +8,11 @@ import pytest
 from sqlmodel import select
 
 from repository import Database, InboundItem, append_event, ingest
-from repository.customers import create_customer, update_customer
-from repository.models import Event, Interaction, utcnow
-from repository.search import Filters, search_customers, search_messages
-from repository.search_index import rebuild
-from repository.search_text import query_terms, tokens
+from repository.core.customers import create_customer, update_customer
+from repository.core.models import Event, Interaction, utcnow
+from repository.search.index import rebuild
+from repository.search.query import Filters, search_customers, search_messages
+from repository.search.text import query_terms, tokens
 from tests.factories import make_queue, unique
 
 HOSTILE = [

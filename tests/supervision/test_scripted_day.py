@@ -21,10 +21,10 @@ from contact_center.hub import Hub
 from contact_center.router import Router
 from contact_center.supervision import reports, snapshot
 from repository import Database
+from repository.core.ingest import InboundItem
+from repository.core.models import Agent, Event, Interaction
 from repository.directory import create_agent, create_queue, create_wrapup_code
-from repository.ingest import InboundItem
-from repository.models import Agent, Event, Interaction
-from repository.supervision_models import AgentStateChange, QueueServiceLevel
+from repository.supervision.models import AgentStateChange, QueueServiceLevel
 
 DAY = datetime(2026, 3, 10, tzinfo=UTC)
 NOW = DAY + timedelta(hours=12)

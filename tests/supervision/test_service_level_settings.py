@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import select
 
 from repository import Database
-from repository.supervision_models import QueueServiceLevel, SupervisorAction
+from repository.supervision.models import QueueServiceLevel, SupervisorAction
 from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess, login
 from tests.supervision.test_supervisor_live import server, supervisor  # noqa: F401  (fixture)

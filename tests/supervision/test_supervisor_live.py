@@ -14,9 +14,9 @@ import websockets
 from sqlmodel import select
 
 from repository import Database, upgrade
+from repository.core.models import Event
 from repository.directory import create_agent, create_queue, create_wrapup_code
-from repository.models import Event
-from repository.supervision_models import AgentStateChange, SupervisorAction
+from repository.supervision.models import AgentStateChange, SupervisorAction
 from tests.live import Client, ServerProcess, agent, client_id, login, visitor
 
 pytestmark = [pytest.mark.server]

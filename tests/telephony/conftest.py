@@ -98,7 +98,7 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prism]:
 
 def seed(database_url: str) -> dict[str, int]:
     """Two queues, a wrap-up code, agents ada (extension 201) and ben (extension 202)."""
-    from repository.telephony_config import save_endpoint
+    from repository.telephony.config import save_endpoint
 
     upgrade(database_url)
     db = Database(database_url)

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from repository import Database
+from repository.core.ingest import InboundItem, ingest
 from repository.errors import Conflict, InvalidInput
-from repository.ingest import InboundItem, ingest
-from repository.telephony_abandon import abandon
-from repository.telephony_calls import apply_state, attach_interaction, get_call, open_call
-from repository.telephony_config import choose, is_open, save_endpoint, save_number
-from repository.telephony_idempotency import claim_once
-from repository.telephony_opt_outs import is_opted_out, set_opt_out
+from repository.telephony.abandon import abandon
+from repository.telephony.calls import apply_state, attach_interaction, get_call, open_call
+from repository.telephony.config import choose, is_open, save_endpoint, save_number
+from repository.telephony.idempotency import claim_once
+from repository.telephony.opt_outs import is_opted_out, set_opt_out
 from tests.factories import make_agent, make_queue
 
 

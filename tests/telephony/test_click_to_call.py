@@ -6,8 +6,8 @@ import pytest
 from sqlmodel import select
 
 from repository import Database
-from repository.telephony_config import save_number
-from repository.telephony_models import CallRecord
+from repository.telephony.config import save_number
+from repository.telephony.models import CallRecord
 from tests.live import ServerProcess, agent, login
 from tests.telephony.conftest import PASSWORD, Prism, inbound_sms, sid, twilio_post, voice_params
 

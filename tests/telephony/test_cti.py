@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from repository import Database
-from repository.api_keys import create_api_key
-from repository.models import Interaction
-from repository.telephony_models import CallRecord
+from repository.core.models import Interaction
+from repository.directory.api_keys import create_api_key
+from repository.telephony.models import CallRecord
 from tests.live import ServerProcess, agent, login
 from tests.telephony.conftest import PASSWORD, cti_post, cti_signature
 

@@ -16,7 +16,7 @@ from itsdangerous import TimestampSigner
 from sqlmodel import select
 
 from repository import Database
-from repository.models import Attachment
+from repository.core.models import Attachment
 from tests.live import ServerProcess, agent, client_id, login
 from tests.telephony.conftest import PASSWORD, Prism, inbound_sms, sid, twilio_post
 

@@ -8,7 +8,7 @@ import pytest
 
 from config import Settings
 from repository.directory import list_agents, list_queues
-from repository.telephony_config import endpoint_for, list_numbers
+from repository.telephony.config import endpoint_for, list_numbers
 from tests.test_admin_ui import ADMIN, Admin, _serve
 
 
@@ -74,7 +74,7 @@ async def test_an_admin_configures_a_number_menu_hours_and_extensions(admin: Adm
 
 
 async def test_the_rest_api_validates_phone_configuration(admin: Admin) -> None:
-    from repository.api_keys import create_api_key
+    from repository.directory.api_keys import create_api_key
 
     token, _ = await admin.db(create_api_key, "config")
     headers = {"Authorization": f"Bearer {token}"}

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from channels.twilio.signature import public_base
 from config import load_settings
 from repository import Database
-from repository.models import Event
-from repository.telephony_models import CallRecord
+from repository.core.models import Event
+from repository.telephony.models import CallRecord
 from tests.live import ServerProcess
 from tests.telephony.conftest import inbound_sms, sid, sign, twilio_post, voice_params
 

@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import select
 
 from repository import Database
-from repository.models import Event
-from repository.telephony_models import SmsOptOut
+from repository.core.models import Event
+from repository.telephony.models import SmsOptOut
 from tests.live import Client, ServerProcess, agent, client_id, login
 from tests.telephony.conftest import PASSWORD, Prism, inbound_sms, sid, twilio_post
 

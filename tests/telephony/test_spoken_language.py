@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from repository import Database
-from repository.api_keys import create_api_key
-from repository.telephony_config import get_number, save_number
+from repository.directory.api_keys import create_api_key
+from repository.telephony.config import get_number, save_number
 from tests.live import ServerProcess
 from tests.telephony.conftest import inbound_sms, sid, twilio_post, voice_params
 

@@ -14,10 +14,10 @@ import pytest
 from sqlmodel import select
 
 from repository import Database
-from repository.ingest import InboundItem, ingest
-from repository.models import Interaction
-from repository.telephony_config import save_number
-from repository.telephony_models import CallRecord
+from repository.core.ingest import InboundItem, ingest
+from repository.core.models import Interaction
+from repository.telephony.config import save_number
+from repository.telephony.models import CallRecord
 from tests.live import Client, ServerProcess, agent, login
 from tests.telephony.conftest import PASSWORD, Prism, sid, twilio_post, voice_params
 
@@ -36,7 +36,7 @@ def twiml(response: Any) -> ET.Element:
 def configure(server: ServerProcess, **changes: Any) -> None:
     db = Database(server.database_url)
     try:
-        from repository.telephony_config import get_number
+        from repository.telephony.config import get_number
 
         current = get_number(db, "+14155550100")
         save_number(db, current.id if current else None, {"number": "+14155550100", **changes})

@@ -13,8 +13,9 @@ from contact_center.bus import Bus, create_bus
 from contact_center.context import AppContext
 from contact_center.hub import Hub
 from contact_center.webhooks import WebhookService
-from repository import Database, webhook_store
-from repository.commerce_models import WebhookDelivery
+from repository import Database
+from repository.webhooks import store as webhook_store
+from repository.webhooks.models import WebhookDelivery
 from tests.factories import chat_item, make_queue
 from tests.webhooks.receiver import Receiver
 

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from config import Settings
-from repository import webhook_store
-from repository.commerce_models import WebhookDelivery
 from repository.directory import create_agent, list_queues
+from repository.webhooks import store as webhook_store
+from repository.webhooks.models import WebhookDelivery
 from tests.test_admin_ui import ADMIN, Admin, _serve
 
 

@@ -8,7 +8,8 @@ import time
 
 from contact_center.hub import Hub
 from contact_center.webhooks import WebhookService
-from repository import Database, webhook_store
+from repository import Database
+from repository.webhooks import store as webhook_store
 from tests.webhooks.nodes import deliveries, eventually, new_chat, node
 from tests.webhooks.receiver import Receiver
 

@@ -24,9 +24,10 @@ from contact_center.hub import Hub
 from contact_center.webhooks import WebhookService
 from contact_center.webhooks.targets import is_public, literal_address, refused_host
 from contact_center.webhooks.validation import check_url
-from repository import Database, webhook_store
-from repository.api_keys import create_api_key
+from repository import Database
+from repository.directory.api_keys import create_api_key
 from repository.errors import InvalidInput
+from repository.webhooks import store as webhook_store
 from tests.factories import chat_item, make_queue
 from tests.test_admin_ui import ADMIN, Admin, _serve
 from tests.webhooks.receiver import Receiver

@@ -11,8 +11,9 @@ import pytest
 from contact_center.analytics.scheduler import announce
 from contact_center.hub import Hub
 from contact_center.webhooks import HEADER, WebhookService, sign, verify
-from repository import Database, InvalidSignature, webhook_store
-from repository.analytics_store import TierChange
+from repository import Database, InvalidSignature
+from repository.commerce.analytics import TierChange
+from repository.webhooks import store as webhook_store
 from tests.services import free_port
 from tests.webhooks.nodes import deliveries, eventually, new_chat, node
 from tests.webhooks.receiver import Receiver

@@ -4,13 +4,13 @@ Revision ID: 0003
 Revises: 0001
 
 The index tables are not SQLModel models (an FTS5 virtual table cannot be one), so
-they are created here by hand and ignored by autogenerate (repository/search_index.py
+they are created here by hand and ignored by autogenerate (repository/search/index.py
 ``include_name``). Existing messages and customers are indexed on the way up.
 """
 
 from alembic import op
 
-from repository import search_index
+from repository.search import index as search_index
 
 revision = "0003"
 down_revision = "0001"

@@ -4,7 +4,7 @@ Revision ID: 0008
 Revises: 0004
 
 Passwords stored in plain text by 0004-era code are sealed by the running channel at
-start-up (``repository.email_secrets.seal_stored_passwords``), not here: the key is
+start-up (``repository.email.secrets.seal_stored_passwords``), not here: the key is
 derived from SECRET_KEY, which migrations do not see.
 """
 

@@ -1,6 +1,6 @@
 /*
  * Web chat widget: outside business hours. When the chat queue is closed (GET
- * /channels/webchat/hours, the queue's calendar: repository/business_hours.py) and no
+ * /channels/webchat/hours, the queue's calendar: repository/directory/business_hours.py) and no
  * conversation is under way, the panel shows the week's hours, when the team is back, and
  * a "leave a message" form; the message becomes an email conversation answered by email
  * (POST /channels/webchat/messages). See docs/business-hours.md.

@@ -1,0 +1,1 @@
+"""Typed bus events with their audience, and the transactional outbox that publishes them."""

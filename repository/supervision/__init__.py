@@ -1,0 +1,1 @@
+"""What supervisors change and the agent-state history their views read."""

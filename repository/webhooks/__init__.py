@@ -1,0 +1,1 @@
+"""Outbound webhooks: subscriptions and the delivery log, claimed atomically and retried."""
