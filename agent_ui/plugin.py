@@ -13,15 +13,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
-from agent_ui.agent_socket import AgentSocket
 from agent_ui.auth import check_csrf, csrf_token, current_agent, login_session, require_role
-from agent_ui.desk_attachments import desk_attachment_routes
-from agent_ui.desk_labels_routes import desk_label_routes
-from agent_ui.desk_merge_routes import desk_merge_routes
-from agent_ui.desk_pending_routes import desk_pending_routes
+from agent_ui.desk.attachments import desk_attachment_routes
+from agent_ui.desk.labels import desk_label_routes
+from agent_ui.desk.merge import desk_merge_routes
+from agent_ui.desk.outbound import outbound_routes
+from agent_ui.desk.pending import desk_pending_routes
+from agent_ui.desk.socket import AgentSocket
 from agent_ui.labels import label
 from agent_ui.login_throttle import LoginThrottle
-from agent_ui.outbound_routes import outbound_routes
 from agent_ui.preferences import preference_routes
 from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
@@ -44,12 +44,12 @@ def _safe_next(target: str | None) -> str:
 
 
 def plugin(ctx: AppContext) -> Plugin:
-    from agent_ui.admin import admin_routes
-    from agent_ui.admin_compliance import compliance_routes
-    from agent_ui.admin_labels import label_admin_routes
-    from agent_ui.admin_mailboxes import mailbox_routes
-    from agent_ui.admin_phone import phone_routes
-    from agent_ui.admin_quarantine import quarantine_routes
+    from agent_ui.admin.compliance import compliance_routes
+    from agent_ui.admin.directory import admin_routes
+    from agent_ui.admin.labels import label_admin_routes
+    from agent_ui.admin.mailboxes import mailbox_routes
+    from agent_ui.admin.phone import phone_routes
+    from agent_ui.admin.quarantine import quarantine_routes
 
     throttle = LoginThrottle()
 

@@ -3,7 +3,7 @@
 Sits inside the session middleware (it knows the signed-in agent) and inside the body
 limit (it reads the body once and replays it to the page; admin forms are small).
 Secret-looking form fields are hidden by ``repository.compliance.audit.redact``. The GDPR pages
-record their own, richer entries (agent_ui/admin_compliance.py).
+record their own, richer entries (agent_ui/admin/compliance.py).
 """
 
 from __future__ import annotations

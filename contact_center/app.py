@@ -49,11 +49,11 @@ DEFAULT_PLUGINS = (
     "channels.twilio.plugin",
     "channels.cti.plugin",
     "contact_center.api.plugin",
-    "agent_ui.supervisor_plugin",
-    "agent_ui.search_routes",
+    "agent_ui.supervisor.plugin",
+    "agent_ui.desk.search",
     "contact_center.analytics.plugin",
     "contact_center.webhooks.plugin",
-    "agent_ui.webhooks_admin",
+    "agent_ui.admin.webhooks",
     "contact_center.pending",
 )
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent_ui.reports_views import csv_response
+from agent_ui.supervisor.reports import csv_response
 from channels.webchat.tokens import VisitorTokens
 from config import Settings, load_settings
 from contact_center.app import create_app

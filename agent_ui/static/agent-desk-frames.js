@@ -2,7 +2,7 @@
  *
  * The server is the source of truth: a `welcome` replaces everything, `conversation`
  * replaces one thread, and every other frame is applied idempotently (see Conversation
- * in agent-views.js). The protocol is defined by agent_ui/desk.py and agent_socket.py
+ * in agent-views.js). The protocol is defined by agent_ui/desk/desktop.py and agent_socket.py
  * (docs/protocol.md).
  */
 'use strict';

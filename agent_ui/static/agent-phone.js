@@ -4,7 +4,7 @@
  * It reads the same frames as the desk (agent-desk.js re-dispatches each as a `desk:frame`
  * DOM event) and keeps the newest `payload.call` per interaction; the server updates that
  * payload on every call state change and sends it as `event_updated`. Click-to-call sends
- * a `call` frame (agent_ui/desk.py); the server answers `call_started` or an error frame.
+ * a `call` frame (agent_ui/desk/desktop.py); the server answers `call_started` or an error frame.
  */
 'use strict';
 

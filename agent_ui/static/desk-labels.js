@@ -4,7 +4,7 @@
  * Reads the conversation in view from #thread-main's data-conv (the desk sets it) and the
  * list from #conv-list's data-interaction-id items, so it needs nothing from the desk's
  * own state. Talks to /agent/labels, /agent/interactions/{id}/extras and the change
- * calls in agent_ui/desk_labels_routes.py. Names and values are text nodes only.
+ * calls in agent_ui/desk/labels.py. Names and values are text nodes only.
  * See docs/labels-and-fields.md.
  */
 'use strict';

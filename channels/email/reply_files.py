@@ -1,6 +1,6 @@
 """The files an agent attached to an email reply, read back for the outgoing mail.
 
-The desk uploads them to ``/agent/attachments`` (agent_ui/desk_attachments.py), which
+The desk uploads them to ``/agent/attachments`` (agent_ui/desk/attachments.py), which
 stores them like visitors' chat files; the stored reply names them by token in
 ``payload["attachments"]``, already checked to be that agent's uploads. Here the tokens
 become bytes again so :func:`channels.email.compose.build` can attach them. A file gone

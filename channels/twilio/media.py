@@ -1,7 +1,7 @@
 """Signed, expiring links Twilio fetches an agent's MMS files from.
 
 Twilio does not take the file in the request: it downloads each ``MediaUrl`` itself, so
-the hub serves the agent's upload (agent_ui/desk_attachments.py) at
+the hub serves the agent's upload (agent_ui/desk/attachments.py) at
 ``PUBLIC_BASE_URL/channels/twilio/media/<token>``. The token names the stored file and
 is signed with SECRET_KEY and stamped with the time: after :data:`LINK_SECONDS` it is
 refused (410), so a leaked link does not publish the file for ever.

@@ -1,6 +1,6 @@
 """Quarantined email: list, read, release (store with a chosen sender), delete.
 
-The same decisions as the admin page (agent_ui/admin_quarantine.py), for tooling.
+The same decisions as the admin page (agent_ui/admin/quarantine.py), for tooling.
 A page is newest first; ``next_after`` is the cursor of the next one.
 """
 

@@ -3,7 +3,7 @@
 API keys belong to trusted back-office systems, which already read internal notes
 through ``/interactions/{id}/events``; so search returns notes too, flagged
 ``internal: true``. The agent desktop uses the same parameters and the same code
-(agent_ui/search_routes.py). Details: docs/search.md.
+(agent_ui/desk/search.py). Details: docs/search.md.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from agent_ui.desk_attachments import _store, describe, owner_key
+from agent_ui.desk.attachments import _store, describe, owner_key
 from repository.core.models import Attachment
 from tests.email.corpus import simple
 from tests.email.test_round_trip import accepted_interaction, available_agent, event

@@ -1,7 +1,7 @@
 """Admin page for labels and custom fields: define, recolour, delete labels; define fields.
 
 Same post/redirect/get pattern and CSRF check as the other admin forms
-(agent_ui/admin.py ``flashed_post``); the checks are ``repository/crm/labels.py``'s. See
+(agent_ui/admin/directory.py ``flashed_post``); the checks are ``repository/crm/labels.py``'s. See
 docs/labels-and-fields.md.
 """
 
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agent_ui.admin import flashed_post, row_id
-from agent_ui.admin_forms import text
+from agent_ui.admin.forms import text
+from agent_ui.admin.post import flashed_post, row_id
 from agent_ui.auth import require_role
 from contact_center.i18n import _
 from repository.crm import labels

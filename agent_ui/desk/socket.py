@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from agent_ui.auth import current_agent, same_origin
-from agent_ui.desk import AgentDesk
+from agent_ui.desk.desktop import AgentDesk
 from contact_center import metrics
 from contact_center.bus import BusEvent, ResumeGap
 from contact_center.bus.outlet import Outlet

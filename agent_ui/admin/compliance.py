@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from agent_ui.admin import flash, row_id
+from agent_ui.admin.post import flash, row_id
 from agent_ui.auth import check_csrf, require_role
 from contact_center.i18n import _
 from repository.compliance.audit import entry_dict, list_entries, record

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Route, WebSocketRoute
 
-from agent_ui import reports_views as views
 from agent_ui.auth import require_role
 from agent_ui.plugin import templates
-from agent_ui.supervisor_socket import SupervisorSocket
+from agent_ui.supervisor import reports as views
+from agent_ui.supervisor.socket import SupervisorSocket
 from contact_center.context import AppContext, Plugin
 from contact_center.supervision.live import SupervisorFeed
 from repository.core.models import CHANNELS

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from limits import parse
 from limits.aio.storage import MemoryStorage
@@ -27,7 +27,26 @@ from repository.supervision import actions as supervision
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from agent_ui.supervisor_socket import SupervisorSocket
+    from starlette.websockets import WebSocket
+
+    from contact_center.context import AppContext
+    from contact_center.supervision.live import SupervisorFeed
+    from repository.core.models import Agent
+
+
+class SupervisorSocket(Protocol):
+    """What a handler needs from the socket it answers on (``socket.py`` implements it).
+
+    A Protocol rather than an import of the socket class, so the socket can import this
+    dispatch table without an import circle.
+    """
+
+    ws: WebSocket
+    ctx: AppContext
+    feed: SupervisorFeed
+    key: str
+    me: Agent | None  # set by hello, before any handler runs
+
 
 MAX_WHISPER_CHARS = 4000
 # An Erlang C what-if reads the whole day's contacts; a page (or a script) looping on it

@@ -16,7 +16,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from agent_ui import admin_forms as forms
+from agent_ui.admin import forms
+from agent_ui.admin.post import flash, row_id
 from agent_ui.auth import check_csrf, login_session, require_role
 from contact_center.analytics.boosts import parse_tier_boosts
 from contact_center.api.scopes import parse_scopes
@@ -55,29 +56,6 @@ if TYPE_CHECKING:
     from contact_center.context import AppContext
 
 Form = dict[str, Any]
-_MAX_ID = 2**31 - 1
-
-
-def flash(request: Request, message: str, kind: str = "ok") -> None:
-    request.session.setdefault("flash", []).append([kind, message[:300]])
-
-
-async def flashed_post(request: Request, back: str, action: Callable[[Form], Awaitable[str]]) -> Response:
-    """Check CSRF, run ``action(form)``, flash its message (or the error's) and redirect to ``back``."""
-    form = await check_csrf(request)
-    try:
-        flash(request, await action(form))
-    except ContactCenterError as exc:
-        flash(request, localized(exc), "error")
-    return RedirectResponse(back, status_code=303)
-
-
-def row_id(request: Request, name: str) -> int:
-    """The positive 32-bit row id in path parameter ``name``; anything else is a 404."""
-    raw = str(request.path_params.get(name, ""))
-    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
-        raise HTTPException(404, "no such record")
-    return int(raw)
 
 
 def _agent_changes(form: Form) -> dict[str, Any]:

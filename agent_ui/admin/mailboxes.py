@@ -1,5 +1,5 @@
 """Admin pages for email mailboxes: each support address with its IMAP and SMTP settings,
-target queue and health. Same post/redirect/get pattern as agent_ui/admin_phone.py.
+target queue and health. Same post/redirect/get pattern as agent_ui/admin/phone.py.
 
 Passwords are write-only: the form never holds one (it says whether one is set), a
 blank field keeps the stored password, and what is stored is sealed
@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agent_ui.admin import flashed_post, row_id
+from agent_ui.admin.post import flashed_post, row_id
 from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
 from repository.directory import list_queues

@@ -1,6 +1,6 @@
 """Admin pages for the phone side: company numbers (IVR menu, business hours, time zone,
 messages) and where each agent's calls ring (Twilio Client identity, phone number, PBX
-extension). Same post/redirect/get pattern as agent_ui/admin.py; validation is the
+extension). Same post/redirect/get pattern as agent_ui/admin/directory.py; validation is the
 repository's (repository/telephony/config.py), shared with the REST API.
 """
 
@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agent_ui.admin import flashed_post, row_id
+from agent_ui.admin.post import flashed_post, row_id
 from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
 from repository.directory import list_agents, list_queues

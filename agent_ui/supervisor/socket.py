@@ -3,7 +3,7 @@
 The server pushes a full ``snapshot`` whenever the CCR changed (debounced, see
 contact_center/supervision/live.py); the page never polls. Interventions come in as
 frames and are answered with ``done`` or an ``error`` frame; what each frame does is in
-agent_ui/supervisor_actions.py. See docs/protocol.md.
+agent_ui/supervisor/actions.py. See docs/protocol.md.
 Signing out (``POST /logout``) closes this sign-in's monitors with 4401, as it does desktops.
 """
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from agent_ui.auth import current_agent, same_origin
-from agent_ui.supervisor_actions import HANDLERS
+from agent_ui.supervisor.actions import HANDLERS
 from contact_center import metrics
 from contact_center.frames import (
     Frame,

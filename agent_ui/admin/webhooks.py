@@ -30,7 +30,7 @@ STATUSES = ("pending", "sending", "delivered", "failed")
 
 
 def plugin(ctx: AppContext) -> Plugin:
-    from agent_ui.admin import flash, row_id
+    from agent_ui.admin.post import flash, row_id
     from agent_ui.plugin import templates
 
     db = ctx.hub.run_db

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agent_ui.desk_attachments import MAX_FILES_PER_REPLY
-from agent_ui.desk_attachments import describe as describe_attachments
+from agent_ui.desk.attachments import MAX_FILES_PER_REPLY
+from agent_ui.desk.attachments import describe as describe_attachments
 from contact_center.frames import Frame, FrameError, field, send_frame
 from repository.core import queries
 from repository.core.serialize import agent_dict, event_dict, interaction_dict, queue_dict

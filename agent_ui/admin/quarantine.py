@@ -1,7 +1,7 @@
 """Admin pages for quarantined email: list, read, release (store with a chosen sender), delete.
 
 Same post/redirect/get pattern and CSRF check as the other admin forms
-(agent_ui/admin_mailboxes.py). The mail is shown as text only, autoescaped, never
+(agent_ui/admin/mailboxes.py). The mail is shown as text only, autoescaped, never
 as HTML: it is exactly the mail the parser did not trust.
 """
 
@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agent_ui.admin import flashed_post, row_id
+from agent_ui.admin.post import flashed_post, row_id
 from agent_ui.auth import require_role
 from channels.email.release import checked_sender, preview, release
 from contact_center.i18n import _

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_ui.auth import current_agent
-from agent_ui.desk_labels_routes import _id
+from agent_ui.desk.labels import _id
 from contact_center.errors import read_json
 from contact_center.i18n import _
 from repository.crm import merge
