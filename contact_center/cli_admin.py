@@ -80,7 +80,7 @@ def _password(args: argparse.Namespace, *, required: bool) -> str | None:
     return first
 
 
-def _run(command: Command) -> Callable[[argparse.Namespace], int]:
+def command_runner(command: Command) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         settings = load_settings()
         try:
@@ -230,7 +230,7 @@ def add_admin_commands(commands: _SubParsersAction[argparse.ArgumentParser]) -> 
         sub: _SubParsersAction[argparse.ArgumentParser], name: str, fn: Command, help_text: str
     ) -> argparse.ArgumentParser:
         parser = sub.add_parser(name, help=help_text)
-        parser.set_defaults(func=_run(fn))
+        parser.set_defaults(func=command_runner(fn))
         return parser
 
     agent = group("agent", "manage agents")

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from contact_center.cli_admin import _run
+from contact_center.cli_admin import command_runner
 from repository.commerce import bulk as commerce
 from repository.commerce.bulk import MAX_BATCH, CustomerInput, LineInput, OrderInput
 from repository.errors import ContactCenterError, InvalidInput
@@ -175,9 +175,9 @@ def add_commerce_commands(commands: _SubParsersAction[argparse.ArgumentParser]) 
     ):
         parser = kinds.add_parser(name, help=text)
         parser.add_argument("file", help="a UTF-8 CSV file with a header row")
-        parser.set_defaults(func=_run(fn))
+        parser.set_defaults(func=command_runner(fn))
     analytics = commands.add_parser("analytics", help="customer-value analytics")
     sub = analytics.add_subparsers(dest="analytics_command", required=True)
     sub.add_parser("recompute", help="recompute tiers, churn risk and rules now").set_defaults(
-        func=_run(_recompute)
+        func=command_runner(_recompute)
     )

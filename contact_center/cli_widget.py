@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from contact_center.cli_admin import _run
+from contact_center.cli_admin import command_runner
 from repository.directory.widget_keys import create_widget_key, list_widget_keys, rotate_widget_key
 
 if TYPE_CHECKING:
@@ -45,8 +45,8 @@ def add_widget_commands(commands: _SubParsersAction[argparse.ArgumentParser]) ->
     sub = widget.add_subparsers(dest="widget_command", required=True)
     add = sub.add_parser("add", help="create a widget key; prints its secret")
     add.add_argument("key", help="e.g. shop (the page's data-widget)")
-    add.set_defaults(func=_run(_add))
+    add.set_defaults(func=command_runner(_add))
     rotate = sub.add_parser("rotate", help="replace a widget's secret; prints the new one")
     rotate.add_argument("key")
-    rotate.set_defaults(func=_run(_rotate))
-    sub.add_parser("list", help="list widgets (never their secrets)").set_defaults(func=_run(_list))
+    rotate.set_defaults(func=command_runner(_rotate))
+    sub.add_parser("list", help="list widgets (never their secrets)").set_defaults(func=command_runner(_list))

@@ -29,7 +29,7 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _normalise_url(url: str) -> str:
+def normalise_url(url: str) -> str:
     # psycopg 3 is the driver we ship; accept the plain scheme users type.
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -38,7 +38,7 @@ def _normalise_url(url: str) -> str:
 
 def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine for ``url`` with the pragmas and pool this product relies on."""
-    url = _normalise_url(url)
+    url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

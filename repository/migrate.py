@@ -25,6 +25,6 @@ def upgrade(database_url: str, revision: str = "heads") -> None:
     Features add their tables as branches off the core schema, so "heads", not
     "head": each branch is applied, whatever order they were written in.
     """
-    from repository.db import _normalise_url
+    from repository.db import normalise_url
 
-    command.upgrade(alembic_config(_normalise_url(database_url)), revision)
+    command.upgrade(alembic_config(normalise_url(database_url)), revision)

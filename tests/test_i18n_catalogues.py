@@ -36,7 +36,7 @@ from contact_center.i18n import (
     translations,
     use_locale,
 )
-from contact_center.i18n.catalogues import _read
+from contact_center.i18n.catalogues import read_catalogue
 from contact_center.i18n.check import extract, missing
 from contact_center.i18n.jinja import install
 from repository import Database
@@ -70,7 +70,7 @@ _JS_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 @pytest.mark.parametrize("domain", ["messages", "widget"])
 @pytest.mark.parametrize("locale", CHINESE)
 def test_translations_keep_every_placeholder_and_tag(locale: str, domain: str) -> None:
-    catalog = _read(locale, domain)
+    catalog = read_catalogue(locale, domain)
     assert catalog is not None
     broken = []
     for message in catalog:

@@ -30,10 +30,10 @@ _MAX_ID = 2**31 - 1
 _MAX_IDS = 200
 
 
-def _id(request: Request, name: str) -> int:
+def path_id(request: Request, name: str) -> int:
     raw = str(request.path_params.get(name, ""))
     if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
-        raise NotFound("no such %(thing)s", params={"thing": name.removesuffix("_id")})
+        raise NotFound("no such %(thing)s", params={"thing": name.removesuffix("path_id")})
     return int(raw)
 
 
@@ -69,7 +69,7 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
     async def extras(request: Request) -> Response:
         """The labels and field values of a conversation and of its customer."""
         await signed_in(request)
-        iid = _id(request, "interaction_id")
+        iid = path_id(request, "interaction_id")
         interaction = await ctx.hub.run_db(get_interaction, iid)
         cid = interaction.customer_id
         return JSONResponse(
@@ -92,7 +92,7 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         if target not in ("interaction", "customer"):
             raise NotFound("no such page")
         result = await ctx.hub.run_db(
-            labels.attach_label, target, _id(request, "record_id"), label_id=label_id
+            labels.attach_label, target, path_id(request, "record_id"), label_id=label_id
         )
         return JSONResponse({"labels": result})
 
@@ -102,7 +102,7 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         if target not in ("interaction", "customer"):
             raise NotFound("no such page")
         result = await ctx.hub.run_db(
-            labels.detach_label, target, _id(request, "record_id"), _id(request, "label_id")
+            labels.detach_label, target, path_id(request, "record_id"), path_id(request, "label_id")
         )
         return JSONResponse({"labels": result})
 
@@ -118,7 +118,7 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
             k: (_number(v, k) if k in definitions and definitions[k].type == "number" else (v or None))
             for k, v in values.items()
         }
-        result = await ctx.hub.run_db(labels.set_values, target, _id(request, "record_id"), typed)
+        result = await ctx.hub.run_db(labels.set_values, target, path_id(request, "record_id"), typed)
         return JSONResponse({"fields": result})
 
     return [

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_ui.auth import current_agent
-from agent_ui.desk.labels import _id
+from agent_ui.desk.labels import path_id
 from contact_center.errors import read_json
 from contact_center.i18n import _
 from repository.crm import merge
@@ -44,7 +44,7 @@ def desk_merge_routes(ctx: AppContext) -> list[Route]:
 
     async def duplicates(request: Request) -> Response:
         await signed_in(request)
-        cid = _id(request, "customer_id")
+        cid = path_id(request, "customer_id")
         return JSONResponse({"data": await ctx.hub.run_db(merge.suggest_merges, cid)})
 
     async def merge_into(request: Request) -> Response:
@@ -54,7 +54,7 @@ def desk_merge_routes(ctx: AppContext) -> list[Route]:
             raise InvalidInput(_("Choose the customer to merge."), field="merge_id")
         row = await ctx.hub.run_db(
             merge.merge_customers,
-            _id(request, "customer_id"),
+            path_id(request, "customer_id"),
             other,
             actor=agent.display_name,
             actor_type="agent",
@@ -64,7 +64,7 @@ def desk_merge_routes(ctx: AppContext) -> list[Route]:
     async def undo(request: Request) -> Response:
         agent, _body = await signed_in(request, change=True)
         row = await ctx.hub.run_db(
-            merge.undo_merge, _id(request, "merge_id"), actor=agent.display_name, actor_type="agent"
+            merge.undo_merge, path_id(request, "merge_id"), actor=agent.display_name, actor_type="agent"
         )
         return JSONResponse(merge.merge_dict(row))
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_ui.auth import current_agent
-from contact_center.api.endpoint import _query
+from contact_center.api.endpoint import parse_query
 from contact_center.api.search import ENDPOINTS as SEARCH_ENDPOINTS
 from contact_center.api.search import run_search
 from contact_center.context import AppContext, Plugin
@@ -55,7 +55,7 @@ def plugin(ctx: AppContext) -> Plugin:
         if await current_agent(ctx, request) is None:
             return _signed_out()
         # The API's own parameter checks: the same 400s for the same mistakes.
-        query = _query(_SEARCH, request)
+        query = parse_query(_SEARCH, request)
         return JSONResponse(await ctx.hub.run_db(run_search, query, include_notes=True))
 
     async def interaction_transcript(request: Request) -> Response:

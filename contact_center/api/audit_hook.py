@@ -7,15 +7,40 @@ the body it was sent. Read-only calls are not logged.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from repository.compliance.audit import record
 
 if TYPE_CHECKING:
-    from contact_center.api.endpoint import Call, Endpoint
+    from starlette.requests import Request
+
+    from repository.core.models import ApiKey
 
 
-async def audit_call(call: Call, endpoint: Endpoint, before: Any, result: Any) -> None:
+# Protocols for what the audit needs from ``endpoint.Endpoint`` and ``endpoint.Call``,
+# so the endpoint module can import this one without an import circle.
+class AuditedOperation(Protocol):
+    @property
+    def method(self) -> str: ...
+    @property
+    def audited(self) -> bool: ...
+    @property
+    def operation_id(self) -> str: ...
+    @property
+    def tag(self) -> str: ...
+
+
+class AuditedCall(Protocol):
+    request: Request
+    key: ApiKey | None
+    ids: dict[str, int]
+    body: dict[str, Any]
+
+    async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+
+async def audit_call(call: AuditedCall, endpoint: AuditedOperation, before: Any, result: Any) -> None:
     if (endpoint.method == "GET" and not endpoint.audited) or call.key is None:
         return
     after = result if isinstance(result, dict) else call.body or None

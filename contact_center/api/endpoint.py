@@ -134,7 +134,7 @@ def _query_value(param: Param, raw: str) -> Any:
     return schema.check(raw, param.name)
 
 
-def _query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
+def parse_query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for param in endpoint.all_query:
         raw = request.query_params.get(param.name)
@@ -150,7 +150,7 @@ def build_route(ctx: AppContext, endpoint: Endpoint, read_before: Handler | None
         key = None if endpoint.public else await authenticate(ctx, request)
         if key is not None:
             require_scope(key, endpoint)
-        call = Call(ctx, request, key, _path_ids(endpoint, request), _query(endpoint, request))
+        call = Call(ctx, request, key, _path_ids(endpoint, request), parse_query(endpoint, request))
         if endpoint.body is not None:
             if not await request.body():
                 # The document marks every request body required; an absent one is not "{}".

@@ -87,7 +87,7 @@ def bcp47(locale: str) -> str:
     return locale.replace("_", "-")
 
 
-def _read(locale: str, domain: str):
+def read_catalogue(locale: str, domain: str):
     path = _po_path(locale, domain)
     if path is None:
         return None
@@ -103,7 +103,7 @@ def translations(locale: str, domain: str = "messages") -> NullTranslations:
         return cached
     with _lock:
         if key not in _cache:
-            catalog = _read(locale, domain)
+            catalog = read_catalogue(locale, domain)
             if catalog is None:
                 _cache[key] = NullTranslations()
             else:
@@ -123,7 +123,7 @@ def client_catalogue(
     if key in _po_cache:
         return _po_cache[key]
     out: dict[str, str | list[str]] = {}
-    catalog = _read(locale, domain)
+    catalog = read_catalogue(locale, domain)
     for message in catalog or ():
         if not message.id or message.fuzzy or not message.string:
             continue

@@ -14,7 +14,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 
-from contact_center.i18n.catalogues import BUILTIN_DIR, DEFAULT_LOCALE, _read, supported_locales
+from contact_center.i18n.catalogues import BUILTIN_DIR, DEFAULT_LOCALE, read_catalogue, supported_locales
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
@@ -61,7 +61,7 @@ def extract(domain: str) -> dict[str, list[str]]:
 
 
 def missing(locale: str, domain: str, extracted: dict[str, list[str]]) -> dict[str, list[str]]:
-    catalog = _read(locale, domain)
+    catalog = read_catalogue(locale, domain)
     done: set[str] = set()
     for message in catalog or ():
         if message.id and not message.fuzzy:

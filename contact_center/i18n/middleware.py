@@ -9,7 +9,7 @@ from __future__ import annotations
 from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING
 
-from contact_center.i18n.translate import LocaleState, _resolve, _state, negotiate
+from contact_center.i18n.translate import LocaleState, locale_state, negotiate, resolve_locale
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -32,7 +32,7 @@ def locale_for_scope(scope: Scope) -> LocaleState:
     timezone = session.get("timezone") if isinstance(session.get("timezone"), str) else None
     if chosen is None:
         chosen = negotiate(headers.get("accept-language", ""))
-    return _resolve(chosen, timezone or "UTC")
+    return resolve_locale(chosen, timezone or "UTC")
 
 
 class LocaleMiddleware:
@@ -43,8 +43,8 @@ class LocaleMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        token = _state.set(locale_for_scope(scope))
+        token = locale_state.set(locale_for_scope(scope))
         try:
             await self.app(scope, receive, send)
         finally:
-            _state.reset(token)
+            locale_state.reset(token)

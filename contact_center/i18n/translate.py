@@ -32,15 +32,15 @@ class LocaleState:
 
 
 # LocaleState is frozen, so sharing the default instance is safe.
-_state: ContextVar[LocaleState] = ContextVar("cc_locale", default=LocaleState())  # noqa: B039
+locale_state: ContextVar[LocaleState] = ContextVar("cc_locale", default=LocaleState())  # noqa: B039
 
 
 def current_locale() -> str:
-    return _state.get().locale
+    return locale_state.get().locale
 
 
 def current_timezone() -> str:
-    return _state.get().timezone
+    return locale_state.get().timezone
 
 
 def valid_timezone(name: str | None) -> str | None:
@@ -56,10 +56,10 @@ def valid_timezone(name: str | None) -> str | None:
 
 def set_locale(locale: str | None, timezone: str | None = None) -> None:
     """Switch the current context (this request, this task) to ``locale`` / ``timezone``."""
-    _state.set(_resolve(locale, timezone))
+    locale_state.set(resolve_locale(locale, timezone))
 
 
-def _resolve(locale: str | None, timezone: str | None) -> LocaleState:
+def resolve_locale(locale: str | None, timezone: str | None) -> LocaleState:
     supported = supported_locales()
     chosen = locale if locale in supported else negotiate(locale or "", supported)
     return LocaleState(chosen, valid_timezone(timezone) or current_timezone())
@@ -68,11 +68,11 @@ def _resolve(locale: str | None, timezone: str | None) -> LocaleState:
 @contextmanager
 def use_locale(locale: str | None, timezone: str | None = None) -> Iterator[LocaleState]:
     """Translate into ``locale`` (and format in ``timezone``) inside the block."""
-    token = _state.set(_resolve(locale, timezone))
+    token = locale_state.set(resolve_locale(locale, timezone))
     try:
-        yield _state.get()
+        yield locale_state.get()
     finally:
-        _state.reset(token)
+        locale_state.reset(token)
 
 
 def gettext(message: str) -> str:

@@ -124,7 +124,7 @@ def agent_records(db: Database, day_start: datetime, now: datetime) -> list[Agen
             .where(AgentStateChange.at >= day_start)
             .order_by(col(AgentStateChange.at), col(AgentStateChange.id))
         ).all()
-        initial = _presence_at(session, day_start)
+        initial = presence_at(session, day_start)
     by_agent: dict[int, list[Hold]] = defaultdict(list)
     for hold in holds:
         if hold.end is None or hold.end > day_start:
@@ -149,7 +149,7 @@ def agent_records(db: Database, day_start: datetime, now: datetime) -> list[Agen
     ]
 
 
-def _presence_at(session: Session, moment: datetime) -> dict[int, str]:
+def presence_at(session: Session, moment: datetime) -> dict[int, str]:
     """Each agent's presence at ``moment``: the last change before it (offline if none)."""
     latest = (
         select(AgentStateChange.agent_id, func.max(AgentStateChange.id).label("last_id"))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from contact_center.supervision.data import _presence_at, status_lines
+from contact_center.supervision.data import presence_at, status_lines
 from contact_center.supervision.intervals import clip, holds_from_status_lines, merge, state_spans
 from repository.core.models import Agent, Event, Interaction
 from repository.supervision.models import AgentStateChange
@@ -25,7 +25,7 @@ def agent_timelines(db: Database, start: datetime, end: datetime, now: datetime)
             .where(AgentStateChange.at >= start, AgentStateChange.at < end)
             .order_by(col(AgentStateChange.at), col(AgentStateChange.id))
         ).all()
-        initial = _presence_at(session, start)
+        initial = presence_at(session, start)
         touched = set(
             session.exec(
                 select(Event.interaction_id).where(

@@ -30,7 +30,7 @@ class Page(Generic[M]):
     next_after: int | None
 
 
-def _page(
+def keyset_page(
     session: Any, stmt: Any, model: type[M], after: int | None, limit: int, newest_first: bool
 ) -> Page[M]:
     limit = max(1, min(limit, MAX_LIMIT))
@@ -59,7 +59,7 @@ def page_rows(
         if value is not None:
             stmt = stmt.where(getattr(model, column) == value)
     with db.read() as session:
-        return _page(session, stmt, model, after, limit, newest_first)
+        return keyset_page(session, stmt, model, after, limit, newest_first)
 
 
 def list_customers(
@@ -79,7 +79,7 @@ def list_customers(
             )
             stmt = stmt.where(col(Customer.id).in_(owners))
     with db.read() as session:
-        return _page(session, stmt, Customer, after, limit, newest_first=False)
+        return keyset_page(session, stmt, Customer, after, limit, newest_first=False)
 
 
 def customer_interactions(
@@ -90,7 +90,7 @@ def customer_interactions(
         if session.get(Customer, customer_id) is None:
             raise NotFound("no such customer", customer_id=customer_id)
         stmt = select(Interaction).where(Interaction.customer_id == customer_id)
-        return _page(session, stmt, Interaction, after, limit, newest_first=True)
+        return keyset_page(session, stmt, Interaction, after, limit, newest_first=True)
 
 
 def get_interaction(db: Database, interaction_id: int) -> Interaction:
@@ -109,4 +109,4 @@ def list_events(
         if session.get(Interaction, interaction_id) is None:
             raise NotFound("no such interaction", interaction_id=interaction_id)
         stmt = select(Event).where(Event.interaction_id == interaction_id)
-        return _page(session, stmt, Event, after, limit, newest_first=False)
+        return keyset_page(session, stmt, Event, after, limit, newest_first=False)

@@ -321,11 +321,11 @@ def page_labelled(
     db: Database, target: str, label_id: int, *, after: int | None = None, limit: int = 50
 ) -> Any:
     """A keyset page of the customers or interactions carrying a label, oldest first."""
-    from repository.core.browse import _page
+    from repository.core.browse import keyset_page
 
     model: Any = _MODELS[_target(target)]
     with db.read() as session:
         if session.get(Label, label_id) is None:
             raise NotFound("no such label", label_id=label_id)
         stmt: Any = select(model).where(col(model.id).in_(labelled_ids(target, label_id)))
-        return _page(session, stmt, model, after, limit, newest_first=False)
+        return keyset_page(session, stmt, model, after, limit, newest_first=False)
