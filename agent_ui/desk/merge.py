@@ -18,7 +18,7 @@ from agent_ui.auth import current_agent
 from agent_ui.desk.labels import path_id
 from contact_center.errors import read_json
 from contact_center.i18n import _
-from repository.crm import merge
+from repository.crm import merge, merge_suggestions
 from repository.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def desk_merge_routes(ctx: AppContext) -> list[Route]:
     async def duplicates(request: Request) -> Response:
         await signed_in(request)
         cid = path_id(request, "customer_id")
-        return JSONResponse({"data": await ctx.hub.run_db(merge.suggest_merges, cid)})
+        return JSONResponse({"data": await ctx.hub.run_db(merge_suggestions.suggest_merges, cid)})
 
     async def merge_into(request: Request) -> Response:
         agent, body = await signed_in(request, change=True)

@@ -12,7 +12,7 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
 from repository.core.customers import get_customer
 from repository.core.serialize import customer_dict
-from repository.crm import merge
+from repository.crm import merge, merge_suggestions
 
 MERGE = Obj(
     name="CustomerMerge",
@@ -66,7 +66,7 @@ async def undo_merge_(call: Call) -> Any:
 
 
 async def merge_suggestions_(call: Call) -> Any:
-    return {"data": await call.db(merge.suggest_merges, call.query.get("customer_id"))}
+    return {"data": await call.db(merge_suggestions.suggest_merges, call.query.get("customer_id"))}
 
 
 ENDPOINTS = [

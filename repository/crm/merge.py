@@ -1,4 +1,4 @@
-"""Merging two customer records into one, undoing a merge, and suggesting merges.
+"""Merging two customer records into one, and undoing a merge (suggestions: merge_suggestions.py).
 
 A merge moves everything the merged customer owns (identities, interactions and their
 events, orders, external ids, call records, email threading, labels, custom field
@@ -11,8 +11,6 @@ See docs/merge.md.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -299,66 +297,3 @@ def merge_dict(row: CustomerMerge) -> dict[str, Any]:
         "undone_at": row.undone_at.isoformat() if row.undone_at else None,
         "moved": {k: len(v) for k, v in row.record.get("moved", {}).items()},
     }
-
-
-# -- suggestions ---------------------------------------------------------------------
-_PLUS = re.compile(r"\+.*$")
-_GMAIL = {"gmail.com", "googlemail.com"}
-
-
-def email_key(value: str) -> str:
-    """ann.smith+shop@GMail.com and annsmith@gmail.com are one mailbox."""
-    local, _sep, domain = value.strip().lower().partition("@")
-    local = _PLUS.sub("", local)
-    if domain in _GMAIL:
-        local, domain = local.replace(".", ""), "gmail.com"
-    return f"{local}@{domain}"
-
-
-def phone_key(value: str) -> str:
-    """The last nine digits: the same line written with and without a country code."""
-    digits = re.sub(r"\D", "", value)
-    return digits[-9:] if len(digits) >= 9 else ""
-
-
-def suggest_merges(db: Database, customer_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Pairs of customers who seem to share an email mailbox or a phone line."""
-    with db.read() as session:
-        pairs: list[tuple[int, str, str]] = [
-            (cid, kind, value)
-            for cid, kind, value in session.execute(
-                select(_c(Identity).customer_id, _c(Identity).kind, _c(Identity).value).where(
-                    _c(Identity).kind.in_(("email", "phone"))
-                )
-            ).all()
-        ]
-        for cid, email, phone in session.execute(
-            select(_c(Customer).id, _c(Customer).email, _c(Customer).phone)
-        ).all():
-            if email:
-                pairs.append((cid, "email", email))
-            if phone:
-                pairs.append((cid, "phone", phone))
-        names = dict(session.execute(select(_c(Customer).id, _c(Customer).display_name)).all())
-    groups: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
-    for cid, kind, value in pairs:
-        key = email_key(value) if kind == "email" else phone_key(value)
-        if key:
-            groups[(kind, key)].setdefault(cid, value)
-    found: dict[tuple[int, int], dict[str, Any]] = {}
-    for (kind, _key), owners in groups.items():
-        ids = sorted(owners)
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                if customer_id is not None and customer_id not in (a, b):
-                    continue
-                found.setdefault(
-                    (a, b),
-                    {
-                        "customer_ids": [a, b],
-                        "names": [names.get(a, ""), names.get(b, "")],
-                        "reason": kind,
-                        "values": [owners[a], owners[b]],
-                    },
-                )
-    return [found[k] for k in sorted(found)][:limit]
