@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from contact_center.cli_admin import command_runner
 from repository.commerce import bulk as commerce
-from repository.commerce.bulk import MAX_BATCH, CustomerInput, LineInput, OrderInput
+from repository.commerce import inputs
+from repository.commerce.inputs import MAX_BATCH, CustomerInput, LineInput, OrderInput
 from repository.errors import ContactCenterError, InvalidInput
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def _number(row: dict[str, str], name: str, line: int, default: float | None = N
     if not raw and default is not None:
         return default
     try:
-        return commerce.check_amount(float(raw), name, None)
+        return inputs.check_amount(float(raw), name, None)
     except (ValueError, ContactCenterError) as exc:
         raise InvalidInput(
             "line %(line)s: %(name)s must be a number of at least 0, got %(raw)r",
@@ -98,7 +99,7 @@ def _import_orders(db: Database, args: argparse.Namespace) -> int:
             customer = _customer(row, "customer_")
             orders[key] = OrderInput(
                 external_id=key,
-                ordered_at=commerce.parse_time(row.get("ordered_at", ""), f"line {line}: ordered_at", None),
+                ordered_at=inputs.parse_time(row.get("ordered_at", ""), f"line {line}: ordered_at", None),
                 amount=_number(row, "amount", line),
                 cost=_number(row, "cost", line, 0.0),
                 currency=(row.get("currency") or "EUR").upper()[:3],

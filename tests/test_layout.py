@@ -178,7 +178,9 @@ def test_repository_and_agent_ui_are_grouped_by_concept() -> None:
         assert GROUPS[package] <= groups
         for group in GROUPS[package]:
             init = (ROOT / package / group / "__init__.py").read_text()
-            assert ast.get_docstring(ast.parse(init)), f"{package}/{group}/__init__.py says what the package holds"
+            assert ast.get_docstring(ast.parse(init)), (
+                f"{package}/{group}/__init__.py says what the package holds"
+            )
 
 
 def test_every_table_is_on_the_one_metadata_alembic_reads() -> None:

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from agent_ui.auth import current_agent
 from contact_center.errors import read_json
 from contact_center.i18n import _
-from repository.commerce.bulk import parse_time
+from repository.commerce.inputs import parse_time
 from repository.core import pending
 from repository.core.models import Interaction
 from repository.core.serialize import interaction_dict

@@ -12,7 +12,8 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Num, Obj, Str
 from contact_center.i18n import _
 from repository.commerce import bulk as commerce
-from repository.commerce.bulk import MAX_BATCH, MAX_LINES, CustomerInput, LineInput, OrderInput
+from repository.commerce import inputs, orders
+from repository.commerce.inputs import MAX_BATCH, MAX_LINES, CustomerInput, LineInput, OrderInput
 from repository.errors import InvalidInput
 
 CUSTOMER_UPSERT = Obj(
@@ -103,7 +104,7 @@ def _order(raw: dict[str, Any], index: int | None) -> OrderInput:
         raise InvalidInput(_("currency is a three-letter code such as EUR"), field="currency", index=index)
     return OrderInput(
         external_id=raw["external_id"].strip(),
-        ordered_at=commerce.parse_time(raw["ordered_at"], "ordered_at", index),
+        ordered_at=inputs.parse_time(raw["ordered_at"], "ordered_at", index),
         amount=raw["amount"],
         cost=raw.get("cost", 0.0),
         currency=currency.upper(),
@@ -125,7 +126,7 @@ async def upsert_customers_(call: Call) -> Any:
 async def create_order_(call: Call) -> Any:
     item = _order(call.body, None)
     await call.db(commerce.upsert_orders, [item])
-    return await call.db(commerce.get_order, item.external_id)
+    return await call.db(orders.get_order, item.external_id)
 
 
 async def upsert_orders_(call: Call) -> Any:
@@ -136,7 +137,7 @@ async def upsert_orders_(call: Call) -> Any:
 async def get_order_(call: Call) -> Any:
     if "external_id" not in call.query:
         raise InvalidInput(_("external_id is required"), field="external_id")
-    return await call.db(commerce.get_order, call.query["external_id"])
+    return await call.db(orders.get_order, call.query["external_id"])
 
 
 ENDPOINTS = [

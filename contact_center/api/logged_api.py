@@ -10,7 +10,7 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import EVENT, INTERACTION
 from contact_center.api.schema import Int, Obj, Str
-from repository.commerce.bulk import parse_time
+from repository.commerce.inputs import parse_time
 from repository.core.logged_contacts import DIRECTIONS, log_contact
 from repository.core.models import LOGGED_CHANNELS
 from repository.core.serialize import event_dict, interaction_dict

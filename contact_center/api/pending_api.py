@@ -10,7 +10,7 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.schema import Obj, Str
-from repository.commerce.bulk import parse_time
+from repository.commerce.inputs import parse_time
 from repository.core import pending
 from repository.core.serialize import interaction_dict
 from repository.errors import Conflict

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
-from repository.commerce.bulk import recent_orders
 from repository.commerce.models import AssociationRule, CustomerAnalytics, Order, OrderLine
+from repository.commerce.orders import recent_orders
 from repository.commerce.suggestions import suggest_in
 from repository.core.models import Customer, Interaction
 

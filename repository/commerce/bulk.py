@@ -10,111 +10,24 @@ created. Names are stored as given (text, never markup): every view escapes them
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
+from repository.commerce.inputs import (
+    CustomerInput,
+    OrderInput,
+    check_batch,
+    item_error,
+    normalised_customer,
+)
 from repository.commerce.models import CustomerRef, Order, OrderLine, Product
-from repository.core.identity import normalise_email, normalise_phone
 from repository.core.models import Customer, Identity, utcnow
-from repository.errors import Conflict, InvalidInput, NotFound
+from repository.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
     from repository.db import Database
-
-MAX_BATCH = 500
-MAX_LINES = 200
-MAX_AMOUNT = 1e12
-
-
-@dataclass
-class CustomerInput:
-    external_id: str | None = None
-    email: str | None = None
-    display_name: str | None = None
-    phone: str | None = None
-    attributes: dict[str, Any] | None = None
-
-
-@dataclass
-class LineInput:
-    product_id: str
-    quantity: int = 1
-    amount: float = 0.0
-
-
-@dataclass
-class OrderInput:
-    external_id: str
-    ordered_at: datetime
-    amount: float
-    cost: float = 0.0
-    currency: str = "EUR"
-    status: str = "placed"
-    customer_id: int | None = None
-    customer: CustomerInput | None = None
-    lines: list[LineInput] = field(default_factory=list)
-
-
-def _where(index: int | None, message: str, name: str) -> InvalidInput:
-    prefix = f"item {index}: " if index is not None else ""
-    error = InvalidInput(prefix + message, field=name)
-    if index is not None:
-        error.details["index"] = index
-    return error
-
-
-def check_text(
-    value: Any, name: str, max_length: int, index: int | None, *, required: bool = False
-) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip() and not required):
-        if required:
-            raise _where(index, f"{name} is required", name)
-        return None
-    if not isinstance(value, str) or "\x00" in value or not value.strip() or len(value) > max_length:
-        raise _where(index, f"{name} must be text of 1 to {max_length} characters", name)
-    return value.strip()
-
-
-def check_amount(value: Any, name: str, index: int | None) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _where(index, f"{name} must be a number", name)
-    if not 0 <= value <= MAX_AMOUNT:
-        raise _where(index, f"{name} must be from 0 to {MAX_AMOUNT:.0f}", name)
-    return float(value)
-
-
-def parse_time(value: Any, name: str, index: int | None) -> datetime:
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise _where(index, f"{name} must be an ISO 8601 date or date-time", name) from exc
-    # A date without a zone is the sender's UTC; the CCR keeps every time in UTC.
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _check_batch(items: list[Any]) -> None:
-    if not items:
-        raise InvalidInput("the batch is empty", field="items")
-    if len(items) > MAX_BATCH:
-        raise InvalidInput(
-            "at most %(max)s items per batch", params={"max": MAX_BATCH}, field="items", code="too_large"
-        )
-
-
-def _normalised(customer: CustomerInput, index: int | None) -> CustomerInput:
-    email = normalise_email(customer.email) if customer.email else None
-    phone = normalise_phone(customer.phone) if customer.phone else None
-    if customer.external_id is None and email is None:
-        raise _where(index, "a customer needs an external_id or an email", "external_id")
-    return CustomerInput(customer.external_id, email, customer.display_name, phone, customer.attributes)
 
 
 def _owner(session: Session, kind: str, value: str) -> int | None:
@@ -172,8 +85,8 @@ def _resolve(session: Session, item: CustomerInput, index: int | None) -> tuple[
 
 def upsert_customers(db: Database, items: list[CustomerInput]) -> list[dict[str, Any]]:
     """Create or update every customer of the batch; [{index, customer_id, created}]."""
-    _check_batch(items)
-    checked = [_normalised(item, i) for i, item in enumerate(items)]
+    check_batch(items)
+    checked = [normalised_customer(item, i) for i, item in enumerate(items)]
     results = []
     with db.write() as session:
         for index, item in enumerate(checked):
@@ -184,16 +97,16 @@ def upsert_customers(db: Database, items: list[CustomerInput]) -> list[dict[str,
 
 def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]:
     """Store every order of the batch by its external id; [{index, order_id, customer_id, status}]."""
-    _check_batch(items)
+    check_batch(items)
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item.external_id in seen:
-            raise _where(index, "the same order id twice in one batch", "external_id")
+            raise item_error(index, "the same order id twice in one batch", "external_id")
         seen.add(item.external_id)
         if item.customer is not None:
-            item.customer = _normalised(item.customer, index)
+            item.customer = normalised_customer(item.customer, index)
         elif item.customer_id is None:
-            raise _where(index, "an order needs customer_id or a customer reference", "customer_id")
+            raise item_error(index, "an order needs customer_id or a customer reference", "customer_id")
     results = []
     touched: set[int] = set()
     with db.write() as session:
@@ -270,7 +183,7 @@ def refresh_lifetime_values(session: Session, customer_ids: set[int]) -> None:
 
 def upsert_products(db: Database, products: list[dict[str, Any]]) -> int:
     """Catalogue rows by sku: name, category, price. Returns how many were written."""
-    _check_batch(products)
+    check_batch(products)
     with db.write() as session:
         for item in products:
             row = session.exec(select(Product).where(Product.sku == item["sku"])).first() or Product(
@@ -281,50 +194,3 @@ def upsert_products(db: Database, products: list[dict[str, Any]]) -> int:
                     setattr(row, key, item[key])
             session.add(row)
     return len(products)
-
-
-def order_dict(order: Order, lines: list[OrderLine]) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "external_id": order.external_id,
-        "customer_id": order.customer_id,
-        "ordered_at": order.ordered_at.isoformat(),
-        "amount": order.amount,
-        "cost": order.cost,
-        "currency": order.currency,
-        "status": order.status,
-        "lines": [
-            {"product_id": line.product_id, "quantity": line.quantity, "amount": line.amount}
-            for line in lines
-        ],
-    }
-
-
-def recent_orders(session: Session, customer_id: int, limit: int = 5) -> list[dict[str, Any]]:
-    orders = session.exec(
-        select(Order)
-        .where(Order.customer_id == customer_id)
-        .order_by(col(Order.ordered_at).desc(), col(Order.id).desc())
-        .limit(limit)
-    ).all()
-    ids = [o.id for o in orders]
-    lines: dict[int, list[OrderLine]] = {}
-    if ids:
-        for line in session.exec(
-            select(OrderLine).where(col(OrderLine.order_id).in_(ids)).order_by(col(OrderLine.id))
-        ).all():
-            lines.setdefault(line.order_id, []).append(line)
-    return [order_dict(o, lines.get(o.id, [])) for o in orders]  # type: ignore[arg-type]
-
-
-def get_order(db: Database, external_id: str) -> dict[str, Any]:
-    with db.read() as session:
-        order = session.exec(select(Order).where(Order.external_id == external_id)).first()
-        if order is None:
-            raise NotFound("no such order", external_id=external_id[:120])
-        lines = list(
-            session.exec(
-                select(OrderLine).where(col(OrderLine.order_id) == order.id).order_by(col(OrderLine.id))
-            ).all()
-        )
-    return order_dict(order, lines)

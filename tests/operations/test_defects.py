@@ -15,7 +15,8 @@ from sqlmodel import select
 
 from config import Settings
 from repository import Database
-from repository.commerce.bulk import CustomerInput, OrderInput, upsert_orders
+from repository.commerce.bulk import upsert_orders
+from repository.commerce.inputs import CustomerInput, OrderInput
 from repository.commerce.models import Order
 from repository.core import lifecycle
 from repository.core.models import Customer, Event, utcnow
