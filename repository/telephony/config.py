@@ -9,14 +9,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from repository.core.identity import normalise
 from repository.core.models import Agent, Queue
-from repository.directory.business_hours import Calendar
+from repository.directory.business_hours import Calendar, check_hours, check_time_zone
 from repository.directory.business_hours import is_open as calendar_open
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.telephony.models import AgentEndpoint, PhoneNumber
@@ -24,8 +23,6 @@ from repository.telephony.models import AgentEndpoint, PhoneNumber
 if TYPE_CHECKING:
     from repository.db import Database
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 NUMBER_FIELDS = (
     "label",
     "greeting",
@@ -49,46 +46,6 @@ def e164(value: str, field: str = "number") -> str:
         raise InvalidInput(
             "%(field)s: %(error)s", params={"field": field, "error": exc}, field=field
         ) from exc
-
-
-def check_hours(hours: Any) -> dict[str, list[list[str]]]:
-    """{"mon": [["09:00", "17:00"]], ...}; an empty dict means always open."""
-    if not isinstance(hours, dict):
-        raise InvalidInput(
-            "business hours are an object of day → [[open, close], ...]", field="business_hours"
-        )
-    clean: dict[str, list[list[str]]] = {}
-    for day, spans in hours.items():
-        if day not in DAYS:
-            raise InvalidInput(
-                "unknown day %(day)r; use %(days)s",
-                params={"day": str(day)[:10], "days": ", ".join(DAYS)},
-                field="business_hours",
-            )
-        if not isinstance(spans, list) or len(spans) > 6:
-            raise InvalidInput(
-                "%(day)s: a list of up to 6 [open, close] pairs", params={"day": day}, field="business_hours"
-            )
-        for span in spans:
-            ok = (
-                isinstance(span, list)
-                and len(span) == 2
-                and all(isinstance(t, str) and _HHMM.match(t) for t in span)
-            )
-            if not ok or span[0] >= span[1]:
-                raise InvalidInput(
-                    '%(day)s: each span is ["HH:MM", "HH:MM"], open before close',
-                    params={"day": day},
-                    field="business_hours",
-                )
-        clean[day] = [list(s) for s in spans]
-    return clean
-
-
-def check_time_zone(name: Any) -> str:
-    if not isinstance(name, str) or name not in available_timezones():
-        raise InvalidInput("unknown time zone; use an IANA name such as Europe/Berlin", field="time_zone")
-    return name
 
 
 def check_menu(menu: Any, queue_ids: set[int]) -> list[dict[str, Any]]:

@@ -105,7 +105,7 @@ def test_number_configuration_is_validated_and_drives_ivr_and_hours(db: Database
     assert not is_open(number, datetime(2024, 1, 2, 9, 0, tzinfo=UTC))  # Tuesday: closed
     for bad in (
         {"time_zone": "Mars/Olympus"},
-        {"business_hours": {"mon": [["17:00", "09:00"]]}},
+        {"business_hours": {"mon": [["09:00", "09:00"]]}},
         {"business_hours": {"someday": []}},
         {"menu": [{"digit": "1", "label": "X", "queue_id": 999}]},
         {"menu": [{"digit": "12", "label": "X", "queue_id": sales.id}]},
@@ -114,6 +114,10 @@ def test_number_configuration_is_validated_and_drives_ivr_and_hours(db: Database
             save_number(db, number.id, bad)
     with pytest.raises(Conflict):
         save_number(db, None, {"number": "+14155550100"})
+    # A night line: the number keeps the queue calendar's rule, a span past midnight.
+    night = save_number(db, number.id, {"business_hours": {"mon": [["22:00", "06:00"]]}})
+    assert is_open(night, datetime(2024, 1, 1, 23, 0, tzinfo=UTC))  # Tue 00:00 in Berlin
+    assert not is_open(night, datetime(2024, 1, 2, 6, 0, tzinfo=UTC))  # Tue 07:00 in Berlin
 
 
 def test_an_extension_belongs_to_one_agent(db: Database) -> None:
