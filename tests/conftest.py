@@ -8,6 +8,8 @@ TEST_REDIS_URL, or are started privately (see tests/services.py).
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -53,11 +55,38 @@ def redis_url() -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to every head, once per run; tests get copies of it.
+
+    Alembic takes about a second to apply every migration and a tenth of that to see a
+    database is already at head, so a copy makes every SQLite test's store (and every
+    app's start-up check) cheap. The migration tests themselves start from empty files.
+    """
+    path = tmp_path_factory.mktemp("migrated") / "ccr.db"
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:  # everything into the main file, none left in a WAL
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+def copy_migrated(template: Path, target: Path) -> str:
+    """A migrated, empty SQLite store at ``target`` (a copy of the run's template); its URL."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings for a test, with a private data dir; keyword overrides are env vars."""
+def make_settings(tmp_path: Path, migrated_sqlite: Path) -> Callable[..., Settings]:
+    """Settings for a test, with a private data dir; keyword overrides are env vars.
+
+    The default store is a copy of the migrated template, so the app's start-up
+    migration finds it at head."""
 
     def make(**env: str) -> Settings:
+        if "DATABASE_URL" not in env and not (tmp_path / "data" / "cc.db").exists():
+            copy_migrated(migrated_sqlite, tmp_path / "data" / "cc.db")
         base = {
             "DATA_DIR": str(tmp_path / "data"),
             "SECRET_KEY": "test-secret-key-not-for-production",
@@ -96,9 +125,7 @@ def _empty_postgres(url: str) -> None:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty store URL on SQLite and on PostgreSQL."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ccr.db'}"
-        upgrade(url)
-        yield url
+        yield copy_migrated(request.getfixturevalue("migrated_sqlite"), tmp_path / "ccr.db")
         return
     url = request.getfixturevalue("migrated_postgres")
     # Emptying one migrated database is ~50x faster than creating one per test.

@@ -16,9 +16,9 @@ from agent_ui.admin.post import flashed_post, row_id
 from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
 from repository.directory import list_agents, list_queues
+from repository.directory.business_hours import DAYS
 from repository.errors import InvalidInput
 from repository.telephony.config import (
-    DAYS,
     delete_number,
     list_endpoints,
     list_numbers,
