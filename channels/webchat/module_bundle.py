@@ -28,9 +28,13 @@ from pathlib import Path
 
 STATIC_PREFIX = "/static/"
 
-_IMPORT = re.compile(r"""^import\s+(?:\{(?P<names>[^}]*)\}\s*from\s+)?(?P<q>["'])(?P<spec>[^"']+)(?P=q)\s*;?\s*$""")
+_IMPORT = re.compile(
+    r"""^import\s+(?:\{(?P<names>[^}]*)\}\s*from\s+)?(?P<q>["'])(?P<spec>[^"']+)(?P=q)\s*;?\s*$"""
+)
 _EXPORT = re.compile(r"^export\s+(?:async\s+function\b|function\b|const\b|let\b|class\b)")
-_DECLARED = re.compile(r"^(?:export\s+)?(?:async\s+)?(?:const|let|var|class|function\*?)\s+([A-Za-z_$][\w$]*)", re.M)
+_DECLARED = re.compile(
+    r"^(?:export\s+)?(?:async\s+)?(?:const|let|var|class|function\*?)\s+([A-Za-z_$][\w$]*)", re.M
+)
 _NAME = re.compile(r"^[A-Za-z_$][\w$]*$")
 # Outside the subset wherever they appear (comments aside, which are removed before looking).
 _REFUSED = (
@@ -76,7 +80,9 @@ def _in_order(entry: Path, static_dir: Path) -> Iterator[Module]:
     def visit(path: Path) -> Iterator[Module]:
         if path in active:
             cycle = " → ".join(p.name for p in [*active[active.index(path) :], path])
-            raise BundleError(f"import cycle: {cycle} (the bundle runs modules in one order; break the cycle)")
+            raise BundleError(
+                f"import cycle: {cycle} (the bundle runs modules in one order; break the cycle)"
+            )
         if path in done:
             return
         active.append(path)
@@ -98,7 +104,9 @@ def parse(path: Path, static_dir: Path) -> Module:
     code = _COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source)
     for pattern, what in _REFUSED:
         if found := pattern.search(code):
-            raise BundleError(f"{path.name}:{_line(code, found.start())}: {what} is outside the bundler's syntax")
+            raise BundleError(
+                f"{path.name}:{_line(code, found.start())}: {what} is outside the bundler's syntax"
+            )
     imports: list[tuple[Path, tuple[str, ...]]] = []
     exports: set[str] = set()
     body: list[str] = []
@@ -118,7 +126,9 @@ def parse(path: Path, static_dir: Path) -> Module:
             exports.update(_DECLARED.findall(bare))
             line = line.replace("export ", "", 1)
         body.append(line)
-    declared = tuple(_DECLARED.findall("\n".join(b for b in code.split("\n") if not b.startswith(("import", " ")))))
+    declared = tuple(
+        _DECLARED.findall("\n".join(b for b in code.split("\n") if not b.startswith(("import", " "))))
+    )
     return Module(path, tuple(imports), frozenset(exports), declared, "\n".join(body))
 
 
@@ -131,7 +141,9 @@ def _import(line: str, importer: Path, static_dir: Path, where: str) -> tuple[Pa
     names = tuple(n.strip() for n in (match.group("names") or "").split(",") if n.strip())
     for name in names:
         if not _NAME.match(name):
-            raise BundleError(f"{where}: `{name}`: renamed or default imports are outside the bundler's syntax")
+            raise BundleError(
+                f"{where}: `{name}`: renamed or default imports are outside the bundler's syntax"
+            )
     spec = match.group("spec")
     if spec.startswith(STATIC_PREFIX) and "/" not in spec[len(STATIC_PREFIX) :]:
         target = static_dir / spec[len(STATIC_PREFIX) :]
@@ -158,7 +170,9 @@ def _check_names(modules: dict[Path, Module]) -> None:
         for dependency, names in module.imports:
             missing = [n for n in names if n not in modules[dependency].exports]
             if missing:
-                raise BundleError(f"{module.path.name} imports {', '.join(missing)} that {dependency.name} does not export")
+                raise BundleError(
+                    f"{module.path.name} imports {', '.join(missing)} that {dependency.name} does not export"
+                )
 
 
 def _line(text: str, offset: int) -> int:

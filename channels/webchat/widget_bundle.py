@@ -61,7 +61,10 @@ def _stat(path: Path) -> tuple[int, int]:
 
 @lru_cache(maxsize=4)
 def _build(
-    folder: Path, static_dir: Path, _stamp: tuple[tuple[str, int, int], ...], _catalogue_dirs: tuple[Path, ...]
+    folder: Path,
+    static_dir: Path,
+    _stamp: tuple[tuple[str, int, int], ...],
+    _catalogue_dirs: tuple[Path, ...],
 ) -> Bundle:
     pieces = [
         "/* Contact-center web chat widget, bundled by the hub from channels/webchat/static/widget/ */\n",
