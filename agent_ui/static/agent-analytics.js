@@ -3,12 +3,13 @@
  * Churn risk with its reasons, the last orders, and one-to-one offers (cross-sell /
  * up-sell with confidence and lift). Reasons arrive as a code with numbers and are
  * worded here with t(), so each agent reads them in their own language. Everything
- * goes on the page through Dom.el (textContent), never as markup.
+ * goes on the page through ui-core's el (textContent), never as markup.
  */
-'use strict';
+import { fmtDate, fmtMoney } from './agent-format.js';
+import { el } from './ui-core.js';
+import { I18n, t } from './agent-i18n.js';
 
-const Analytics = (() => {
-  const el = (...args) => Dom.el(...args);
+export const Analytics = (() => {
   const days = (n) => new Intl.NumberFormat(I18n.lang, { maximumFractionDigits: 0 }).format(Number(n) || 0);
   const num = (n, digits) => new Intl.NumberFormat(I18n.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(Number(n) || 0);
   const pct = (n) => new Intl.NumberFormat(I18n.lang, { style: 'percent' }).format(Number(n) || 0);
@@ -51,9 +52,9 @@ const Analytics = (() => {
       el('h4', { class: 'ctx-title', text: t('Last orders') }),
       el('ol', { class: 'cv-orders', testid: 'orders' }, shown.map((o) =>
         el('li', {},
-          el('span', { class: 'cv-order-date', text: Dom.fmtDate(o.ordered_at) }),
+          el('span', { class: 'cv-order-date', text: fmtDate(o.ordered_at) }),
           el('span', { class: 'cv-order-id', text: o.external_id }),
-          el('span', { class: 'cv-order-amount', text: `${Dom.fmtMoney(o.amount)} ${o.currency || ''}` }),
+          el('span', { class: 'cv-order-amount', text: `${fmtMoney(o.amount)} ${o.currency || ''}` }),
           el('span', { class: 'cv-order-lines muted small', text: (o.lines || []).map((l) => (l.quantity > 1 ? `${l.quantity}× ` : '') + l.product_id).join(', ') })))),
     ];
   }

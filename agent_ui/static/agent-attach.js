@@ -2,9 +2,10 @@
  * /agent/attachments at once, shown as chips above the composer, and sent as tokens with
  * the reply (docs/desk.md). Images open in a lightbox in the thread.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
 
-const DeskAttach = (() => {
+export const DeskAttach = (() => {
   const { el, toast } = Dom;
   const $ = (id) => document.getElementById(id);
   const MAX_FILES = 5; // desk_attachments.MAX_FILES_PER_REPLY

@@ -1,7 +1,9 @@
 /* Agent desktop: the composer — Enter to send, reply/note mode, canned replies, typing frames. */
-'use strict';
+import { DeskAttach } from './agent-attach.js';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
 
-class Composer {
+export class Composer {
   static TYPING_REPEAT_MS = 2000; // resend "typing" at most this often while keys are pressed
   static TYPING_IDLE_MS = 3000; // then "stopped typing" after this much quiet
 

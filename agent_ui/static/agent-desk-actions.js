@@ -3,9 +3,13 @@
  * transfer, close with a wrap-up code, and open a colleague's conversation from the team
  * drawer.
  */
-'use strict';
+import { DeskRender } from './agent-desk-render.js';
+import { Desk } from './agent-desk.js';
+import { Dom } from './agent-dom.js';
+import { I18n, t } from './agent-i18n.js';
+import { Conversation } from './agent-views.js';
 
-const DeskActions = (() => {
+export const DeskActions = (() => {
   const { el, fill, toast } = Dom;
   const { $, state, MAX_MESSAGE_CHARS, socket, composer, selectedConv, send } = Desk;
   const { render } = DeskRender;

@@ -5,9 +5,17 @@
  * in agent-views.js). The protocol is defined by agent_ui/desk/desktop.py and agent_socket.py
  * (docs/protocol.md).
  */
-'use strict';
+import { DeskActions } from './agent-desk-actions.js';
+import { DeskRender } from './agent-desk-render.js';
+import { Desk } from './agent-desk.js';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
+import { DeskKeys } from './agent-keys.js';
+import { Notices } from './agent-notices.js';
+import { DeskOutbox } from './agent-outbox.js';
+import { Conversation, Views } from './agent-views.js';
 
-const DeskFrames = (() => {
+export const DeskFrames = (() => {
   const { toast } = Dom;
   const { state, TYPING_TTL_MS, socket, offers, selectedConv } = Desk;
   const { render, renderStatic, renderTransferOptions, renderTeam, renderPresence } = DeskRender;

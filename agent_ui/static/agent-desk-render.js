@@ -2,11 +2,16 @@
  * (header, viewers, banner, messages, typing), the customer panel, the team drawer, the
  * presence control and the tab title. Everything goes on the page through Dom.el.
  */
-'use strict';
+import { Desk } from './agent-desk.js';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
+import { DeskOutbox } from './agent-outbox.js';
+import { TeamFilters } from './agent-team-filters.js';
+import { Views } from './agent-views.js';
 
-const DeskRender = (() => {
+export const DeskRender = (() => {
   const { el, clear, fill } = Dom;
-  const { $, state, PRESENCE, offers, composer, wrapLabel, selectedConv } = Desk;
+  const { parts, $, state, PRESENCE, offers, composer, wrapLabel, selectedConv } = Desk;
 
   function render() {
     DeskOutbox.save(state.me.id, state.convs); // what is pending survives a reload of this tab
@@ -39,8 +44,8 @@ const DeskRender = (() => {
   function renderList() {
     const held = [...state.convs.values()].filter((c) => c.role === 'held');
     const watched = [...state.convs.values()].filter((c) => c.role === 'watch');
-    fill($('conv-list'), ...held.map((c) => Views.listItem(c, c.id === state.selected, DeskActions.select, c.closed ? DeskActions.dropConversation : null)));
-    fill($('watch-list'), ...watched.map((c) => Views.listItem(c, c.id === state.selected, DeskActions.select, DeskActions.dropConversation)));
+    fill($('conv-list'), ...held.map((c) => Views.listItem(c, c.id === state.selected, parts.actions.select, c.closed ? parts.actions.dropConversation : null)));
+    fill($('watch-list'), ...watched.map((c) => Views.listItem(c, c.id === state.selected, parts.actions.select, parts.actions.dropConversation)));
     $('watch-section').hidden = !watched.length;
     $('conv-empty').hidden = held.length > 0;
     const live = held.filter((c) => !c.closed).length;
@@ -143,7 +148,7 @@ const DeskRender = (() => {
           el('div', { class: 'conv-name', text: item.customer_name || t('Customer') }),
           el('div', { class: 'team-meta' }, Dom.channelChip(item.channel), Dom.statusChip(item.status),
             el('span', { class: 'muted small', text: `${who} · ${Dom.fmtDate(item.created_at)}` }))),
-        el('button', { type: 'button', class: 'btn btn-small', testid: 'team-view', text: t('Open'), on: { click: () => DeskActions.openFromTeam(item) } })));
+        el('button', { type: 'button', class: 'btn btn-small', testid: 'team-view', text: t('Open'), on: { click: () => parts.actions.openFromTeam(item) } })));
     }
   }
 

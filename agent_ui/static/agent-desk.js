@@ -4,12 +4,19 @@
  * one), the websocket, the offer tray and the composer. The other parts, loaded after
  * this one by agent.html: agent-desk-render.js (drawing), agent-desk-actions.js (what the
  * agent does), agent-desk-frames.js (the server's frames), agent.js (wiring and start).
- * Hooks that call a later part look it up when they run, so load order is only about
- * what each part needs while it is first run.
+ * The later parts import this one; where the state calls back into them (a frame to
+ * handle, the title to redraw, a reply to send) it goes through `parts`, which agent.js
+ * fills before the socket starts, so no module imports one that imports it.
  */
-'use strict';
+import { Composer } from './agent-composer.js';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
+import { OfferTray } from './agent-offers.js';
+import { ConnectionPill, DeskSocket } from './agent-socket.js';
 
-const Desk = (() => {
+export const Desk = (() => {
+  // Filled by agent.js: { frames: DeskFrames, render: DeskRender, actions: DeskActions }.
+  const parts = {};
   const { toast } = Dom;
   const $ = (id) => document.getElementById(id);
   const TYPING_TTL_MS = 6000;
@@ -35,7 +42,7 @@ const Desk = (() => {
     onFrame: (frame) => {
       // agent-phone.js and other add-ons read the same frames.
       setTimeout(() => document.dispatchEvent(new CustomEvent('desk:frame', { detail: frame })), 0);
-      const handler = DeskFrames.handlers[frame.type];
+      const handler = parts.frames.handlers[frame.type];
       if (!handler) return;
       try {
         handler(frame);
@@ -46,10 +53,10 @@ const Desk = (() => {
     onStatus: (status, detail) => pill.show(status, detail),
   });
 
-  const offers = new OfferTray($('offers'), { send: (frame) => send(frame), changed: () => DeskRender.renderTitle() });
+  const offers = new OfferTray($('offers'), { send: (frame) => send(frame), changed: () => parts.render.renderTitle() });
 
   const composer = new Composer({
-    send: (body, internal, files) => DeskActions.sendMessage(body, internal, files),
+    send: (body, internal, files) => parts.actions.sendMessage(body, internal, files),
     typing: (conv, on) => socket.send({ type: 'typing', interaction_id: conv.id, state: on }),
     canned: () => state.canned,
   });
@@ -61,7 +68,5 @@ const Desk = (() => {
     toast(failMessage || t('Not connected — try again in a moment.'));
     return false;
   };
-  window.deskSend = send; // for add-ons such as agent-phone.js (click-to-call)
-
-  return { $, state, TYPING_TTL_MS, PRESENCE, MAX_MESSAGE_CHARS, pill, socket, offers, composer, wrapLabel, selectedConv, send };
+  return { parts, $, state, TYPING_TTL_MS, PRESENCE, MAX_MESSAGE_CHARS, pill, socket, offers, composer, wrapLabel, selectedConv, send };
 })();

@@ -1,37 +1,17 @@
 /* Agent desktop: DOM helpers, formatting, customer context, toasts, sound.
  *
+ * The element builder and the clock are ui-core.js's, the formatting agent-format.js's;
+ * Dom hands them on so the desk's parts have one place to take them from.
+ *
  * Everything a customer controls (names, identities, bodies, suggestions) is put
  * on the page with textContent through el(); nothing here ever sets innerHTML.
  */
-'use strict';
+import { Analytics } from './agent-analytics.js';
+import { fmtDate, fmtMoney, fmtSize, fmtTime } from './agent-format.js';
+import { append, channelLabels, clear, el, fill, parseTime } from './ui-core.js';
+import { I18n, t, tn } from './agent-i18n.js';
 
-const Dom = (() => {
-  /** el('div', {class: 'x', testid: 'y', on: {click: fn}}, child, 'text', ...) */
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(attrs || {})) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === 'class') node.className = value;
-      else if (key === 'text') node.textContent = String(value);
-      else if (key === 'testid') node.dataset.testid = value;
-      else if (key === 'dataset') Object.assign(node.dataset, value);
-      else if (key === 'on') for (const [ev, fn] of Object.entries(value)) node.addEventListener(ev, fn);
-      else if (key === 'style') node.style.cssText = value;
-      else if (key in node && typeof value !== 'string') node[key] = value;
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    append(node, children);
-    return node;
-  }
-
-  function append(node, children) {
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
+export const Dom = (() => {
   // Feather-style outline icons (stroke paths); the machine may lack an emoji font.
   const ICONS = {
     clip: ['M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48'],
@@ -49,54 +29,6 @@ const Dom = (() => {
       svg.append(path);
     }
     return svg;
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-    return node;
-  }
-
-  /** Replace a node's children; null and false children are skipped (native append would print them). */
-  function fill(node, ...children) {
-    return append(clear(node), children);
-  }
-
-  // -- formatting -------------------------------------------------------------
-  /** Server times are ISO strings; SQLite may drop the zone, and those are UTC. */
-  function parseTime(iso) {
-    if (!iso) return null;
-    const hasZone = /([zZ]|[+-]\d\d:?\d\d)$/.test(iso);
-    const d = new Date(hasZone ? iso : iso + 'Z');
-    return Number.isNaN(d.getTime()) ? null : d;
-  }
-
-  function fmtTime(iso) {
-    const d = parseTime(iso);
-    return d ? I18n.time(d) : '';
-  }
-
-  function fmtDate(iso) {
-    const d = parseTime(iso);
-    if (!d) return '';
-    // Compare calendar days in the agent's time zone, not the browser's.
-    const day = (x) => new Intl.DateTimeFormat('en-CA', { timeZone: I18n.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(x);
-    const today = new Date();
-    if (day(d) === day(today)) return t('Today {time}', { time: fmtTime(iso) });
-    const opts = { day: 'numeric', month: 'short', timeZone: I18n.timeZone };
-    if (day(d).slice(0, 4) !== day(today).slice(0, 4)) opts.year = 'numeric';
-    return d.toLocaleDateString(I18n.lang, opts);
-  }
-
-  function fmtMoney(value) {
-    const n = Number(value) || 0;
-    return n.toLocaleString(I18n.lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  }
-
-  function fmtSize(bytes) {
-    const n = Number(bytes) || 0;
-    if (n < 1024) return n + ' B';
-    if (n < 1024 * 1024) return (n / 1024).toFixed(0) + ' KB';
-    return (n / 1024 / 1024).toFixed(1) + ' MB';
   }
 
   function initials(name) {
@@ -122,7 +54,8 @@ const Dom = (() => {
     });
   }
 
-  const CHANNELS = { chat: t('Chat'), email: t('Email'), sms: t('SMS'), voice: t('Voice') };
+  // The hub's channels (ui-core.js reads the server's list), known and labelled once per page.
+  const CHANNELS = channelLabels(t);
   function channelChip(channel) {
     return el('span', { class: `chip chip-channel ch-${CHANNELS[channel] ? channel : 'other'}`, text: CHANNELS[channel] || channel || '—' });
   }
@@ -221,8 +154,8 @@ const Dom = (() => {
         el('span', { class: 'stat-value ' + churnClass(risk), testid: 'churn', text: new Intl.NumberFormat(I18n.lang, { style: 'percent' }).format(Math.round(risk * 100) / 100) }),
         el('span', { class: 'meter' }, el('span', { class: 'meter-fill ' + churnClass(risk), style: `width:${Math.round(risk * 100)}%` })))));
 
-    // Churn reasons, offers and last orders (agent-analytics.js), when that script is loaded.
-    if (typeof Analytics !== 'undefined') root.append(...Analytics.render(context, opts));
+    // Churn reasons, offers and last orders (agent-analytics.js).
+    root.append(...Analytics.render(context, opts));
 
     const tips = context.suggestions || [];
     if (tips.length) {

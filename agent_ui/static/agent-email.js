@@ -5,9 +5,10 @@
  * even that only inside an iframe with sandbox="" (no scripts, no forms, no same-origin,
  * no top navigation), so nothing in a customer's mail can run in the agent's page.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
 
-const EmailView = (() => {
+export const EmailView = (() => {
   const { el } = Dom;
 
   function header(p) {

@@ -2,9 +2,10 @@
  * nothing loads from another site; the emoji themselves are the buttons' names, which
  * screen readers speak.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
 
-const EmojiPicker = (() => {
+export const EmojiPicker = (() => {
   const { el } = Dom;
   const EMOJI = ['😀', '😊', '🙂', '😉', '😂', '😅', '😍', '🤔', '😮', '😢', '🙁', '😞',
     '🙏', '👍', '👎', '👌', '👏', '🙌', '💪', '👋', '🤝', '🎉', '✅', '❌',

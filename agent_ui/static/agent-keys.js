@@ -7,9 +7,12 @@
  * Letters the browsers keep for themselves (Alt+D address bar, Alt+F and Alt+E menus)
  * are not used.
  */
-'use strict';
+import { DeskActions } from './agent-desk-actions.js';
+import { Desk } from './agent-desk.js';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
 
-const DeskKeys = (() => {
+export const DeskKeys = (() => {
   const { el } = Dom;
   const { $, state, offers, composer } = Desk;
 

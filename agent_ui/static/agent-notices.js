@@ -3,9 +3,10 @@
  * A toast disappears after a few seconds; losing a chat must not. Used when a chat was
  * taken away while the desk was disconnected, with the customer's name and how long.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { I18n, t } from './agent-i18n.js';
 
-const Notices = (() => {
+export const Notices = (() => {
   const { el } = Dom;
 
   function show(text, testid) {

@@ -4,9 +4,11 @@
  * requeued, abandoned); the tray only removes a card on its own if that frame never
  * comes, some seconds after the reservation ran out.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
+import { Views } from './agent-views.js';
 
-class OfferTray {
+export class OfferTray {
   static GRACE_MS = 10000;
 
   /** hooks: send(frame) → bool, changed() after any card appears or goes. */

@@ -7,9 +7,9 @@
  * external id), so a resend can never post a reply twice. A reply the server did not
  * answer within ACK_TIMEOUT_MS of being sent is shown as failed, with Retry.
  */
-'use strict';
+import { t } from './agent-i18n.js';
 
-const DeskOutbox = (() => {
+export const DeskOutbox = (() => {
   const ACK_TIMEOUT_MS = 20000;
   const key = (agentId) => 'cc-desk-outbox:' + agentId;
 

@@ -6,7 +6,10 @@
  * payload on every call state change and sends it as `event_updated`. Click-to-call sends
  * a `call` frame (agent_ui/desk/desktop.py); the server answers `call_started` or an error frame.
  */
-'use strict';
+import { Desk } from './agent-desk.js';
+import { Dom } from './agent-dom.js';
+import { I18n, t } from './agent-i18n.js';
+import { elapsed, onTick, refreshElapsed, secondsSince } from './ui-core.js';
 
 (() => {
   const { el } = Dom;
@@ -31,13 +34,7 @@
   }
 
   // A live call's talk time as m:ss (h:mm:ss past an hour), counted from answered_at.
-  function clock(since) {
-    const start = Dom.parseTime(since);
-    const s = start ? Math.max(0, Math.floor((Date.now() - start.getTime()) / 1000)) : 0;
-    const mm = String(Math.floor(s / 60) % 60).padStart(s >= 3600 ? 2 : 1, '0');
-    const ss = String(s % 60).padStart(2, '0');
-    return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${mm}:${ss}`;
-  }
+  const clock = (since) => elapsed(secondsSince(since) || 0);
 
   const PHONE_PATH = 'M22 16.92v3a2 2 0 0 1-2.18 2 19.79 19.79 0 0 1-8.63-3.07 19.5 19.5 0 0 1-6-6 19.79 19.79 0 0 1-3.07-8.67A2 2 0 0 1 4.11 2h3a2 2 0 0 1 2 1.72c.13.96.36 1.9.7 2.81a2 2 0 0 1-.45 2.11L8.09 9.91a16 16 0 0 0 6 6l1.27-1.27a2 2 0 0 1 2.11-.45c.91.34 1.85.57 2.81.7A2 2 0 0 1 22 16.92z';
   function phoneIcon() {
@@ -90,9 +87,8 @@
       call && call.transcription ? el('blockquote', { class: 'call-transcript', text: call.transcription }) : null);
   }
 
-  setInterval(() => {
-    for (const node of document.querySelectorAll('.call-timer[data-since]')) node.textContent = clock(node.dataset.since);
-  }, 1000);
+  // The talk time (data-since) moves with the page's one clock.
+  onTick(() => refreshElapsed());
 
   function redraw(iid) {
     for (const node of document.querySelectorAll(`[data-call-card="${iid}"]`)) {
@@ -124,7 +120,7 @@
       const customerId = Number(panel.dataset.customerId);
       const button = el('button', {
         type: 'button', class: 'btn btn-small call-back', testid: 'click-to-call', text: t('Call {number}', { number: panel.dataset.customerPhone }),
-        on: { click: () => { if (window.deskSend && window.deskSend({ type: 'call', customer_id: customerId })) button.disabled = true; } },
+        on: { click: () => { if (Desk.send({ type: 'call', customer_id: customerId })) button.disabled = true; } },
       });
       button.prepend(phoneIcon());
       (ctx.querySelector('[data-call-card]') || ctx.querySelector('.ctx-head')).after(button);

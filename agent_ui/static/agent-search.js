@@ -5,7 +5,9 @@
  * with text nodes and <mark> elements: nothing a customer wrote ever reaches innerHTML.
  * See docs/search.md.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
+import { channels } from './ui-core.js';
 
 (() => {
   const { el, fill } = Dom;
@@ -23,7 +25,7 @@
     el('option', { value: 'messages', text: t('Messages') }), el('option', { value: 'customers', text: t('Customers') }));
   const channel = el('select', { id: 'search-channel', 'aria-label': t('Channel') },
     el('option', { value: '', text: t('Any channel') }),
-    ...['chat', 'email', 'sms', 'voice'].map((c) => el('option', { value: c, text: Dom.channelChip(c).textContent })));
+    ...channels(t).map((c) => el('option', { value: c.kind, text: c.label })));
   const status = el('select', { id: 'search-status', 'aria-label': t('Status') },
     el('option', { value: '', text: t('Any status') }),
     ...['queued', 'offered', 'active', 'wrapup', 'closed'].map((s) => el('option', { value: s, text: Dom.statusLabel(s) })));

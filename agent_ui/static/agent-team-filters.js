@@ -4,9 +4,11 @@
  * other filters, and how many unread messages those hold (only the agent's own chats
  * have any: unread counts live in this desk). Choices are remembered in this browser.
  */
-'use strict';
+import { Desk } from './agent-desk.js';
+import { Dom } from './agent-dom.js';
+import { t } from './agent-i18n.js';
 
-const TeamFilters = (() => {
+export const TeamFilters = (() => {
   const { el } = Dom;
   const KEY = 'cc-desk-team-filters';
   const ids = { who: 'tf-who', status: 'tf-status', channel: 'tf-channel', queue: 'tf-queue', sort: 'tf-sort' };

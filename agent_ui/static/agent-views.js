@@ -4,9 +4,11 @@
  * the same key and is never shown twice. Messages still waiting for their `ack` are
  * keyed by client_id until the stored event replaces them.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { EmailView } from './agent-email.js';
+import { I18n, t } from './agent-i18n.js';
 
-class Conversation {
+export class Conversation {
   /** role: "held" (this agent's), "watch" (a colleague's, opened from the Team panel). */
   constructor({ interaction, context, events }, role, meId) {
     this.interaction = interaction;
@@ -97,7 +99,7 @@ class Conversation {
   }
 }
 
-const Views = (() => {
+export const Views = (() => {
   const { el } = Dom;
 
   // Status events store English keywords (repository/core/lifecycle.py); they are worded here, at render time.

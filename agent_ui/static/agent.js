@@ -1,13 +1,32 @@
 /* Agent desktop, part 5 of 5: wiring the page's controls and starting the desk.
  *
- * The desk is split by concept, loaded in this order by agent.html: agent-desk.js (state,
- * socket, offers, composer), agent-desk-render.js (drawing), agent-desk-actions.js (what the
- * agent does), agent-desk-frames.js (the server's frames), then this file.
+ * agent.html loads only this ES module; it imports the rest. The desk is split by concept:
+ * agent-desk.js (state, socket, offers, composer), agent-desk-render.js (drawing),
+ * agent-desk-actions.js (what the agent does), agent-desk-frames.js (the server's frames),
+ * then this file, which hands those three to the state (Desk.parts) and starts the socket.
  */
-'use strict';
+import { DeskActions } from './agent-desk-actions.js';
+import { DeskRender } from './agent-desk-render.js';
+import { Desk } from './agent-desk.js';
+import { Dom } from './agent-dom.js';
+import { DeskFrames } from './agent-desk-frames.js';
+import { DeskOutbox } from './agent-outbox.js';
+import { TeamFilters } from './agent-team-filters.js';
+import { onTick } from './ui-core.js';
+// The desk's add-ons: each wires itself to the page and to the `desk:frame` events.
+import './agent-keys.js';
+import './agent-emoji.js';
+import './agent-attach.js';
+import './agent-phone.js';
+import './agent-search.js';
+import './desk-outbound.js';
+import './desk-log-contact.js';
+import './desk-labels.js';
+import './desk-merge.js';
+import './desk-pending.js';
 
 (() => {
-  const { $, state, socket, pill, offers, selectedConv } = Desk;
+  const { parts, $, state, socket, pill, offers, selectedConv } = Desk;
   const { render, renderStatic, renderPresence } = DeskRender;
   const { transfer, closeConversation, dropConversation, openTeam, onThreadClick } = DeskActions;
 
@@ -40,10 +59,9 @@
       render();
     }
   });
-  setInterval(() => {
+  onTick((now) => {
     offers.tick();
     pill.tick();
-    const now = Date.now();
     let expired = false;
     for (const conv of state.convs.values()) {
       for (const [key, entry] of conv.typing) {
@@ -55,8 +73,9 @@
     }
     if (DeskOutbox.expire(state.convs, now)) expired = true;
     if (expired) render();
-  }, 250);
+  });
 
+  Object.assign(parts, { frames: DeskFrames, render: DeskRender, actions: DeskActions });
   TeamFilters.init((list) => DeskRender.renderTeam(list));
   renderStatic();
   render();

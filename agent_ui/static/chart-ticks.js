@@ -5,42 +5,37 @@
  * durations, steps that read well on a clock (1, 2, 5, 10, 15, 30 s, 1, 2, 5, 10, 15,
  * 30 min, 1, 2, 3, 6, 12 h). A fixed maximum (100 %, 5 stars) is kept and divided evenly.
  */
-'use strict';
 
-(() => {
-  const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
-  function candidates(raw, { integer, time }) {
-    if (time) {
-      const steps = TIME_STEPS.filter((s) => s >= raw);
-      return steps.length ? steps : [Math.ceil(raw / 86400) * 86400];
-    }
-    const p = 10 ** Math.floor(Math.log10(raw));
-    return [1, 2, 2.5, 5, 10, 20].map((m) => m * p).filter((s) => s >= raw && (!integer || Number.isInteger(s)));
+function candidates(raw, { integer, time }) {
+  if (time) {
+    const steps = TIME_STEPS.filter((s) => s >= raw);
+    return steps.length ? steps : [Math.ceil(raw / 86400) * 86400];
   }
+  const p = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10, 20].map((m) => m * p).filter((s) => s >= raw && (!integer || Number.isInteger(s)));
+}
 
-  /** {max, ticks} for values up to `value`. opts: {integer, time, fixedMax, intervals (about 4)} */
-  function nice(value, opts = {}) {
-    const intervals = opts.intervals || 4;
-    if (opts.fixedMax) {
-      const top = opts.fixedMax;
-      // The smallest readable step that divides the fixed maximum into at most `intervals` parts.
-      const step = candidates(top / intervals, opts).find((s) => Math.abs(top / s - Math.round(top / s)) < 1e-9) || top;
-      return { max: top, ticks: range(top, step) };
-    }
-    const top = value > 0 ? value : 1;
-    let raw = top / intervals;
-    if (opts.integer) raw = Math.max(1, raw);
-    const step = candidates(raw, opts)[0] || raw;
-    const max = Math.ceil(top / step - 1e-9) * step;
-    return { max, ticks: range(max, step) };
+/** {max, ticks} for values up to `value`. opts: {integer, time, fixedMax, intervals (about 4)} */
+export function nice(value, opts = {}) {
+  const intervals = opts.intervals || 4;
+  if (opts.fixedMax) {
+    const top = opts.fixedMax;
+    // The smallest readable step that divides the fixed maximum into at most `intervals` parts.
+    const step = candidates(top / intervals, opts).find((s) => Math.abs(top / s - Math.round(top / s)) < 1e-9) || top;
+    return { max: top, ticks: range(top, step) };
   }
+  const top = value > 0 ? value : 1;
+  let raw = top / intervals;
+  if (opts.integer) raw = Math.max(1, raw);
+  const step = candidates(raw, opts)[0] || raw;
+  const max = Math.ceil(top / step - 1e-9) * step;
+  return { max, ticks: range(max, step) };
+}
 
-  function range(max, step) {
-    const ticks = [];
-    for (let k = 0; k * step <= max + 1e-9; k += 1) ticks.push(Number((k * step).toFixed(10)));
-    return ticks;
-  }
-
-  window.ChartTicks = { nice };
-})();
+function range(max, step) {
+  const ticks = [];
+  for (let k = 0; k * step <= max + 1e-9; k += 1) ticks.push(Number((k * step).toFixed(10)));
+  return ticks;
+}

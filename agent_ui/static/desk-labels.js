@@ -7,7 +7,8 @@
  * calls in agent_ui/desk/labels.py. Names and values are text nodes only.
  * See docs/labels-and-fields.md.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { I18n } from './agent-i18n.js';
 
 (() => {
   const { t } = I18n;

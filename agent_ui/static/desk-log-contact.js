@@ -5,7 +5,8 @@
  * contact lands on the customer's timeline as a closed interaction. See
  * docs/logged-contacts.md.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { I18n } from './agent-i18n.js';
 
 (() => {
   const { t } = I18n;

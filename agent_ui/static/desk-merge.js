@@ -5,7 +5,8 @@
  * After a merge the row offers Undo until the agent moves on; the server keeps the undo
  * window (24 h) for the API too. See docs/merge.md.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { I18n } from './agent-i18n.js';
 
 (() => {
   const { t } = I18n;

@@ -4,7 +4,8 @@
  * new conversation then arrives over the agent socket like an accepted offer, so this
  * file only collects the form and shows the server's answer. See docs/outbound.md.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { I18n } from './agent-i18n.js';
 
 (() => {
   const { t } = I18n;

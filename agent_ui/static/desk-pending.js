@@ -6,7 +6,8 @@
  * change; the desk re-renders its list, and this file hides again whatever is still set
  * aside. See docs/pending.md.
  */
-'use strict';
+import { Dom } from './agent-dom.js';
+import { I18n } from './agent-i18n.js';
 
 (() => {
   const { t } = I18n;

@@ -2,11 +2,13 @@
  * Clicking a total or a chart bucket lists the interactions behind it; clicking a row
  * opens its transcript. The CSV link always carries the same filters as the charts.
  */
-'use strict';
+import { I18n, t } from './agent-i18n.js';
+import { chart, COLOURS, timeline } from './reports-charts.js';
+import { line } from './reports-transcript.js';
+import { channelName, clock, pct } from './supervisor-format.js';
+import { el } from './ui-core.js';
 
 (() => {
-  const { el, clock, pct, channelName } = window.Sup;
-  const { chart, timeline, COLOURS } = window.RepCharts;
   const $ = (id) => document.getElementById(id);
   const form = $('filters');
   let data = null;
@@ -97,7 +99,7 @@
     const res = await fetch(`/reports/transcript/${id}`);
     const tx = await res.json();
     $('tx-title').textContent = t('Transcript #{id} · {customer}', { id, customer: tx.customer || '' });
-    $('transcript').replaceChildren(...(tx.events || []).map(window.RepTranscript.line));
+    $('transcript').replaceChildren(...(tx.events || []).map(line));
   }
 
   // Restore filters from the address, so a report can be bookmarked and shared.

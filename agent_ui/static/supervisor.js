@@ -1,16 +1,15 @@
 /* The live monitor. Everything arrives over WS /supervisor/ws as `snapshot` frames (the
  * page never polls). Rows are keyed and updated in place, so nothing jumps when figures
- * change; waits and times in state tick locally between snapshots from the server's clock.
+ * change; waits and times in state tick locally between snapshots from the server's clock
+ * (ui-core.js: one ticker, elapsed times of [data-since] elements by the server's clock).
  */
-'use strict';
+import { I18n, t } from './agent-i18n.js';
+import { channelName, clock, formulaName, pct, stateName } from './supervisor-format.js';
+import { el, onTick, ReconnectingSocket, refreshElapsed, secondsSince, setServerTime } from './ui-core.js';
 
 (() => {
-  const { el, clock, pct, channelName, stateName, formulaName } = window.Sup;
   const $ = (id) => document.getElementById(id);
-  let ws = null;
   let snap = null;
-  let skew = 0; // server clock minus browser clock, in ms
-  let retry = 0;
   let refs = 0;
   const pending = new Map();
 
@@ -21,39 +20,29 @@
     node.textContent = text;
   }
 
-  function connect() {
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    ws = new WebSocket(`${scheme}://${location.host}/supervisor/ws`);
-    setConn('wait', retry ? t('Reconnecting…') : t('Connecting…'));
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'hello' }));
-    ws.onmessage = (msg) => {
-      let frame;
-      try { frame = JSON.parse(msg.data); } catch (_e) { return; }
-      handlers[frame.type] && handlers[frame.type](frame);
-    };
-    ws.onclose = (ev) => {
-      if (ev.code === 4401 || ev.code === 4403) {
-        setConn('down', ev.code === 4401 ? t('Signed out') : t('Not allowed'));
-        return;
-      }
-      setConn('wait', t('Reconnecting…'));
-      retry = Math.min(retry + 1, 6);
-      setTimeout(connect, 300 * 2 ** retry);
-    };
-  }
+  const CLOSED = { 4401: t('Signed out'), 4403: t('Not allowed') };
+  const socket = new ReconnectingSocket({
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/supervisor/ws`,
+    onFrame: (frame) => handlers[frame.type] && handlers[frame.type](frame),
+    onStatus: (state, detail) => {
+      if (state === 'connected') setConn('ok', t('Live'));
+      else if (state === 'stopped') setConn('down', CLOSED[detail.code] || t('Not allowed'));
+      else setConn('wait', state === 'connecting' ? t('Connecting…') : t('Reconnecting…'));
+    },
+  });
 
   function send(frame) {
     const ref = `r${++refs}`;
     frame.ref = ref;
-    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    socket.send(frame);
     return new Promise((resolve, reject) => pending.set(ref, { resolve, reject }));
   }
 
   const handlers = {
-    welcome: () => { retry = 0; setConn('ok', t('Live')); send({ type: 'audit' }).catch(() => {}); },
+    welcome: () => send({ type: 'audit' }).catch(() => {}),
     snapshot: (frame) => {
       snap = frame;
-      skew = Date.parse(frame.now) - Date.now();
+      setServerTime(frame.now);
       render();
     },
     done: (frame) => settle(frame.ref, null, frame),
@@ -71,9 +60,6 @@
     pending.delete(ref);
     if (error) waiter.reject(new Error(error)); else waiter.resolve(frame);
   }
-
-  const now = () => Date.now() + skew;
-  const since = (iso) => (iso ? (now() - Date.parse(iso)) / 1000 : null);
 
   // -- keyed rows: build once, then only change text and classes ----------------
   function keyed(tbody, items, key, build, update) {
@@ -115,7 +101,9 @@
   function updateKpis(row, f) {
     setText(row, 'waiting', String(f.waiting));
     const longest = cell(row, 'longest');
-    longest.dataset.oldest = f.waiting ? String(Date.parse(snap.now) - f.longest_wait_seconds * 1000) : '';
+    // The oldest waiting contact's arrival, so the shared clock counts its wait on.
+    if (f.waiting) longest.dataset.since = new Date(Date.parse(snap.now) - f.longest_wait_seconds * 1000).toISOString();
+    else delete longest.dataset.since;
     longest.textContent = f.waiting ? clock(f.longest_wait_seconds) : '—';
     longest.classList.toggle('hot', f.waiting > 0 && f.longest_wait_seconds > f.threshold_seconds);
     const sl = cell(row, 'sl');
@@ -170,7 +158,7 @@
       setText(row, 'sname', stateName(a.state));
       const sinceEl = cell(row, 'since');
       sinceEl.dataset.since = a.state_since;
-      sinceEl.textContent = clock(since(a.state_since));
+      sinceEl.textContent = clock(secondsSince(a.state_since));
       const full = a.capacity ? Math.min(100, (100 * a.contacts) / a.capacity) : 0;
       cell(row, 'fill').style.width = `${full}%`;
       cell(row, 'fill').className = `meter-fill${a.contacts >= a.capacity ? ' meter-full' : ''}`;
@@ -216,7 +204,7 @@
       row.className = waitingNow ? 'row-waiting' : `row-${c.status}`;
       const clockEl = cell(row, 'clock');
       clockEl.dataset.since = waitingNow ? c.queued_at : (c.answered_at || c.queued_at);
-      clockEl.textContent = clock(since(clockEl.dataset.since));
+      clockEl.textContent = clock(secondsSince(clockEl.dataset.since));
       const where = queues[c.queue_id] || '';
       setText(row, 'who', c.agent_name ? `${where} · ${c.agent_name}${c.status === 'wrapup' ? ` (${t('wrap-up')})` : ''}` : where);
       row.querySelector('button').onclick = () => openStepIn(c);
@@ -324,14 +312,8 @@
       el('time', { text: I18n.time ? I18n.time(e.at) : e.at }), ' ', el('strong', { text: String(e.supervisor) }), ' ', label(e))));
   }
 
-  // Waits and times in state move every second without asking the server.
-  setInterval(() => {
-    if (!snap) return;
-    document.querySelectorAll('[data-since]').forEach((n) => { n.textContent = clock(since(n.dataset.since)); });
-    document.querySelectorAll('[data-oldest]').forEach((n) => {
-      if (n.dataset.oldest) n.textContent = clock((now() - Number(n.dataset.oldest)) / 1000);
-    });
-  }, 1000);
+  // Waits and times in state move without asking the server.
+  onTick(() => { if (snap) refreshElapsed(); });
 
-  connect();
+  socket.start();
 })();

@@ -1,11 +1,12 @@
-"""``/widget.js``: the widget's parts joined into one script, with its catalogues and an ETag.
+"""``/widget.js``: the widget's ES modules bundled into one script, with its catalogues and an ETag.
 
-The widget is written as small files in ``static/widget/`` (one concept each), but an
-embedding site loads it with ONE ``<script>`` tag and ONE request. The parts are fragments
-of a single function body: they are joined in the fixed order of ``PARTS`` inside one
-``(() => { "use strict"; … })();``, so they share that function's scope and nothing leaks
-into the host page's globals. The translations are written in (widget_i18n.py), the bytes
-are kept per version of the parts and catalogue folders, and their hash is the ETag.
+The widget is written as small ES modules in ``static/widget/`` (one concept each), and
+shares ``agent_ui/static/ui-core.js`` (element builder, clock) with the desk. An embedding
+site loads it with ONE ``<script>`` tag and ONE request, so module_bundle.py puts the
+modules reachable from ``bootstrap.js`` (which imports the parts in the order the widget is
+built) into one ``(() => { "use strict"; … })();``: nothing leaks into the host page's
+globals. The translations are written in (widget_i18n.py), the bytes are kept per version
+of the modules and catalogue folders, and their hash is the ETag.
 See docs/protocol.md ("The widget script").
 """
 
@@ -16,35 +17,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from channels.webchat.module_bundle import bundle
 from channels.webchat.widget_i18n import fill_catalogues
 from contact_center.i18n.catalogues import locale_dirs
 
 WIDGET_DIR = Path(__file__).parent / "static" / "widget"
 
-# Order matters: each part may use what an earlier one defined while the script first runs
-# (function declarations are hoisted across parts, const/let are not). env.js may `return`
-# (a second copy on one page) and bootstrap.js mounts the widget, so they stay first and last.
-PARTS: tuple[str, ...] = (
-    "env.js",  # where it was loaded from, limits
-    "i18n.js",  # language, t(), formatting
-    "state.js",  # embedding options, storage, state, outbox
-    "dom.js",  # h(), icons, display helpers
-    "styles.js",  # the stylesheet
-    "shell.js",  # host element, shadow root, header, status line
-    "prechat.js",  # pre-chat form
-    "afterhours.js",  # outside business hours: the hours, a message left for email
-    "messages.js",  # the message list, notices
-    "queue.js",  # place in the queue, estimated wait
-    "typing.js",  # typing indicators
-    "csat.js",  # ending, rating, starting over
-    "composer.js",  # sending, retrying, uploads
-    "emoji.js",  # the emoji picker
-    "connection.js",  # websocket, resume, heartbeats
-    "frames.js",  # one handler per server frame
-    "render.js",  # state → page
-    "panel.js",  # panel + launcher, open/close, badge
-    "bootstrap.js",  # mount and connect
-)
+ENTRY = "bootstrap.js"
+# ui-core.js and the rest of the desk's modules (imported as /static/name.js).
+STATIC_DIR = Path(__file__).resolve().parents[2] / "agent_ui" / "static"
 
 _OPEN = '(() => {\n  "use strict";\n'
 _CLOSE = "})();\n"
@@ -66,10 +47,11 @@ class Bundle:
         return False
 
 
-def widget_bundle(folder: Path = WIDGET_DIR) -> Bundle:
-    """The current /widget.js. Reads only file metadata unless a part or the catalogue folders changed."""
-    stamp = tuple((name, *_stat(folder / name)) for name in PARTS)
-    return _build(folder, stamp, tuple(locale_dirs()))
+def widget_bundle(folder: Path = WIDGET_DIR, static_dir: Path = STATIC_DIR) -> Bundle:
+    """The current /widget.js. Reads only file metadata unless a module or the catalogue folders changed."""
+    files = sorted([*folder.glob("*.js"), *static_dir.glob("*.js")])
+    stamp = tuple((str(path), *_stat(path)) for path in files)
+    return _build(folder, static_dir, stamp, tuple(locale_dirs()))
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -79,15 +61,16 @@ def _stat(path: Path) -> tuple[int, int]:
 
 @lru_cache(maxsize=4)
 def _build(
-    folder: Path, stamp: tuple[tuple[str, int, int], ...], _catalogue_dirs: tuple[Path, ...]
+    folder: Path,
+    static_dir: Path,
+    _stamp: tuple[tuple[str, int, int], ...],
+    _catalogue_dirs: tuple[Path, ...],
 ) -> Bundle:
     pieces = [
-        "/* Contact-center web chat widget, assembled by the hub from channels/webchat/static/widget/ */\n",
+        "/* Contact-center web chat widget, bundled by the hub from channels/webchat/static/widget/ */\n",
         _OPEN,
+        bundle(folder / ENTRY, static_dir, label="widget"),
+        _CLOSE,
     ]
-    for name, *_version in stamp:
-        pieces.append(f"\n// ---- widget/{name} ----\n")
-        pieces.append((folder / name).read_text(encoding="utf-8"))
-    pieces.append(_CLOSE)
     body = fill_catalogues("".join(pieces)).encode("utf-8")
     return Bundle(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')

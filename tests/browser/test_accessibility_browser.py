@@ -116,8 +116,8 @@ async def test_every_page_has_no_serious_accessibility_violation_and_is_photogra
     found += await axe_violations(page, "reports")
     # Axis ticks are round numbers a reader can trust (not 0/1/3 for a maximum of 2.5).
     ticks = await page.evaluate(
-        "() => [ChartTicks.nice(2.5, {integer: true}).ticks, ChartTicks.nice(5, {time: true}).ticks,"
-        " ChartTicks.nice(0, {fixedMax: 100}).ticks]"
+        "async () => { const { nice } = await import('/static/chart-ticks.js');"
+        " return [nice(2.5, {integer: true}).ticks, nice(5, {time: true}).ticks, nice(0, {fixedMax: 100}).ticks]; }"
     )
     assert ticks == [[0, 1, 2, 3], [0, 2, 4, 6], [0, 25, 50, 75, 100]], ticks
     volume_axis = await page.locator("figure[data-metric=volume] svg > text[text-anchor=end]").evaluate_all(

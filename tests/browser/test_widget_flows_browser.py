@@ -137,8 +137,9 @@ async def test_a_chat_from_first_message_to_rating_and_transcript(
     await reports.goto(server.base + "/reports")
     await reports.evaluate(
         """async (id) => {
+            const { line } = await import('/static/reports-transcript.js');
             const tx = await (await fetch('/reports/transcript/' + id)).json();
-            document.getElementById('transcript').replaceChildren(...tx.events.map(RepTranscript.line));
+            document.getElementById('transcript').replaceChildren(...tx.events.map(line));
         }""",
         interaction_id,
     )

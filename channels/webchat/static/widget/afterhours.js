@@ -5,6 +5,12 @@
  * a "leave a message" form; the message becomes an email conversation answered by email
  * (POST /channels/webchat/messages). See docs/business-hours.md.
  */
+import { late } from "./late.js";
+import { MAX_BODY, ORIGIN } from "./env.js";
+import { LANG, t } from "./i18n.js";
+import { state } from "./state.js";
+import { h } from "./dom.js";
+import { ui } from "./shell.js";
 
 const HOURS_URL = ORIGIN + "/channels/webchat/hours";
 const LEAVE_URL = ORIGIN + "/channels/webchat/messages";
@@ -54,7 +60,7 @@ function weekdayName(day) {
 
 function showHours(hours) {
   state.afterHours = hours.open ? null : hours;
-  if (!state.afterHours) return render();
+  if (!state.afterHours) return late.render();
   ui.awayBack.textContent = hours.next_open_at
     ? t("We're back {when}.", {
         when: new Intl.DateTimeFormat(LANG, { dateStyle: "full", timeStyle: "short" }).format(new Date(hours.next_open_at)),
@@ -66,10 +72,10 @@ function showHours(hours) {
     const spans = day.spans.map(([open, close]) => open + "–" + close).join(", ");
     ui.awayWeek.append(h("dd", { class: "small", text: weekdayName(day.day) + ": " + (spans || t("Closed")) }));
   }
-  render();
+  late.render();
 }
 
-async function loadHours() {
+export async function loadHours() {
   try {
     const res = await fetch(HOURS_URL, { credentials: "omit" });
     if (res.ok) showHours(await res.json());
@@ -78,7 +84,7 @@ async function loadHours() {
   }
 }
 
-function awayShown() {
+export function awayShown() {
   const conv = state.conversation;
   const live = conv && conv.status !== "ended";
   return Boolean(state.afterHours) && !state.stopped && !live && !state.outbox.length;

@@ -3,6 +3,14 @@
  * failed one, and attachments (picked, pasted or dropped; uploaded over HTTP first, then
  * sent as a message that names the upload's token).
  */
+import { late } from "./late.js";
+import { ACCEPTED_EXT, ACCEPTED_TYPES, MAX_BODY, UPLOAD_URL } from "./env.js";
+import { formatNumber, t } from "./i18n.js";
+import { pendingEls, saveOutbox, state, uuid } from "./state.js";
+import { formatBytes, h, icon } from "./dom.js";
+import { ui } from "./shell.js";
+import { placePending, scrollToBottom, showNotice } from "./messages.js";
+import { noteTyping, stopTyping } from "./typing.js";
 
 ui.file = h("input", {
   type: "file", testid: "cc-file", hidden: true, multiple: true, tabindex: "-1",
@@ -52,7 +60,7 @@ ui.input.addEventListener("paste", (e) => {
 
 // Files dropped on the conversation view are uploaded like picked ones (panel.js calls this
 // once the view exists).
-function acceptDroppedFiles() {
+export function acceptDroppedFiles() {
   ui.chat.addEventListener("dragover", (e) => {
     if (e.dataTransfer && Array.from(e.dataTransfer.types).includes("Files")) {
       e.preventDefault();
@@ -81,10 +89,10 @@ function sendMessage(body, files) {
   state.outbox.push(item);
   saveOutbox();
   placePending(item);
-  transmit(item);
+  late.transmit(item);
   if (state.view !== "chat") state.view = "chat";
   scrollToBottom(true);
-  render();
+  late.render();
 }
 
 function submitMessage() {
@@ -102,7 +110,7 @@ function submitMessage() {
   ui.input.focus();
 }
 
-function failMessage(clientId, message) {
+export function failMessage(clientId, message) {
   const item = state.outbox.find((m) => m.client_id === clientId);
   const el = pendingEls.get(clientId);
   if (!item && !el) return false;
@@ -122,7 +130,7 @@ function failMessage(clientId, message) {
           meta.textContent = t("Sending…");
           state.outbox.push(item);
           saveOutbox();
-          transmit(item);
+          late.transmit(item);
         },
       })
     );
@@ -190,7 +198,7 @@ async function uploadFiles(files) {
   }
 }
 
-function updateSendButton() {
+export function updateSendButton() {
   ui.send.disabled = !ui.input.value.trim() || state.stopped;
 }
 

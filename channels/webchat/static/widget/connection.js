@@ -3,8 +3,14 @@
  * the conversation), reconnecting with backoff, heartbeats that drop a dead socket, and
  * sending frames (an outbox message goes only once the socket is welcomed).
  */
+import { late } from "./late.js";
+import { MAX_RETRY_MS, PING_MS, PONG_TIMEOUT_MS, SCRIPT, WS_URL } from "./env.js";
+import { LOCALE, t } from "./i18n.js";
+import { state } from "./state.js";
+import { ui } from "./shell.js";
+import { setRemoteTyping } from "./typing.js";
 
-function connect() {
+export function connect() {
   if (state.stopped || state.socket) return;
   clearTimeout(state.retryTimer);
   let ws;
@@ -39,7 +45,7 @@ function connect() {
     } catch (_) {
       return;
     }
-    const handler = frame && typeof frame.type === "string" && HANDLERS[frame.type];
+    const handler = frame && typeof frame.type === "string" && late.HANDLERS[frame.type];
     if (!handler) return;
     try {
       handler(frame);
@@ -74,7 +80,7 @@ function closed(ws, code) {
       scheduleReconnect();
     }
   }
-  render();
+  late.render();
 }
 
 // A restarted hub is back in seconds: the first retry comes at once, then the delay doubles
@@ -87,20 +93,20 @@ function scheduleReconnect() {
 }
 
 // The browser knows before the socket does: say so at once and stop trusting the socket.
-function watchNetwork() {
+export function watchNetwork() {
   window.addEventListener("offline", () => {
     state.offline = true;
     if (state.socket) abandon(state.socket);
-    render();
+    late.render();
   });
   window.addEventListener("online", () => {
     state.offline = false;
-    render();
+    late.render();
     reconnectNow();
   });
 }
 
-function reconnectNow() {
+export function reconnectNow() {
   if (state.stopped || state.socket) return;
   state.attempts = 0;
   clearTimeout(state.retryTimer);
@@ -119,14 +125,14 @@ function abandon(ws) {
   closed(ws, 4000);
 }
 
-function send(frame) {
+export function send(frame) {
   const ws = state.socket;
   if (!ws || ws.readyState !== WebSocket.OPEN) return false;
   ws.send(JSON.stringify(frame));
   return true;
 }
 
-function startHeartbeat(ws) {
+export function startHeartbeat(ws) {
   clearInterval(state.pingTimer);
   state.pingTimer = setInterval(() => {
     if (!send({ type: "ping" })) return;
@@ -135,7 +141,10 @@ function startHeartbeat(ws) {
   }, PING_MS);
 }
 
-function transmit(item) {
+export function transmit(item) {
   if (!state.ready) return false;
   return send({ type: "message", client_id: item.client_id, body: item.body, attachments: item.attachments });
 }
+
+// For the earlier parts that call back here (late.js).
+Object.assign(late, { send, transmit });

@@ -2,6 +2,13 @@
  * Web chat widget: the end of a chat — ending it, the rating card (CSAT: 1–5 stars and an
  * optional comment, sent as a `csat` frame), and starting a new chat afterwards.
  */
+import { late } from "./late.js";
+import { t } from "./i18n.js";
+import { state, storage } from "./state.js";
+import { h, icon } from "./dom.js";
+import { ui } from "./shell.js";
+import { clearEvents, hideNotice, showNotice } from "./messages.js";
+import { setRemoteTyping, stopTyping } from "./typing.js";
 
 ui.stars = [1, 2, 3, 4, 5].map((n) =>
   h(
@@ -52,10 +59,10 @@ ui.endConfirm = h(
   )
 );
 
-function askEndChat() {
+export function askEndChat() {
   if (!state.conversation || state.conversation.status === "ended") return;
   state.confirmingEnd = true;
-  render();
+  late.render();
   ui.endConfirm.querySelector("[data-testid=cc-end-cancel]").focus();
 }
 
@@ -63,7 +70,7 @@ function confirmEnd(yes) {
   state.confirmingEnd = false;
   if (yes) endChat();
   else {
-    render();
+    late.render();
     ui.input.focus();
   }
 }
@@ -71,19 +78,19 @@ function confirmEnd(yes) {
 function endChat() {
   if (!state.conversation || state.conversation.status === "ended") return;
   stopTyping();
-  state.pendingEnd = send({ type: "end" });
+  state.pendingEnd = late.send({ type: "end" });
   if (!state.pendingEnd) showNotice(t("You're offline right now — try again once we reconnect."));
-  render();
+  late.render();
 }
 
 function pickRating(n) {
   state.rating = n;
   ui.rateError.textContent = "";
   paintStars(n);
-  render();
+  late.render();
 }
 
-function paintStars(upTo) {
+export function paintStars(upTo) {
   ui.stars.forEach((star, i) => {
     star.classList.toggle("on", i < upTo);
     star.setAttribute("aria-pressed", String(i + 1 === state.rating));
@@ -95,14 +102,14 @@ function submitRating() {
   const frame = { type: "csat", rating: state.rating };
   const comment = ui.comment.value.trim();
   if (comment) frame.comment = comment;
-  state.pendingCsat = send(frame);
+  state.pendingCsat = late.send(frame);
   if (!state.pendingCsat) ui.rateError.textContent = t("You're offline right now — try again once we reconnect.");
-  render();
+  late.render();
 }
 
 function skipRating() {
   state.ratingSkipped = true;
-  render();
+  late.render();
   ui.newChat.focus();
 }
 
@@ -124,6 +131,9 @@ function newChat() {
   setRemoteTyping(null);
   clearEvents();
   state.view = "chat";
-  render();
+  late.render();
   ui.input.focus();
 }
+
+// For the earlier parts that call back here (late.js).
+late.askEndChat = askEndChat;

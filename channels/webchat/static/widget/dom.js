@@ -3,6 +3,8 @@
  * (never markup), icon() draws the SVG icons — and display helpers for colours, links,
  * file sizes and initials.
  */
+import { el } from "/static/ui-core.js";
+import { ORIGIN } from "./env.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const ICONS = {
@@ -17,24 +19,10 @@ const ICONS = {
   headset: "M3 18v-6a9 9 0 0 1 18 0v6|M21 19a2 2 0 0 1-2 2h-1a2 2 0 0 1-2-2v-3a2 2 0 0 1 2-2h3z|M3 19a2 2 0 0 0 2 2h1a2 2 0 0 0 2-2v-3a2 2 0 0 0-2-2H3z",
 };
 
-function h(tag, props, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === "text") el.textContent = value;
-    else if (key === "class") el.className = value;
-    else if (key === "testid") el.dataset.testid = value;
-    else if (key === "hidden") el.hidden = true;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false) el.append(child);
-  }
-  return el;
-}
+// The one element builder of the hub's pages (ui-core.js): text only through textContent.
+export const h = el;
 
-function icon(name, size = 20) {
+export function icon(name, size = 20) {
   const svg = document.createElementNS(SVG_NS, "svg");
   const attrs = {
     viewBox: "0 0 24 24", width: size, height: size, fill: "none", stroke: "currentColor",
@@ -50,11 +38,11 @@ function icon(name, size = 20) {
   return svg;
 }
 
-// White or near-black text, whichever reads better on the configured colour.
-function readableOn(color) {
+// White or near-black text, whichever reads better on the configured colour (resolved inside root).
+export function readableOn(color, root) {
   const probe = document.createElement("span");
   probe.style.color = color;
-  shadow.append(probe);
+  root.append(probe);
   const rgb = (getComputedStyle(probe).color.match(/[\d.]+/g) || ["79", "70", "229"]).map(Number);
   probe.remove();
   const lin = rgb.slice(0, 3).map((v) => {
@@ -65,7 +53,7 @@ function readableOn(color) {
   return luminance > 0.45 ? "#111827" : "#ffffff";
 }
 
-function absoluteUrl(url) {
+export function absoluteUrl(url) {
   if (typeof url !== "string" || !url) return null;
   try {
     const parsed = new URL(url, ORIGIN);
@@ -75,7 +63,7 @@ function absoluteUrl(url) {
   }
 }
 
-function formatBytes(n) {
+export function formatBytes(n) {
   if (!(n >= 0)) return "";
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
@@ -83,7 +71,7 @@ function formatBytes(n) {
   return `${mb >= 10 ? Math.round(mb) : mb.toFixed(1).replace(/\.0$/, "")} MB`;
 }
 
-function initials(name) {
+export function initials(name) {
   const parts = String(name).trim().split(/\s+/).filter(Boolean);
   if (!parts.length) return "?";
   const first = Array.from(parts[0])[0] || "";

@@ -2,6 +2,9 @@
  * Web chat widget: the emoji picker beside the attach button. The set is written here, so
  * nothing loads from another site; each emoji is its own button's name.
  */
+import { t } from "./i18n.js";
+import { h } from "./dom.js";
+import { ui } from "./shell.js";
 
 const EMOJI = ["😀", "😊", "🙂", "😉", "😂", "😅", "😍", "🤔", "😮", "😢", "🙁", "🙏",
   "👍", "👎", "👌", "👏", "🙌", "👋", "🎉", "✅", "❌", "❤️", "⭐", "📦"];

@@ -19,31 +19,30 @@
  * Safety: anything that came from the server, an agent or the visitor is put on the page
  * with textContent or as attribute values — never through innerHTML.
  */
-
 // document.currentScript only exists while this file first runs, so capture it now.
-const SCRIPT =
+export const SCRIPT =
   document.currentScript ||
   Array.from(document.scripts)
     .reverse()
     .find((s) => /\/widget\.js(?:[?#]|$)/.test(s.src)) ||
   null;
-const ORIGIN = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src, location.href).origin : location.origin;
-const WS_URL = ORIGIN.replace(/^http/, "ws") + "/channels/webchat/ws";
-const UPLOAD_URL = ORIGIN + "/channels/webchat/attachments";
-const KEY = "cc-widget:" + ORIGIN + ":";
+export const ORIGIN = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src, location.href).origin : location.origin;
+export const WS_URL = ORIGIN.replace(/^http/, "ws") + "/channels/webchat/ws";
+export const UPLOAD_URL = ORIGIN + "/channels/webchat/attachments";
+export const KEY = "cc-widget:" + ORIGIN + ":";
 
-// One widget per hub per page, even if the tag is pasted twice. (This `return` leaves the
-// bundle's wrapping function, so a second copy does nothing at all.)
+// One widget per hub per page, even if the tag is pasted twice: a second copy builds nothing
+// on the page and does not connect (bootstrap.js checks SECOND_COPY before mounting).
 const registry = (window.__ccChatWidgets = window.__ccChatWidgets || {});
-if (registry[ORIGIN]) return;
+export const SECOND_COPY = Boolean(registry[ORIGIN]);
 registry[ORIGIN] = true;
 
-const PING_MS = 25000;
-const PONG_TIMEOUT_MS = 10000;
-const MAX_RETRY_MS = 5000;
-const TYPING_REPEAT_MS = 3000; // re-announce "still typing" at most this often
-const TYPING_IDLE_MS = 4000; // after this much quiet the visitor stopped typing
-const REMOTE_TYPING_MS = 8000; // hide "Alice is typing…" if no update arrives
-const MAX_BODY = 10000;
-const ACCEPTED_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"];
-const ACCEPTED_EXT = /\.(png|jpe?g|gif|webp|pdf)$/i;
+export const PING_MS = 25000;
+export const PONG_TIMEOUT_MS = 10000;
+export const MAX_RETRY_MS = 5000;
+export const TYPING_REPEAT_MS = 3000; // re-announce "still typing" at most this often
+export const TYPING_IDLE_MS = 4000; // after this much quiet the visitor stopped typing
+export const REMOTE_TYPING_MS = 8000; // hide "Alice is typing…" if no update arrives
+export const MAX_BODY = 10000;
+export const ACCEPTED_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"];
+export const ACCEPTED_EXT = /\.(png|jpe?g|gif|webp|pdf)$/i;

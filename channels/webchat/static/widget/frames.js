@@ -2,8 +2,17 @@
  * Web chat widget: the server's frames, one handler per type (channels/webchat/socket.py
  * and docs/protocol.md define them), and how a conversation's status changes are shown.
  */
+import { late } from "./late.js";
+import { t } from "./i18n.js";
+import { eventEls, pendingEls, saveOutbox, state, storage } from "./state.js";
+import { ui } from "./shell.js";
+import { finishPrechat } from "./prechat.js";
+import { addSystemLine, clearEvents, groupWithPrevious, hideNotice, messageEl, placeEvent, restoreSystemLines, scrollToBottom, showNotice } from "./messages.js";
+import { setRemoteTyping } from "./typing.js";
+import { failMessage } from "./composer.js";
+import { startHeartbeat, transmit } from "./connection.js";
 
-const HANDLERS = {
+export const HANDLERS = {
   welcome(f) {
     state.ready = true;
     state.everReady = true;
@@ -30,7 +39,7 @@ const HANDLERS = {
     }
     // Anything the server never acknowledged goes again; it stores each client_id once.
     for (const item of state.outbox) transmit(item);
-    render();
+    late.render();
     scrollToBottom(true);
   },
 
@@ -43,7 +52,7 @@ const HANDLERS = {
       if (!state.open || document.hidden) state.unread += 1;
     }
     scrollToBottom(ev.author_type === "customer");
-    render();
+    late.render();
   },
 
   ack(f) {
@@ -73,12 +82,12 @@ const HANDLERS = {
 
   status(f) {
     if (f.conversation) applyConversation(f.conversation, { announce: true });
-    render();
+    late.render();
   },
 
   queue(f) {
     state.queue = { position: f.position, wait: f.estimated_wait_seconds };
-    render();
+    late.render();
   },
 
   typing(f) {
@@ -97,7 +106,7 @@ const HANDLERS = {
     state.pendingCsat = false;
     state.ratingSubmitted = true;
     if (state.conversation) state.conversation.rated = true;
-    render();
+    late.render();
   },
 
   // The server could not recover events this socket missed: reconnect, and the new
@@ -114,7 +123,7 @@ const HANDLERS = {
     const message = typeof f.message === "string" && f.message ? f.message : t("Something went wrong.");
     if (f.code === "origin_not_allowed") {
       state.stopped = true;
-      render();
+      late.render();
       return;
     }
     if (f.code === "invalid_token") {
@@ -130,19 +139,19 @@ const HANDLERS = {
       const target = f.field === "name" ? ui.nameError : f.field === "email" ? ui.emailError : ui.formError;
       target.textContent = message;
       (f.field === "name" ? ui.name : ui.email).setAttribute("aria-invalid", "true");
-      render();
+      late.render();
       (f.field === "name" ? ui.name : ui.email).focus();
       return;
     }
     if (state.pendingCsat) {
       state.pendingCsat = false;
       ui.rateError.textContent = message;
-      render();
+      late.render();
       return;
     }
     state.pendingEnd = false;
     showNotice(message);
-    render();
+    late.render();
   },
 };
 
@@ -187,3 +196,6 @@ function applyConversation(conv, { announce }) {
   if (conv.status !== "connected" || !state.ready) state.confirmingEnd = false;
   if (state.view !== "chat" && state.view !== "loading") state.view = "chat";
 }
+
+// For the earlier parts that call back here (late.js).
+late.HANDLERS = HANDLERS;

@@ -6,14 +6,15 @@
  * domain (contact_center/i18n/locales/<locale>/LC_MESSAGES/widget.po; docs/i18n.md).
  * Strings are marked t("English {name}", { name }) so Babel's extractor finds them.
  */
+import { SCRIPT } from "./env.js";
 
 const CATALOGUES = /*cc-i18n*/ {} /*cc-i18n-end*/;
-const LOCALE = pickLocale(
+export const LOCALE = pickLocale(
   [(SCRIPT && SCRIPT.dataset && SCRIPT.dataset.lang) || ""]
     .concat(Array.from(navigator.languages || []), [navigator.language || ""])
     .filter(Boolean)
 );
-const LANG = LOCALE.replace(/_/g, "-");
+export const LANG = LOCALE.replace(/_/g, "-");
 const MESSAGES = CATALOGUES[LOCALE] || {};
 
 function pickLocale(tags) {
@@ -41,18 +42,18 @@ function pickLocale(tags) {
   return "en";
 }
 
-function t(message, params) {
+export function t(message, params) {
   const found = MESSAGES[message];
   const text = typeof found === "string" && found ? found : message;
   return params ? text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole)) : text;
 }
 
-function formatNumber(n) {
+export function formatNumber(n) {
   return new Intl.NumberFormat(LANG).format(n);
 }
 
 // "2 minutes" / "2分钟" / "2 分鐘".
-function formatMinutes(minutes) {
+export function formatMinutes(minutes) {
   try {
     return new Intl.NumberFormat(LANG, { style: "unit", unit: "minute", unitDisplay: "long" }).format(minutes);
   } catch (_) {
@@ -60,7 +61,7 @@ function formatMinutes(minutes) {
   }
 }
 
-function formatTime(iso) {
+export function formatTime(iso) {
   if (!iso) return "";
   // The server writes UTC; a timestamp without an offset would otherwise be read as local time.
   const text = /[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + "Z";

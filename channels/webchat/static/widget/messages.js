@@ -3,6 +3,10 @@
  * echo of our own message never shows twice), pending ones at the bottom, links and files,
  * system lines — and the notice line for errors.
  */
+import { formatTime, t } from "./i18n.js";
+import { CONFIG, eventEls, pendingEls, state, storage } from "./state.js";
+import { absoluteUrl, formatBytes, h, icon, initials } from "./dom.js";
+import { ui } from "./shell.js";
 
 // Conversation view.
 ui.greeting = h(
@@ -23,7 +27,7 @@ ui.messages.addEventListener("scroll", () => {
 
 ui.notice = h("div", { class: "notice", testid: "cc-error", role: "alert", hidden: true });
 
-function messageEl(ev, pending) {
+export function messageEl(ev, pending) {
   const mine = ev.author_type === "customer";
   const el = h("div", {
     class: "msg " + (mine ? "mine" : "theirs"),
@@ -51,7 +55,7 @@ function messageEl(ev, pending) {
   return el;
 }
 
-function placeEvent(ev) {
+export function placeEvent(ev) {
   const el = messageEl(ev);
   eventEls.set(ev.id, el);
   // Keep events in id order; unacknowledged messages always stay at the bottom.
@@ -69,7 +73,7 @@ function placeEvent(ev) {
   if (before) groupWithPrevious(before);
 }
 
-function placePending(item) {
+export function placePending(item) {
   const el = messageEl(
     { author_type: "customer", body: item.body, attachments: item.files || [], created_at: item.created_at },
     true
@@ -80,7 +84,7 @@ function placePending(item) {
 }
 
 // Consecutive messages from the same person share one name label and avatar.
-function groupWithPrevious(el) {
+export function groupWithPrevious(el) {
   if (!el.classList.contains("msg")) return;
   const prev = el.previousElementSibling;
   const same =
@@ -90,7 +94,7 @@ function groupWithPrevious(el) {
 
 // A status line ("Alice joined the chat") is not in the history the server sends, so it is
 // remembered in the browser with the id of the event it followed and put back after a reload.
-function addSystemLine(text, convId) {
+export function addSystemLine(text, convId) {
   let after = 0;
   for (const id of eventEls.keys()) after = Math.max(after, id);
   placeSystemLine(text, after);
@@ -112,14 +116,14 @@ function placeSystemLine(text, after) {
 }
 
 /** After a reload: the lines this browser saw for this conversation, where they were. */
-function restoreSystemLines(convId) {
+export function restoreSystemLines(convId) {
   const saved = storage.getJSON("lines", null);
   if (!saved || saved.conv !== convId || !Array.isArray(saved.items)) return;
   if (ui.messages.querySelector("[data-testid=cc-system]")) return; // already on screen
   for (const item of saved.items) if (item && typeof item.text === "string") placeSystemLine(item.text, Number(item.after) || 0);
 }
 
-function clearEvents() {
+export function clearEvents() {
   for (const child of Array.from(ui.messages.children)) {
     if (child === ui.greeting || child.dataset.state === "sending") continue;
     child.remove();
@@ -192,7 +196,7 @@ function closeLightbox() {
 }
 
 let noticeTimer = 0;
-function showNotice(text) {
+export function showNotice(text) {
   clearTimeout(noticeTimer);
   ui.notice.textContent = "";
   ui.notice.append(
@@ -203,11 +207,11 @@ function showNotice(text) {
   noticeTimer = setTimeout(hideNotice, 9000);
 }
 
-function hideNotice() {
+export function hideNotice() {
   ui.notice.hidden = true;
 }
 
-function scrollToBottom(force) {
+export function scrollToBottom(force) {
   if (!force && !state.pinned) return;
   requestAnimationFrame(() => {
     ui.messages.scrollTop = ui.messages.scrollHeight;

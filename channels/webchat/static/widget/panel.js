@@ -2,6 +2,16 @@
  * Web chat widget: the panel and the launcher put together into the shadow root, opening
  * and closing, and the unread badge.
  */
+import { late } from "./late.js";
+import { LANG, t } from "./i18n.js";
+import { CONFIG, state } from "./state.js";
+import { h, icon } from "./dom.js";
+import { shadow, ui } from "./shell.js";
+import { loadHours } from "./afterhours.js";
+import { scrollToBottom } from "./messages.js";
+import { acceptDroppedFiles } from "./composer.js";
+import { reconnectNow } from "./connection.js";
+import { render } from "./render.js";
 
 ui.footer = h("div", { class: "footer" }, ui.notice, ui.queue, ui.typing, ui.endConfirm, ui.rating, ui.done, ui.composer);
 ui.chat = h("div", { class: "view chat", "data-drop-label": t("Drop to send") }, ui.messages, ui.footer, ui.lightbox);
@@ -37,7 +47,7 @@ ui.panel.addEventListener("keydown", (e) => {
   }
 });
 
-function setOpen(open) {
+export function setOpen(open) {
   state.open = open;
   ui.root.classList.toggle("open", open);
   ui.launcher.setAttribute("aria-expanded", String(open));
@@ -62,12 +72,12 @@ function focusFirst() {
   target.focus({ preventScroll: true });
 }
 
-function clearUnread() {
+export function clearUnread() {
   state.unread = 0;
   renderBadge();
 }
 
-function renderBadge() {
+export function renderBadge() {
   const n = state.open ? 0 : state.unread;
   ui.badge.hidden = n === 0;
   ui.badge.textContent = n > 9 ? "9+" : String(n);
@@ -76,3 +86,6 @@ function renderBadge() {
     state.open ? t("Close chat") : n === 1 ? t("Open chat, 1 new message") : n ? t("Open chat, {num} new messages", { num: n }) : t("Open chat")
   );
 }
+
+// For the earlier parts that call back here (late.js).
+Object.assign(late, { setOpen, renderBadge });

@@ -2,6 +2,11 @@
  * Web chat widget: the pre-chat form (name and email, both optional) a first-time visitor
  * sees. The server checks the values (`profile` → `profile_saved` or an error frame).
  */
+import { late } from "./late.js";
+import { t } from "./i18n.js";
+import { CONFIG, state, storage } from "./state.js";
+import { h } from "./dom.js";
+import { ui } from "./shell.js";
 
 // Pre-chat form.
 ui.name = h("input", {
@@ -56,14 +61,14 @@ function submitPrechat(e) {
   const frame = { type: "profile" };
   if (name) frame.name = name;
   if (email) frame.email = email;
-  state.pendingProfile = send(frame);
-  render();
+  state.pendingProfile = late.send(frame);
+  late.render();
 }
 
-function finishPrechat() {
+export function finishPrechat() {
   state.prechatDone = true;
   storage.setJSON("prechat", true);
   state.view = "chat";
-  render();
+  late.render();
   ui.input.focus();
 }

@@ -2,10 +2,14 @@
  * Web chat widget: the queue status line — place in the queue and estimated wait while the
  * visitor waits for an agent (`queue` frames; render.js shows it).
  */
+import { formatMinutes, formatNumber, t } from "./i18n.js";
+import { state } from "./state.js";
+import { h } from "./dom.js";
+import { ui } from "./shell.js";
 
 ui.queue = h("div", { class: "queue", testid: "cc-queue", role: "status", hidden: true });
 
-function queueText() {
+export function queueText() {
   const q = state.queue;
   if (!q) return t("Waiting for the next available agent…");
   if (q.wait === -1) return t("No agent is online right now — we'll answer as soon as someone is");

@@ -2,8 +2,18 @@
  * Web chat widget: render() puts the state on the page — which view shows, the header's
  * subtitle and avatar, the connection line, and the footer (queue, rating, composer).
  */
+import { late } from "./late.js";
+import { t } from "./i18n.js";
+import { state } from "./state.js";
+import { h, icon, initials } from "./dom.js";
+import { ui } from "./shell.js";
+import { awayShown } from "./afterhours.js";
+import { queueText } from "./queue.js";
+import { renderTyping } from "./typing.js";
+import { paintStars } from "./csat.js";
+import { updateSendButton } from "./composer.js";
 
-function render() {
+export function render() {
   const conv = state.conversation;
   const view = state.stopped ? "unavailable" : state.view;
   ui.loading.hidden = view !== "loading";
@@ -68,5 +78,8 @@ function render() {
   paintStars(state.rating);
   renderTyping();
   updateSendButton();
-  renderBadge();
+  late.renderBadge();
 }
+
+// For the earlier parts that call back here (late.js).
+late.render = render;

@@ -2,27 +2,32 @@
  * Web chat widget: the host element and its shadow root, the header, the connection line,
  * and the "connecting" and "not available" views. panel.js puts the pieces together.
  */
+import { late } from "./late.js";
+import { t } from "./i18n.js";
+import { CONFIG } from "./state.js";
+import { h, icon } from "./dom.js";
+import { STYLE } from "./styles.js";
 
-const host = document.createElement("cc-chat-widget");
+export const host = document.createElement("cc-chat-widget");
 // Inline !important beats any stylesheet rule the page may have for unknown elements.
 host.setAttribute(
   "style",
   "all:initial !important;display:block !important;position:fixed !important;right:0 !important;" +
     "bottom:0 !important;width:0 !important;height:0 !important;z-index:2147483000 !important;"
 );
-const shadow = host.attachShadow({ mode: "open" });
+export const shadow = host.attachShadow({ mode: "open" });
 
-const ui = {};
+export const ui = {};
 ui.style = h("style", { text: STYLE() });
 
 // Header.
 ui.avatar = h("div", { class: "avatar", "aria-hidden": "true" }, icon("headset", 20));
 ui.title = h("div", { class: "title", id: "cc-title", text: CONFIG.title });
 ui.subtitle = h("div", { class: "subtitle", testid: "cc-subtitle" });
-ui.end = h("button", { type: "button", class: "end", testid: "cc-end", text: "End chat", onclick: () => askEndChat() });
+ui.end = h("button", { type: "button", class: "end", testid: "cc-end", text: "End chat", onclick: () => late.askEndChat() });
 ui.close = h(
   "button",
-  { type: "button", class: "icon-btn", testid: "cc-close", "aria-label": t("Minimize chat"), onclick: () => setOpen(false) },
+  { type: "button", class: "icon-btn", testid: "cc-close", "aria-label": t("Minimize chat"), onclick: () => late.setOpen(false) },
   icon("down", 22)
 );
 ui.header = h(

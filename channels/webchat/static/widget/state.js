@@ -5,8 +5,10 @@
  * with its history; messages stay in a local outbox until the server acks them and are resent
  * after a reconnect (the server dedupes by client_id).
  */
+import { KEY, SCRIPT } from "./env.js";
+import { t } from "./i18n.js";
 
-const CONFIG = readConfig(SCRIPT);
+export const CONFIG = readConfig(SCRIPT);
 
 function readConfig(el) {
   const data = (el && el.dataset) || {};
@@ -21,7 +23,7 @@ function readConfig(el) {
 
 // Storage: localStorage when the browser lets us, memory otherwise (private modes, sandboxes).
 const memory = {};
-const storage = {
+export const storage = {
   get(name) {
     try {
       const value = window.localStorage.getItem(KEY + name);
@@ -59,7 +61,7 @@ const storage = {
   },
 };
 
-const state = {
+export const state = {
   socket: null,
   ready: false, // welcomed on the current socket
   everReady: false,
@@ -103,20 +105,20 @@ const state = {
 // a connection; a first-time visitor waits for the welcome to know whether to ask who they are.
 if (state.prechatDone || state.outbox.length) state.view = "chat";
 
-const eventEls = new Map(); // event id -> element
-const pendingEls = new Map(); // client_id -> element
+export const eventEls = new Map(); // event id -> element
+export const pendingEls = new Map(); // client_id -> element
 
 function loadOutbox() {
   const items = storage.getJSON("outbox", []);
   return Array.isArray(items) ? items.filter((m) => m && typeof m.client_id === "string") : [];
 }
 
-function saveOutbox() {
+export function saveOutbox() {
   if (state.outbox.length) storage.setJSON("outbox", state.outbox);
   else storage.remove("outbox");
 }
 
-function uuid() {
+export function uuid() {
   if (window.crypto && crypto.randomUUID) {
     try {
       return crypto.randomUUID();

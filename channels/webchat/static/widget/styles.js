@@ -1,9 +1,8 @@
 /*
  * Web chat widget: its stylesheet, put inside the shadow root by shell.js.
  */
-
 // Styles. Everything is scoped by the shadow root; :host resets what the page would pass down.
-function STYLE() {
+export function STYLE() {
   return `
 :host { all: initial; }
 * { box-sizing: border-box; }

@@ -2,10 +2,16 @@
  * Web chat widget: typing indicators both ways — "still typing" frames while the visitor
  * writes, and "Alice is typing…" while an agent does.
  */
+import { late } from "./late.js";
+import { REMOTE_TYPING_MS, TYPING_IDLE_MS, TYPING_REPEAT_MS } from "./env.js";
+import { t } from "./i18n.js";
+import { state } from "./state.js";
+import { h } from "./dom.js";
+import { ui } from "./shell.js";
 
 ui.typing = h("div", { class: "typing", testid: "cc-typing", hidden: true });
 
-function noteTyping() {
+export function noteTyping() {
   const conv = state.conversation;
   const live = conv && (conv.status === "waiting" || conv.status === "connected");
   if (!live || !state.ready) return;
@@ -15,7 +21,7 @@ function noteTyping() {
   }
   const now = Date.now();
   if (!state.typingActive || now - state.typingSentAt > TYPING_REPEAT_MS) {
-    if (send({ type: "typing", state: true })) {
+    if (late.send({ type: "typing", state: true })) {
       state.typingActive = true;
       state.typingSentAt = now;
     }
@@ -24,21 +30,21 @@ function noteTyping() {
   state.typingIdleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
 }
 
-function stopTyping() {
+export function stopTyping() {
   clearTimeout(state.typingIdleTimer);
   if (!state.typingActive) return;
   state.typingActive = false;
-  send({ type: "typing", state: false });
+  late.send({ type: "typing", state: false });
 }
 
-function setRemoteTyping(name) {
+export function setRemoteTyping(name) {
   clearTimeout(state.remoteTypingTimer);
   state.remoteTyping = name;
   if (name) state.remoteTypingTimer = setTimeout(() => setRemoteTyping(null), REMOTE_TYPING_MS);
   renderTyping();
 }
 
-function renderTyping() {
+export function renderTyping() {
   const show = Boolean(state.remoteTyping && state.conversation && state.conversation.status !== "ended");
   ui.typing.hidden = !show;
   ui.typing.textContent = "";
