@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search_corpus import load  # noqa: E402
 from repository import Database  # noqa: E402
-from repository.search.query import CANDIDATES, Filters, fts5_query, search_customers, search_messages  # noqa: E402
+from repository.search.query import CANDIDATES, Filters, search_customers, search_messages
+from repository.search.sqlite import match as fts5_query  # noqa: E402
 from repository.search.text import query_terms  # noqa: E402
 
 QUERIES = [

@@ -5,11 +5,9 @@ Two index tables per store (docs/search.md):
 * ``search_events``: one row per message or note, keyed by the event id;
 * ``search_customers``: one row per customer: name, emails and phone numbers.
 
-On SQLite they are FTS5 tables over the pre-analysed tokens of
-:mod:`repository.search.text` (FTS5's ``ascii`` tokenizer then only splits on the
-spaces we put between tokens). ``search_events`` is contentless: the message text
-lives once, in ``events``. On PostgreSQL they are plain tables with a ``tsvector``
-built from the same tokens (positions included, so phrases work) and a GIN index.
+Both hold the pre-analysed tokens of :mod:`repository.search.text`: FTS5 tables on
+SQLite (``sqlite.py``), tables with a ``tsvector`` and a GIN index on PostgreSQL
+(``postgres.py``); this module is the bookkeeping both share.
 
 A SQLAlchemy ``after_flush`` hook indexes every Event, Customer and Identity the
 ORM writes, on the flush's own connection: the index commits or rolls back with the
@@ -20,7 +18,6 @@ SQL, bulk loads) must call :func:`index_event` / :func:`reindex_customer` or
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import event, text
@@ -28,27 +25,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, attributes
 
 from repository.core.models import Customer, Event, Identity
+from repository.search.backend import backend
 from repository.search.text import phone_digits, tokens
 
 INDEXED_KINDS = ("message", "note")
 INDEX_TABLES = ("search_events", "search_customers")
-# tsvector keeps positions up to 16383; later tokens share the last position.
-_PG_MAX_POSITION = 16383
-
-SQLITE_DDL = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_events USING fts5(terms, content='', tokenize='ascii')",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS search_customers USING fts5(name, contact, tokenize='ascii')",
-)
-POSTGRES_DDL = (
-    "CREATE TABLE IF NOT EXISTS search_events ("
-    " event_id integer PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,"
-    " terms tsvector NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ix_search_events_terms ON search_events USING gin (terms)",
-    "CREATE TABLE IF NOT EXISTS search_customers ("
-    " customer_id integer PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,"
-    " terms tsvector NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS ix_search_customers_terms ON search_customers USING gin (terms)",
-)
 
 
 def is_index_table(name: str | None) -> bool:
@@ -62,55 +43,16 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
 
 
 def create_tables(conn: Connection) -> None:
-    for ddl in SQLITE_DDL if conn.dialect.name == "sqlite" else POSTGRES_DDL:
+    for ddl in backend(conn.dialect.name).DDL:
         conn.exec_driver_sql(ddl)
 
 
-def tsvector_literal(weighted: list[tuple[list[str], str]]) -> str:
-    """A tsvector in PostgreSQL's input syntax: ``'tok':1A,7A 'other':2``.
-
-    ``weighted`` is a list of (tokens, weight letter) sections, numbered on from one
-    section to the next so phrases never join two sections.
-    """
-    positions: dict[str, list[str]] = defaultdict(list)
-    position = 0
-    for section, weight in weighted:
-        position += 1  # a gap between sections
-        for token in section:
-            position += 1
-            positions[token].append(f"{min(position, _PG_MAX_POSITION)}{weight}")
-    return " ".join(
-        "'" + token.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(where[:256])
-        for token, where in positions.items()
-    )
-
-
 def index_event(conn: Connection, event_id: int, body: str) -> None:
-    terms = tokens(body)
-    if conn.dialect.name == "sqlite":
-        conn.execute(
-            text("INSERT INTO search_events(rowid, terms) VALUES (:id, :terms)"),
-            {"id": event_id, "terms": " ".join(terms)},
-        )
-    else:
-        conn.execute(
-            text(
-                "INSERT INTO search_events(event_id, terms) VALUES (:id, CAST(:terms AS tsvector))"
-                " ON CONFLICT (event_id) DO UPDATE SET terms = EXCLUDED.terms"
-            ),
-            {"id": event_id, "terms": tsvector_literal([(terms, "")])},
-        )
+    backend(conn.dialect.name).index_event(conn, event_id, tokens(body))
 
 
 def unindex_event(conn: Connection, event_id: int, old_body: str) -> None:
-    if conn.dialect.name == "sqlite":
-        # A contentless FTS5 table forgets a row only when told the tokens it was given.
-        conn.execute(
-            text("INSERT INTO search_events(search_events, rowid, terms) VALUES ('delete', :id, :terms)"),
-            {"id": event_id, "terms": " ".join(tokens(old_body))},
-        )
-    else:
-        conn.execute(text("DELETE FROM search_events WHERE event_id = :id"), {"id": event_id})
+    backend(conn.dialect.name).unindex_event(conn, event_id, tokens(old_body))
 
 
 def customer_sections(name: str, contacts: list[str]) -> tuple[list[str], list[str]]:
@@ -128,12 +70,9 @@ def reindex_customer(conn: Connection, customer_id: int) -> None:
     row = conn.execute(
         text("SELECT display_name, email, phone FROM customers WHERE id = :id"), {"id": customer_id}
     ).first()
-    sqlite = conn.dialect.name == "sqlite"
-    if sqlite:
-        conn.execute(text("DELETE FROM search_customers WHERE rowid = :id"), {"id": customer_id})
+    store = backend(conn.dialect.name)
     if row is None:
-        if not sqlite:
-            conn.execute(text("DELETE FROM search_customers WHERE customer_id = :id"), {"id": customer_id})
+        store.write_customer(conn, customer_id, None)
         return
     identities = conn.execute(
         text(
@@ -141,30 +80,14 @@ def reindex_customer(conn: Connection, customer_id: int) -> None:
         ),
         {"id": customer_id},
     ).scalars()
-    name, contact = customer_sections(row[0] or "", [row[1] or "", row[2] or "", *identities])
-    if sqlite:
-        conn.execute(
-            text("INSERT INTO search_customers(rowid, name, contact) VALUES (:id, :name, :contact)"),
-            {"id": customer_id, "name": " ".join(name), "contact": " ".join(contact)},
-        )
-    else:
-        conn.execute(
-            text(
-                "INSERT INTO search_customers(customer_id, terms) VALUES (:id, CAST(:terms AS tsvector))"
-                " ON CONFLICT (customer_id) DO UPDATE SET terms = EXCLUDED.terms"
-            ),
-            {"id": customer_id, "terms": tsvector_literal([(name, "A"), (contact, "")])},
-        )
+    store.write_customer(
+        conn, customer_id, customer_sections(row[0] or "", [row[1] or "", row[2] or "", *identities])
+    )
 
 
 def rebuild(conn: Connection, batch: int = 5000) -> None:
     """Index everything from scratch: after a migration, a bulk load or an analyser change."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("INSERT INTO search_events(search_events) VALUES ('delete-all')")
-        conn.exec_driver_sql("DELETE FROM search_customers")
-    else:
-        conn.exec_driver_sql("DELETE FROM search_events")
-        conn.exec_driver_sql("DELETE FROM search_customers")
+    backend(conn.dialect.name).clear(conn)
     last = 0
     while True:
         rows = conn.execute(

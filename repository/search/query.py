@@ -4,8 +4,8 @@ Any language, CJK included: the query goes through the same analyser as the inde
 (:mod:`repository.search.text`), so 发票 finds 發票, "iPhone退货" finds mixed text
 and "fund" finds "refunded". The user's text only ever reaches the store as bound
 parameters and as quoted FTS5 / tsquery terms, so query syntax in it is just text.
-Hits are ranked (bm25 on SQLite, ts_rank on PostgreSQL), newest first on a tie, and
-paged by offset. How it works and its limits: docs/search.md.
+Hits are ranked (bm25 on SQLite, ts_rank on PostgreSQL: see sqlite.py and postgres.py),
+newest first on a tie, and paged by offset. How it works and its limits: docs/search.md.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from repository.core.models import Customer, Event, Interaction
 from repository.core.serialize import iso
 from repository.errors import InvalidInput
+from repository.search.backend import SearchBackend, backend
 from repository.search.highlight import snippet
 from repository.search.text import Term, query_terms
 
@@ -60,37 +61,13 @@ class Results:
     next_offset: int | None
 
 
-def fts5_query(terms: list[Term]) -> str:
-    """An FTS5 MATCH expression in which every token is a quoted string: data, not syntax."""
-
-    def quoted(tokens: tuple[str, ...]) -> str:
-        return '"' + " ".join(tokens).replace('"', '""') + '"'
-
-    return " AND ".join(quoted(t.tokens) + (" *" if t.prefix else "") for t in terms)
-
-
-def tsquery(terms: list[Term]) -> str:
-    """The same terms as a PostgreSQL tsquery: phrases with <->, prefixes with :*."""
-
-    def lexeme(token: str) -> str:
-        return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
-
-    parts = []
-    for term in terms:
-        if term.prefix:
-            parts.append(lexeme(term.tokens[0]) + ":*")
-        else:
-            parts.append("(" + " <-> ".join(lexeme(t) for t in term.tokens) + ")")
-    return " & ".join(parts)
-
-
 def _page_args(offset: int, limit: int) -> tuple[int, int]:
     if not 0 <= offset <= MAX_OFFSET:
         raise InvalidInput("search results can be paged through the first 1,000 hits only", field="cursor")
     return offset, max(1, min(limit, MAX_LIMIT))
 
 
-def _message_sql(dialect: str, filters: Filters, include_notes: bool) -> str:
+def _message_sql(store: SearchBackend, filters: Filters, include_notes: bool) -> str:
     where = []
     if not include_notes:
         where.append("e.kind = 'message'")
@@ -110,29 +87,13 @@ def _message_sql(dialect: str, filters: Filters, include_notes: bool) -> str:
     # Join only what the filters need: most searches are plain keyword searches.
     needs_events = bool(where)
     needs_interactions = any(w.startswith("i.") for w in where)
-    key = "search_events.rowid" if dialect == "sqlite" else "s.event_id"
+    key = store.EVENT_KEY
     joins = (f" JOIN events e ON e.id = {key}" if needs_events else "") + (
         " JOIN interactions i ON i.id = e.interaction_id" if needs_interactions else ""
     )
     # Rank the newest CANDIDATES matches, not every match: a word in a quarter of a
     # million messages would otherwise be scored a quarter of a million times.
-    if dialect == "sqlite":
-        return (
-            "SELECT id, score FROM ("
-            f" SELECT {key} AS id, bm25(search_events) AS score FROM search_events{joins}"
-            f" WHERE search_events MATCH :match{extra}"
-            f" ORDER BY {key} DESC LIMIT :candidates)"
-            " ORDER BY score, id DESC LIMIT :limit OFFSET :offset"
-        )
-    return (
-        "SELECT id, score FROM ("
-        f" SELECT {key} AS id, ts_rank(s.terms, q.query, 1) AS score"
-        " FROM (SELECT CAST(:match AS tsquery) AS query) q"
-        f" JOIN search_events s ON s.terms @@ q.query{joins}"
-        f" WHERE TRUE{extra}"
-        f" ORDER BY {key} DESC LIMIT :candidates) AS newest"
-        " ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
-    )
+    return store.message_sql(joins, extra)
 
 
 def search_messages(
@@ -153,15 +114,15 @@ def search_messages(
     terms = query_terms(query)
     if not terms:
         return Results([], None)
-    dialect = db.dialect
+    store = backend(db.dialect)
     params: dict[str, Any] = {
-        "match": fts5_query(terms) if dialect == "sqlite" else tsquery(terms),
+        "match": store.match(terms),
         "limit": limit + 1,
         "offset": offset,
         "candidates": CANDIDATES,
         **{k: getattr(filters, k) for k in ("channel", "queue_id", "agent_id", "status", "since", "until")},
     }
-    stmt = text(_message_sql(dialect, filters, include_notes))
+    stmt = text(_message_sql(store, filters, include_notes))
     binds = [bindparam(name, type_=_WHEN) for name in ("since", "until") if params[name] is not None]
     stmt = stmt.bindparams(*binds)
     used = {k: v for k, v in params.items() if v is not None}
@@ -237,22 +198,8 @@ def search_customers(db: Database, query: str, *, offset: int = 0, limit: int = 
     terms = query_terms(query, phone=True)
     if not terms:
         return Results([], None)
-    if db.dialect == "sqlite":
-        # A name match weighs twice a contact match.
-        sql = (
-            "SELECT c.id, bm25(search_customers, 2.0, 1.0) AS score FROM search_customers"
-            " JOIN customers c ON c.id = search_customers.rowid"
-            " WHERE search_customers MATCH :match ORDER BY score, c.id DESC LIMIT :limit OFFSET :offset"
-        )
-        match = fts5_query(terms)
-    else:
-        sql = (
-            "SELECT c.id, ts_rank(s.terms, q.query, 1) AS score"
-            " FROM (SELECT CAST(:match AS tsquery) AS query) q"
-            " JOIN search_customers s ON s.terms @@ q.query JOIN customers c ON c.id = s.customer_id"
-            " ORDER BY score DESC, c.id DESC LIMIT :limit OFFSET :offset"
-        )
-        match = tsquery(terms)
+    store = backend(db.dialect)
+    sql, match = store.CUSTOMER_SQL, store.match(terms)
     with db.read() as session:
         ranked = (
             session.connection()
