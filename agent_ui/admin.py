@@ -46,7 +46,7 @@ from repository.directory import (
     update_queue,
 )
 from repository.errors import ContactCenterError, InvalidInput, NotFound
-from repository.models import CHANNELS, ROLES, STRATEGIES, Agent, CannedReply
+from repository.models import CHANNELS, ROLES, STRATEGIES, Agent, CannedReply, stored_id
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -100,7 +100,7 @@ def _queue_fields(form: Form) -> dict[str, Any]:
 
 
 def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
 
     def render(request: Request, admin: Agent, name: str, status: int = 200, **data: Any) -> Response:
         flashes = request.session.pop("flash", [])
@@ -187,7 +187,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         name = forms.text(form, "name", 80, required=True)
         queue = await db(create_queue, name, **_queue_fields(form))
         if forms.checkbox(form, "is_default"):
-            await db(make_default_queue, queue.id)
+            await db(make_default_queue, stored_id(queue))
         return _("Queue %(name)s created.", name=queue.name)
 
     @require_role(ctx, "admin")

@@ -30,6 +30,7 @@ from repository.email_mailboxes import (
 from repository.email_models import SECURITY
 from repository.email_secrets import PasswordSealer
 from repository.errors import ContactCenterError, InvalidInput
+from repository.models import stored_id
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -71,7 +72,7 @@ def values_from_form(form: Any) -> dict[str, Any]:
 
 
 def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
     sealer = PasswordSealer(str(ctx.settings.secret_key))
 
     def render(request: Request, admin: Agent, name: str, **data: Any) -> Response:
@@ -86,7 +87,7 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
     @require_role(ctx, "admin")
     async def overview(request: Request, admin: Agent) -> Response:
         health = await db(health_by_mailbox)
-        rows = [(mailbox_dict(m), health.get(m.id)) for m in await db(list_mailboxes)]
+        rows = [(mailbox_dict(m), health.get(stored_id(m))) for m in await db(list_mailboxes)]
         queues = {q.id: q.name for q in await db(list_queues)}
         return render(request, admin, "admin_mailboxes.html", rows=rows, queues=queues, mailbox=None)
 

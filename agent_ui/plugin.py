@@ -27,6 +27,7 @@ from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
 from contact_center.i18n.jinja import install as install_i18n
 from repository.directory import authenticate
+from repository.models import stored_id
 from repository.sessions import revoke_session
 
 HERE = Path(__file__).parent
@@ -67,7 +68,7 @@ def plugin(ctx: AppContext) -> Plugin:
                     },
                     status_code=429,
                 )
-            agent = await ctx.hub.run_db(authenticate, username, str(form.get("password", ""))[:200])
+            agent = await ctx.hub.db.run(authenticate, username, str(form.get("password", ""))[:200])
             if agent is None:
                 await throttle.failed(request, username)
                 return templates.TemplateResponse(
@@ -91,8 +92,8 @@ def plugin(ctx: AppContext) -> Plugin:
         if agent is not None and agent.presence != "offline":
             await ctx.hub.set_presence(agent.id, "offline")  # type: ignore[arg-type]
         if agent is not None and request.session.get("sid"):
-            await ctx.hub.run_db(
-                revoke_session, request.session["sid"], agent.id, ctx.settings.session_max_age_seconds
+            await ctx.hub.db.run(
+                revoke_session, request.session["sid"], stored_id(agent), ctx.settings.session_max_age_seconds
             )
             await ctx.hub.publish(
                 {"type": "agent.signed_out", "agent_id": agent.id, "sid": request.session["sid"]}

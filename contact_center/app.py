@@ -183,7 +183,7 @@ async def _api_key_sent(hub: Hub, request: Request) -> bool:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return False
-    return await hub.run_db(verify_api_key, token.strip()) is not None
+    return await hub.db.run(verify_api_key, token.strip()) is not None
 
 
 def _db_ok(db: Database) -> bool:

@@ -14,8 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from anyio import to_thread
-
 from contact_center import metrics
 from contact_center.bus.dispatch import Dispatcher
 from contact_center.bus.relay import Relay
@@ -26,7 +24,7 @@ from repository.chat_append import agent_reply, follow_up
 from repository.delivery import set_delivery_status
 from repository.directory import get_agent, set_presence
 from repository.ingest import InboundItem, IngestResult, append_event, ingest, ingest_many
-from repository.models import SUPERVISOR_ROLES
+from repository.models import SUPERVISOR_ROLES, stored_id
 from repository.replay import stored_copy
 
 if TYPE_CHECKING:
@@ -103,9 +101,6 @@ class Hub:
         """The router's wake-up call, run whenever routing could have a new answer."""
         self._wake = wake
 
-    async def run_db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
-
     async def publish(self, data: dict[str, Any]) -> None:
         """Publish an event that has no transaction of its own to ride in.
 
@@ -122,7 +117,7 @@ class Hub:
             except Exception as exc:
                 log.debug("bus down: %s not sent (%s)", kind, exc)
             return
-        await self.run_db(outbox.append, data, topics)
+        await self.db.run(outbox.append, data, topics)
         self.relay.wake()
 
     async def settled(self) -> str:
@@ -137,7 +132,7 @@ class Hub:
             Exception
         ) as exc:  # bus down: the positions are assigned; the dispatcher reads them from the database
             log.debug("relay flush failed: %s", exc)
-        return str(await self.run_db(outbox.head))
+        return str(await self.db.run(outbox.head))
 
     def committed(self) -> None:
         """Something was committed with outbox rows: relay it now, not at the next poll."""
@@ -149,7 +144,7 @@ class Hub:
 
         ``also(session, result)`` adds a channel's own writes to the same transaction.
         """
-        result: IngestResult = await self.run_db(ingest, item, also=also)
+        result: IngestResult = await self.db.run(ingest, item, also=also)
         if result.duplicate:
             metrics.DUPLICATES.labels(channel=item.channel).inc()
         else:
@@ -174,7 +169,7 @@ class Hub:
 
     async def store_many(self, items: list[InboundItem]) -> list[IngestResult]:
         """Persist a channel's batch (an email FETCH chunk) in one transaction; then announce each."""
-        results: list[IngestResult] = await self.run_db(ingest_many, items)
+        results: list[IngestResult] = await self.db.run(ingest_many, items)
         for item, result in zip(items, results, strict=True):
             (metrics.DUPLICATES if result.duplicate else metrics.INBOUND).labels(channel=item.channel).inc()
         return results
@@ -216,10 +211,10 @@ class Hub:
                 self.committed()
                 metrics.OUTBOUND.labels(channel="chat", kind="message").inc()
                 return cast("Event", lean)
-        interaction: Interaction = await self.run_db(lambda db: _get_interaction(db, interaction_id))
+        interaction: Interaction = await self.db.run(lambda db: _get_interaction(db, interaction_id))
         if external_id is not None:
             # A resend after a reconnect: answer with the stored copy even if the chat moved on.
-            stored = await self.run_db(stored_copy, interaction_id, external_id)
+            stored = await self.db.run(stored_copy, interaction_id, external_id)
             if stored is not None:
                 return stored
         if not internal and (interaction.agent_id != agent.id or interaction.status != "active"):
@@ -234,7 +229,7 @@ class Hub:
         check = self._outbound_checks.get(interaction.channel)
         if check is not None and not internal:
             await check(interaction)
-        event, interaction, duplicate = await self.run_db(
+        event, interaction, duplicate = await self.db.run(
             append_event,
             interaction_id,
             kind="note" if internal else "message",
@@ -264,7 +259,7 @@ class Hub:
         Returns None when the status was already recorded: a retried status callback
         changes nothing and publishes nothing.
         """
-        changed = await self.run_db(set_delivery_status, event_id, status, error)
+        changed = await self.db.run(set_delivery_status, event_id, status, error)
         if changed is None:
             return None
         event, _interaction = changed
@@ -272,12 +267,12 @@ class Hub:
         return event
 
     async def accept(self, agent: Agent, interaction_id: int) -> Interaction:
-        interaction = await self.run_db(lifecycle.accept, interaction_id, agent.id)
+        interaction = await self.db.run(lifecycle.accept, interaction_id, stored_id(agent))
         self.committed()
         return interaction
 
     async def reject(self, agent: Agent, interaction_id: int) -> Interaction:
-        interaction = await self.run_db(lifecycle.reject, interaction_id, agent.id)
+        interaction = await self.db.run(lifecycle.reject, interaction_id, stored_id(agent))
         self.committed()
         self._wake()
         return interaction
@@ -290,10 +285,10 @@ class Hub:
         to_queue_id: int | None = None,
         to_agent_id: int | None = None,
     ) -> Interaction:
-        interaction = await self.run_db(
+        interaction = await self.db.run(
             lifecycle.transfer,
             interaction_id,
-            agent.id,
+            stored_id(agent),
             to_queue_id=to_queue_id,
             to_agent_id=to_agent_id,
             allow_any_holder=agent.role in SUPERVISOR_ROLES,
@@ -305,15 +300,15 @@ class Hub:
     async def close(self, agent: Agent | None, interaction_id: int, disposition: str) -> Interaction:
         holder = None if agent is None or agent.role in SUPERVISOR_ROLES else agent.id
         if agent is not None and holder is None:
-            current = await self.run_db(lambda db: _get_interaction(db, interaction_id))
+            current = await self.db.run(lambda db: _get_interaction(db, interaction_id))
             holder = current.agent_id if current.agent_id == agent.id else None
-        interaction = await self.run_db(lifecycle.close, interaction_id, holder, disposition)
+        interaction = await self.db.run(lifecycle.close, interaction_id, holder, disposition)
         self.committed()
         self._wake()
         return interaction
 
     async def set_presence(self, agent_id: int, state: str) -> Agent:
-        agent = await self.run_db(set_presence, agent_id, state)
+        agent = await self.db.run(set_presence, agent_id, state)
         self.committed()
         if state == "available":
             self._wake()
@@ -321,13 +316,13 @@ class Hub:
 
     # -- customer actions -----------------------------------------------------
     async def end_by_customer(self, interaction_id: int) -> Interaction:
-        interaction = await self.run_db(endings.end_by_customer, interaction_id)
+        interaction = await self.db.run(endings.end_by_customer, interaction_id)
         self.committed()
         self._wake()
         return interaction
 
     async def rate(self, interaction_id: int, score: int, comment: str = "") -> Interaction:
-        interaction = await self.run_db(endings.rate, interaction_id, score, comment)
+        interaction = await self.db.run(endings.rate, interaction_id, score, comment)
         self.committed()
         return interaction
 
@@ -345,7 +340,7 @@ class Hub:
         self.committed()
 
     async def agent(self, agent_id: int) -> Agent:
-        return await self.run_db(get_agent, agent_id)
+        return await self.db.run(get_agent, agent_id)
 
 
 def _get_interaction(db: Database, interaction_id: int) -> Interaction:

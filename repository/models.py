@@ -9,7 +9,7 @@ retried webhook or a re-fetched email a no-op.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -35,6 +35,18 @@ EventKind = Literal["message", "note", "status", "transfer", "csat"]
 AuthorType = Literal["customer", "agent", "system"]
 Strategy = Literal["longest_idle", "round_robin", "least_busy"]
 STRATEGIES: tuple[Strategy, ...] = ("longest_idle", "round_robin", "least_busy")
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Row) -> int:
+    """The primary key of a row read from or written to the store (SQLModel types it ``int | None``)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has not been stored yet")
+    return row.id
 
 
 def utcnow() -> datetime:

@@ -38,7 +38,7 @@ async def app_client(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
     app = create_app(make_settings(CTI_SHARED_SECRET=CTI_SECRET, ATTACHMENT_MAX_BYTES=str(3 * MIB)))
     async with app.router.lifespan_context(app):
-        await app.state.ctx.hub.run_db(seed_demo)
+        await app.state.ctx.hub.db.run(seed_demo)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, app
@@ -176,7 +176,7 @@ async def test_healthz_shows_part_details_only_to_an_api_key(
     forged = await client.get("/healthz", headers={"Authorization": "Bearer cck_not-a-key"})
     assert "internal.example" not in forged.text
 
-    token, _row = await ctx.hub.run_db(create_api_key, "monitoring")
+    token, _row = await ctx.hub.db.run(create_api_key, "monitoring")
     detailed = await client.get("/healthz", headers={"Authorization": f"Bearer {token}"})
     assert detailed.json()["parts"]["probe"]["mailboxes"][0]["address"] == "support@internal.example"
 

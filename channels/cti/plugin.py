@@ -67,8 +67,8 @@ class CtiEvents:
 
     async def ringing(self, event: CtiEvent) -> Response:
         customer_number = event.from_number if event.direction == "inbound" else event.to_number
-        agent_id = await self.hub.run_db(resolve_agent, event.extension, event.user)
-        queue_id = await self.hub.run_db(queue_id_by_name, event.queue)
+        agent_id = await self.hub.db.run(resolve_agent, event.extension, event.user)
+        queue_id = await self.hub.db.run(queue_id_by_name, event.queue)
         result = await self.hub.store(
             InboundItem(
                 channel="voice",
@@ -108,7 +108,7 @@ class CtiEvents:
         return JSONResponse(body, status_code=202, background=tasks)
 
     async def answer(self, event: CtiEvent) -> Response:
-        agent_id = await self.hub.run_db(resolve_agent, event.extension, event.user)
+        agent_id = await self.hub.db.run(resolve_agent, event.extension, event.user)
         record = await telephony.apply_state(
             self.hub, "cti", event.call_id, "answered", key=f"cti:{event.id}", agent_id=agent_id
         )
@@ -129,7 +129,7 @@ class CtiEvents:
             )
 
     async def hangup(self, event: CtiEvent) -> Response:
-        record = await self.hub.run_db(calls.get_call, "cti", event.call_id)
+        record = await self.hub.db.run(calls.get_call, "cti", event.call_id)
         if record is None:
             return JSONResponse({"status": "unknown_call"}, status_code=202)
         if record.answered_at is not None:

@@ -24,7 +24,7 @@ _MAX_ID = 2**31 - 1
 
 
 async def _signed_in(ctx: AppContext, request: Request) -> bool:
-    return await ctx.hub.run_db(session_agent, dict(request.session)) is not None
+    return await ctx.hub.db.run(session_agent, dict(request.session)) is not None
 
 
 def _first_bytes(path: Path) -> bytes:
