@@ -19,7 +19,7 @@ from agent_ui.desk_attachments import desk_attachment_routes
 from agent_ui.desk_labels_routes import desk_label_routes
 from agent_ui.desk_merge_routes import desk_merge_routes
 from agent_ui.desk_pending_routes import desk_pending_routes
-from agent_ui.labels import label
+from agent_ui.labels import label, page_channels
 from agent_ui.login_throttle import LoginThrottle
 from agent_ui.outbound_routes import outbound_routes
 from agent_ui.preferences import preference_routes
@@ -34,6 +34,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 install_i18n(templates.env)
 templates.env.globals["label"] = label
+templates.env.globals["page_channels"] = page_channels
 templates.env.globals["csrf_token"] = csrf_token
 
 

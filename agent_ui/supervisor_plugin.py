@@ -13,7 +13,6 @@ from agent_ui.supervisor_socket import SupervisorSocket
 from contact_center.context import AppContext, Plugin
 from contact_center.supervision.live import SupervisorFeed
 from repository.directory import list_agents, list_queues
-from repository.models import CHANNELS
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -37,7 +36,14 @@ def plugin(ctx: AppContext) -> Plugin:
         queues = await ctx.hub.db.run(list_queues)
         agents = await ctx.hub.db.run(list_agents)
         return templates.TemplateResponse(
-            request, "reports.html", {"me": me, "queues": queues, "agents": agents, "channels": CHANNELS}
+            request,
+            "reports.html",
+            {
+                "me": me,
+                "queues": queues,
+                "agents": agents,
+                "channels": [k.kind for k in ctx.channels.kinds()],
+            },
         )
 
     @require_role(ctx, "supervisor")

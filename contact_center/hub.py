@@ -11,9 +11,10 @@ publish").
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
+from channels.base import ChannelRegistry
 from contact_center import metrics
 from contact_center.bus.dispatch import Dispatcher
 from contact_center.bus.relay import Relay
@@ -35,20 +36,17 @@ if TYPE_CHECKING:
     from repository.models import Agent, Event, Interaction
 
 log = logging.getLogger(__name__)
-OutboundSender = Callable[["Interaction", "Event"], Awaitable[None]]
-OutboundCheck = Callable[["Interaction"], Awaitable[None]]
-# Places a call from an agent to a customer (click-to-call); returns what the desktop shows.
-Dialer = Callable[["Agent", int], Awaitable[dict[str, Any]]]
 
 
 class Hub:
-    def __init__(self, settings: Settings, db: Database, bus: Bus) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, bus: Bus, channels: ChannelRegistry | None = None
+    ) -> None:
         self.settings = settings
         self.db = db
         self.bus = bus
-        self._outbound: dict[str, OutboundSender] = {}
-        self._outbound_checks: dict[str, OutboundCheck] = {}
-        self._dialer: Dialer | None = None
+        # The channel adapters (channels/base.py): who sends a reply, checks it, places a call.
+        self.channels = channels if channels is not None else ChannelRegistry()
         self._wake: Callable[[], None] = lambda: None
         # This node's one bus reader (topics → sockets and loops) and its outbox relay.
         self.dispatcher = Dispatcher(db, bus, poll_seconds=settings.outbox_poll_seconds)
@@ -73,29 +71,14 @@ class Hub:
         await self.dispatcher.stop()
 
     # -- wiring ---------------------------------------------------------------
-    def register_outbound(
-        self, channel: str, sender: OutboundSender, check: OutboundCheck | None = None
-    ) -> None:
-        """Channels whose replies leave by another road (SMTP, Twilio) register here.
-
-        ``check`` runs before a reply is stored and may refuse it (e.g. an SMS to a
-        number that opted out) by raising a ContactCenterError the agent sees.
-        """
-        self._outbound[channel] = sender
-        if check is not None:
-            self._outbound_checks[channel] = check
-
-    def register_dialer(self, dialer: Dialer) -> None:
-        """The phone channel that places agents' outbound calls."""
-        self._dialer = dialer
-
     async def dial(self, agent: Agent, customer_id: int) -> dict[str, Any]:
         """Call a customer from the agent's phone (click-to-call)."""
-        if self._dialer is None:
+        dialer = self.channels.dialer
+        if dialer is None:
             from repository.errors import Conflict
 
             raise Conflict("no phone channel is configured", code="no_phone_channel")
-        return await self._dialer(agent, customer_id)
+        return await dialer.dial(agent, customer_id)
 
     def on_routable_change(self, wake: Callable[[], None]) -> None:
         """The router's wake-up call, run whenever routing could have a new answer."""
@@ -194,12 +177,7 @@ class Hub:
         attachments: list[dict[str, Any]] | None = None,
     ) -> Event:
         external_id = f"agent:{agent.id}:{client_id}" if client_id else None
-        if (
-            not internal
-            and not attachments
-            and "chat" not in self._outbound
-            and "chat" not in self._outbound_checks
-        ):
+        if not internal and not attachments and self.channels.sender("chat") is None:
             # A chat reply by its holder: one group-committed job (repository/chat_append.py).
             holder: int = agent.id  # type: ignore[assignment]
             lean = await self.group_commit.run(
@@ -221,14 +199,15 @@ class Hub:
             from repository.errors import Conflict
 
             raise Conflict("reply to an interaction you have accepted", interaction_id=interaction_id)
-        if attachments and not internal and interaction.channel not in ("chat", "email", "sms"):
+        kind = self.channels.kind(interaction.channel)
+        if attachments and not internal and (kind is None or not kind.files):
             from repository.errors import InvalidInput
 
             # WhatsApp and voice senders do not carry an agent's files: refuse rather than drop them.
             raise InvalidInput("files can be sent in chats, emails and SMS only", field="attachments")
-        check = self._outbound_checks.get(interaction.channel)
-        if check is not None and not internal:
-            await check(interaction)
+        sender = self.channels.sender(interaction.channel)
+        if sender is not None and not internal:
+            await sender.check(interaction)
         event, interaction, duplicate = await self.db.run(
             append_event,
             interaction_id,
@@ -243,10 +222,9 @@ class Hub:
         if duplicate:
             return event
         self.committed()
-        sender = self._outbound.get(interaction.channel)
         if sender is not None and not internal:
             try:
-                await sender(interaction, event)
+                await sender.send(interaction, event)
             except Exception:
                 # The reply is stored; the channel marks its delivery status itself.
                 log.exception("outbound delivery failed for event %s", event.id)

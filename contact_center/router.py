@@ -48,7 +48,7 @@ class Router:
         self.settings = hub.settings
         self.leadership = leadership or SoleLeader()
         self.selector = Selector()
-        self.state = RoutingState(self.settings.default_capacity)
+        self.state = RoutingState(hub.channels.capacity)
         self.positions = PositionPublisher(hub)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -253,7 +253,7 @@ class Router:
                         proposal.interaction_id,
                         proposal.agent_id,
                         reserve_seconds=self.settings.reservation_timeout_seconds,
-                        defaults=self.settings.default_capacity,
+                        defaults=hub.channels.capacity,
                         fence=self._token,
                     )
                 except Exception:

@@ -26,5 +26,5 @@ async def current_wait(hub: Hub, interaction_id: int) -> dict[str, Any] | None:
     queue_id, position = positions[interaction_id]
     contact = next(q for q in queued if q.interaction_id == interaction_id)
     handle = await hub.db.run(queries.average_handle_seconds, queue_id)
-    wait = estimate_wait(contact, position, agents, handle, hub.settings.default_capacity)
+    wait = estimate_wait(contact, position, agents, handle, hub.channels.capacity)
     return {"position": position, "estimated_wait_seconds": wait}

@@ -161,13 +161,23 @@ async def test_healthz_shows_part_details_only_to_an_api_key(
     client, app = app_client
     ctx = app.state.ctx  # type: ignore[attr-defined]
 
-    async def mailbox_part() -> dict[str, object]:
-        return {
-            "ok": False,
-            "mailboxes": [{"address": "support@internal.example", "last_error": "imap.corp:993 refused"}],
-        }
+    class MailboxProbe:
+        """A channel adapter whose mailbox is down, with details only monitoring may read."""
 
-    ctx.health_checks["probe"] = mailbox_part
+        name, kinds, routes = "probe", (), ()
+
+        async def start(self) -> None: ...
+        async def stop(self) -> None: ...
+        async def send(self, interaction: object, event: object) -> None: ...
+        async def check(self, interaction: object) -> None: ...
+
+        async def health(self) -> dict[str, object]:
+            return {
+                "ok": False,
+                "mailboxes": [{"address": "support@internal.example", "last_error": "imap.corp:993 refused"}],
+            }
+
+    ctx.channels.add(MailboxProbe())
     anonymous = await client.get("/healthz")
     assert anonymous.status_code == 200
     assert anonymous.json()["status"] == "degraded"

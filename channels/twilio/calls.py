@@ -23,7 +23,7 @@ from repository.telephony_config import endpoint_for, list_numbers
 from repository.telephony_idempotency import claim_once
 
 if TYPE_CHECKING:
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.bus import BusEvent
     from contact_center.context import AppContext
     from repository.models import Agent

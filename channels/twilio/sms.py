@@ -28,7 +28,7 @@ from repository.telephony_opt_outs import is_opted_out, set_opt_out
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.context import AppContext
     from repository.models import Event, Interaction
 

@@ -25,7 +25,7 @@ from repository.models import Interaction
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.context import AppContext
 
 log = logging.getLogger(__name__)

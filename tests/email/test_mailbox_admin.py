@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from channels.email.plugin import email_channel
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
 from repository.api_keys import create_api_key
@@ -38,7 +39,7 @@ class Site:
         self.app = app
         self.ctx = app.state.ctx
         self.client = client
-        self.channel = self.ctx.health_checks["email"].__self__
+        self.channel = email_channel(self.ctx)
 
     async def login(self, username: str, password: str) -> None:
         page = await self.client.get("/login")
