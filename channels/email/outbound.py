@@ -1,7 +1,7 @@
 """Agent replies and acknowledgements leave by SMTP, through a retrying outbox.
 
-The hub stores the agent's reply first; :meth:`Outbound.send_reply` (registered with
-``hub.register_outbound("email", …)``) then composes the mail, writes it to the
+The hub stores the agent's reply first; :meth:`Outbound.send_reply` (the email
+adapter's ``send``, channels/email/plugin.py) then composes the mail, writes it to the
 outbox and tries it at once. A failure is recorded on the message (the desktop shows
 "queued" with the error) and retried with exponential backoff by :meth:`run`, which
 also picks up whatever a previous process left unsent. A 5xx refusal, or running out

@@ -171,7 +171,7 @@ class SupervisorFeed:
                 mailbox.put(snapshot)
 
     async def recompute(self) -> Snapshot:
-        capacity = self.ctx.channels.capacity
+        capacity = self.ctx.hub.channels.capacity
         data = await to_thread.run_sync(lambda: compute(self.ctx.db, utcnow(), capacity))
         self.version += 1
         self.computes += 1
