@@ -51,7 +51,7 @@ async def check_csrf(request: Request) -> dict[str, Any]:
 
 async def current_agent(ctx: AppContext, conn: HTTPConnection) -> Agent | None:
     """The signed-in agent, or None for a missing, forged, expired or revoked session."""
-    agent = await ctx.hub.run_db(session_agent, dict(conn.session))
+    agent = await ctx.hub.db.run(session_agent, dict(conn.session))
     if agent is None:
         return None
     # The stored choice beats the session copy: it may have changed in another tab or device.

@@ -20,12 +20,13 @@ from agent_ui.desk.merge import desk_merge_routes
 from agent_ui.desk.outbound import outbound_routes
 from agent_ui.desk.pending import desk_pending_routes
 from agent_ui.desk.socket import AgentSocket
-from agent_ui.labels import label
+from agent_ui.labels import label, page_channels
 from agent_ui.login_throttle import LoginThrottle
 from agent_ui.preferences import preference_routes
 from contact_center.context import AppContext, Plugin
 from contact_center.i18n import _
 from contact_center.i18n.jinja import install as install_i18n
+from repository.core.models import stored_id
 from repository.directory import authenticate
 from repository.directory.sessions import revoke_session
 
@@ -33,6 +34,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 install_i18n(templates.env)
 templates.env.globals["label"] = label
+templates.env.globals["page_channels"] = page_channels
 templates.env.globals["csrf_token"] = csrf_token
 
 
@@ -67,7 +69,7 @@ def plugin(ctx: AppContext) -> Plugin:
                     },
                     status_code=429,
                 )
-            agent = await ctx.hub.run_db(authenticate, username, str(form.get("password", ""))[:200])
+            agent = await ctx.hub.db.run(authenticate, username, str(form.get("password", ""))[:200])
             if agent is None:
                 await throttle.failed(request, username)
                 return templates.TemplateResponse(
@@ -91,8 +93,8 @@ def plugin(ctx: AppContext) -> Plugin:
         if agent is not None and agent.presence != "offline":
             await ctx.hub.set_presence(agent.id, "offline")  # type: ignore[arg-type]
         if agent is not None and request.session.get("sid"):
-            await ctx.hub.run_db(
-                revoke_session, request.session["sid"], agent.id, ctx.settings.session_max_age_seconds
+            await ctx.hub.db.run(
+                revoke_session, request.session["sid"], stored_id(agent), ctx.settings.session_max_age_seconds
             )
             await ctx.hub.publish(
                 {"type": "agent.signed_out", "agent_id": agent.id, "sid": request.session["sid"]}

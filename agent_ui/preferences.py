@@ -42,7 +42,7 @@ def preference_routes(ctx: AppContext) -> list[Route]:
             raise InvalidInput(_("Unknown time zone %(zone)s.", zone=timezone[:64]), field="timezone")
         agent = await current_agent(ctx, request)
         if agent is not None and agent.id is not None:
-            await ctx.hub.run_db(set_preferences, agent.id, locale=locale, timezone=timezone)
+            await ctx.hub.db.run(set_preferences, agent.id, locale=locale, timezone=timezone)
             if locale:
                 request.session["locale"] = locale
             if timezone:

@@ -34,6 +34,7 @@ from sqlmodel import func, select  # noqa: E402
 from bench.email_stages import stage_split  # noqa: E402
 from bench.harness import RULE, load_average, print_header  # noqa: E402
 from channels.email.imap import Imap  # noqa: E402
+from channels.email.plugin import email_channel
 from channels.email.poller import MailboxPoller  # noqa: E402
 from config import load_settings  # noqa: E402
 from contact_center.app import create_app  # noqa: E402
@@ -108,7 +109,7 @@ async def main() -> None:
         app = create_app(settings, plugins=("channels.email.plugin",))
         ctx = app.state.ctx
         create_queue(ctx.db, "Email")
-        channel = ctx.health_checks["email"].__self__
+        channel = email_channel(ctx)
         ensure_env_mailbox(ctx.db, USER, sealer=channel.sealer, **channel.env_mailbox_values())
         box = list_mailboxes(ctx.db)[0]
 

@@ -185,6 +185,8 @@ def decisions(url: str, agents: int) -> None:
 
 
 async def passes(url: str) -> None:
+    from channels.base import ChannelRegistry
+    from channels.webchat.plugin import CHAT
     from config import load_settings
     from contact_center.bus import create_bus
     from contact_center.hub import Hub
@@ -201,7 +203,9 @@ async def passes(url: str) -> None:
     set_presence_all(url, "away")  # nobody free: every pass finds all waiting and nothing to do
     bus = create_bus("memory://")
     await bus.connect()
-    hub = Hub(settings, db, bus)
+    channels = ChannelRegistry()
+    channels.declare(CHAT)  # the contacts here are chats; no adapter is mounted
+    hub = Hub(settings, db, bus, channels)
     if hasattr(hub, "start"):
         await hub.start()
     router = Router(hub)
@@ -221,7 +225,7 @@ async def passes(url: str) -> None:
     for _ in range(5):
         t0 = time.perf_counter()
         queued, agents = queries.routing_snapshot(db, 7200)
-        plan(queued, agents, utcnow(), settings.default_capacity, Selector())
+        plan(queued, agents, utcnow(), hub.channels.capacity, Selector())
         old.append(time.perf_counter() - t0)
     print(f"the snapshot pass it replaces (routing_snapshot + plan, {len(queued)} waiting): {ms3(old)}")
     claims = []

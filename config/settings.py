@@ -17,8 +17,6 @@ from urllib.parse import urlsplit, urlunsplit
 from starlette.config import Config
 from starlette.datastructures import CommaSeparatedStrings, Secret
 
-DEFAULT_CAPACITY = {"chat": 3, "email": 5, "sms": 3, "voice": 1, "whatsapp": 3}
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -36,7 +34,6 @@ class Settings:
     heartbeat_seconds: float
     session_max_age_seconds: int
     secure_cookies: bool
-    default_capacity: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CAPACITY))
     resume_buffer_size: int = 10_000
     # Routing (docs/architecture.md): an agent who lets this many offers in a row time out
     # is set Away; the router's lease (Redis) lasts this long, so a standby takes over

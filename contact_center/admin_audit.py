@@ -64,7 +64,7 @@ class AdminAudit:
             return
         form = dict(parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True))
         client = scope.get("client")
-        await self.ctx.hub.run_db(
+        await self.ctx.hub.db.run(
             record,
             actor_type="agent",
             actor_id=int(agent_id),

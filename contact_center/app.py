@@ -2,11 +2,14 @@
 
 Parts of the product (the web UI, each channel, the REST API) are named by dotted
 path and imported here at start-up. That keeps imports pointing one way:
-``agent_ui`` and ``channels`` use ``contact_center``, never the reverse.
+``agent_ui`` and ``channels`` use ``contact_center``, never the reverse; the core
+knows channels only through their contract, ``channels/base.py``. A module with an
+``adapter(ctx)`` is a channel: its adapter joins the registry (docs/channels.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from contextlib import asynccontextmanager
@@ -20,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from channels.base import ChannelAdapter, ChannelRegistry
 from config import Settings, get_settings
 from contact_center import i18n
 from contact_center.admin_audit import AdminAudit
@@ -60,6 +64,11 @@ DEFAULT_PLUGINS = (
 
 def _load_plugin(path: str, ctx: AppContext) -> Plugin:
     module = importlib.import_module(path)
+    if hasattr(module, "adapter"):
+        adapter: ChannelAdapter = module.adapter(ctx)
+        ctx.channels.add(adapter)
+        # Started in plugin order with the other parts, stopped in reverse.
+        return Plugin(routes=list(adapter.routes), on_startup=[adapter.start], on_shutdown=[adapter.stop])
     plugin: Plugin = module.plugin(ctx)
     return plugin
 
@@ -77,7 +86,7 @@ def create_app(
         upgrade(settings.database_url)
     db = Database(settings.database_url)
     bus = bus or create_bus(settings.bus_url)
-    hub = Hub(settings, db, bus)
+    hub = Hub(settings, db, bus, ChannelRegistry())
     router = Router(hub, create_leadership(settings.bus_url, settings.router_lease_seconds))
     presence = PresenceKeeper(hub)
     ctx = AppContext(settings=settings, db=db, bus=bus, hub=hub, router=router, presence=presence)
@@ -86,9 +95,16 @@ def create_app(
     async def healthz(request: Request) -> Response:
         # The database check blocks; keep it off the event loop like every other query.
         # Every probe is bounded (contact_center/health.py): a frozen Redis means 503 in < 1 s.
-        checks: dict[str, Any] = await node_checks(db, bus)
+        # The node's checks and every adapter's health run at once, each bounded, so the
+        # answer comes within a second however many parts hang.
+        adapters = ctx.channels.adapters
+        checks, *healths = await asyncio.gather(
+            node_checks(db, bus), *(bounded(a.health, {"ok": False}) for a in adapters)
+        )
         serving = all(checks.values())
-        parts = {name: await bounded(check, {"ok": False}) for name, check in ctx.health_checks.items()}
+        parts: dict[str, dict[str, Any]] = {
+            a.name: health for a, health in zip(adapters, healths, strict=True) if health is not None
+        }
         parts_ok = all(part.get("ok", False) for part in parts.values())
         if not (serving and await _api_key_sent(hub, request)):
             # Anyone may ask; only a caller with an API key sees mailbox addresses, hosts and errors.
@@ -183,7 +199,7 @@ async def _api_key_sent(hub: Hub, request: Request) -> bool:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return False
-    return await hub.run_db(verify_api_key, token.strip()) is not None
+    return await hub.db.run(verify_api_key, token.strip()) is not None
 
 
 def _db_ok(db: Database) -> bool:

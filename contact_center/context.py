@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
 
+    from channels.base import ChannelRegistry
     from config import Settings
     from contact_center.bus import Bus
     from contact_center.hub import Hub
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
     from repository import Database
 
 Hook = Callable[[], Awaitable[None]]
-# A part's health for /healthz: {"ok": bool, ...details}. Must not raise.
-HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -29,8 +28,11 @@ class AppContext:
     hub: Hub
     router: Router
     presence: PresenceKeeper
-    # Parts with live connections (mailboxes, telephony) add named checks here.
-    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+
+    @property
+    def channels(self) -> ChannelRegistry:
+        """The channel adapters (channels/base.py); the app adds each one it mounts."""
+        return self.hub.channels
 
 
 @dataclass

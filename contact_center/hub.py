@@ -11,11 +11,10 @@ publish").
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
-from anyio import to_thread
-
+from channels.base import ChannelRegistry
 from contact_center import metrics
 from contact_center.bus.dispatch import Dispatcher
 from contact_center.bus.relay import Relay
@@ -24,7 +23,7 @@ from repository.core import endings, lifecycle
 from repository.core.chat_append import agent_reply, follow_up
 from repository.core.delivery import set_delivery_status
 from repository.core.ingest import InboundItem, IngestResult, append_event, ingest, ingest_many
-from repository.core.models import SUPERVISOR_ROLES
+from repository.core.models import SUPERVISOR_ROLES, stored_id
 from repository.core.replay import stored_copy
 from repository.directory import get_agent, set_presence
 from repository.events import outbox
@@ -38,20 +37,17 @@ if TYPE_CHECKING:
     from repository.core.models import Agent, Event, Interaction
 
 log = logging.getLogger(__name__)
-OutboundSender = Callable[["Interaction", "Event"], Awaitable[None]]
-OutboundCheck = Callable[["Interaction"], Awaitable[None]]
-# Places a call from an agent to a customer (click-to-call); returns what the desktop shows.
-Dialer = Callable[["Agent", int], Awaitable[dict[str, Any]]]
 
 
 class Hub:
-    def __init__(self, settings: Settings, db: Database, bus: Bus) -> None:
+    def __init__(
+        self, settings: Settings, db: Database, bus: Bus, channels: ChannelRegistry | None = None
+    ) -> None:
         self.settings = settings
         self.db = db
         self.bus = bus
-        self._outbound: dict[str, OutboundSender] = {}
-        self._outbound_checks: dict[str, OutboundCheck] = {}
-        self._dialer: Dialer | None = None
+        # The channel adapters (channels/base.py): who sends a reply, checks it, places a call.
+        self.channels = channels if channels is not None else ChannelRegistry()
         self._wake: Callable[[], None] = lambda: None
         # This node's one bus reader (topics → sockets and loops) and its outbox relay.
         self.dispatcher = Dispatcher(db, bus, poll_seconds=settings.outbox_poll_seconds)
@@ -76,36 +72,18 @@ class Hub:
         await self.dispatcher.stop()
 
     # -- wiring ---------------------------------------------------------------
-    def register_outbound(
-        self, channel: str, sender: OutboundSender, check: OutboundCheck | None = None
-    ) -> None:
-        """Channels whose replies leave by another road (SMTP, Twilio) register here.
-
-        ``check`` runs before a reply is stored and may refuse it (e.g. an SMS to a
-        number that opted out) by raising a ContactCenterError the agent sees.
-        """
-        self._outbound[channel] = sender
-        if check is not None:
-            self._outbound_checks[channel] = check
-
-    def register_dialer(self, dialer: Dialer) -> None:
-        """The phone channel that places agents' outbound calls."""
-        self._dialer = dialer
-
     async def dial(self, agent: Agent, customer_id: int) -> dict[str, Any]:
         """Call a customer from the agent's phone (click-to-call)."""
-        if self._dialer is None:
+        dialer = self.channels.dialer
+        if dialer is None:
             from repository.errors import Conflict
 
             raise Conflict("no phone channel is configured", code="no_phone_channel")
-        return await self._dialer(agent, customer_id)
+        return await dialer.dial(agent, customer_id)
 
     def on_routable_change(self, wake: Callable[[], None]) -> None:
         """The router's wake-up call, run whenever routing could have a new answer."""
         self._wake = wake
-
-    async def run_db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
 
     async def publish(self, data: dict[str, Any]) -> None:
         """Publish an event that has no transaction of its own to ride in.
@@ -123,7 +101,7 @@ class Hub:
             except Exception as exc:
                 log.debug("bus down: %s not sent (%s)", kind, exc)
             return
-        await self.run_db(outbox.append, data, topics)
+        await self.db.run(outbox.append, data, topics)
         self.relay.wake()
 
     async def settled(self) -> str:
@@ -138,7 +116,7 @@ class Hub:
             Exception
         ) as exc:  # bus down: the positions are assigned; the dispatcher reads them from the database
             log.debug("relay flush failed: %s", exc)
-        return str(await self.run_db(outbox.head))
+        return str(await self.db.run(outbox.head))
 
     def committed(self) -> None:
         """Something was committed with outbox rows: relay it now, not at the next poll."""
@@ -150,7 +128,7 @@ class Hub:
 
         ``also(session, result)`` adds a channel's own writes to the same transaction.
         """
-        result: IngestResult = await self.run_db(ingest, item, also=also)
+        result: IngestResult = await self.db.run(ingest, item, also=also)
         if result.duplicate:
             metrics.DUPLICATES.labels(channel=item.channel).inc()
         else:
@@ -175,7 +153,7 @@ class Hub:
 
     async def store_many(self, items: list[InboundItem]) -> list[IngestResult]:
         """Persist a channel's batch (an email FETCH chunk) in one transaction; then announce each."""
-        results: list[IngestResult] = await self.run_db(ingest_many, items)
+        results: list[IngestResult] = await self.db.run(ingest_many, items)
         for item, result in zip(items, results, strict=True):
             (metrics.DUPLICATES if result.duplicate else metrics.INBOUND).labels(channel=item.channel).inc()
         return results
@@ -200,12 +178,7 @@ class Hub:
         attachments: list[dict[str, Any]] | None = None,
     ) -> Event:
         external_id = f"agent:{agent.id}:{client_id}" if client_id else None
-        if (
-            not internal
-            and not attachments
-            and "chat" not in self._outbound
-            and "chat" not in self._outbound_checks
-        ):
+        if not internal and not attachments and self.channels.sender("chat") is None:
             # A chat reply by its holder: one group-committed job (repository/core/chat_append.py).
             holder: int = agent.id  # type: ignore[assignment]
             lean = await self.group_commit.run(
@@ -217,25 +190,26 @@ class Hub:
                 self.committed()
                 metrics.OUTBOUND.labels(channel="chat", kind="message").inc()
                 return cast("Event", lean)
-        interaction: Interaction = await self.run_db(lambda db: _get_interaction(db, interaction_id))
+        interaction: Interaction = await self.db.run(lambda db: _get_interaction(db, interaction_id))
         if external_id is not None:
             # A resend after a reconnect: answer with the stored copy even if the chat moved on.
-            stored = await self.run_db(stored_copy, interaction_id, external_id)
+            stored = await self.db.run(stored_copy, interaction_id, external_id)
             if stored is not None:
                 return stored
         if not internal and (interaction.agent_id != agent.id or interaction.status != "active"):
             from repository.errors import Conflict
 
             raise Conflict("reply to an interaction you have accepted", interaction_id=interaction_id)
-        if attachments and not internal and interaction.channel not in ("chat", "email", "sms"):
+        kind = self.channels.kind(interaction.channel)
+        if attachments and not internal and (kind is None or not kind.files):
             from repository.errors import InvalidInput
 
             # WhatsApp and voice senders do not carry an agent's files: refuse rather than drop them.
             raise InvalidInput("files can be sent in chats, emails and SMS only", field="attachments")
-        check = self._outbound_checks.get(interaction.channel)
-        if check is not None and not internal:
-            await check(interaction)
-        event, interaction, duplicate = await self.run_db(
+        sender = self.channels.sender(interaction.channel)
+        if sender is not None and not internal:
+            await sender.check(interaction)
+        event, interaction, duplicate = await self.db.run(
             append_event,
             interaction_id,
             kind="note" if internal else "message",
@@ -249,10 +223,9 @@ class Hub:
         if duplicate:
             return event
         self.committed()
-        sender = self._outbound.get(interaction.channel)
         if sender is not None and not internal:
             try:
-                await sender(interaction, event)
+                await sender.send(interaction, event)
             except Exception:
                 # The reply is stored; the channel marks its delivery status itself.
                 log.exception("outbound delivery failed for event %s", event.id)
@@ -265,7 +238,7 @@ class Hub:
         Returns None when the status was already recorded: a retried status callback
         changes nothing and publishes nothing.
         """
-        changed = await self.run_db(set_delivery_status, event_id, status, error)
+        changed = await self.db.run(set_delivery_status, event_id, status, error)
         if changed is None:
             return None
         event, _interaction = changed
@@ -273,12 +246,12 @@ class Hub:
         return event
 
     async def accept(self, agent: Agent, interaction_id: int) -> Interaction:
-        interaction = await self.run_db(lifecycle.accept, interaction_id, agent.id)
+        interaction = await self.db.run(lifecycle.accept, interaction_id, stored_id(agent))
         self.committed()
         return interaction
 
     async def reject(self, agent: Agent, interaction_id: int) -> Interaction:
-        interaction = await self.run_db(lifecycle.reject, interaction_id, agent.id)
+        interaction = await self.db.run(lifecycle.reject, interaction_id, stored_id(agent))
         self.committed()
         self._wake()
         return interaction
@@ -291,10 +264,10 @@ class Hub:
         to_queue_id: int | None = None,
         to_agent_id: int | None = None,
     ) -> Interaction:
-        interaction = await self.run_db(
+        interaction = await self.db.run(
             lifecycle.transfer,
             interaction_id,
-            agent.id,
+            stored_id(agent),
             to_queue_id=to_queue_id,
             to_agent_id=to_agent_id,
             allow_any_holder=agent.role in SUPERVISOR_ROLES,
@@ -306,15 +279,15 @@ class Hub:
     async def close(self, agent: Agent | None, interaction_id: int, disposition: str) -> Interaction:
         holder = None if agent is None or agent.role in SUPERVISOR_ROLES else agent.id
         if agent is not None and holder is None:
-            current = await self.run_db(lambda db: _get_interaction(db, interaction_id))
+            current = await self.db.run(lambda db: _get_interaction(db, interaction_id))
             holder = current.agent_id if current.agent_id == agent.id else None
-        interaction = await self.run_db(lifecycle.close, interaction_id, holder, disposition)
+        interaction = await self.db.run(lifecycle.close, interaction_id, holder, disposition)
         self.committed()
         self._wake()
         return interaction
 
     async def set_presence(self, agent_id: int, state: str) -> Agent:
-        agent = await self.run_db(set_presence, agent_id, state)
+        agent = await self.db.run(set_presence, agent_id, state)
         self.committed()
         if state == "available":
             self._wake()
@@ -322,13 +295,13 @@ class Hub:
 
     # -- customer actions -----------------------------------------------------
     async def end_by_customer(self, interaction_id: int) -> Interaction:
-        interaction = await self.run_db(endings.end_by_customer, interaction_id)
+        interaction = await self.db.run(endings.end_by_customer, interaction_id)
         self.committed()
         self._wake()
         return interaction
 
     async def rate(self, interaction_id: int, score: int, comment: str = "") -> Interaction:
-        interaction = await self.run_db(endings.rate, interaction_id, score, comment)
+        interaction = await self.db.run(endings.rate, interaction_id, score, comment)
         self.committed()
         return interaction
 
@@ -346,7 +319,7 @@ class Hub:
         self.committed()
 
     async def agent(self, agent_id: int) -> Agent:
-        return await self.run_db(get_agent, agent_id)
+        return await self.db.run(get_agent, agent_id)
 
 
 def _get_interaction(db: Database, interaction_id: int) -> Interaction:

@@ -89,7 +89,7 @@ class Outreach:
             )
 
     async def _check_opt_out(self, channel: str, address: str) -> None:
-        if await self.hub.run_db(outreach.is_opted_out, channel, address):
+        if await self.hub.db.run(outreach.is_opted_out, channel, address):
             raise Conflict(
                 "%(address)s has opted out of %(channel)s messages; nothing was sent",
                 params={"address": address, "channel": channel},
@@ -117,16 +117,16 @@ class Outreach:
         outbound = self._channel(channel)
         if outbound.needs_subject and not subject.strip():
             raise InvalidInput("an email needs a subject", field="subject")
-        address = await self.hub.run_db(outreach.customer_address, customer_id, channel, to)
+        address = await self.hub.db.run(outreach.customer_address, customer_id, channel, to)
         await self._check_opt_out(channel, address)
         thread_key = await outbound.thread(address, via)
         probe = Interaction(customer_id=customer_id, channel=channel, thread_key=thread_key)
         await _run_check(outbound, probe, extra or {})
-        live = await self.hub.run_db(_live_in_thread, channel, thread_key)
+        live = await self.hub.db.run(_live_in_thread, channel, thread_key)
         if live is None:
             # Starting a conversation waits for quiet hours to pass; answering one does not.
             self._check_quiet_hours()
-        result = await self.hub.run_db(
+        result = await self.hub.db.run(
             outreach.open_outbound,
             customer_id=customer_id,
             channel=channel,
@@ -150,7 +150,7 @@ class Outreach:
         extra: dict[str, Any] | None = None,
     ) -> Sent:
         """A message from the API into an existing interaction (a live chat, an SMS thread, a mail)."""
-        interaction = await self.hub.run_db(outreach.get_outbound_interaction, interaction_id)
+        interaction = await self.hub.db.run(outreach.get_outbound_interaction, interaction_id)
         outbound = self.channels.get(interaction.channel)
         if outbound is None and not (interaction.channel == "chat" and interaction.status in LIVE_STATUSES):
             raise Conflict(
@@ -159,7 +159,7 @@ class Outreach:
                 code="channel_unavailable",
             )
         if outbound is not None:
-            address = _address_of(interaction) or await self.hub.run_db(
+            address = _address_of(interaction) or await self.hub.db.run(
                 _primary_address, interaction.customer_id, interaction.channel
             )
             if address:
@@ -167,7 +167,7 @@ class Outreach:
             await _run_check(outbound, interaction, extra or {})
             if interaction.status not in LIVE_STATUSES:
                 self._check_quiet_hours()
-        result = await self.hub.run_db(
+        result = await self.hub.db.run(
             outreach.append_outbound,
             interaction_id,
             body=body,

@@ -31,8 +31,8 @@ class Waker:
     async def wake_due(self) -> int:
         """One pass; how many conversations came back."""
         woken = 0
-        for interaction_id, reason in await self.ctx.hub.run_db(pending.due):
-            interaction = await self.ctx.hub.run_db(pending.resume, interaction_id)
+        for interaction_id, reason in await self.ctx.hub.db.run(pending.due):
+            interaction = await self.ctx.hub.db.run(pending.resume, interaction_id)
             if interaction is None:
                 continue  # another node (or the agent) was first
             woken += 1

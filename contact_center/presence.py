@@ -45,11 +45,11 @@ class PresenceKeeper:
         return self._connections.get(agent_id, 0) > 0
 
     async def beat_now(self) -> None:
-        await self.hub.run_db(heartbeat, list(self._connections))
+        await self.hub.db.run(heartbeat, list(self._connections))
 
     async def start(self) -> None:
         # Before the router's first pass: an outage is not the agents leaving.
-        await self.hub.run_db(restart_grace, self.hub.settings.agent_disconnect_grace_seconds)
+        await self.hub.db.run(restart_grace, self.hub.settings.agent_disconnect_grace_seconds)
         self._task = asyncio.create_task(self._run(), name="presence-heartbeat")
         self._viewer_task = asyncio.create_task(self._follow_viewers(), name="presence-viewers")
 

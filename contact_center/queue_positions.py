@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from contact_center import metrics
 from contact_center.routing import priority_key
 from repository.core import queries
+from repository.core.models import stored_id
 from repository.directory import list_queues
 
 if TYPE_CHECKING:
@@ -44,8 +45,8 @@ class PositionPublisher:
         by_queue: dict[int, list[tuple[tuple[float, float, int], int]]] = {}
         for iid, queued in state.contacts.items():
             by_queue.setdefault(queued.queue_id, []).append((priority_key(queued), iid))
-        for queue in await self.hub.run_db(list_queues):
-            metrics.QUEUE_DEPTH.labels(queue=queue.name).set(len(by_queue.get(queue.id, ())))
+        for queue in await self.hub.db.run(list_queues):
+            metrics.QUEUE_DEPTH.labels(queue=queue.name).set(len(by_queue.get(stored_id(queue), ())))
         staffed: dict[tuple[frozenset[str], str], int] = {}
         current: set[int] = set()
         for queue_id, entries in by_queue.items():
@@ -85,6 +86,6 @@ class PositionPublisher:
         cached = self._handle.get(queue_id)
         if cached and time.monotonic() - cached[0] < HANDLE_CACHE_SECONDS:
             return cached[1]
-        value: float = await self.hub.run_db(queries.average_handle_seconds, queue_id)
+        value: float = await self.hub.db.run(queries.average_handle_seconds, queue_id)
         self._handle[queue_id] = (time.monotonic(), value)
         return value

@@ -50,7 +50,7 @@ class Router:
         self.settings = hub.settings
         self.leadership = leadership or SoleLeader()
         self.selector = Selector()
-        self.state = RoutingState(self.settings.default_capacity)
+        self.state = RoutingState(hub.channels.capacity)
         self.positions = PositionPublisher(hub)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -76,7 +76,7 @@ class Router:
     async def start(self) -> None:
         if isinstance(self.leadership, SoleLeader):
             # A single node that restarted: nobody can be looking at an old offer.
-            for interaction, agent_id in await self.hub.run_db(requeue.release_all_reservations):
+            for interaction, agent_id in await self.hub.db.run(requeue.release_all_reservations):
                 await self.hub.publish_requeued(interaction, agent_id, "server restarted")
         await self._ensure_following()
         if not isinstance(self.leadership, SoleLeader):
@@ -147,7 +147,7 @@ class Router:
     async def _rebuild(self) -> None:
         self._buffer = []
         try:
-            rows = await self.hub.run_db(
+            rows = await self.hub.db.run(
                 routing_reads.full_read, self.settings.agent_disconnect_grace_seconds
             )
             self.state.load(rows)
@@ -182,7 +182,7 @@ class Router:
         """Before the first claim under a new lease: make its token the store's newest."""
         token = self.leadership.token
         if token is not None:
-            newest = await self.hub.run_db(fencing.advance, token)
+            newest = await self.hub.db.run(fencing.advance, token)
             if newest != token:
                 log.warning("router: lease token %s is already superseded by %s", token, newest)
                 return False
@@ -225,11 +225,11 @@ class Router:
         await self._catch_up()
         if not state.built or time.monotonic() - self._built_at > RESYNC_SECONDS:
             await self._rebuild()
-        for interaction, agent_id in await hub.run_db(requeue.expire_reservations):
+        for interaction, agent_id in await hub.db.run(requeue.expire_reservations):
             metrics.REQUEUES.labels(reason="timeout").inc()
             await self._requeued(interaction, agent_id, "reservation timed out")
             await self._missed(agent_id)
-        released = await hub.run_db(
+        released = await hub.db.run(
             requeue.release_disconnected_agents, self.settings.agent_disconnect_grace_seconds
         )
         for agent_id, held in released:
@@ -250,12 +250,12 @@ class Router:
         try:
             while (proposal := state.next_proposal(now, self.selector, cursor)) is not None:
                 try:
-                    interaction = await hub.run_db(
+                    claimed = await hub.db.run(
                         lifecycle.claim,
                         proposal.interaction_id,
                         proposal.agent_id,
                         reserve_seconds=self.settings.reservation_timeout_seconds,
-                        defaults=self.settings.default_capacity,
+                        defaults=hub.channels.capacity,
                         fence=self._token,
                     )
                 except Exception:
@@ -265,14 +265,14 @@ class Router:
                     )
                     state.lost(proposal)
                     continue
-                if interaction is None:
+                if claimed is None:
                     state.lost(proposal)
                     continue
                 state.claimed(proposal, now)
                 offers += 1
                 metrics.OFFERS.labels(queue=str(proposal.queue_id)).inc()
                 try:
-                    await hub.publish_offer(interaction)
+                    await hub.publish_offer(claimed)
                 except Exception:
                     log.exception("router: offer of interaction %s not published", proposal.interaction_id)
         finally:
@@ -288,7 +288,7 @@ class Router:
         contacts, agents = set(state.dirty_contacts), set(state.dirty_agents)
         state.dirty_contacts.clear()
         state.dirty_agents.clear()
-        rows = await self.hub.run_db(
+        rows = await self.hub.db.run(
             routing_reads.refresh, contacts, agents, self.settings.agent_disconnect_grace_seconds
         )
         state.refresh(contacts, agents, rows)
@@ -301,7 +301,7 @@ class Router:
         if limit <= 0 or missed < limit:
             return
         del self.state.missed[agent_id]
-        if await self.hub.run_db(away_after_missed_offers, agent_id, missed):
+        if await self.hub.db.run(away_after_missed_offers, agent_id, missed):
             self.hub.committed()
             self.state.apply({"type": "agent.presence", "agent_id": agent_id, "presence": "away"})
 

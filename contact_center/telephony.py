@@ -31,7 +31,7 @@ async def publish_card(hub: Hub, event: Event | None) -> None:
     """Show the call card's new state on whichever desktop holds or watches the interaction."""
     if event is None:
         return
-    interaction = await hub.run_db(_interaction, event.interaction_id)
+    interaction = await hub.db.run(_interaction, event.interaction_id)
     await hub.publish(
         {
             "type": "interaction.event_updated",
@@ -44,7 +44,7 @@ async def publish_card(hub: Hub, event: Event | None) -> None:
 
 async def apply_state(hub: Hub, provider: str, call_id: str, state: str, **kwargs: Any) -> CallRecord | None:
     """Record a state change once per key and show it; None for a retry or an unknown call."""
-    changed = await hub.run_db(telephony_calls.apply_state, provider, call_id, state, **kwargs)
+    changed = await hub.db.run(telephony_calls.apply_state, provider, call_id, state, **kwargs)
     if changed is None:
         return None
     record, event = changed
@@ -58,12 +58,12 @@ async def caller_left(
     """The caller hung up: abandoned if still waiting, else ended by the customer."""
     if record.interaction_id is None:
         return None
-    ended: Interaction | None = await hub.run_db(abandon, record.interaction_id, reason, record.wait_seconds)
+    ended: Interaction | None = await hub.db.run(abandon, record.interaction_id, reason, record.wait_seconds)
     if ended is not None:
         hub.committed()  # abandon() recorded its events in the outbox
         wake()  # the agent it was offered to has room again
         return ended
-    current = await hub.run_db(_interaction, record.interaction_id)
+    current = await hub.db.run(_interaction, record.interaction_id)
     if current is not None and current.status == "active":
         return await hub.end_by_customer(record.interaction_id)
     return current

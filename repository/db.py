@@ -8,11 +8,13 @@ across threads and across processes. On PostgreSQL the claim takes a row lock.
 
 from __future__ import annotations
 
+import functools
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from anyio import to_thread
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
@@ -20,8 +22,10 @@ from sqlmodel import Session
 from repository import json_codec
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
+P = ParamSpec("P")
+T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -125,6 +129,10 @@ class Database:
         finally:
             if turn is not None:
                 turn.release()
+
+    async def run(self, fn: Callable[Concatenate[Database, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(self, *args, **kwargs)`` in a worker thread: repository calls block, the event loop must not."""
+        return await to_thread.run_sync(functools.partial(fn, self, *args, **kwargs))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -29,7 +29,7 @@ class Admin:
     client: httpx.AsyncClient
 
     async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await self.app.state.ctx.hub.run_db(fn, *args, **kwargs)
+        return await self.app.state.ctx.hub.db.run(fn, *args, **kwargs)
 
     async def login(self, username: str, password: str) -> None:
         page = await self.client.get("/login")
@@ -66,7 +66,7 @@ class Admin:
 async def _serve(settings: Settings) -> AsyncIterator[Admin]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        await app.state.ctx.hub.run_db(seed_demo)
+        await app.state.ctx.hub.db.run(seed_demo)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Admin(app, client)

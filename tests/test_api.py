@@ -28,13 +28,13 @@ class Api:
     token: str
 
     async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await self.app.state.ctx.hub.run_db(fn, *args, **kwargs)
+        return await self.app.state.ctx.hub.db.run(fn, *args, **kwargs)
 
 
 async def _serve(settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        token, _ = await app.state.ctx.hub.run_db(create_api_key, "tests")
+        token, _ = await app.state.ctx.hub.db.run(create_api_key, "tests")
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {token}"}
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=headers) as c:

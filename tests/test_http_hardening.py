@@ -38,7 +38,7 @@ async def app_client(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
     app = create_app(make_settings(CTI_SHARED_SECRET=CTI_SECRET, ATTACHMENT_MAX_BYTES=str(3 * MIB)))
     async with app.router.lifespan_context(app):
-        await app.state.ctx.hub.run_db(seed_demo)
+        await app.state.ctx.hub.db.run(seed_demo)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client, app
@@ -161,13 +161,23 @@ async def test_healthz_shows_part_details_only_to_an_api_key(
     client, app = app_client
     ctx = app.state.ctx  # type: ignore[attr-defined]
 
-    async def mailbox_part() -> dict[str, object]:
-        return {
-            "ok": False,
-            "mailboxes": [{"address": "support@internal.example", "last_error": "imap.corp:993 refused"}],
-        }
+    class MailboxProbe:
+        """A channel adapter whose mailbox is down, with details only monitoring may read."""
 
-    ctx.health_checks["probe"] = mailbox_part
+        name, kinds, routes = "probe", (), ()
+
+        async def start(self) -> None: ...
+        async def stop(self) -> None: ...
+        async def send(self, interaction: object, event: object) -> None: ...
+        async def check(self, interaction: object) -> None: ...
+
+        async def health(self) -> dict[str, object]:
+            return {
+                "ok": False,
+                "mailboxes": [{"address": "support@internal.example", "last_error": "imap.corp:993 refused"}],
+            }
+
+    ctx.channels.add(MailboxProbe())
     anonymous = await client.get("/healthz")
     assert anonymous.status_code == 200
     assert anonymous.json()["status"] == "degraded"
@@ -176,7 +186,7 @@ async def test_healthz_shows_part_details_only_to_an_api_key(
     forged = await client.get("/healthz", headers={"Authorization": "Bearer cck_not-a-key"})
     assert "internal.example" not in forged.text
 
-    token, _row = await ctx.hub.run_db(create_api_key, "monitoring")
+    token, _row = await ctx.hub.db.run(create_api_key, "monitoring")
     detailed = await client.get("/healthz", headers={"Authorization": f"Bearer {token}"})
     assert detailed.json()["parts"]["probe"]["mailboxes"][0]["address"] == "support@internal.example"
 

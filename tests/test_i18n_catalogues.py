@@ -235,7 +235,7 @@ def test_browser_catalogue_holds_only_js_strings() -> None:
 async def site(make_settings: Callable[..., Settings]) -> AsyncIterator[tuple[Starlette, httpx.AsyncClient]]:
     app = create_app(make_settings())
     async with app.router.lifespan_context(app):
-        await app.state.ctx.hub.run_db(seed_demo)
+        await app.state.ctx.hub.db.run(seed_demo)
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://testserver"
         ) as client:
@@ -296,7 +296,7 @@ async def test_picked_language_and_time_zone_are_remembered_per_user(
     )
     assert picked.status_code == 303 and picked.headers["location"] == "/agent"
 
-    agent = await app.state.ctx.hub.run_db(_agent_named, "alice")
+    agent = await app.state.ctx.hub.db.run(_agent_named, "alice")
     assert (agent.locale, agent.timezone) == ("zh_Hant", "Asia/Taipei")
 
     # Another device, another browser language: the stored choice wins.
@@ -333,7 +333,7 @@ async def test_preferences_refuse_bad_input(site: tuple[Starlette, httpx.AsyncCl
         "/preferences", data={"csrf_token": token, "locale": "en", "next": "//evil.example"}
     )
     assert escape.headers["location"] == "/agent"
-    agent = await app.state.ctx.hub.run_db(_agent_named, "alice")
+    agent = await app.state.ctx.hub.db.run(_agent_named, "alice")
     assert agent.locale == "en" and agent.timezone is None
 
 
@@ -341,7 +341,7 @@ async def test_json_errors_fill_their_numbers_into_the_translated_sentence(
     site: tuple[Starlette, httpx.AsyncClient],
 ) -> None:
     app, client = site
-    token, _key = await app.state.ctx.hub.run_db(create_api_key, "i18n")
+    token, _key = await app.state.ctx.hub.db.run(create_api_key, "i18n")
     headers = {"Authorization": f"Bearer {token}"}
     url = f"/api/v1/customers?limit={MAX_LIMIT + 1}"
     hant = await client.get(url, headers={**headers, "Accept-Language": "zh-TW"})

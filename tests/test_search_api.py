@@ -31,7 +31,7 @@ class Site:
     key: str
 
     async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        return await self.app.state.ctx.hub.run_db(fn, *args, **kwargs)
+        return await self.app.state.ctx.hub.db.run(fn, *args, **kwargs)
 
     async def say(self, body: str, *, channel: str = "chat", visitor: str | None = None) -> Any:
         visitor = visitor or unique("visitor-")
@@ -65,8 +65,8 @@ async def site(make_settings: Callable[..., Settings], database_url: str) -> Asy
     """The app with its demo data on SQLite and on PostgreSQL, and an API key."""
     app = create_app(make_settings(DATABASE_URL=database_url))
     async with app.router.lifespan_context(app):
-        await app.state.ctx.hub.run_db(seed_demo)
-        key, _ = await app.state.ctx.hub.run_db(create_api_key, "search tests")
+        await app.state.ctx.hub.db.run(seed_demo)
+        key, _ = await app.state.ctx.hub.db.run(create_api_key, "search tests")
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Site(app, client, key)

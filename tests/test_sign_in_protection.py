@@ -19,7 +19,7 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 async def client(make_settings: Callable[..., Settings]) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(make_settings())
     async with app.router.lifespan_context(app):
-        await app.state.ctx.hub.run_db(seed_demo)
+        await app.state.ctx.hub.db.run(seed_demo)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             yield http

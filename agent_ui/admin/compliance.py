@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 def compliance_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
 
     def render(request: Request, admin: Agent, name: str, **data: Any) -> Response:
         context = {"admin": admin, "flashes": request.session.pop("flash", []), **data}

@@ -23,7 +23,7 @@ from contact_center.analytics.boosts import parse_tier_boosts
 from contact_center.api.scopes import parse_scopes
 from contact_center.errors import localized
 from contact_center.i18n import _
-from repository.core.models import CHANNELS, ROLES, STRATEGIES, Agent, CannedReply
+from repository.core.models import CHANNELS, ROLES, STRATEGIES, Agent, CannedReply, stored_id
 from repository.directory import (
     create_agent,
     create_canned_reply,
@@ -78,7 +78,7 @@ def _queue_fields(form: Form) -> dict[str, Any]:
 
 
 def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
 
     def render(request: Request, admin: Agent, name: str, status: int = 200, **data: Any) -> Response:
         flashes = request.session.pop("flash", [])
@@ -165,7 +165,7 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
         name = forms.text(form, "name", 80, required=True)
         queue = await db(create_queue, name, **_queue_fields(form))
         if forms.checkbox(form, "is_default"):
-            await db(make_default_queue, queue.id)
+            await db(make_default_queue, stored_id(queue))
         return _("Queue %(name)s created.", name=queue.name)
 
     @require_role(ctx, "admin")

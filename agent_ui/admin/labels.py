@@ -30,7 +30,7 @@ BACK = "/admin/labels"
 
 
 def label_admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
 
     @require_role(ctx, "admin")
     async def page(request: Request, admin: Agent) -> Response:

@@ -18,6 +18,7 @@ from starlette.routing import Route
 from agent_ui.admin.post import flashed_post, row_id
 from agent_ui.auth import require_role
 from contact_center.i18n import _, supported_locales
+from repository.core.models import stored_id
 from repository.directory import list_queues
 from repository.email.leases import health_by_mailbox
 from repository.email.mailboxes import (
@@ -71,7 +72,7 @@ def values_from_form(form: Any) -> dict[str, Any]:
 
 
 def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
     sealer = PasswordSealer(str(ctx.settings.secret_key))
 
     def render(request: Request, admin: Agent, name: str, **data: Any) -> Response:
@@ -86,7 +87,7 @@ def mailbox_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
     @require_role(ctx, "admin")
     async def overview(request: Request, admin: Agent) -> Response:
         health = await db(health_by_mailbox)
-        rows = [(mailbox_dict(m), health.get(m.id)) for m in await db(list_mailboxes)]
+        rows = [(mailbox_dict(m), health.get(stored_id(m))) for m in await db(list_mailboxes)]
         queues = {q.id: q.name for q in await db(list_queues)}
         return render(request, admin, "admin_mailboxes.html", rows=rows, queues=queues, mailbox=None)
 

@@ -78,7 +78,7 @@ def hours_text(spans: list[list[str]]) -> str:
 
 
 def phone_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
 
     def render(request: Request, admin: Agent, name: str, **data: Any) -> Response:
         context = {"admin": admin, "flashes": request.session.pop("flash", []), "days": DAYS, **data}

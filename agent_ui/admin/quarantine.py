@@ -32,7 +32,7 @@ PAGE = 100
 
 
 def quarantine_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
 
     def render(request: Request, admin: Agent, name: str, **data: Any) -> Response:
         context = {"admin": admin, "flashes": request.session.pop("flash", []), **data}

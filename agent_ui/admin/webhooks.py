@@ -33,7 +33,7 @@ def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin.post import flash, row_id
     from agent_ui.plugin import templates
 
-    db = ctx.hub.run_db
+    db = ctx.hub.db.run
 
     async def render(request: Request, admin: Agent, status: int = 200, **data: Any) -> Response:
         wanted = request.query_params.get("status")

@@ -14,6 +14,7 @@ from agent_ui.desk.attachments import MAX_FILES_PER_REPLY
 from agent_ui.desk.attachments import describe as describe_attachments
 from contact_center.frames import Frame, FrameError, field, send_frame
 from repository.core import queries
+from repository.core.models import stored_id
 from repository.core.serialize import agent_dict, event_dict, interaction_dict, queue_dict
 from repository.directory import list_agents, list_canned_replies, list_queues, list_wrapup_codes
 
@@ -60,16 +61,16 @@ class AgentDesk:
 
     # -- snapshot -------------------------------------------------------------
     async def conversation(self, interaction_id: int) -> dict[str, Any]:
-        detail = await self.hub.run_db(queries.interaction_with_events, interaction_id)
+        detail = await self.hub.db.run(queries.interaction_with_events, interaction_id)
         if not detail:
             raise FrameError("no such interaction", code="not_found")
         events = detail.pop("events")
-        context = await self.hub.run_db(queries.customer_context, detail["customer_id"])
+        context = await self.hub.db.run(queries.customer_context, detail["customer_id"])
         return {"interaction": detail, "events": events, "context": context}
 
     async def restore_interest(self) -> None:
-        held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
-        self.interest = {i.id for i in held}
+        held = await self.hub.db.run(queries.agent_holdings, self.agent_id)
+        self.interest = {stored_id(i) for i in held}
 
     def topics(self) -> set[str]:
         return {f"agent:{self.agent_id}", "agents", *(f"interaction:{iid}" for iid in self.interest)}
@@ -101,13 +102,13 @@ class AgentDesk:
         self.shown[iid] = {int(e["id"]) for e in events if e.get("id") is not None}
 
     async def send_welcome(self, last_event_id: str) -> None:
-        held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
+        held = await self.hub.db.run(queries.agent_holdings, self.agent_id)
         for interaction in held:
-            self.watch(interaction.id)
-        conversations = [await self.conversation(i.id) for i in held]
+            self.watch(stored_id(interaction))
+        conversations = [await self.conversation(stored_id(i)) for i in held]
         for conversation in conversations:
             self._remember(conversation["interaction"]["id"], conversation["events"])
-        agents = await self.hub.run_db(list_agents)
+        agents = await self.hub.db.run(list_agents)
         await send_frame(
             self.ws,
             {
@@ -115,18 +116,18 @@ class AgentDesk:
                 "last_event_id": last_event_id,
                 "agent": agent_dict(self.agent),
                 "conversations": conversations,
-                "queues": [queue_dict(q) for q in await self.hub.run_db(list_queues)],
+                "queues": [queue_dict(q) for q in await self.hub.db.run(list_queues)],
                 "agents": [
                     {"id": a.id, "display_name": a.display_name, "presence": a.presence}
                     for a in agents
                     if a.is_active
                 ],
                 "wrapup_codes": [
-                    {"code": c.code, "label": c.label} for c in await self.hub.run_db(list_wrapup_codes)
+                    {"code": c.code, "label": c.label} for c in await self.hub.db.run(list_wrapup_codes)
                 ],
                 "canned_replies": [
                     {"shortcut": c.shortcut, "title": c.title, "body": c.body}
-                    for c in await self.hub.run_db(list_canned_replies)
+                    for c in await self.hub.db.run(list_canned_replies)
                 ],
                 "reservation_timeout_seconds": self.ctx.settings.reservation_timeout_seconds,
                 "heartbeat_seconds": self.ctx.settings.heartbeat_seconds,
@@ -271,7 +272,7 @@ class AgentDesk:
         iid = self._interaction_id(frame)
         if iid in self.viewing:
             self.viewing.discard(iid)
-            held = await self.hub.run_db(queries.agent_holdings, self.agent_id)
+            held = await self.hub.db.run(queries.agent_holdings, self.agent_id)
             if iid not in {i.id for i in held}:
                 self.unwatch(iid)
             self.ctx.presence.apply_viewer_event(iid, self.agent_id, self.agent.display_name, False)
@@ -307,7 +308,7 @@ class AgentDesk:
 
     async def on_list_conversations(self, frame: Frame) -> None:
         """Every live conversation, so a colleague can open one and help."""
-        live = await self.hub.run_db(queries.live_interactions)
+        live = await self.hub.db.run(queries.live_interactions)
         await send_frame(self.ws, {"type": "conversations", "conversations": live})
 
     async def on_call(self, frame: Frame) -> None:

@@ -56,11 +56,11 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         raw = [p for p in request.query_params.get("ids", "").split(",") if p]
         if len(raw) > _MAX_IDS or not all(p.isdigit() and len(p) <= 10 for p in raw):
             raise InvalidInput(_("ids are up to 200 interaction ids, comma-separated."), field="ids")
-        fields = await ctx.hub.run_db(labels.list_fields)
-        carried = await ctx.hub.run_db(labels.labels_of, "interaction", [int(p) for p in raw])
+        fields = await ctx.hub.db.run(labels.list_fields)
+        carried = await ctx.hub.db.run(labels.labels_of, "interaction", [int(p) for p in raw])
         return JSONResponse(
             {
-                "labels": await ctx.hub.run_db(labels.list_labels),
+                "labels": await ctx.hub.db.run(labels.list_labels),
                 "fields": [labels.field_dict(f) for f in fields],
                 "carried": {str(k): [x["id"] for x in v] for k, v in carried.items()},
             }
@@ -70,16 +70,16 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         """The labels and field values of a conversation and of its customer."""
         await signed_in(request)
         iid = path_id(request, "interaction_id")
-        interaction = await ctx.hub.run_db(get_interaction, iid)
+        interaction = await ctx.hub.db.run(get_interaction, iid)
         cid = interaction.customer_id
         return JSONResponse(
             {
                 "interaction_id": iid,
                 "customer_id": cid,
-                "labels": (await ctx.hub.run_db(labels.labels_of, "interaction", [iid])).get(iid, []),
-                "fields": (await ctx.hub.run_db(labels.values_of, "interaction", [iid])).get(iid, {}),
-                "customer_labels": (await ctx.hub.run_db(labels.labels_of, "customer", [cid])).get(cid, []),
-                "customer_fields": (await ctx.hub.run_db(labels.values_of, "customer", [cid])).get(cid, {}),
+                "labels": (await ctx.hub.db.run(labels.labels_of, "interaction", [iid])).get(iid, []),
+                "fields": (await ctx.hub.db.run(labels.values_of, "interaction", [iid])).get(iid, {}),
+                "customer_labels": (await ctx.hub.db.run(labels.labels_of, "customer", [cid])).get(cid, []),
+                "customer_fields": (await ctx.hub.db.run(labels.values_of, "customer", [cid])).get(cid, {}),
             }
         )
 
@@ -91,7 +91,7 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         target = request.path_params["target"]
         if target not in ("interaction", "customer"):
             raise NotFound("no such page")
-        result = await ctx.hub.run_db(
+        result = await ctx.hub.db.run(
             labels.attach_label, target, path_id(request, "record_id"), label_id=label_id
         )
         return JSONResponse({"labels": result})
@@ -101,7 +101,7 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         target = request.path_params["target"]
         if target not in ("interaction", "customer"):
             raise NotFound("no such page")
-        result = await ctx.hub.run_db(
+        result = await ctx.hub.db.run(
             labels.detach_label, target, path_id(request, "record_id"), path_id(request, "label_id")
         )
         return JSONResponse({"labels": result})
@@ -113,12 +113,12 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         if target not in ("interaction", "customer") or not isinstance(values, dict):
             raise InvalidInput(_("Send the fields to change."), field="fields")
         # The desk's inputs send text; numbers are typed as text in a form field.
-        definitions = {f.key: f for f in await ctx.hub.run_db(labels.list_fields, target)}
+        definitions = {f.key: f for f in await ctx.hub.db.run(labels.list_fields, target)}
         typed = {
             k: (_number(v, k) if k in definitions and definitions[k].type == "number" else (v or None))
             for k, v in values.items()
         }
-        result = await ctx.hub.run_db(labels.set_values, target, path_id(request, "record_id"), typed)
+        result = await ctx.hub.db.run(labels.set_values, target, path_id(request, "record_id"), typed)
         return JSONResponse({"fields": result})
 
     return [

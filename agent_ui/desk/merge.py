@@ -45,14 +45,14 @@ def desk_merge_routes(ctx: AppContext) -> list[Route]:
     async def duplicates(request: Request) -> Response:
         await signed_in(request)
         cid = path_id(request, "customer_id")
-        return JSONResponse({"data": await ctx.hub.run_db(merge_suggestions.suggest_merges, cid)})
+        return JSONResponse({"data": await ctx.hub.db.run(merge_suggestions.suggest_merges, cid)})
 
     async def merge_into(request: Request) -> Response:
         agent, body = await signed_in(request, change=True)
         other = body.get("merge_id")
         if isinstance(other, bool) or not isinstance(other, int):
             raise InvalidInput(_("Choose the customer to merge."), field="merge_id")
-        row = await ctx.hub.run_db(
+        row = await ctx.hub.db.run(
             merge.merge_customers,
             path_id(request, "customer_id"),
             other,
@@ -63,7 +63,7 @@ def desk_merge_routes(ctx: AppContext) -> list[Route]:
 
     async def undo(request: Request) -> Response:
         agent, _body = await signed_in(request, change=True)
-        row = await ctx.hub.run_db(
+        row = await ctx.hub.db.run(
             merge.undo_merge, path_id(request, "merge_id"), actor=agent.display_name, actor_type="agent"
         )
         return JSONResponse(merge.merge_dict(row))

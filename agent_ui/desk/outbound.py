@@ -24,7 +24,7 @@ from contact_center.outreach import outreach_for
 from repository.core.browse import list_customers
 from repository.core.identity import normalise
 from repository.core.logged_contacts import log_contact
-from repository.core.models import LOGGED_CHANNELS
+from repository.core.models import LOGGED_CHANNELS, stored_id
 from repository.core.serialize import interaction_dict
 from repository.errors import InvalidInput, NotFound
 
@@ -63,11 +63,16 @@ def outbound_routes(ctx: AppContext) -> list[Route]:
             raise InvalidInput(_("Choose SMS or email."), field="channel")
         to = _text(body, "to", 320)
         kind = _KIND[channel]
-        page = await ctx.hub.run_db(list_customers, **{kind: to}, limit=1)
+        page = await ctx.hub.db.run(
+            list_customers,
+            email=to if kind == "email" else None,
+            phone=to if kind == "phone" else None,
+            limit=1,
+        )
         if not page.rows:
             raise NotFound(_("No customer has %(address)s.", address=to[:80]), field="to")
         sent = await outreach_for(ctx).start(
-            customer_id=page.rows[0].id,
+            customer_id=stored_id(page.rows[0]),
             channel=channel,
             body=_text(body, "body", 20_000),
             subject=_text(body, "subject", 300, required=False),
@@ -86,16 +91,21 @@ def outbound_routes(ctx: AppContext) -> list[Route]:
             normalise(kind, who)
         except InvalidInput as exc:
             raise NotFound(_("No customer has %(address)s.", address=who[:80]), field="customer") from exc
-        page = await ctx.hub.run_db(list_customers, **{kind: who}, limit=1)
+        page = await ctx.hub.db.run(
+            list_customers,
+            email=who if kind == "email" else None,
+            phone=who if kind == "phone" else None,
+            limit=1,
+        )
         if not page.rows:
             raise NotFound(_("No customer has %(address)s.", address=who[:80]), field="customer")
-        interaction, _note = await ctx.hub.run_db(
+        interaction, _note = await ctx.hub.db.run(
             log_contact,
-            customer_id=page.rows[0].id,
+            customer_id=stored_id(page.rows[0]),
             channel=channel,
             category=_text(body, "category", 60),
             note=_text(body, "note", 20_000),
-            agent_id=agent.id,
+            agent_id=stored_id(agent),
         )
         # Persisted; now tell subscribers (supervisors, webhooks) like any new contact.
         await ctx.hub.publish(

@@ -71,12 +71,12 @@ def desk_pending_routes(ctx: AppContext) -> list[Route]:
         if raw is not None and not isinstance(raw, str):
             raise InvalidInput(_("Choose when the conversation comes back."), field="until")
         until = parse_time(raw, "until", None) if raw else None
-        interaction = await ctx.hub.run_db(pending.set_aside, iid, agent_id, until)
+        interaction = await ctx.hub.db.run(pending.set_aside, iid, agent_id, until)
         return await publish(interaction, "snoozed" if until else "pending")
 
     async def resume(request: Request) -> Response:
         agent_id, iid, _body = await signed_in(request)
-        interaction = await ctx.hub.run_db(pending.resume, iid, agent_id)
+        interaction = await ctx.hub.db.run(pending.resume, iid, agent_id)
         if interaction is None:
             raise Conflict("this conversation is not set aside", code="not_pending")
         return await publish(interaction, "resumed")
@@ -87,7 +87,7 @@ def desk_pending_routes(ctx: AppContext) -> list[Route]:
         raw = [p for p in request.query_params.get("ids", "").split(",") if p]
         if len(raw) > 200 or not all(p.isdigit() and len(p) <= 10 for p in raw):
             raise InvalidInput(_("ids are up to 200 interaction ids, comma-separated."), field="ids")
-        return JSONResponse({"waiting": await ctx.hub.run_db(_waiting, [int(p) for p in raw])})
+        return JSONResponse({"waiting": await ctx.hub.db.run(_waiting, [int(p) for p in raw])})
 
     return [
         Route("/agent/pending", waiting),

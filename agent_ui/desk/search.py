@@ -56,7 +56,7 @@ def plugin(ctx: AppContext) -> Plugin:
             return _signed_out()
         # The API's own parameter checks: the same 400s for the same mistakes.
         query = parse_query(_SEARCH, request)
-        return JSONResponse(await ctx.hub.run_db(run_search, query, include_notes=True))
+        return JSONResponse(await ctx.hub.db.run(run_search, query, include_notes=True))
 
     async def interaction_transcript(request: Request) -> Response:
         if await current_agent(ctx, request) is None:
@@ -64,7 +64,7 @@ def plugin(ctx: AppContext) -> Plugin:
         raw = str(request.path_params.get("interaction_id", ""))
         if not raw.isascii() or not raw.isdigit() or not 0 < int(raw[:12]) <= _MAX_ID:
             raise NotFound("no such interaction", interaction_id=raw[:20])
-        return JSONResponse(await ctx.hub.run_db(transcript, int(raw)))
+        return JSONResponse(await ctx.hub.db.run(transcript, int(raw)))
 
     return Plugin(
         routes=[

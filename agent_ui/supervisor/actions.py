@@ -20,7 +20,7 @@ from contact_center.frames import Frame, FrameError, field, send_frame
 from contact_center.i18n import _
 from contact_center.supervision import interventions
 from contact_center.supervision.snapshot import staffing as staffing_for
-from repository.core.models import utcnow
+from repository.core.models import stored_id, utcnow
 from repository.errors import NotFound
 from repository.supervision import actions as supervision
 
@@ -99,7 +99,7 @@ async def on_staffing(sock: SupervisorSocket, frame: Frame) -> None:
             code="invalid_field",
             field="arrivals_per_30min",
         )
-    result = await sock.ctx.hub.run_db(lambda db: _what_if(db, queue_id, float(rate)))
+    result = await sock.ctx.hub.db.run(lambda db: _what_if(db, queue_id, float(rate)))
     await send_frame(sock.ws, {"type": "staffing", "ref": frame.get("ref"), **result})
 
 
@@ -144,14 +144,14 @@ async def on_service_level(sock: SupervisorSocket, frame: Frame) -> None:
         "short_abandon_seconds": field(frame, "short_abandon_seconds", int),
     }
     hub = sock.ctx.hub
-    await hub.run_db(supervision.set_service_level, queue_id, **values)
-    await hub.run_db(supervision.audit, sock.me.id, "service_level", queue_id=queue_id, **values)
+    await hub.db.run(supervision.set_service_level, queue_id, **values)
+    await hub.db.run(supervision.audit, stored_id(sock.me), "service_level", queue_id=queue_id, **values)
     await hub.publish({"type": "supervision.changed", "queue_id": queue_id})
     await _done(sock, frame, queue_id=queue_id)
 
 
 async def on_audit(sock: SupervisorSocket, frame: Frame) -> None:
-    rows = await sock.ctx.hub.run_db(supervision.audit_log, 50)
+    rows = await sock.ctx.hub.db.run(supervision.audit_log, 50)
     names = {a["id"]: a["name"] for a in (sock.feed.latest or {}).get("agents", [])}
     entries = [
         {

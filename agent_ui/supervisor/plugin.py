@@ -12,7 +12,6 @@ from agent_ui.supervisor import reports as views
 from agent_ui.supervisor.socket import SupervisorSocket
 from contact_center.context import AppContext, Plugin
 from contact_center.supervision.live import SupervisorFeed
-from repository.core.models import CHANNELS
 from repository.directory import list_agents, list_queues
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ def plugin(ctx: AppContext) -> Plugin:
 
     @require_role(ctx, "supervisor")
     async def monitor(request: Request, me: Any) -> Response:
-        queues = await ctx.hub.run_db(list_queues)
+        queues = await ctx.hub.db.run(list_queues)
         return templates.TemplateResponse(request, "supervisor.html", {"me": me, "queues": queues})
 
     async def monitor_ws(ws: WebSocket) -> None:
@@ -34,33 +33,40 @@ def plugin(ctx: AppContext) -> Plugin:
 
     @require_role(ctx, "supervisor")
     async def reports_page(request: Request, me: Any) -> Response:
-        queues = await ctx.hub.run_db(list_queues)
-        agents = await ctx.hub.run_db(list_agents)
+        queues = await ctx.hub.db.run(list_queues)
+        agents = await ctx.hub.db.run(list_agents)
         return templates.TemplateResponse(
-            request, "reports.html", {"me": me, "queues": queues, "agents": agents, "channels": CHANNELS}
+            request,
+            "reports.html",
+            {
+                "me": me,
+                "queues": queues,
+                "agents": agents,
+                "channels": [k.kind for k in ctx.channels.kinds()],
+            },
         )
 
     @require_role(ctx, "supervisor")
     async def reports_data(request: Request, me: Any) -> Response:
         q = views.parse_query(request.query_params)
-        return views.json_response(await ctx.hub.run_db(views.report_data, q))
+        return views.json_response(await ctx.hub.db.run(views.report_data, q))
 
     @require_role(ctx, "supervisor")
     async def drill_down(request: Request, me: Any) -> Response:
         q = views.parse_query(request.query_params)
-        rows = await ctx.hub.run_db(views.drill_rows, q, request.query_params)
+        rows = await ctx.hub.db.run(views.drill_rows, q, request.query_params)
         return views.json_response({"interactions": rows})
 
     @require_role(ctx, "supervisor")
     async def export_csv(request: Request, me: Any) -> Response:
         q = views.parse_query(request.query_params)
-        rows = await ctx.hub.run_db(views.drill_rows, q, request.query_params)
+        rows = await ctx.hub.db.run(views.drill_rows, q, request.query_params)
         return views.csv_response(rows)
 
     @require_role(ctx, "supervisor")
     async def transcript(request: Request, me: Any) -> Response:
         return views.json_response(
-            await ctx.hub.run_db(views.transcript, request.path_params["interaction_id"])
+            await ctx.hub.db.run(views.transcript, request.path_params["interaction_id"])
         )
 
     return Plugin(

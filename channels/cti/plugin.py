@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.background import BackgroundTasks
 from starlette.requests import Request
@@ -25,8 +25,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from channels.cti.events import CtiEvent, parse_event
+from channels.voice import VOICE
 from contact_center import telephony
-from contact_center.context import AppContext, Plugin
+from contact_center.context import AppContext
 from contact_center.i18n import _
 from contact_center.telephony import caller_identity
 from repository.core.ingest import InboundItem
@@ -34,6 +35,13 @@ from repository.errors import ContactCenterError, InvalidSignature
 from repository.telephony import calls
 from repository.telephony.config import queue_id_by_name, resolve_agent
 from repository.telephony.logged import logged_with
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from starlette.routing import BaseRoute
+
+    from repository.core.models import Event, Interaction
 
 log = logging.getLogger(__name__)
 MAX_EVENT_BYTES = 32 * 1024
@@ -67,8 +75,8 @@ class CtiEvents:
 
     async def ringing(self, event: CtiEvent) -> Response:
         customer_number = event.from_number if event.direction == "inbound" else event.to_number
-        agent_id = await self.hub.run_db(resolve_agent, event.extension, event.user)
-        queue_id = await self.hub.run_db(queue_id_by_name, event.queue)
+        agent_id = await self.hub.db.run(resolve_agent, event.extension, event.user)
+        queue_id = await self.hub.db.run(queue_id_by_name, event.queue)
         result = await self.hub.store(
             InboundItem(
                 channel="voice",
@@ -108,7 +116,7 @@ class CtiEvents:
         return JSONResponse(body, status_code=202, background=tasks)
 
     async def answer(self, event: CtiEvent) -> Response:
-        agent_id = await self.hub.run_db(resolve_agent, event.extension, event.user)
+        agent_id = await self.hub.db.run(resolve_agent, event.extension, event.user)
         record = await telephony.apply_state(
             self.hub, "cti", event.call_id, "answered", key=f"cti:{event.id}", agent_id=agent_id
         )
@@ -129,7 +137,7 @@ class CtiEvents:
             )
 
     async def hangup(self, event: CtiEvent) -> Response:
-        record = await self.hub.run_db(calls.get_call, "cti", event.call_id)
+        record = await self.hub.db.run(calls.get_call, "cti", event.call_id)
         if record is None:
             return JSONResponse({"status": "unknown_call"}, status_code=202)
         if record.answered_at is not None:
@@ -155,6 +163,31 @@ def _done(record: Any, event: CtiEvent) -> Response:
     return JSONResponse({"status": "accepted", "id": event.id, "state": record.state}, status_code=202)
 
 
-def plugin(ctx: AppContext) -> Plugin:
+class CtiAdapter:
+    """Calls on the company's own PBX: it tells us about them; nothing is sent back."""
+
+    name = "cti"
+    kinds = (VOICE,)
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes = routes
+
+    async def start(self) -> None:
+        """The PBX posts events; nothing runs between them."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+    async def send(self, interaction: Interaction, event: Event) -> None:
+        """Not called: VOICE does not set ``sends``."""
+
+    async def check(self, interaction: Interaction) -> None:
+        """Notes on a call are always allowed."""
+
+    async def health(self) -> dict[str, Any] | None:
+        return None  # the PBX calls us
+
+
+def adapter(ctx: AppContext) -> CtiAdapter:
     events = CtiEvents(ctx)
-    return Plugin(routes=[Route("/channels/cti/events", events.receive, methods=["POST"])])
+    return CtiAdapter([Route("/channels/cti/events", events.receive, methods=["POST"])])

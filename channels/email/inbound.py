@@ -40,6 +40,7 @@ from channels.email.payload import (
 from channels.email.payload import payload as _payload  # noqa: F401  (tests read it here)
 from repository.core.identity import normalise
 from repository.core.ingest import MAX_BODY_CHARS, InboundItem
+from repository.core.models import stored_id
 from repository.email import outbox as email_outbox
 from repository.email.mailboxes import mailbox_addresses
 from repository.email.threads import PlanRequest, plan_many, quarantine, record_message_ids, reopen
@@ -94,9 +95,6 @@ class Inbound:
         self.max_bytes = ctx.settings.email_attachment_max_bytes
         self.own_addresses: set[str] = set()
 
-    async def run_db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        return await to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
-
     async def process(
         self, mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes, health: MailboxHealth
     ) -> str:
@@ -108,7 +106,7 @@ class Inbound:
     ) -> list[str]:
         """Handle one FETCH response's messages, in UID order; returns what became of each."""
         chunk = Chunk()
-        self.own_addresses = await self.run_db(mailbox_addresses)
+        self.own_addresses = await self.db.run(mailbox_addresses)
         outcomes: list[str] = []
         mails: list[tuple[int, bytes, ParsedMail]] = []
         for uid, raw in fetched:
@@ -174,7 +172,7 @@ class Inbound:
 
     async def finish(self, chunk: Chunk, *, acknowledge: bool = True) -> None:
         """Index what a chunk stored, announce it, and acknowledge new threads from people."""
-        await self.run_db(record_message_ids, chunk.index)
+        await self.db.run(record_message_ids, chunk.index)
         for box, mail, result in chunk.stored:
             await self.hub.announce(result)
             if acknowledge and self.outbound is not None and box.acknowledge and result.new_interaction:
@@ -198,7 +196,9 @@ class Inbound:
             path.write_bytes(raw)
 
         await to_thread.run_sync(write)
-        if await self.run_db(quarantine, mailbox.id, uidvalidity, uid, digest, len(raw), reason, str(path)):
+        if await self.db.run(
+            quarantine, stored_id(mailbox), uidvalidity, uid, digest, len(raw), reason, str(path)
+        ):
             health.quarantined += 1
             log.warning("mailbox %s uid %s: quarantined: %s", mailbox.id, uid, reason)
         return "quarantined"
@@ -235,7 +235,7 @@ class Inbound:
             )
             for mail, position in mails
         ]
-        plans = await self.run_db(plan_many, requests)
+        plans = await self.db.run(plan_many, requests)
         outcomes = ["duplicate"] * len(mails)
         batch: list[_Prepared] = []
         for slot, ((mail, position), request, plan) in enumerate(zip(mails, requests, plans, strict=True)):
@@ -295,7 +295,7 @@ class Inbound:
         elif match is not None:
             thread_key = match.thread_key
             if match.status in ("wrapup", "closed"):
-                reopened = await self.run_db(reopen, match.interaction_id)
+                reopened = await self.db.run(reopen, match.interaction_id)
                 if reopened is not None:
                     interaction, previous_agent = reopened
                     await self.hub.publish_requeued(interaction, previous_agent or 0, "customer replied")
@@ -353,13 +353,13 @@ class Inbound:
     async def _bounce(self, mail: ParsedMail) -> str:
         assert mail.dsn is not None
         candidates = mail.dsn.original_message_ids + mail.in_reply_to + mail.references
-        rows = await self.run_db(email_outbox.by_message_id, candidates)
+        rows = await self.db.run(email_outbox.by_message_id, candidates)
         if not rows:
             return "bounce-unmatched"  # quarantined by the caller, so a human sees it
         if not mail.dsn.failed:
             return "bounce-delayed"
         error = f"bounced: {mail.dsn.status} {mail.dsn.diagnostic}".strip()
         for row in rows:
-            await self.run_db(email_outbox.mark_bounced, row.id, error)
+            await self.db.run(email_outbox.mark_bounced, stored_id(row), error)
             await self.hub.set_delivery(row.event_id, "failed", error)
         return "bounce"

@@ -1,7 +1,7 @@
 """Agent replies and acknowledgements leave by SMTP, through a retrying outbox.
 
-The hub stores the agent's reply first; :meth:`Outbound.send_reply` (registered with
-``hub.register_outbound("email", …)``) then composes the mail, writes it to the
+The hub stores the agent's reply first; :meth:`Outbound.send_reply` (the email
+adapter's ``send``, channels/email/plugin.py) then composes the mail, writes it to the
 outbox and tries it at once. A failure is recorded on the message (the desktop shows
 "queued" with the error) and retried with exponential backoff by :meth:`run`, which
 also picks up whatever a previous process left unsent. A 5xx refusal, or running out
@@ -14,8 +14,6 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from anyio import to_thread
-
 from channels.email import compose, reply_files, smtp
 from channels.email.guards import SenderRateGuard
 from channels.email.health import scrub
@@ -23,7 +21,7 @@ from contact_center.aio import wait_event
 from contact_center.errors import localized
 from contact_center.i18n import _, format_datetime, use_locale
 from repository.core.ingest import append_event
-from repository.core.models import utcnow
+from repository.core.models import stored_id, utcnow
 from repository.directory.business_hours import back_at
 from repository.email import outbox as email_outbox
 from repository.email.mailboxes import get_mailbox
@@ -71,11 +69,8 @@ class Outbound:
         self.backoff_base = backoff_base
         self.rate_guard = SenderRateGuard()
 
-    async def run_db(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        return await to_thread.run_sync(lambda: fn(self.db, *args, **kwargs))
-
     async def send_reply(self, interaction: Interaction, event: Event) -> None:
-        mailbox: Mailbox = await self.run_db(get_mailbox, mailbox_id_of(interaction))
+        mailbox: Mailbox = await self.db.run(get_mailbox, mailbox_id_of(interaction))
         agent_name = event.author_name or _("Support")
         sender = _(
             "%(agent)s via %(company)s", agent=agent_name, company=mailbox.display_name or mailbox.address
@@ -93,7 +88,7 @@ class Outbound:
             log.info("mailbox %s: acknowledgement rate limit reached for a sender", mailbox.id)
             return
         language = language or mailbox.language
-        back = await self.run_db(back_at, interaction.queue_id, utcnow())
+        back = await self.db.run(back_at, interaction.queue_id, utcnow())
         with use_locale(language):
             text = _(
                 "Thank you for your message. We have received it and will answer as soon as we can.\n\n"
@@ -104,9 +99,9 @@ class Outbound:
                 # Outside the queue's business hours (docs/business-hours.md): say when we are back.
                 when = format_datetime(back[0], "long", timezone=back[1])
                 text += "\n\n" + _("We are away right now and will be back on %(when)s.", when=when)
-        event, interaction, duplicate = await self.run_db(
+        event, interaction, duplicate = await self.db.run(
             append_event,
-            interaction.id,
+            stored_id(interaction),
             kind="message",
             author_type="system",
             body=text,
@@ -136,7 +131,7 @@ class Outbound:
         language: str | None = None,
     ) -> None:
         assert interaction.id is not None and event.id is not None  # both are stored rows
-        last = await self.run_db(latest_customer_mail, interaction.id)
+        last = await self.db.run(latest_customer_mail, interaction.id)
         payload = last.payload if last is not None else {}
         # A conversation the company started (contact_center/outreach.py) has no customer
         # mail yet: the message itself names the address, and the subject is not a "Re:".
@@ -168,7 +163,7 @@ class Outbound:
             attachments=files,
         )
         message_id = str(msg["Message-ID"]).strip("<>")
-        row = await self.run_db(
+        row = await self.db.run(
             email_outbox.add_outbox,
             mailbox_id=mailbox.id,
             event_id=event.id,
@@ -178,17 +173,17 @@ class Outbound:
             raw=msg.as_string(),
             details={"subject": str(msg["Subject"]), "to": to, "automated": automated},
         )
-        await self.run_db(
+        await self.db.run(
             record_message_id, row.message_id, interaction.customer_id, interaction.id, event.id, "out"
         )
         await self.hub.set_delivery(event.id, "queued")
-        await self.attempt(row.id)
+        await self.attempt(stored_id(row))
 
     async def attempt(self, outbox_id: int) -> None:
-        row = await self.run_db(email_outbox.claim, outbox_id)
+        row = await self.db.run(email_outbox.claim, outbox_id)
         if row is None:
             return
-        mailbox: Mailbox = await self.run_db(get_mailbox, row.mailbox_id)
+        mailbox: Mailbox = await self.db.run(get_mailbox, row.mailbox_id)
         health = self.health.get(mailbox.id)  # type: ignore[arg-type]
         password = ""
         try:
@@ -212,24 +207,24 @@ class Outbound:
                 error,
                 delay,
             )
-            await self.run_db(email_outbox.finish, row.id, "pending", error, retry_in=delay)
+            await self.db.run(email_outbox.finish, stored_id(row), "pending", error, retry_in=delay)
             await self.hub.set_delivery(row.event_id, "queued", _("retrying: %(error)s", error=error))
         else:
-            await self.run_db(email_outbox.finish, row.id, "sent")
+            await self.db.run(email_outbox.finish, stored_id(row), "sent")
             if health is not None:
                 health.smtp_error = None
             await self.hub.set_delivery(row.event_id, "sent")
 
     async def _failed(self, row: Any, mailbox: Mailbox, error: str, health: MailboxHealth | None) -> None:
         log.warning("mailbox %s: outbox %s failed for good: %s", mailbox.id, row.id, error)
-        await self.run_db(email_outbox.finish, row.id, "failed", error)
+        await self.db.run(email_outbox.finish, stored_id(row), "failed", error)
         await self.hub.set_delivery(row.event_id, "failed", error)
 
     async def run(self, stop: asyncio.Event, interval: float = 5.0) -> None:
         """Retry due outbox rows until ``stop``; survives any one failure."""
         while not stop.is_set():
             try:
-                for outbox_id in await self.run_db(email_outbox.due):
+                for outbox_id in await self.db.run(email_outbox.due):
                     await self.attempt(outbox_id)
             except Exception:
                 log.exception("email outbox pass failed; the next pass retries")

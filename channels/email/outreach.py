@@ -26,9 +26,9 @@ class EmailStarter:
         if via:
             if not via.isdigit() or len(via) > 9:
                 raise Conflict("no such mailbox", field="via")
-            mailbox = await self.hub.run_db(get_mailbox, int(via))
+            mailbox = await self.hub.db.run(get_mailbox, int(via))
         else:
-            mailboxes = await self.hub.run_db(list_mailboxes, active_only=True)
+            mailboxes = await self.hub.db.run(list_mailboxes, active_only=True)
             if not mailboxes:
                 raise Conflict(
                     "no mailbox is configured to send email from", field="via", code="channel_unavailable"

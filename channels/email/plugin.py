@@ -1,30 +1,70 @@
-"""Email routes and lifecycle: the channel service and agents' attachment downloads."""
+"""The email channel's adapter: the mailbox service (channel.py) and agents' attachment downloads."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from channels.base import ChannelKind
 from channels.email import attachments
 from channels.email.channel import EmailChannel
 from channels.email.outreach import EmailStarter
-from contact_center.context import AppContext, Plugin
+from contact_center.context import AppContext
+from contact_center.i18n import N_
 from contact_center.outreach import OutboundChannel, outreach_for
 from repository.directory.sessions import session_agent
 
 if TYPE_CHECKING:
-    from starlette.requests import Request
+    from collections.abc import Sequence
 
+    from starlette.requests import Request
+    from starlette.routing import BaseRoute
+
+    from repository.core.models import Event, Interaction
+
+EMAIL = ChannelKind("email", N_("Email"), capacity=5, sends=True, files=True)
 _MAX_ID = 2**31 - 1
 
 
+class EmailAdapter:
+    name = "email"
+    kinds = (EMAIL,)
+
+    def __init__(self, channel: EmailChannel, routes: Sequence[BaseRoute]) -> None:
+        self.channel = channel
+        self.routes = routes
+
+    async def start(self) -> None:
+        await self.channel.start()
+
+    async def stop(self) -> None:
+        await self.channel.stop()
+
+    async def send(self, interaction: Interaction, event: Event) -> None:
+        await self.channel.outbound.send_reply(interaction, event)
+
+    async def check(self, interaction: Interaction) -> None:
+        """Any reply may be mailed; a refusal by the server shows on the message's delivery status."""
+
+    async def health(self) -> dict[str, Any] | None:
+        return await self.channel.health_check()
+
+
+def email_channel(ctx: AppContext) -> EmailChannel:
+    """The running email service of an app (tests, benches and the admin pages reach it here)."""
+    adapter = ctx.channels.adapter("email")
+    if not isinstance(adapter, EmailAdapter):
+        raise LookupError("the email adapter is not the email channel's")
+    return adapter.channel
+
+
 async def _signed_in(ctx: AppContext, request: Request) -> bool:
-    return await ctx.hub.run_db(session_agent, dict(request.session)) is not None
+    return await ctx.hub.db.run(session_agent, dict(request.session)) is not None
 
 
 def _first_bytes(path: Path) -> bytes:
@@ -32,9 +72,8 @@ def _first_bytes(path: Path) -> bytes:
         return file.read(16)
 
 
-def plugin(ctx: AppContext) -> Plugin:
+def adapter(ctx: AppContext) -> EmailAdapter:
     channel = EmailChannel(ctx)
-    ctx.hub.register_outbound("email", channel.outbound.send_reply)
     # Agents and back-end systems may start email conversations (docs/outbound.md).
     outreach_for(ctx).register(
         "email",
@@ -42,7 +81,6 @@ def plugin(ctx: AppContext) -> Plugin:
             thread=EmailStarter(ctx).thread, send=channel.outbound.send_reply, needs_subject=True
         ),
     )
-    ctx.health_checks["email"] = channel.health_check
 
     async def download(request: Request) -> Response:
         if not await _signed_in(ctx, request):
@@ -70,10 +108,4 @@ def plugin(ctx: AppContext) -> Plugin:
             },
         )
 
-    plugin_ = Plugin(
-        routes=[Route(attachments.URL_PREFIX + "{attachment_id}", download)],
-        on_startup=[channel.start],
-        on_shutdown=[channel.stop],
-    )
-    plugin_.channel = channel  # type: ignore[attr-defined]
-    return plugin_
+    return EmailAdapter(channel, [Route(attachments.URL_PREFIX + "{attachment_id}", download)])

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 from channels.twilio import twiml
 from channels.twilio.client import TwilioApi, TwilioUnavailable
 from contact_center.bus.follow import follow
-from repository.core.models import Customer
+from repository.core.models import Customer, stored_id
 from repository.errors import Conflict, NotFound
 from repository.telephony import calls
 from repository.telephony.config import endpoint_for, list_numbers
 from repository.telephony.idempotency import claim_once
 
 if TYPE_CHECKING:
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.bus import BusEvent
     from contact_center.context import AppContext
     from repository.core.models import Agent
@@ -68,12 +68,12 @@ class CallControl:
 
     async def bridge(self, interaction_id: int, agent_id: int, accepted_at: Any) -> bool:
         """Connect the waiting caller of ``interaction_id`` to the agent; False if not ours to do."""
-        record = await self.hub.run_db(_call_of, interaction_id)
+        record = await self.hub.db.run(_call_of, interaction_id)
         if record is None or record.provider != "twilio" or record.state != "queued":
             return False
-        if not await self.hub.run_db(claim_once, f"bridge:{record.call_id}:{agent_id}:{accepted_at}"):
+        if not await self.hub.db.run(claim_once, f"bridge:{record.call_id}:{agent_id}:{accepted_at}"):
             return False
-        endpoint = await self.hub.run_db(endpoint_for, agent_id)
+        endpoint = await self.hub.db.run(endpoint_for, agent_id)
         agent = await self.hub.agent(agent_id)
         identity = endpoint.client_identity if endpoint else None
         phone = endpoint.phone_number if endpoint else None
@@ -86,7 +86,7 @@ class CallControl:
             interaction_id=interaction_id,
             url=self.url,
         )
-        await self.hub.run_db(
+        await self.hub.db.run(
             calls.apply_state,
             "twilio",
             record.call_id,
@@ -99,11 +99,11 @@ class CallControl:
 
     async def dial(self, agent: Agent, customer_id: int) -> dict[str, Any]:
         """Click-to-call: ring the agent's phone, then the customer; logged like any call."""
-        customer = await self.hub.run_db(lambda db: _get_customer(db, customer_id))
+        customer = await self.hub.db.run(lambda db: _get_customer(db, customer_id))
         if not customer.phone:
             raise Conflict("this customer has no phone number", code="no_phone_number")
-        endpoint = await self.hub.run_db(endpoint_for, agent.id)
-        numbers = await self.hub.run_db(list_numbers)
+        endpoint = await self.hub.db.run(endpoint_for, stored_id(agent))
+        numbers = await self.hub.db.run(list_numbers)
         if not numbers:
             raise Conflict("no company phone number is configured", code="no_company_number")
         company = numbers[0].number
@@ -122,7 +122,7 @@ class CallControl:
             )
         except TwilioUnavailable:
             raise
-        record, _created = await self.hub.run_db(
+        record, _created = await self.hub.db.run(
             calls.open_call,
             "twilio",
             str(call.sid),
@@ -132,7 +132,7 @@ class CallControl:
             state="ringing",
             agent_id=agent.id,
         )
-        await self.hub.run_db(calls.set_customer, record.id, customer_id)
+        await self.hub.db.run(calls.set_customer, stored_id(record), customer_id)
         return {"call_id": record.call_id, "to": customer.phone, "from": company, "state": record.state}
 
 

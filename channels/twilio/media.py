@@ -23,7 +23,7 @@ from repository.core.models import Attachment
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.context import AppContext
 
 # Twilio fetches the media while it sends the message, retrying for a while; an hour is ample.

@@ -1,69 +1,97 @@
-"""Twilio routes: SMS and voice webhooks (signed), the SMS sender, the call bridge.
+"""The Twilio adapter: SMS, WhatsApp and voice webhooks (signed), their senders, the call bridge.
 
 See docs/twilio.md for the console settings each URL belongs to.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Route
 
+from channels.base import ChannelKind
 from channels.twilio.calls import CallControl
 from channels.twilio.client import TwilioApi
 from channels.twilio.sms import SmsWebhooks
 from channels.twilio.sms_outreach import SmsStarter
+from channels.twilio.urls import PREFIX, Urls
 from channels.twilio.voice_agent_leg import AgentLeg
 from channels.twilio.voice_incoming import IncomingCalls
 from channels.twilio.voice_recordings import Recordings
 from channels.twilio.voice_waiting import CallerWait
 from channels.twilio.whatsapp import WhatsApp
-from contact_center.context import AppContext, Plugin
+from channels.voice import VOICE
+from contact_center.context import AppContext
+from contact_center.i18n import N_
 from contact_center.outreach import OutboundChannel, outreach_for
 
 if TYPE_CHECKING:
-    from config import Settings
+    from collections.abc import Sequence
 
-PREFIX = "/channels/twilio"
+    from starlette.routing import BaseRoute
 
+    from repository.core.models import Agent, Event, Interaction
 
-class Urls:
-    """Callback URLs Twilio is told to use: absolute under PUBLIC_BASE_URL when it is set.
-
-    Without it, TwiML gets root-relative URLs, which Twilio resolves against the URL
-    it just fetched; REST callbacks need an absolute one and are left out.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        self.base = settings.public_base_url or settings.public_url
-        self.absolute = bool(self.base)
-
-    def __call__(self, path: str, **query: object) -> str:
-        url = f"{self.base}{PREFIX}{path}"
-        return f"{url}?{urlencode(query)}" if query else url
+SMS = ChannelKind("sms", N_("SMS"), capacity=3, sends=True, files=True)
+WHATSAPP = ChannelKind("whatsapp", N_("WhatsApp"), capacity=3, sends=True)
 
 
-def plugin(ctx: AppContext) -> Plugin:
+class TwilioAdapter:
+    name = "twilio"
+    kinds = (SMS, WHATSAPP, VOICE)
+
+    def __init__(
+        self, sms: SmsWebhooks, whatsapp: WhatsApp, control: CallControl, routes: Sequence[BaseRoute]
+    ) -> None:
+        self.sms, self.whatsapp, self.control = sms, whatsapp, control
+        self.routes = routes
+
+    async def start(self) -> None:
+        await self.control.start()
+
+    async def stop(self) -> None:
+        await self.control.stop()
+
+    async def send(self, interaction: Interaction, event: Event) -> None:
+        if interaction.channel == WHATSAPP.kind:
+            await self.whatsapp.send(interaction, event)
+        else:
+            await self.sms.send(interaction, event)
+
+    async def check(self, interaction: Interaction) -> None:
+        """Refuses a reply to a number that opted out (texted STOP), or a WhatsApp chat past its window."""
+        if interaction.channel == WHATSAPP.kind:
+            await self.whatsapp.check(interaction)
+        else:
+            await self.sms.check(interaction)
+
+    async def dial(self, agent: Agent, customer_id: int) -> dict[str, Any]:
+        return await self.control.dial(agent, customer_id)
+
+    async def health(self) -> dict[str, Any] | None:
+        return None  # Twilio calls us; a failed send shows on the message's delivery status
+
+
+def adapter(ctx: AppContext) -> TwilioAdapter:
     api = TwilioApi(ctx.settings)
     urls = Urls(ctx.settings)
     sms = SmsWebhooks(ctx, api, urls)
     incoming, waiting = IncomingCalls(ctx, urls), CallerWait(ctx)
     leg, recordings = AgentLeg(ctx, urls), Recordings(ctx)
     control = CallControl(ctx, api, urls)
-    ctx.hub.register_outbound("sms", sms.send, sms.check)
     # Agents and back-end systems may start SMS conversations (docs/outbound.md).
     outreach_for(ctx).register("sms", OutboundChannel(SmsStarter(ctx).thread, sms.send, sms.check))
     whatsapp = WhatsApp(ctx, api, urls)
-    ctx.hub.register_outbound("whatsapp", whatsapp.send, whatsapp.check)
     outreach_for(ctx).register(
         "whatsapp",
         OutboundChannel(SmsStarter(ctx).thread, whatsapp.send, check_message=whatsapp.check_message),
     )
-    ctx.hub.register_dialer(control.dial)
     post = ["POST"]
-    return Plugin(
-        routes=[
+    return TwilioAdapter(
+        sms,
+        whatsapp,
+        control,
+        [
             Route(f"{PREFIX}/sms", sms.inbound, methods=post),
             Route(f"{PREFIX}/sms/status", sms.status, methods=post),
             Route(f"{PREFIX}/media/{{token}}", sms.media.serve, methods=["GET"]),
@@ -79,6 +107,4 @@ def plugin(ctx: AppContext) -> Plugin:
             Route(f"{PREFIX}/voice/voicemail", recordings.voicemail, methods=post),
             Route(f"{PREFIX}/voice/transcription", recordings.transcription, methods=post),
         ],
-        on_startup=[control.start],
-        on_shutdown=[control.stop],
     )

@@ -28,7 +28,7 @@ from repository.telephony.opt_outs import is_opted_out, set_opt_out
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.context import AppContext
     from repository.core.models import Event, Interaction
 
@@ -90,7 +90,7 @@ class SmsWebhooks:
             url = params.get(f"MediaUrl{i}", "")
             if url.startswith(("https://", "http://")):
                 media.append({"url": url[:500], "content_type": params.get(f"MediaContentType{i}", "")[:100]})
-        number = await self.hub.run_db(get_number, company)
+        number = await self.hub.db.run(get_number, company)
         result = await self.hub.store(
             InboundItem(
                 channel="sms",
@@ -108,13 +108,13 @@ class SmsWebhooks:
 
     async def _keyword(self, keyword: str, sender: str, company: str) -> Response:
         if keyword in STOP_WORDS:
-            await self.hub.run_db(set_opt_out, sender, True, keyword)
+            await self.hub.db.run(set_opt_out, sender, True, keyword)
             # Twilio itself confirms an opt-out to the handset; a second text would be noise.
             return twiml.respond(twiml.message(None))
-        number = await self.hub.run_db(get_number, company)
+        number = await self.hub.db.run(get_number, company)
         with use_locale(number.language if number is not None else DEFAULT_LOCALE):
             if keyword in START_WORDS:
-                await self.hub.run_db(set_opt_out, sender, False, keyword)
+                await self.hub.db.run(set_opt_out, sender, False, keyword)
                 return twiml.respond(twiml.message(_("You are subscribed again. Reply STOP to unsubscribe.")))
             # The built-in HELP text (SMS_HELP_REPLY's default, marked below) is translated; an
             # admin's own text, on the number or in SMS_HELP_REPLY, is sent as written.
@@ -142,7 +142,7 @@ class SmsWebhooks:
     # -- outbound -----------------------------------------------------------
     async def check(self, interaction: Interaction) -> None:
         customer, _company = parties(interaction)
-        if await self.hub.run_db(is_opted_out, customer):
+        if await self.hub.db.run(is_opted_out, customer):
             raise Conflict(
                 "%(number)s has opted out of SMS (texted STOP); the reply was not sent.",
                 params={"number": customer},

@@ -24,13 +24,13 @@ class SmsStarter:
     async def thread(self, customer: str, via: str | None) -> str:
         """``via`` names one of the company's numbers; else the first one configured writes."""
         if via:
-            number = await self.hub.run_db(get_number, normalise_phone(via))
+            number = await self.hub.db.run(get_number, normalise_phone(via))
             if number is None:
                 raise Conflict(
                     "%(number)s is not one of the company's numbers", params={"number": via}, field="via"
                 )
             return thread_key(customer, number.number)
-        numbers = await self.hub.run_db(list_numbers)
+        numbers = await self.hub.db.run(list_numbers)
         if not numbers:
             raise Conflict(
                 "no company phone number is configured to send SMS from",

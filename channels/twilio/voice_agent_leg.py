@@ -25,7 +25,7 @@ from repository.telephony import calls
 if TYPE_CHECKING:
     from starlette.requests import Request
 
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class AgentLeg:
         if parent and state:
             talk = whole_seconds(params.get("CallDuration")) if state == "completed" else None
             cause = ""
-            record = await self.hub.run_db(calls.get_call, "twilio", parent)
+            record = await self.hub.db.run(calls.get_call, "twilio", parent)
             if record is not None and record.direction == "inbound" and state in LEG_FAILED:
                 # The agent's phone did not pick up: the caller is still waiting, so the
                 # call goes back to "queued" (dial-done requeues it); the cause says why.
@@ -93,7 +93,7 @@ class AgentLeg:
     async def _requeue(self, interaction_id: int) -> Any:
         from repository.errors import ContactCenterError
 
-        interaction = await self.hub.run_db(lambda db: _get(db, Interaction, interaction_id))
+        interaction = await self.hub.db.run(lambda db: _get(db, Interaction, interaction_id))
         if interaction is None or interaction.agent_id is None or interaction.status != "active":
             return None
         agent = await self.hub.agent(interaction.agent_id)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.context import AppContext
     from repository.telephony.models import PhoneNumber
 
@@ -45,7 +45,7 @@ class IncomingCalls:
         params = await verified_params(request, self.ctx.settings)
         sid = call_sid(params)
         number = await dialled_number(self.hub, params)
-        if not is_open(await self.hub.run_db(phone_calendar, number), utcnow()):
+        if not is_open(await self.hub.db.run(phone_calendar, number), utcnow()):
             await self._open(params, sid)
             with use_locale(spoken(number)):
                 return twiml.respond(twiml.after_hours(number, self.url))
@@ -58,7 +58,7 @@ class IncomingCalls:
 
     async def _open(self, params: dict[str, str], sid: str) -> None:
         """Log the call before the caller hears the menu or the after-hours message."""
-        await self.hub.run_db(
+        await self.hub.db.run(
             calls.open_call,
             "twilio",
             sid,

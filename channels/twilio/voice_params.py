@@ -53,4 +53,4 @@ async def dialled_number(hub: Hub, params: dict[str, str]) -> PhoneNumber | None
         to = normalise_phone(params.get("To", ""))
     except InvalidInput:
         return None
-    return await hub.run_db(get_number, to)
+    return await hub.db.run(get_number, to)

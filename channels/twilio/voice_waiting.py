@@ -61,7 +61,7 @@ class CallerWait:
         return Response(status_code=204)
 
     async def _caller_hung_up(self, sid: str, params: dict[str, str]) -> None:
-        record = await self.hub.run_db(calls.get_call, "twilio", sid)
+        record = await self.hub.db.run(calls.get_call, "twilio", sid)
         if record is None:
             return
         status = params.get("CallStatus", "completed")

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from channels.twilio.plugin import Urls
+    from channels.twilio.urls import Urls
     from contact_center.context import AppContext
     from repository.core.models import Interaction
     from repository.db import Database
@@ -89,7 +89,7 @@ class WhatsApp:
         body = params.get("Body", "")
         keyword = body.strip().upper()
         if keyword in STOP_WORDS | START_WORDS:
-            await self.hub.run_db(set_opt_out, CHANNEL, sender, keyword in STOP_WORDS, f"texted {keyword}")
+            await self.hub.db.run(set_opt_out, CHANNEL, sender, keyword in STOP_WORDS, f"texted {keyword}")
             return twiml.respond(twiml.message(None))
         media = []
         count = int(params.get("NumMedia", "0")) if params.get("NumMedia", "0").isdigit() else 0
@@ -97,7 +97,7 @@ class WhatsApp:
             url = params.get(f"MediaUrl{i}", "")
             if url.startswith(("https://", "http://")):
                 media.append({"url": url[:500], "content_type": params.get(f"MediaContentType{i}", "")[:100]})
-        number = await self.hub.run_db(get_number, company)
+        number = await self.hub.db.run(get_number, company)
         payload: dict[str, Any] = {"from": sender, "to": company}
         if media:
             payload["media"] = media
@@ -122,7 +122,7 @@ class WhatsApp:
 
     async def check_message(self, interaction: Interaction, extra: dict[str, Any]) -> None:
         customer, _company = parties(interaction)
-        if await self.hub.run_db(is_opted_out, CHANNEL, customer):
+        if await self.hub.db.run(is_opted_out, CHANNEL, customer):
             raise Conflict(
                 "%(number)s has opted out of WhatsApp messages; nothing was sent",
                 params={"number": customer},
@@ -130,7 +130,7 @@ class WhatsApp:
             )
         if extra.get("template"):
             return  # approved templates may be sent at any time
-        last = await self.hub.run_db(last_customer_message, interaction.thread_key)
+        last = await self.hub.db.run(last_customer_message, interaction.thread_key)
         if last is None or utcnow() - _aware(last) > WINDOW:
             raise Conflict(
                 "the customer last wrote more than 24 hours ago: WhatsApp allows only an approved template now",

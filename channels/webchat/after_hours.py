@@ -69,7 +69,7 @@ def routes(
     hub = ctx.hub
 
     async def hours(request: Request) -> Response:
-        _queue_id, row = await hub.run_db(chat_calendar)
+        _queue_id, row = await hub.db.run(chat_calendar)
         body = hours_body(row, datetime.now(UTC))
         return JSONResponse(body, headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"})
 
@@ -92,8 +92,8 @@ def routes(
             name = _text(body, "name", 120, required=False)
             email = normalise_email(_text(body, "email", 320, required=True))
             message = _text(body, "message", MAX_MESSAGE, required=True)
-            queue_id, _row = await hub.run_db(chat_calendar)
-            mailboxes = await hub.run_db(list_mailboxes, active_only=True)
+            queue_id, _row = await hub.db.run(chat_calendar)
+            mailboxes = await hub.db.run(list_mailboxes, active_only=True)
             if not mailboxes:
                 raise Conflict("no mailbox is configured to send email from", code="channel_unavailable")
             mailbox = mailboxes[0]

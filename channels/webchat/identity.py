@@ -90,7 +90,7 @@ async def check_claim(hub: Hub, frame: Frame, email: str | None, current: Claim 
         if current is not None and current.verified and current.email == email:
             return current
         return Claim(email)
-    secret = await hub.run_db(widget_secret, widget[:64])
+    secret = await hub.db.run(widget_secret, widget[:64])
     if secret is None:
         log.info("web chat identity for unknown widget %r treated as unverified", widget[:64])
         return Claim(email)

@@ -1,9 +1,14 @@
-"""Web chat routes: the embeddable widget, the visitor websocket, uploads, the demo page."""
+"""The web chat channel: the embeddable widget, the visitor websocket, uploads, the demo page.
+
+The simplest adapter (the worked example in docs/channels.md): visitors' messages
+arrive on its websocket, and agents' replies reach them over the bus, so there is
+nothing to send, check or watch.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 from starlette.datastructures import UploadFile
@@ -14,19 +19,28 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
+from channels.base import ChannelKind
 from channels.webchat.after_hours import routes as after_hours_routes
 from channels.webchat.attachments import AttachmentStore
 from channels.webchat.limits import VisitorLimits
 from channels.webchat.socket import VisitorSession
 from channels.webchat.tokens import VisitorTokens
 from channels.webchat.widget_bundle import widget_bundle
-from contact_center.context import AppContext, Plugin
+from contact_center.context import AppContext
 from contact_center.errors import HTTPError, error_body, http_detail, localized
+from contact_center.i18n import N_
 from contact_center.i18n.jinja import install as install_i18n
 from repository.errors import ContactCenterError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from starlette.routing import BaseRoute
+
     from config import Settings
+    from repository.core.models import Event, Interaction
+
+CHAT = ChannelKind("chat", N_("Chat"), capacity=3, files=True)
 
 # The demo shop page is a template so it speaks the visitor's language too.
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -50,7 +64,30 @@ def _cors_headers(settings: Settings, request: Request) -> dict[str, str]:
     }
 
 
-def plugin(ctx: AppContext) -> Plugin:
+class WebchatAdapter:
+    name = "webchat"
+    kinds = (CHAT,)
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        self.routes = routes
+
+    async def start(self) -> None:
+        """Nothing runs between visits: each visitor's socket is its own task."""
+
+    async def stop(self) -> None:
+        """Open sockets close with the server."""
+
+    async def send(self, interaction: Interaction, event: Event) -> None:
+        """Not called: CHAT does not set ``sends``; the visitor's socket gets the reply from the bus."""
+
+    async def check(self, interaction: Interaction) -> None:
+        """Any reply may go to a chat."""
+
+    async def health(self) -> dict[str, Any] | None:
+        return None  # no connection of its own to lose: the node's database and bus checks cover it
+
+
+def adapter(ctx: AppContext) -> WebchatAdapter:
     settings = ctx.settings
     tokens = VisitorTokens(str(settings.secret_key))
     files = AttachmentStore(ctx.db, settings.attachment_dir, tokens, settings.attachment_max_bytes)
@@ -128,8 +165,8 @@ def plugin(ctx: AppContext) -> Plugin:
             },
         )
 
-    return Plugin(
-        routes=[
+    return WebchatAdapter(
+        [
             WebSocketRoute("/channels/webchat/ws", visitor_ws),
             Route("/widget.js", widget_js),
             Route("/demo", demo),

@@ -24,6 +24,7 @@ from contact_center.waiting import current_wait
 from repository.core import queries
 from repository.core.identity import normalise_email
 from repository.core.ingest import InboundItem
+from repository.core.models import stored_id
 from repository.core.serialize import public_event_dict
 from repository.errors import Conflict, ContactCenterError, Forbidden
 
@@ -132,18 +133,18 @@ class VisitorSession:
         else:
             self.visitor_id, self.token = self.tokens.issue()
         await self._set_profile(hello)
-        self.interaction = await self.hub.run_db(queries.latest_interaction, "chat", self.visitor_id)
+        self.interaction = await self.hub.db.run(queries.latest_interaction, "chat", self.visitor_id)
 
     async def _welcome(self) -> None:
         history: list[dict[str, Any]] = []
         agent = ""
         if self.interaction is not None:
-            events = await self.hub.run_db(
-                queries.interaction_events, self.interaction.id, include_internal=False
+            events = await self.hub.db.run(
+                queries.interaction_events, stored_id(self.interaction), include_internal=False
             )
             history = [public_event_dict(e) for e in events if e.kind == "message"]
             self.shown = {int(e["id"]) for e in history}
-            agent = await self.hub.run_db(queries.agent_name, self.interaction.agent_id)
+            agent = await self.hub.db.run(queries.agent_name, self.interaction.agent_id)
             self.agent_name = agent
         await send_frame(
             self.ws,

@@ -29,7 +29,7 @@ async def authenticate(ctx: AppContext, request: Request) -> ApiKey:
         raise _unauthorized("send an API key as 'Authorization: Bearer <key>'")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("the Authorization header must be 'Bearer <key>'")
-    key: ApiKey | None = await ctx.hub.run_db(verify_api_key, token.strip())
+    key: ApiKey | None = await ctx.hub.db.run(verify_api_key, token.strip())
     if key is None:
         raise _unauthorized("the API key is unknown or revoked")
     return key

@@ -96,7 +96,7 @@ class Call:
 
     async def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a store function in a worker thread, off the event loop."""
-        return await self.ctx.hub.run_db(fn, *args, **kwargs)
+        return await self.ctx.hub.db.run(fn, *args, **kwargs)
 
     @property
     def page(self) -> dict[str, Any]:

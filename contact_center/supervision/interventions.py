@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from repository.core.ingest import append_event
 from repository.core.lifecycle import transfer
-from repository.core.models import HOLDING_STATUSES, SUPERVISOR_ROLES
+from repository.core.models import HOLDING_STATUSES, SUPERVISOR_ROLES, stored_id
 from repository.directory import set_presence
 from repository.errors import Conflict, Forbidden, InvalidInput
 from repository.supervision import actions as supervision
@@ -38,28 +38,28 @@ async def reassign(
     """Waiting contacts move in place; held ones go back to the queue, for the new target."""
     _check_role(supervisor)
     hub = ctx.hub
-    current = await hub.run_db(lambda db: _interaction(db, interaction_id))
+    current = await hub.db.run(lambda db: _interaction(db, interaction_id))
     holder = current.agent_id
     if current.status == "queued":
-        moved = await hub.run_db(
+        moved = await hub.db.run(
             supervision.reassign_waiting,
             interaction_id,
-            supervisor.id,
+            stored_id(supervisor),
             to_queue_id=to_queue_id,
             to_agent_id=to_agent_id,
         )
     else:
-        moved = await hub.run_db(
+        moved = await hub.db.run(
             transfer,
             interaction_id,
-            supervisor.id,
+            stored_id(supervisor),
             to_queue_id=to_queue_id,
             to_agent_id=to_agent_id,
             allow_any_holder=True,
         )
-    await hub.run_db(
+    await hub.db.run(
         supervision.audit,
-        supervisor.id,
+        stored_id(supervisor),
         "reassign",
         interaction_id=interaction_id,
         agent_id=to_agent_id,
@@ -81,13 +81,13 @@ async def force_state(ctx: AppContext, supervisor: Agent, agent_id: int, state: 
             "state must be one of %(choices)s", params={"choices": ", ".join(STATES)}, field="state"
         )
     hub = ctx.hub
-    await hub.run_db(set_presence, agent_id, state, "supervisor")
+    await hub.db.run(set_presence, agent_id, state, "supervisor")
     released: list[Interaction] = []
     if state == "offline":
-        released = await hub.run_db(supervision.release_agent_work, agent_id)
-    await hub.run_db(
+        released = await hub.db.run(supervision.release_agent_work, agent_id)
+    await hub.db.run(
         supervision.audit,
-        supervisor.id,
+        stored_id(supervisor),
         "force_state",
         agent_id=agent_id,
         state=state,
@@ -107,10 +107,10 @@ async def whisper(
     if not body.strip():
         raise InvalidInput("a whisper needs some text", field="body")
     hub = ctx.hub
-    current = await hub.run_db(lambda db: _interaction(db, interaction_id))
+    current = await hub.db.run(lambda db: _interaction(db, interaction_id))
     if current.status not in HOLDING_STATUSES or current.agent_id is None:
         raise Conflict("nobody is working this contact; reassign it instead", status=current.status)
-    event, interaction, duplicate = await hub.run_db(
+    event, interaction, duplicate = await hub.db.run(
         append_event,
         interaction_id,
         kind="note",
@@ -123,9 +123,9 @@ async def whisper(
     )
     if duplicate:
         return event
-    await hub.run_db(
+    await hub.db.run(
         supervision.audit,
-        supervisor.id,
+        stored_id(supervisor),
         "whisper",
         interaction_id=interaction_id,
         agent_id=current.agent_id,

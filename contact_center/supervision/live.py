@@ -171,8 +171,8 @@ class SupervisorFeed:
                 mailbox.put(snapshot)
 
     async def recompute(self) -> Snapshot:
-        settings = self.ctx.settings
-        data = await to_thread.run_sync(lambda: compute(self.ctx.db, utcnow(), settings.default_capacity))
+        capacity = self.ctx.hub.channels.capacity
+        data = await to_thread.run_sync(lambda: compute(self.ctx.db, utcnow(), capacity))
         self.version += 1
         self.computes += 1
         self.latest = {"type": "snapshot", "version": self.version, **data}

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from contact_center.supervision import erlang
 from contact_center.supervision.data import agent_records, live_and_recent_contacts, sl_settings
 from contact_center.supervision.metrics import Contact, Figures, SlSettings, agent_figures, figures
-from repository.core.models import CHANNELS, Customer, Queue
+from repository.core.models import Customer, Queue
 from repository.core.serialize import iso
 
 if TYPE_CHECKING:
@@ -104,7 +104,8 @@ def compute(db: Database, now: datetime, defaults: dict[str, int]) -> dict[str, 
         )
     default = SlSettings()
     channel_rows = []
-    for ch in CHANNELS:
+    # One row per channel the app knows: the capacity table names each of them.
+    for ch in defaults:
         group = [c for c in today if c.channel == ch]
         f = figures(
             group,

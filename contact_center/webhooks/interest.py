@@ -43,5 +43,5 @@ class Interest:
             # Noted before the read: a change made during it is read again next time.
             self._seen = store.local_changes(self.hub.db)
             self._read_at = time.monotonic()
-            self._types = await self.hub.run_db(store.active_event_types)
+            self._types = await self.hub.db.run(store.active_event_types)
         return kind in self._types or "*" in self._types

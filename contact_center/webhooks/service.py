@@ -97,7 +97,7 @@ class WebhookService:
             # Most events are wanted by no one: decided in memory, no query, no thread.
             if not await self.interest.wants(kind):
                 return
-            created = await self.hub.run_db(store.record_deliveries, kind, key, payload)
+            created = await self.hub.db.run(store.record_deliveries, kind, key, payload)
         except Exception:
             # One bad event must not stop the webhooks of every later one.
             log.exception("cannot record webhook deliveries for bus event %s", getattr(event, "id", "?"))
@@ -122,9 +122,9 @@ class WebhookService:
     async def send_due(self) -> int:
         """Claim and send one batch of due deliveries; returns how many were claimed."""
         # A cheap read first: most passes find nothing, and a claim is a write transaction.
-        if not await self.hub.run_db(store.has_due):
+        if not await self.hub.db.run(store.has_due):
             return 0
-        claims = await self.hub.run_db(
+        claims = await self.hub.db.run(
             store.claim_due, BATCH, max(60.0, 3 * self.settings.webhook_timeout_seconds)
         )
         await asyncio.gather(*(self._send(claim) for claim in claims))
@@ -149,7 +149,7 @@ class WebhookService:
                     error = f"HTTP {code}: {await _start_of(response)}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-        status = await self.hub.run_db(
+        status = await self.hub.db.run(
             store.finish,
             claim,
             ok=error is None,

@@ -9,18 +9,18 @@ retried webhook or a re-fetched email a no-op.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, get_args
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-Channel = Literal["chat", "email", "sms", "voice"]
-CHANNELS: tuple[Channel, ...] = ("chat", "email", "sms", "voice")
+# The channel kinds the shipped adapters bring (channels/base.py's registry is where each
+# is described; tests/test_channel_registry.py checks the two agree).
+Channel = Literal["chat", "email", "sms", "whatsapp", "voice"]
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 # Contacts an agent records by hand because they came through no channel (docs/logged-contacts.md).
 LOGGED_CHANNELS = ("phone", "visit", "letter")
-# WhatsApp through Twilio (docs/whatsapp.md): routed like SMS, but not (yet) a capacity key.
-MESSAGING_CHANNELS = ("whatsapp",)
-ALL_CHANNELS = (*CHANNELS, *MESSAGING_CHANNELS, *LOGGED_CHANNELS)
+ALL_CHANNELS = (*CHANNELS, *LOGGED_CHANNELS)
 # "abandoned": the caller hung up before anyone took the call (not live, like "closed").
 InteractionStatus = Literal["queued", "offered", "active", "wrapup", "closed", "abandoned"]
 # Statuses in which an interaction occupies one unit of its agent's capacity.
@@ -35,6 +35,18 @@ EventKind = Literal["message", "note", "status", "transfer", "csat"]
 AuthorType = Literal["customer", "agent", "system"]
 Strategy = Literal["longest_idle", "round_robin", "least_busy"]
 STRATEGIES: tuple[Strategy, ...] = ("longest_idle", "round_robin", "least_busy")
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Row) -> int:
+    """The primary key of a row read from or written to the store (SQLModel types it ``int | None``)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has not been stored yet")
+    return row.id
 
 
 def utcnow() -> datetime:

@@ -20,6 +20,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from channels.email.channel import EmailChannel
+from channels.email.plugin import email_channel
 from tests.email.dovecot import USER, Dovecot, free_port
 
 _folders = itertools.count(1)
@@ -142,7 +143,7 @@ async def email_app(
 
         if not list_queues(ctx.db):
             create_queue(ctx.db, "Email")
-        channel = ctx.health_checks["email"].__self__
+        channel = email_channel(ctx)
         channel.outbound.backoff_base = 0.2
         channel.outbox_seconds = 0.2
         if lease_seconds is not None:

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from channels.email.plugin import email_channel
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
 from repository.directory.api_keys import create_api_key
@@ -38,7 +39,7 @@ class Site:
         self.app = app
         self.ctx = app.state.ctx
         self.client = client
-        self.channel = self.ctx.health_checks["email"].__self__
+        self.channel = email_channel(self.ctx)
 
     async def login(self, username: str, password: str) -> None:
         page = await self.client.get("/login")
@@ -70,7 +71,7 @@ class Site:
 async def site(make_settings: Callable[..., Any], database_url: str) -> AsyncIterator[Site]:
     app = create_app(make_settings(DATABASE_URL=database_url))
     async with app.router.lifespan_context(app):
-        await app.state.ctx.hub.run_db(seed_demo)
+        await app.state.ctx.hub.db.run(seed_demo)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield Site(app, client)
@@ -116,7 +117,7 @@ async def test_admin_creates_a_mailbox_that_is_polled_and_never_shows_its_passwo
     assert created.status_code == 303
     page = await site.client.get(created.headers["location"])
     assert f"Mailbox {USER} added" in page.text
-    [box] = await site.ctx.hub.run_db(list_mailboxes)
+    [box] = await site.ctx.hub.db.run(list_mailboxes)
     assert box.imap_password.startswith("fernet:") and PASSWORD not in every_stored_value(site.ctx.db)
     assert PasswordSealer(str(site.ctx.settings.secret_key)).open(box.smtp_password) == PASSWORD
 
@@ -143,7 +144,7 @@ async def test_admin_creates_a_mailbox_that_is_polled_and_never_shows_its_passwo
         page=f"/admin/mailboxes/{box.id}",
     )
     assert saved.status_code == 303
-    [after] = await site.ctx.hub.run_db(list_mailboxes)
+    [after] = await site.ctx.hub.db.run(list_mailboxes)
     assert after.display_name == "Help Desk EU" and after.imap_password == box.imap_password
 
     # A mailbox with a wrong password: the refusal is logged and shown, the password is not.
@@ -151,7 +152,7 @@ async def test_admin_creates_a_mailbox_that_is_polled_and_never_shows_its_passwo
     assert wrong.status_code == 303
     await site.channel.reconcile()
     wrong_box = next(
-        m for m in await site.ctx.hub.run_db(list_mailboxes) if m.address == "wrong@example.test"
+        m for m in await site.ctx.hub.db.run(list_mailboxes) if m.address == "wrong@example.test"
     )
     failed = await site.wait_for(
         lambda: (health_by_mailbox(site.ctx.db).get(wrong_box.id) or {}).get("last_error"),
@@ -185,7 +186,7 @@ async def test_the_admin_forms_need_the_admin_role_csrf_and_sane_values(site: Si
         assert response.status_code == 303
         page = await site.client.get(response.headers["location"])
         assert 'class="flash flash-error"' in page.text, bad
-    assert await site.ctx.hub.run_db(list_mailboxes) == []
+    assert await site.ctx.hub.db.run(list_mailboxes) == []
     assert (await site.client.get("/admin/mailboxes/99999")).status_code == 404
     assert (await site.client.get("/admin/mailboxes/x1")).status_code == 404
 
@@ -195,7 +196,7 @@ async def test_the_api_creates_lists_and_updates_mailboxes_without_ever_returnin
 ) -> None:
     caplog.set_level(logging.DEBUG)
     dovecot.add_user(USER, PASSWORD)
-    token, _ = await site.ctx.hub.run_db(create_api_key, "mailboxes")
+    token, _ = await site.ctx.hub.db.run(create_api_key, "mailboxes")
     auth = {"Authorization": f"Bearer {token}"}
     body = {
         "address": USER,

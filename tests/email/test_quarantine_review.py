@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from channels.email.plugin import email_channel
 from contact_center.app import create_app
 from repository.core.models import Customer, Event
 from repository.directory import create_agent, create_queue, list_queues
@@ -66,7 +67,7 @@ async def test_quarantine_is_listed_read_released_with_a_chosen_sender_and_delet
 ) -> None:
     async with full_app() as (app, client):
         ctx = app.state.ctx
-        channel = ctx.health_checks["email"].__self__
+        channel = email_channel(ctx)
         dovecot.append(
             [NO_SENDER, real_world.delivery_report("never@elsewhere.test", "x@customers.test")], folder
         )
@@ -82,7 +83,7 @@ async def test_quarantine_is_listed_read_released_with_a_chosen_sender_and_delet
     # A restart: the count is the table's, not a per-process counter.
     async with full_app() as (app, client):
         ctx = app.state.ctx
-        channel = ctx.health_checks["email"].__self__
+        channel = email_channel(ctx)
         await _Waiter().until(
             lambda: bool(channel.health) and next(iter(channel.health.values())).connected, "up"
         )

@@ -108,7 +108,7 @@ async def test_an_acknowledgement_outside_hours_says_when_the_team_is_back(
         app.deliver([simple("ann@customers.test", "Hello", "Anyone there?")[1]])
         await app.wait_for(lambda: len(app.smtp.received) == 1, what="the acknowledgement")
         text = app.smtp.received[0][2].get_body(("plain",)).get_content()
-        local = (await app.ctx.hub.run_db(back_at, queue.id, datetime.now(UTC)))[0].astimezone(TAIPEI)
+        local = (await app.ctx.hub.db.run(back_at, queue.id, datetime.now(UTC)))[0].astimezone(TAIPEI)
         # When the queue opens next, written in the mailbox's language and the queue's zone.
         assert "We are away right now and will be back on" in text, text
         assert f"{local:%B} {local.day}, {local.year}, 9:00:00" in text and "+0800" in text, text

@@ -18,6 +18,7 @@ from contact_center.bus import Bus
 from contact_center.hub import Hub
 from contact_center.supervision.live import Mailbox, SupervisorFeed
 from repository import Database
+from tests.channel_kinds import shipped_channels
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ async def feed(
     db: Database, bus: Bus, make_settings: Callable[..., Settings]
 ) -> AsyncIterator[SupervisorFeed]:
     settings = make_settings()
-    hub = Hub(settings, db, bus)
+    hub = Hub(settings, db, bus, shipped_channels())
     instance = SupervisorFeed(SimpleNamespace(db=db, bus=bus, settings=settings, hub=hub))  # type: ignore[arg-type]
     await hub.start()
     await instance.start()

@@ -25,6 +25,7 @@ from repository.core.ingest import InboundItem
 from repository.core.models import Agent, Event, Interaction
 from repository.directory import create_agent, create_queue, create_wrapup_code
 from repository.supervision.models import AgentStateChange, QueueServiceLevel
+from tests.channel_kinds import shipped_channels
 
 DAY = datetime(2026, 3, 10, tzinfo=UTC)
 NOW = DAY + timedelta(hours=12)
@@ -39,7 +40,7 @@ async def hub(make_settings: Callable[..., Settings], db: Database) -> AsyncIter
     settings = make_settings(DATABASE_URL=str(db.engine.url.render_as_string(hide_password=False)))
     bus = create_bus("memory://")
     await bus.connect()
-    hub = Hub(settings, db, bus)
+    hub = Hub(settings, db, bus, shipped_channels())
     yield hub
     await bus.disconnect()
 
