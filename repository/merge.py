@@ -23,7 +23,7 @@ from repository.audit_models import AuditEntry
 from repository.commerce import refresh_lifetime_values
 from repository.commerce_models import CustomerAnalytics, CustomerRef, Order
 from repository.email_models import EmailMessageId
-from repository.errors import Conflict, InvalidInput, NotFound
+from repository.errors import Conflict, NotFound
 from repository.labels_models import CustomField, CustomValue, LabelLink
 from repository.merge_models import CustomerMerge
 from repository.models import Customer, Event, Identity, Interaction, utcnow
@@ -69,7 +69,8 @@ def merge_customers(
 ) -> CustomerMerge:
     """Fold ``merged_id`` into ``kept_id``; the merge record (its id undoes it)."""
     if kept_id == merged_id:
-        raise InvalidInput("a customer cannot be merged into itself", field="merge_id")
+        # Valid input in the wrong state of things (the path names the same customer): a conflict.
+        raise Conflict("a customer cannot be merged into itself", field="merge_id")
     with db.write() as session:
         kept, merged = session.get(Customer, kept_id), session.get(Customer, merged_id)
         if kept is None or merged is None:

@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from repository.business_hours import Calendar
+from repository.business_hours import HHMM_PATTERN, Calendar
 from repository.business_hours import is_open as calendar_open
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.identity import normalise
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from repository.db import Database
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+_HHMM = re.compile(HHMM_PATTERN)
 NUMBER_FIELDS = (
     "label",
     "greeting",
@@ -73,7 +73,7 @@ def check_hours(hours: Any) -> dict[str, list[list[str]]]:
             ok = (
                 isinstance(span, list)
                 and len(span) == 2
-                and all(isinstance(t, str) and _HHMM.match(t) for t in span)
+                and all(isinstance(t, str) and _HHMM.fullmatch(t) for t in span)
             )
             if not ok or span[0] >= span[1]:
                 raise InvalidInput(
