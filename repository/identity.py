@@ -7,7 +7,7 @@ from functools import cache
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
-from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, REGION_CODE_FOR_NON_GEO_ENTITY
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
 from repository.errors import InvalidInput
 
@@ -82,11 +82,12 @@ def phone_pattern() -> str:
     """
     countries = []
     for code, regions in sorted(COUNTRY_CODE_TO_REGION_CODE.items()):
-        if regions[0] == REGION_CODE_FOR_NON_GEO_ENTITY:
+        if regions[0] == "001":  # phonenumbers' region for non-geographic codes (800, 808…)
             metadata = PhoneMetadata.metadata_for_nongeo_region(code)
         else:
             metadata = PhoneMetadata.metadata_for_region(regions[0])
-        lengths = tuple(n for n in (metadata.general_desc.possible_length if metadata else ()) if n > 1)
+        general = metadata.general_desc if metadata else None
+        lengths = tuple(n for n in (general.possible_length if general else ()) if n > 1)
         if lengths:
             countries.append(f"{code}(?:{_digits(lengths)})")
     international = "\\+(?:" + "|".join(countries) + ")"

@@ -6,7 +6,8 @@ from dataclasses import replace
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
-from contact_center.api.formats import LANGUAGE, PHONE, PHONE_OR_EMPTY, TIME_ZONE
+from contact_center.api.formats import LANGUAGE, PHONE_OR_EMPTY, TIME_ZONE
+from contact_center.api.formats import PHONE as PHONE_TEXT
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
 from contact_center.i18n import supported_locales
@@ -27,7 +28,7 @@ MENU_OPTION = Obj(
     required=("digit", "label", "queue_id"),
 )
 _NUMBER_FIELDS = {
-    "number": replace(PHONE, description="the company number, normalised to E.164"),
+    "number": replace(PHONE_TEXT, description="the company number, normalised to E.164"),
     "label": Str(max_length=120),
     "greeting": Str(max_length=1000),
     "menu": ListOf(item=MENU_OPTION, max_items=9),
