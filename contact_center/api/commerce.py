@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
+from contact_center.api.formats import EMAIL, PHONE
 from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Num, Obj, Str
 from contact_center.i18n import _
 from repository.commerce import bulk as commerce
@@ -21,15 +22,15 @@ CUSTOMER_UPSERT = Obj(
     description="matched by external_id, then email; created when neither is known",
     fields={
         "external_id": Str(min_length=1, max_length=120, description="the sending system's customer id"),
-        "email": Str(max_length=320, fmt="email"),
+        "email": EMAIL,
         "display_name": Str(max_length=200, description="stored as text; never rendered as markup"),
-        "phone": Str(max_length=40),
+        "phone": PHONE,
         "attributes": FreeObject(description="merged into the customer's attributes"),
     },
 )
 CUSTOMER_BATCH = Obj(
     name="CustomerBatch",
-    fields={"customers": ListOf(item=CUSTOMER_UPSERT, max_items=MAX_BATCH)},
+    fields={"customers": ListOf(item=CUSTOMER_UPSERT, max_items=MAX_BATCH, min_items=1)},
     required=("customers",),
 )
 CUSTOMER_RESULT = Obj(
@@ -64,7 +65,9 @@ ORDER_IN = Obj(
     required=("external_id", "ordered_at", "amount"),
 )
 ORDER_BATCH = Obj(
-    name="OrderBatch", fields={"orders": ListOf(item=ORDER_IN, max_items=MAX_BATCH)}, required=("orders",)
+    name="OrderBatch",
+    fields={"orders": ListOf(item=ORDER_IN, max_items=MAX_BATCH, min_items=1)},
+    required=("orders",),
 )
 ORDER = Obj(
     name="Order",
@@ -178,6 +181,6 @@ ENDPOINTS = [
         "One order by the shop's order id",
         "integration",
         response=ORDER,
-        query=(Param("external_id", Str(min_length=1, max_length=120, description="required")),),
+        query=(Param("external_id", Str(min_length=1, max_length=120), required=True),),
     ),
 ]

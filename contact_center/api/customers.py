@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
+from contact_center.api.formats import EMAIL, PHONE
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Num, Obj, Str
@@ -44,8 +46,8 @@ CUSTOMER_CREATE = Obj(
     name="CustomerCreate",
     fields={
         **_VALUE_FIELDS,
-        "email": Str(max_length=320, fmt="email", description="becomes an email identity"),
-        "phone": Str(max_length=40, description="becomes a phone identity, stored as E.164"),
+        "email": replace(EMAIL, description="becomes an email identity"),
+        "phone": replace(PHONE, description="becomes a phone identity, stored as E.164"),
         "identities": ListOf(item=IDENTITY, max_items=20, description="further identities"),
     },
 )
@@ -97,8 +99,8 @@ ENDPOINTS = [
         "customers",
         response=page_of(CUSTOMER),
         query=(
-            Param("email", Str(max_length=320, description="any of the customer's email identities")),
-            Param("phone", Str(max_length=40, description="any of the customer's phone identities")),
+            Param("email", replace(EMAIL, description="any of the customer's email identities")),
+            Param("phone", replace(PHONE, description="any of the customer's phone identities")),
         ),
         paged=True,
     ),

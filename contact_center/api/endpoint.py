@@ -48,6 +48,7 @@ class Param:
 
     name: str
     schema: Schema
+    required: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,9 +138,12 @@ def _query_value(param: Param, raw: str) -> Any:
 def parse_query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for param in endpoint.all_query:
+        # An empty value (?limit=) is a value, checked like any other: it is not "absent".
         raw = request.query_params.get(param.name)
-        if raw is not None and raw != "":
+        if raw is not None:
             out[param.name] = _query_value(param, raw)
+        elif param.required:
+            raise InvalidInput("%(name)s is required", params={"name": param.name}, field=param.name)
     return out
 
 

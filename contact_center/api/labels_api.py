@@ -19,7 +19,24 @@ from repository.crm.label_models import FIELD_TYPES, TARGETS
 TAG = "labels"
 # Defining labels and fields configures the desk: the "settings" tag (admin keys, where scopes apply).
 ADMIN = "settings"
-_COLOUR = Str(min_length=7, max_length=7, description="#rrggbb")
+
+
+def _name(max_length: int) -> Str:
+    return Str(
+        min_length=1,
+        max_length=max_length,
+        pattern=labels.NAME_PATTERN,
+        pattern_reason="%(name)s: a name of printable characters, not blank",
+    )
+
+
+_COLOUR = Str(
+    min_length=7,
+    max_length=7,
+    pattern=labels.COLOUR_PATTERN,
+    pattern_reason="a colour is #rrggbb, such as #2563eb",
+    description="#rrggbb",
+)
 LABEL = Obj(
     name="Label",
     fields={
@@ -34,13 +51,14 @@ LABEL = Obj(
 )
 LABEL_IN = Obj(
     name="LabelCreate",
-    fields={"name": Str(min_length=1, max_length=60), "colour": _COLOUR, "description": Str(max_length=200)},
+    fields={"name": _name(60), "colour": _COLOUR, "description": Str(max_length=200)},
     required=("name",),
 )
 LABEL_PATCH = Obj(name="LabelPatch", fields=LABEL_IN.fields)
 LABEL_REF = Obj(
     name="LabelRef",
-    fields={"label_id": Int(minimum=1), "name": Str(min_length=1, max_length=60)},
+    fields={"label_id": Int(minimum=1), "name": _name(60)},
+    one_of=("label_id", "name"),
     description="label_id or name",
 )
 LABELS_OF = Obj(
@@ -51,10 +69,15 @@ FIELD = Obj(
     fields={
         "id": Int(minimum=1),
         "target": Str(choices=TARGETS),
-        "key": Str(min_length=1, max_length=40),
-        "name": Str(min_length=1, max_length=80),
+        "key": Str(
+            min_length=1,
+            max_length=40,
+            pattern=labels.KEY_PATTERN,
+            pattern_reason="a key is lower-case letters, digits and _, starting with a letter",
+        ),
+        "name": _name(80),
         "type": Str(choices=FIELD_TYPES),
-        "options": ListOf(item=Str(min_length=1, max_length=80), max_items=100),
+        "options": ListOf(item=_name(80), max_items=100),
     },
     required=("id", "target", "key", "name", "type", "options"),
 )

@@ -7,9 +7,11 @@ An empty or missing password on update keeps the stored one.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
+from contact_center.api.formats import LANGUAGE
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import Bool, FreeObject, Int, Obj, Str
 from contact_center.i18n import supported_locales
@@ -34,9 +36,8 @@ _SETTINGS = {
     "smtp_user": Str(max_length=320),
     "queue_id": Int(minimum=1, nullable=True, description="null: the default queue"),
     "acknowledge": Bool(description="acknowledge new threads from people with their reference"),
-    "language": Str(
-        min_length=2,
-        max_length=20,
+    "language": replace(
+        LANGUAGE,
         description="locale id of the acknowledgement (en, zh_Hans, zh_Hant) when the customer's mail "
         "does not name one (Content-Language, or a GB/Big5 charset); default en",
     ),

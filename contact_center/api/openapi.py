@@ -54,7 +54,7 @@ def _parameters(endpoint: Endpoint, registry: Registry) -> list[dict[str, Any]]:
         for name in endpoint.path_ids
     ]
     for param in endpoint.all_query:
-        entry: dict[str, Any] = {"name": param.name, "in": "query", "required": False}
+        entry: dict[str, Any] = {"name": param.name, "in": "query", "required": param.required}
         schema = param.schema.to_json(registry)
         if "description" in schema:
             entry["description"] = schema.pop("description")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from contact_center.api.agents import SKILLS
 from contact_center.api.endpoint import Call, Endpoint
+from contact_center.api.formats import TIME_ZONE, WEEK_HOURS
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import Bool, Int, ListOf, MapOf, Obj, Str
 from repository.core.browse import page_rows
@@ -14,7 +16,6 @@ from repository.core.models import STRATEGIES, Queue
 from repository.core.serialize import queue_dict
 from repository.directory import create_queue, update_queue
 from repository.directory.business_hours import (
-    DAYS,
     FIELDS,
     check_calendar,
     get_hours,
@@ -39,13 +40,12 @@ _EDITABLE = {
 }
 # The queue's calendar (docs/business-hours.md); stored beside the queue in queue_hours.
 _HOURS = {
-    "business_hours": MapOf(
-        keys=DAYS,
-        value=ListOf(item=ListOf(item=Str(max_length=5), max_items=2), max_items=6),
+    "business_hours": replace(
+        WEEK_HOURS,
         description='{"mon": [["09:00", "17:00"]]} in time_zone; close before open runs past '
         "midnight; {} means always open",
     ),
-    "time_zone": Str(min_length=1, max_length=64, description="IANA name, e.g. Europe/Berlin"),
+    "time_zone": replace(TIME_ZONE, description="IANA name, e.g. Europe/Berlin"),
     "holidays": ListOf(
         item=Str(min_length=10, max_length=10, fmt="date"),
         max_items=400,

@@ -10,12 +10,31 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from repository.errors import InvalidInput
 
 SchemaDict = dict[str, Any]
+# ECMAScript's \\s (WhiteSpace and LineTerminator) spelled out, so that Python's re on the
+# server and the JSON Schema validators of clients read the same set of characters.
+SPACE = "\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+# Every string refuses NUL (PostgreSQL cannot store it); a required one also refuses blank.
+ANY_TEXT = "^[^\\u0000]*$"
+SOME_TEXT = f"^[^\\u0000]*[^\\u0000{SPACE}][^\\u0000]*$"
+
+
+@cache
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A document pattern (``^...$``, ECMAScript syntax shared with Python) for ``fullmatch``.
+
+    ``fullmatch`` makes ``$`` mean the very end, as in ECMAScript; ``re.search`` would let it
+    match before a final newline.
+    """
+    assert pattern.startswith("^") and pattern.endswith("$"), pattern
+    return re.compile(pattern)
 
 
 class Registry:
@@ -24,7 +43,7 @@ class Registry:
     def __init__(self) -> None:
         self.schemas: dict[str, SchemaDict] = {}
 
-    def ref(self, schema: Obj) -> SchemaDict:
+    def ref(self, schema: Obj | Str) -> SchemaDict:
         assert schema.name is not None
         if schema.name not in self.schemas:
             self.schemas[schema.name] = {}  # reserve first: schemas may nest themselves
@@ -70,16 +89,31 @@ def _check_text(value: str, name: str) -> None:
 
 @dataclass(frozen=True)
 class Str(Schema):
+    """Text. Lengths count characters as JSON Schema does; ``min_length`` >= 1 also means not blank.
+
+    ``pattern`` is the field's own rule, in the document exactly as the server applies it;
+    it must refuse NUL itself. ``pattern_reason`` is the message when it does not match.
+    """
+
     min_length: int = 0
     max_length: int = 1000
     choices: tuple[str, ...] = ()
     fmt: str | None = None
+    pattern: str | None = None
+    pattern_reason: str = "%(name)s is not in the expected form"
+    # A named format (PhoneNumber, TimeZone…) is written once under components.schemas.
+    name: str | None = None
 
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, str):
             raise InvalidInput("%(name)s must be a string", params={"name": name}, field=name)
         _check_text(value, name)
         if self.choices:
+            if value not in self.choices and len(self.choices) > 20:
+                # A long list (time zones) is in the document, not in every error message.
+                raise InvalidInput(
+                    "%(name)s is not one of the allowed values", params={"name": name}, field=name
+                )
             if value not in self.choices:
                 raise InvalidInput(
                     "%(name)s must be one of %(choices)s",
@@ -87,12 +121,16 @@ class Str(Schema):
                     field=name,
                 )
             return value
-        if not self.min_length <= len(value.strip()) <= self.max_length:
+        if not self.min_length <= len(value) <= self.max_length:
             raise InvalidInput(
                 "%(name)s must be %(min)s to %(max)s characters",
                 params={"name": name, "min": self.min_length, "max": self.max_length},
                 field=name,
             )
+        if self.min_length and not self.pattern and not compiled(SOME_TEXT).fullmatch(value):
+            raise InvalidInput("%(name)s must not be blank", params={"name": name}, field=name)
+        if self.pattern and not compiled(self.pattern).fullmatch(value):
+            raise InvalidInput(self.pattern_reason, params={"name": name}, field=name)
         return value
 
     def render(self, registry: Registry) -> SchemaDict:
@@ -103,7 +141,16 @@ class Str(Schema):
             out["minLength"] = self.min_length
         if self.fmt:
             out["format"] = self.fmt
+        out["pattern"] = self.pattern or (SOME_TEXT if self.min_length else ANY_TEXT)
         return out
+
+    def to_json(self, registry: Registry) -> SchemaDict:
+        if self.name is None:
+            return super().to_json(registry)
+        rendered: SchemaDict = registry.ref(self)
+        if self.nullable:
+            rendered = {"anyOf": [rendered, {"type": "null"}]}
+        return {**rendered, "description": self.description} if self.description else rendered
 
 
 @dataclass(frozen=True)
@@ -112,6 +159,8 @@ class Int(Schema):
     maximum: int = 2**31 - 1
 
     def check(self, value: Any, name: str) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON Schema's integer includes 3.0
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidInput("%(name)s must be a whole number", params={"name": name}, field=name)
         if not self.minimum <= value <= self.maximum:
@@ -162,10 +211,17 @@ class Bool(Schema):
 class ListOf(Schema):
     item: Schema = field(default_factory=Str)
     max_items: int = 50
+    min_items: int = 0
 
     def check(self, value: Any, name: str) -> Any:
         if not isinstance(value, list):
             raise InvalidInput("%(name)s must be a list", params={"name": name}, field=name)
+        if len(value) < self.min_items:
+            raise InvalidInput(
+                "%(name)s needs at least %(min)s items",
+                params={"name": name, "min": self.min_items},
+                field=name,
+            )
         if len(value) > self.max_items:
             raise InvalidInput(
                 "%(name)s has more than %(max)s items",
@@ -175,7 +231,36 @@ class ListOf(Schema):
         return [self.item.check(v, name) for v in value]
 
     def render(self, registry: Registry) -> SchemaDict:
-        return {"type": "array", "items": self.item.to_json(registry), "maxItems": self.max_items}
+        out = {"type": "array", "items": self.item.to_json(registry), "maxItems": self.max_items}
+        if self.min_items:
+            out["minItems"] = self.min_items
+        return out
+
+
+@dataclass(frozen=True)
+class Pair(Schema):
+    """Two values in order, such as an [open, close] span; ``distinct``: not the same twice."""
+
+    first: Schema = field(default_factory=Str)
+    second: Schema = field(default_factory=Str)
+    distinct: bool = False
+    reason: str = "%(name)s is a pair of values"
+
+    def check(self, value: Any, name: str) -> Any:
+        if not isinstance(value, list) or len(value) != 2 or (self.distinct and value[0] == value[1]):
+            raise InvalidInput(self.reason, params={"name": name}, field=name)
+        return [self.first.check(value[0], name), self.second.check(value[1], name)]
+
+    def render(self, registry: Registry) -> SchemaDict:
+        out: SchemaDict = {
+            "type": "array",
+            "prefixItems": [self.first.to_json(registry), self.second.to_json(registry)],
+            "items": False,
+            "minItems": 2,
+        }
+        if self.distinct:
+            out["uniqueItems"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -232,7 +317,23 @@ class FreeObject(Schema):
         return value
 
     def render(self, registry: Registry) -> SchemaDict:
-        return {"type": "object", "additionalProperties": True}
+        if "JsonValue" not in registry.schemas:
+            # Any JSON whose text, keys included, is free of NUL; nested to any depth.
+            value = {"$ref": "#/components/schemas/JsonValue"}
+            text = {"type": "string", "pattern": ANY_TEXT}
+            registry.schemas["JsonValue"] = {
+                "anyOf": [
+                    {"type": ["null", "boolean", "number"]},
+                    text,
+                    {"type": "array", "items": value},
+                    {"type": "object", "propertyNames": text, "additionalProperties": value},
+                ]
+            }
+        return {
+            "type": "object",
+            "propertyNames": {"type": "string", "pattern": ANY_TEXT},
+            "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
+        }
 
 
 @dataclass(frozen=True)
@@ -242,6 +343,10 @@ class Obj(Schema):
     name: str | None = None
     fields: dict[str, Schema] = field(default_factory=dict)
     required: tuple[str, ...] = ()
+    # Exactly one of these fields must be given (e.g. a label by id or by name).
+    one_of: tuple[str, ...] = ()
+    # At least one of these fields must be given.
+    any_of: tuple[str, ...] = ()
 
     def check(self, value: Any, name: str = "body") -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -252,15 +357,30 @@ class Obj(Schema):
                     "unknown field %(name)r", params={"name": str(key)[:60]}, field=str(key)[:60]
                 )
         for key in self.required:
-            if value.get(key) is None:
+            if key not in value:
                 raise InvalidInput("%(name)s is required", params={"name": key}, field=key)
+        given = [key for key in (*self.one_of, *self.any_of) if key in value]
+        if self.one_of and len(given) != 1:
+            raise InvalidInput(
+                "give exactly one of %(names)s",
+                params={"names": ", ".join(self.one_of)},
+                field=self.one_of[0],
+            )
+        if self.any_of and not given:
+            raise InvalidInput(
+                "give at least one of %(names)s",
+                params={"names": ", ".join(self.any_of)},
+                field=self.any_of[0],
+            )
         out: dict[str, Any] = {}
         for key, schema in self.fields.items():
             if key not in value:
                 continue
             if value[key] is None:
-                if schema.nullable:
-                    out[key] = None
+                # Dropping a null silently would read as "unchanged" where the client meant "clear".
+                if not schema.nullable:
+                    raise InvalidInput("%(name)s must not be null", params={"name": key}, field=key)
+                out[key] = None
                 continue
             out[key] = schema.check(value[key], key)
         return out
@@ -273,6 +393,10 @@ class Obj(Schema):
         }
         if self.required:
             out["required"] = list(self.required)
+        if self.one_of:
+            out["oneOf"] = [{"required": [key]} for key in self.one_of]
+        if self.any_of:
+            out["anyOf"] = [{"required": [key]} for key in self.any_of]
         return out
 
     def to_json(self, registry: Registry) -> SchemaDict:

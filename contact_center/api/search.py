@@ -23,7 +23,9 @@ _ID = Int(minimum=1)
 
 PARAMS = (
     Param(
-        "q", Str(min_length=1, max_length=200, description="words in any language; operators are plain text")
+        "q",
+        Str(min_length=1, max_length=200, description="words in any language; operators are plain text"),
+        required=True,
     ),
     Param("type", Str(choices=KINDS, description="messages (default) or customers")),
     Param("channel", Str(choices=ALL_CHANNELS)),

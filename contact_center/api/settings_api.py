@@ -13,11 +13,15 @@ from repository.directory import create_canned_reply, create_wrapup_code, delete
 from repository.directory.configuration import set_wrapup_code_active
 
 _SLUG = "letters, digits, - and _"
+# ASCII in the API: the document's pattern language has no "any letter" class Python reads alike.
+_SLUG_PATTERN = "^[A-Za-z0-9_-]+$"
 WRAPUP_CODE = Obj(
     name="WrapUpCode",
     fields={
         "id": Int(minimum=1),
-        "code": Str(min_length=1, max_length=60, description=_SLUG),
+        "code": Str(
+            min_length=1, max_length=60, pattern=_SLUG_PATTERN, pattern_reason="a wrap-up code is " + _SLUG
+        ),
         "label": Str(max_length=120),
         "is_active": Bool(),
     },
@@ -32,7 +36,13 @@ CANNED_REPLY = Obj(
     name="CannedReply",
     fields={
         "id": Int(minimum=1),
-        "shortcut": Str(min_length=1, max_length=40, description=_SLUG + "; typed as /shortcut"),
+        "shortcut": Str(
+            min_length=1,
+            max_length=40,
+            pattern="^/?" + _SLUG_PATTERN[1:],
+            pattern_reason="a shortcut is " + _SLUG,
+            description="typed as /shortcut",
+        ),
         "title": Str(max_length=120),
         "body": Str(min_length=1, max_length=5000),
     },

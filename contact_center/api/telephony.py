@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
+from contact_center.api.formats import LANGUAGE, PHONE_OR_EMPTY, TIME_ZONE
+from contact_center.api.formats import PHONE as PHONE_TEXT
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
 from contact_center.i18n import supported_locales
@@ -25,7 +28,7 @@ MENU_OPTION = Obj(
     required=("digit", "label", "queue_id"),
 )
 _NUMBER_FIELDS = {
-    "number": Str(min_length=3, max_length=32, description="the company number, normalised to E.164"),
+    "number": replace(PHONE_TEXT, description="the company number, normalised to E.164"),
     "label": Str(max_length=120),
     "greeting": Str(max_length=1000),
     "menu": ListOf(item=MENU_OPTION, max_items=9),
@@ -34,12 +37,11 @@ _NUMBER_FIELDS = {
         description='{"mon": [["09:00", "17:00"]], ...} in the number\'s time zone; {} is always open',
         max_bytes=4096,
     ),
-    "time_zone": Str(max_length=64, description="IANA name, e.g. Europe/Berlin"),
+    "time_zone": replace(TIME_ZONE, description="IANA name, e.g. Europe/Berlin"),
     "after_hours_message": Str(max_length=1000),
     "help_reply": Str(max_length=320, description="the answer to an SMS saying HELP"),
-    "language": Str(
-        min_length=2,
-        max_length=20,
+    "language": replace(
+        LANGUAGE,
         description="locale id the number speaks (en, zh_Hans, zh_Hant): queue position, default prompts "
         "and <Say language>; default en",
     ),
@@ -51,9 +53,23 @@ PHONE = Obj(
     name="AgentPhone",
     fields={
         "agent_id": Int(minimum=1),
-        "client_identity": Str(max_length=120, nullable=True, description="Twilio Client identity"),
-        "phone_number": Str(max_length=32, nullable=True, description="rung when no client identity is set"),
-        "extension": Str(max_length=40, nullable=True, description="PBX extension for CTI events"),
+        "client_identity": Str(
+            max_length=120,
+            nullable=True,
+            pattern="^[A-Za-z0-9_.@-]*$",
+            pattern_reason="a client identity is letters, digits and _ . @ -",
+            description="Twilio Client identity; empty or null clears it",
+        ),
+        "phone_number": replace(
+            PHONE_OR_EMPTY, nullable=True, description="rung when no client identity is set"
+        ),
+        "extension": Str(
+            max_length=40,
+            nullable=True,
+            pattern="^[A-Za-z0-9*#_-]*$",
+            pattern_reason="an extension is up to 40 letters, digits, * or #",
+            description="PBX extension for CTI events",
+        ),
     },
     required=("agent_id",),
 )

@@ -14,7 +14,9 @@ from contact_center.webhooks.events import WEBHOOK_EVENTS
 from contact_center.webhooks.validation import check_events, check_url
 from repository.webhooks import store
 
-EVENTS = ListOf(item=Str(choices=("*", *WEBHOOK_EVENTS)), max_items=10, description="event types; * for all")
+EVENTS = ListOf(
+    item=Str(choices=("*", *WEBHOOK_EVENTS)), max_items=10, min_items=1, description="event types; * for all"
+)
 WEBHOOK = Obj(
     name="Webhook",
     fields={

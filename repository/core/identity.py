@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
 from repository.errors import InvalidInput
 
 IDENTITY_KINDS = ("email", "phone", "webchat")
-_EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[^@\s<>\"']{1,255}\.[^@\s<>\"'.]{2,63}$")
+# Not in an address: @, quotes, angle brackets, control characters and any space that either
+# Python or ECMAScript counts as one. Written in the syntax both share, because the API
+# publishes this pattern in its OpenAPI document (contact_center/api/formats.py).
+_NOT_IN_ADDRESS = (
+    "@<>\"'\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+)
+EMAIL_PATTERN = (
+    f"^[^{_NOT_IN_ADDRESS}]{{1,64}}@[^{_NOT_IN_ADDRESS}]{{1,255}}\\.[^{_NOT_IN_ADDRESS}.]{{2,63}}$"
+)
+_EMAIL = re.compile(EMAIL_PATTERN)
 
 
 def normalise_email(value: str) -> str:
     value = value.strip().lower()
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise InvalidInput("not a valid email address", field="email")
     return value
 
@@ -41,3 +53,43 @@ def normalise(kind: str, value: str) -> str:
             raise InvalidInput("not a valid visitor id", field="visitor")
         return value
     raise InvalidInput("unknown identity kind %(kind)r", params={"kind": kind}, field="kind")
+
+
+# A separator a person may type between digits: "+1 415-555.0100".
+_GAP = "[ .-]?"
+
+
+def _digits(lengths: tuple[int, ...]) -> str:
+    """``n`` digits for each allowed ``n``, with runs of lengths as one range: {5,10}."""
+    runs: list[list[int]] = []
+    for n in sorted(set(lengths)):
+        if runs and runs[-1][1] == n - 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    spans = [f"{{{low}}}" if low == high else f"{{{low},{high}}}" for low, high in runs]
+    return "|".join(f"(?:{_GAP}[0-9]){span}" for span in spans)
+
+
+@cache
+def phone_pattern() -> str:
+    """The phone numbers the API takes, as a regular expression built from phonenumbers' metadata.
+
+    "+", a country calling code, then a national number of a length possible in that
+    country (is_possible_number's rule), digits optionally separated by a space, dot or
+    dash; or a US number of ten digits written nationally, "(415) 555-0100". Every number
+    it matches passes normalise_phone (tests/repository/test_phone_pattern.py).
+    """
+    countries = []
+    for code, regions in sorted(COUNTRY_CODE_TO_REGION_CODE.items()):
+        if regions[0] == "001":  # phonenumbers' region for non-geographic codes (800, 808…)
+            metadata = PhoneMetadata.metadata_for_nongeo_region(code)
+        else:
+            metadata = PhoneMetadata.metadata_for_region(regions[0])
+        general = metadata.general_desc if metadata else None
+        lengths = tuple(n for n in (general.possible_length if general else ()) if n > 1)
+        if lengths:
+            countries.append(f"{code}(?:{_digits(lengths)})")
+    international = "\\+(?:" + "|".join(countries) + ")"
+    national = "(?:\\([0-9]{3}\\) ?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}"
+    return f"^(?:{international}|{national})$"

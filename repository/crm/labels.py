@@ -23,8 +23,18 @@ from repository.errors import Conflict, InvalidInput, NotFound
 if TYPE_CHECKING:
     from repository.db import Database
 
-_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
-_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+# Published as is in the OpenAPI document (contact_center/api/labels_api.py).
+COLOUR_PATTERN = "^#[0-9a-fA-F]{6}$"
+KEY_PATTERN = "^[a-z][a-z0-9_]{0,39}$"
+# A name: no control character survives _name (tab and line breaks fold into spaces), and
+# something is left once spaces are folded.
+NAME_PATTERN = (
+    "^[^\\u0000-\\u0008\\u000e-\\u001b]*"
+    "[^\\u0000-\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    "[^\\u0000-\\u0008\\u000e-\\u001b]*$"
+)
+_COLOUR = re.compile(COLOUR_PATTERN)
+_KEY = re.compile(KEY_PATTERN)
 _MODELS = {"customer": Customer, "interaction": Interaction}
 
 
@@ -39,7 +49,7 @@ def _name(value: Any, field: str, max_length: int) -> str:
 
 def _colour(value: Any) -> str:
     colour = str(value).strip().lower() if isinstance(value, str) else ""
-    if not _COLOUR.match(colour):
+    if not _COLOUR.fullmatch(colour):
         raise InvalidInput("a colour is #rrggbb, such as #2563eb", field="colour")
     return colour
 
@@ -206,7 +216,7 @@ def field_dict(field: CustomField) -> dict[str, Any]:
 def create_field(
     db: Database, target: str, key: str, name: str, type_: str, options: list[str] | None = None
 ) -> CustomField:
-    if not isinstance(key, str) or not _KEY.match(key):
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
         raise InvalidInput("a key is lower-case letters, digits and _, starting with a letter", field="key")
     if type_ not in FIELD_TYPES:
         raise InvalidInput(
@@ -277,9 +287,8 @@ def set_values(db: Database, target: str, target_id: int, values: dict[str, Any]
         for key, value in values.items():
             field = fields.get(key)
             if field is None:
-                raise InvalidInput(
-                    "no custom field %(key)r", params={"key": str(key)[:40]}, field=str(key)[:40]
-                )
+                # A record the body names that does not exist: 404, like an unknown label_id.
+                raise NotFound("no custom field %(key)r", params={"key": str(key)[:40]}, field=str(key)[:40])
             checked[field.id] = None if value is None else check_value(field, value)  # type: ignore[index]
         for field_id, value in checked.items():
             row = session.exec(

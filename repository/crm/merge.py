@@ -24,7 +24,7 @@ from repository.core.models import Customer, Event, Identity, Interaction, utcno
 from repository.crm.label_models import CustomField, CustomValue, LabelLink
 from repository.crm.merge_models import CustomerMerge
 from repository.email.models import EmailMessageId
-from repository.errors import Conflict, InvalidInput, NotFound
+from repository.errors import Conflict, NotFound
 from repository.search.index import reindex_customer
 from repository.telephony.models import CallRecord
 
@@ -67,7 +67,8 @@ def merge_customers(
 ) -> CustomerMerge:
     """Fold ``merged_id`` into ``kept_id``; the merge record (its id undoes it)."""
     if kept_id == merged_id:
-        raise InvalidInput("a customer cannot be merged into itself", field="merge_id")
+        # Valid input in the wrong state of things (the path names the same customer): a conflict.
+        raise Conflict("a customer cannot be merged into itself", field="merge_id")
     with db.write() as session:
         kept, merged = session.get(Customer, kept_id), session.get(Customer, merged_id)
         if kept is None or merged is None:

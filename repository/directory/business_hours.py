@@ -32,7 +32,10 @@ if TYPE_CHECKING:
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_HOLIDAYS = 400
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+# A time of day; 24:00 closes a day. Published as is in the OpenAPI document.
+OPEN_PATTERN = "^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
+HHMM_PATTERN = "^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+_HHMM = re.compile(HHMM_PATTERN)
 # How far ahead next_open_at looks: a year of holidays plus a week of hours.
 _HORIZON_DAYS = 373
 
@@ -159,7 +162,7 @@ def check_hours(hours: Any) -> dict[str, list[list[str]]]:
             ok = (
                 isinstance(span, list)
                 and len(span) == 2
-                and all(isinstance(t, str) and _HHMM.match(t) for t in span)
+                and all(isinstance(t, str) and _HHMM.fullmatch(t) for t in span)
             )
             if not ok or span[0] == span[1] or span[0] == "24:00":
                 raise InvalidInput(
