@@ -20,10 +20,10 @@ import httpx
 import pytest
 
 from agent_ui.supervisor.reports import csv_response
-from channels.webchat.tokens import VisitorTokens
 from config import Settings, load_settings
 from contact_center.app import create_app
 from contact_center.demo import seed_demo
+from contact_center.visitor_tokens import VisitorTokens
 from repository.directory.api_keys import create_api_key
 from tests.live import ServerProcess
 

@@ -1,7 +1,7 @@
 """Agents attach images and PDFs to a chat reply: the upload endpoint and the check a
 reply's attachment tokens go through (docs/protocol.md, "Attachments"; docs/desk.md).
 
-Files go into the same store as visitors' uploads (channels/webchat/attachments.py),
+Files go into the same store as visitors' uploads (contact_center/attachments.py),
 owned by ``agent:<id>``, so only the agent who uploaded a file may send it, and the
 widget shows it with the same signed download link.
 """
@@ -17,9 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_ui.auth import current_agent, same_origin
-from channels.webchat.attachments import AttachmentStore
-from channels.webchat.tokens import VisitorTokens
+from contact_center.attachments import AttachmentStore
 from contact_center.errors import HTTPError, error_body, http_detail, localized
+from contact_center.visitor_tokens import VisitorTokens
 from repository.errors import ContactCenterError
 
 if TYPE_CHECKING:

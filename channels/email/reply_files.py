@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
-from channels.webchat.attachments import AttachmentStore
-from channels.webchat.tokens import VisitorTokens
+from contact_center.attachments import AttachmentStore
+from contact_center.visitor_tokens import VisitorTokens
 from repository.errors import NotFound
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from channels.webchat.tokens import VisitorTokens
+from contact_center.visitor_tokens import VisitorTokens
 
 if TYPE_CHECKING:
     from channels.twilio.client import TwilioApi

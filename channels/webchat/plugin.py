@@ -21,15 +21,15 @@ from starlette.websockets import WebSocket
 
 from channels.base import ChannelKind
 from channels.webchat.after_hours import routes as after_hours_routes
-from channels.webchat.attachments import AttachmentStore
 from channels.webchat.limits import VisitorLimits
 from channels.webchat.socket import VisitorSession
-from channels.webchat.tokens import VisitorTokens
 from channels.webchat.widget_bundle import widget_bundle
+from contact_center.attachments import AttachmentStore
 from contact_center.context import AppContext
 from contact_center.errors import HTTPError, error_body, http_detail, localized
 from contact_center.i18n import N_
 from contact_center.i18n.jinja import install as install_i18n
+from contact_center.visitor_tokens import VisitorTokens
 from repository.errors import ContactCenterError
 
 if TYPE_CHECKING:

@@ -29,9 +29,9 @@ from repository.core.serialize import public_event_dict
 from repository.errors import Conflict, ContactCenterError, Forbidden
 
 if TYPE_CHECKING:
-    from channels.webchat.attachments import AttachmentStore
-    from channels.webchat.tokens import VisitorTokens
+    from contact_center.attachments import AttachmentStore
     from contact_center.context import AppContext
+    from contact_center.visitor_tokens import VisitorTokens
     from repository.core.models import Interaction
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from repository.errors import Forbidden, InvalidInput, NotFound
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from channels.webchat.tokens import VisitorTokens
+    from contact_center.visitor_tokens import VisitorTokens
     from repository import Database
 
 # Magic numbers of the types we accept; the client's Content-Type is not trusted.
