@@ -136,6 +136,13 @@ def _query_value(param: Param, raw: str) -> Any:
 
 
 def parse_query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
+    declared = {param.name for param in endpoint.all_query}
+    for name in request.query_params:
+        if name not in declared:
+            # A misspelt filter (?stauts=open) would otherwise answer as if there were none.
+            raise InvalidInput(
+                "unknown query parameter %(name)r", params={"name": name[:60]}, field=name[:60]
+            )
     out: dict[str, Any] = {}
     for param in endpoint.all_query:
         # An empty value (?limit=) is a value, checked like any other: it is not "absent".

@@ -34,7 +34,15 @@ PARAMS = (
     Param("status", Str(choices=STATUSES, description="the interaction's status")),
     Param("from", Str(fmt="date-time", max_length=40, description="messages at or after (ISO 8601)")),
     Param("to", Str(fmt="date-time", max_length=40, description="messages before (ISO 8601)")),
-    Param("cursor", Str(max_length=12, description="the next_cursor of the previous page")),
+    Param(
+        "cursor",
+        Str(
+            max_length=12,
+            pattern="^[0-9]{1,12}$",
+            pattern_reason="cursor is not one this API returned",
+            description="the next_cursor of the previous page",
+        ),
+    ),
     Param("limit", Int(minimum=1, maximum=MAX_LIMIT, description="page size, default 20")),
 )
 
