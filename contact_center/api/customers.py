@@ -111,8 +111,23 @@ ENDPOINTS = [
         "customers",
         response=page_of(CUSTOMER),
         query=(
-            Param("email", replace(EMAIL, description="any of the customer's email identities")),
-            Param("phone", replace(PHONE, description="any of the customer's phone identities")),
+            # A lookup, not an address being stored: one that is not valid matches no customer.
+            Param(
+                "email",
+                Str(
+                    max_length=320,
+                    description="any of the customer's email identities; one that is "
+                    "not a valid address matches no one",
+                ),
+            ),
+            Param(
+                "phone",
+                Str(
+                    max_length=40,
+                    description="any of the customer's phone identities; one that is "
+                    "not a valid number matches no one",
+                ),
+            ),
         ),
         paged=True,
     ),

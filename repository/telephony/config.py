@@ -144,8 +144,10 @@ def save_number(db: Database, number_id: int | None, data: dict[str, Any]) -> Ph
             row.language = data["language"]
         if "default_queue_id" in data:
             queue_id = data["default_queue_id"]
-            if queue_id is not None and (not isinstance(queue_id, int) or queue_id not in queue_ids):
-                raise InvalidInput("no such queue", field="default_queue_id")
+            if queue_id is not None and not isinstance(queue_id, int):
+                raise InvalidInput("default_queue_id must be a whole number", field="default_queue_id")
+            if queue_id is not None and queue_id not in queue_ids:
+                raise NotFound("no such queue", field="default_queue_id")
             row.default_queue_id = queue_id
         session.add(row)
         try:
