@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
-from contact_center.api.formats import EMAIL, PHONE
+from contact_center.api.formats import EMAIL, PHONE, PHONE_OR_EMPTY
 from contact_center.api.interactions import EVENT, INTERACTION
 from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Schema, Str, Variant
 from contact_center.outreach import outreach_for
@@ -83,7 +83,8 @@ MESSAGE_START = Obj(
             {"to": EMAIL, "subject": Str(min_length=1, max_length=300, description="the email's subject")},
             required=("subject",),
         ),
-        Variant(("sms", "whatsapp"), {"to": PHONE}),
+        # On SMS and WhatsApp ``via`` is one of the company's numbers (empty: the first).
+        Variant(("sms", "whatsapp"), {"to": PHONE, "via": PHONE_OR_EMPTY}),
     ),
 )
 _OPT_OUT_FIELDS: dict[str, Schema] = {
