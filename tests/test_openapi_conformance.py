@@ -9,8 +9,9 @@ accepted (``positive_data_acceptance``) and every schema-violating one refused
 either changes: a rule only the server knows, or only the document states, fails here.
 
 The run reads ``schemathesis.toml`` (the same file the command line uses): the API key
-goes through the document's bearer scheme, and the one documented exception is there (a
-snooze must end within 90 days, a rule about the clock JSON Schema cannot state).
+goes through the document's bearer scheme, and the documented exceptions are there (a
+snooze ends within 90 days, a logged contact is not in the future: rules about the clock
+JSON Schema cannot state).
 """
 
 from __future__ import annotations
