@@ -27,6 +27,7 @@ CUSTOMER_UPSERT = Obj(
         "phone": PHONE,
         "attributes": FreeObject(description="merged into the customer's attributes"),
     },
+    any_of=("external_id", "email"),
 )
 CUSTOMER_BATCH = Obj(
     name="CustomerBatch",
@@ -58,11 +59,18 @@ ORDER_IN = Obj(
         ),
         "amount": Num(minimum=0, maximum=1e12),
         "cost": Num(minimum=0, maximum=1e12, description="for profit-based tiers; default 0"),
-        "currency": Str(min_length=3, max_length=3, description="ISO 4217, e.g. EUR"),
+        "currency": Str(
+            min_length=3,
+            max_length=3,
+            pattern="^[A-Za-z]{3}$",
+            pattern_reason="currency is a three-letter code such as EUR",
+            description="ISO 4217, e.g. EUR",
+        ),
         "status": Str(min_length=1, max_length=20),
         "lines": ListOf(item=ORDER_LINE, max_items=MAX_LINES),
     },
     required=("external_id", "ordered_at", "amount"),
+    any_of=("customer_id", "customer"),
 )
 ORDER_BATCH = Obj(
     name="OrderBatch",

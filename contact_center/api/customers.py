@@ -9,7 +9,7 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.formats import EMAIL, PHONE
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import FreeObject, Int, ListOf, Num, Obj, Str
+from contact_center.api.schema import FreeObject, Int, ListOf, Num, Obj, Str, Variant
 from repository.core.browse import customer_interactions, list_customers
 from repository.core.customers import TIERS, add_identity, create_customer, get_customer, update_customer
 from repository.core.identity import IDENTITY_KINDS
@@ -23,6 +23,18 @@ IDENTITY = Obj(
     fields={"kind": Str(choices=IDENTITY_KINDS), "value": Str(min_length=1, max_length=320)},
     required=("kind", "value"),
 )
+# What a client may add: the value's form depends on its kind, as normalise() checks it.
+IDENTITY_IN = Obj(
+    name="IdentityInput",
+    fields=IDENTITY.fields,
+    required=IDENTITY.required,
+    by="kind",
+    variants=(
+        Variant(("email",), {"value": EMAIL}),
+        Variant(("phone",), {"value": PHONE}),
+        Variant(("webchat",), {"value": Str(min_length=1, max_length=64, description="the visitor id")}),
+    ),
+)
 _VALUE_FIELDS = {
     "display_name": Str(max_length=200),
     "tier": Str(choices=TIERS),
@@ -35,7 +47,7 @@ CUSTOMER = Obj(
     fields={
         "id": Int(minimum=1),
         **_VALUE_FIELDS,
-        "email": Str(max_length=320, nullable=True, fmt="email"),
+        "email": Str(max_length=320, nullable=True),
         "phone": Str(max_length=32, nullable=True, description="E.164"),
         "created_at": Str(fmt="date-time", max_length=40),
         "identities": ListOf(item=IDENTITY, max_items=1000),
@@ -48,7 +60,7 @@ CUSTOMER_CREATE = Obj(
         **_VALUE_FIELDS,
         "email": replace(EMAIL, description="becomes an email identity"),
         "phone": replace(PHONE, description="becomes a phone identity, stored as E.164"),
-        "identities": ListOf(item=IDENTITY, max_items=20, description="further identities"),
+        "identities": ListOf(item=IDENTITY_IN, max_items=20, description="further identities"),
     },
 )
 CUSTOMER_PATCH = Obj(name="CustomerPatch", fields=_VALUE_FIELDS)
@@ -99,8 +111,23 @@ ENDPOINTS = [
         "customers",
         response=page_of(CUSTOMER),
         query=(
-            Param("email", replace(EMAIL, description="any of the customer's email identities")),
-            Param("phone", replace(PHONE, description="any of the customer's phone identities")),
+            # A lookup, not an address being stored: one that is not valid matches no customer.
+            Param(
+                "email",
+                Str(
+                    max_length=320,
+                    description="any of the customer's email identities; one that is "
+                    "not a valid address matches no one",
+                ),
+            ),
+            Param(
+                "phone",
+                Str(
+                    max_length=40,
+                    description="any of the customer's phone identities; one that is "
+                    "not a valid number matches no one",
+                ),
+            ),
         ),
         paged=True,
     ),
@@ -132,7 +159,7 @@ ENDPOINTS = [
         "Attach an email, phone or chat identity",
         "customers",
         response=CUSTOMER,
-        body=IDENTITY,
+        body=IDENTITY_IN,
         conflicts=True,
     ),
     Endpoint(

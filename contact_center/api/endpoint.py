@@ -39,7 +39,8 @@ Method = Literal["GET", "POST", "PATCH", "DELETE"]
 Handler = Callable[["Call"], Awaitable[Any]]
 _PATH_ID = re.compile(r"\{(\w+)\}")
 _MAX_ID = 2**31 - 1
-_INTEGER = re.compile(r"-?\d{1,12}")
+# JSON Schema's integer includes 60.0, and a client serialising a number may write it so.
+_INTEGER = re.compile(r"-?[0-9]{1,12}(?:\.0+)?")
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def _query_value(param: Param, raw: str) -> Any:
             raise InvalidInput(
                 "%(name)s must be a whole number", params={"name": param.name}, field=param.name
             )
-        return schema.check(int(raw), param.name)
+        return schema.check(int(raw.partition(".")[0]), param.name)
     if isinstance(schema, Bool):
         if raw.lower() not in ("true", "false", "1", "0"):
             raise InvalidInput(
@@ -136,6 +137,13 @@ def _query_value(param: Param, raw: str) -> Any:
 
 
 def parse_query(endpoint: Endpoint, request: Request) -> dict[str, Any]:
+    declared = {param.name for param in endpoint.all_query}
+    for name in request.query_params:
+        if name not in declared:
+            # A misspelt filter (?stauts=open) would otherwise answer as if there were none.
+            # The name is echoed as printable text only (no NUL, no controls).
+            shown = "".join(c for c in name if c.isprintable())[:60]
+            raise InvalidInput("unknown query parameter %(name)r", params={"name": shown}, field=shown)
     out: dict[str, Any] = {}
     for param in endpoint.all_query:
         # An empty value (?limit=) is a value, checked like any other: it is not "absent".

@@ -11,7 +11,7 @@ from contact_center.api.customers import CUSTOMER
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
+from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str, Variant
 from repository.core.serialize import customer_dict, interaction_dict
 from repository.crm import labels
 from repository.crm.label_models import FIELD_TYPES, TARGETS
@@ -85,6 +85,15 @@ FIELD_IN = Obj(
     name="CustomFieldCreate",
     fields={k: v for k, v in FIELD.fields.items() if k != "id"},
     required=("target", "key", "name", "type"),
+    by="type",
+    variants=(
+        Variant(
+            ("list",),
+            {"options": ListOf(item=_name(80), max_items=100, min_items=1)},
+            required=("options",),
+        ),
+        *(Variant((kind,)) for kind in FIELD_TYPES if kind != "list"),
+    ),
 )
 VALUES = Obj(
     name="CustomValues",

@@ -9,9 +9,9 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import EVENT, INTERACTION
-from contact_center.api.schema import Int, Obj, Str
+from contact_center.api.schema import SPACE, Int, Obj, Str
 from repository.commerce.inputs import parse_time
-from repository.core.logged_contacts import DIRECTIONS, log_contact
+from repository.core.logged_contacts import CATEGORY_CONTROLS, DIRECTIONS, MAX_CATEGORY, log_contact
 from repository.core.models import LOGGED_CHANNELS
 from repository.core.serialize import event_dict, interaction_dict
 
@@ -20,7 +20,13 @@ LOGGED = Obj(
     fields={
         "customer_id": Int(minimum=1),
         "channel": Str(choices=LOGGED_CHANNELS, description="phone, visit or letter"),
-        "category": Str(min_length=1, max_length=60, description='what it was about, e.g. "complaint"'),
+        "category": Str(
+            min_length=1,
+            max_length=MAX_CATEGORY,
+            pattern=f"^[^{CATEGORY_CONTROLS}]*[^{CATEGORY_CONTROLS}{SPACE}][^{CATEGORY_CONTROLS}]*$",
+            pattern_reason="a category is 1 to 60 characters",
+            description='what it was about, e.g. "complaint"; stored in lower case',
+        ),
         "note": Str(min_length=1, max_length=20_000),
         "subject": Str(max_length=300),
         "direction": Str(choices=DIRECTIONS, description="inbound (default) or outbound"),

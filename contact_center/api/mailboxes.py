@@ -63,8 +63,17 @@ MAILBOX = Obj(
     },
     required=("id", "address", "imap_host", "imap_user", "imap_password_set", "smtp_password_set"),
 )
-_WRITABLE = {"address": _ADDRESS, **_SETTINGS, "imap_password": _PASSWORD, "smtp_password": _PASSWORD}
-MAILBOX_CREATE = Obj(name="MailboxCreate", fields=_WRITABLE, required=("address", "imap_host", "imap_user"))
+_WRITABLE = {
+    "address": _ADDRESS,
+    **_SETTINGS,
+    # Replies leave by SMTP: a mailbox needs a host to answer from (repository/email/mailboxes.py).
+    "smtp_host": Str(min_length=1, max_length=255),
+    "imap_password": _PASSWORD,
+    "smtp_password": _PASSWORD,
+}
+MAILBOX_CREATE = Obj(
+    name="MailboxCreate", fields=_WRITABLE, required=("address", "imap_host", "imap_user", "smtp_host")
+)
 MAILBOX_PATCH = Obj(name="MailboxPatch", fields=_WRITABLE)
 
 

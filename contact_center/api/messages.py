@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
+from contact_center.api.formats import EMAIL, PHONE, PHONE_OR_EMPTY
 from contact_center.api.interactions import EVENT, INTERACTION
-from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Str
+from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Schema, Str, Variant
 from contact_center.outreach import outreach_for
 from repository.core.identity import normalise_email, normalise_phone
 from repository.core.serialize import event_dict, interaction_dict
@@ -74,20 +75,34 @@ MESSAGE_START = Obj(
         "media_urls": _MEDIA,
     },
     required=("customer_id", "channel", "body"),
+    # The channel decides what an address is, and an email needs a subject.
+    by="channel",
+    variants=(
+        Variant(
+            ("email",),
+            {"to": EMAIL, "subject": Str(min_length=1, max_length=300, description="the email's subject")},
+            required=("subject",),
+        ),
+        # On SMS and WhatsApp ``via`` is one of the company's numbers (empty: the first).
+        Variant(("sms", "whatsapp"), {"to": PHONE, "via": PHONE_OR_EMPTY}),
+    ),
 )
+_OPT_OUT_FIELDS: dict[str, Schema] = {
+    "channel": Str(choices=STARTABLE),
+    "address": Str(min_length=1, max_length=320),
+    "opted_out": Bool(description="false lifts it"),
+    "reason": Str(max_length=200),
+}
 OPT_OUT = Obj(
     name="OptOut",
-    fields={
-        "channel": Str(choices=STARTABLE),
-        "address": Str(min_length=1, max_length=320),
-        "opted_out": Bool(description="false lifts it"),
-        "reason": Str(max_length=200),
-    },
+    fields=_OPT_OUT_FIELDS,
     required=("channel", "address", "opted_out"),
+    by="channel",
+    variants=(Variant(("email",), {"address": EMAIL}), Variant(("sms", "whatsapp"), {"address": PHONE})),
 )
 OPT_OUT_RESULT = Obj(
     name="OptOutResult",
-    fields={**OPT_OUT.fields, "changed": Bool()},
+    fields={**_OPT_OUT_FIELDS, "changed": Bool()},
     required=("channel", "address", "opted_out", "changed"),
 )
 

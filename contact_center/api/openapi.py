@@ -37,9 +37,17 @@ _ERRORS = {
     "401": ("Unauthorized", "No API key, or an unknown or revoked one"),
     "403": ("Forbidden", "The API key lacks the scope this operation needs (insufficient_scope)"),
     "404": ("NotFound", "No such record"),
-    "409": ("Conflict", "It would duplicate an existing record"),
+    "409": (
+        "Conflict",
+        "It would duplicate a record (a stored one, or another item of the same request), "
+        "or the record's current state forbids it",
+    ),
     "413": ("TooLarge", "The body is too large"),
-    "422": ("InvalidInput", "A value is missing, of the wrong type or out of range"),
+    "422": (
+        "InvalidInput",
+        "A value is missing, of the wrong type or out of range, or the query names a parameter "
+        "this operation does not have",
+    ),
 }
 
 
@@ -55,12 +63,22 @@ def _parameters(endpoint: Endpoint, registry: Registry) -> list[dict[str, Any]]:
     ]
     for param in endpoint.all_query:
         entry: dict[str, Any] = {"name": param.name, "in": "query", "required": param.required}
-        schema = param.schema.to_json(registry)
+        schema = _inline(param.schema.to_json(registry), registry)
         if "description" in schema:
             entry["description"] = schema.pop("description")
         entry["schema"] = schema
         params.append(entry)
     return params
+
+
+def _inline(schema: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """A named format written out in full: query parameters read best (and are generated
+    most faithfully by tools such as schemathesis) with their rules in place, not behind a $ref."""
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    named = registry.schemas[ref.rsplit("/", 1)[1]]
+    return {**named, **{k: v for k, v in schema.items() if k != "$ref"}}
 
 
 def _error_codes(endpoint: Endpoint) -> list[str]:
@@ -71,8 +89,7 @@ def _error_codes(endpoint: Endpoint) -> list[str]:
         codes += ["400", "413"]
     if endpoint.conflicts:
         codes.append("409")
-    if endpoint.body is not None or endpoint.all_query:
-        codes.append("422")
+    codes.append("422")  # a bad body or query value, or a query parameter the operation lacks
     return sorted(codes)
 
 

@@ -19,8 +19,10 @@ from repository.errors import InvalidInput
 
 SchemaDict = dict[str, Any]
 # ECMAScript's \\s (WhiteSpace and LineTerminator) spelled out, so that Python's re on the
-# server and the JSON Schema validators of clients read the same set of characters.
-SPACE = "\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
+# server and the JSON Schema validators of clients read the same set of characters; plus
+# the separators Python's str.strip() also removes (U+001C-U+001F, U+0085), so a value the
+# document calls "not blank" stays non-empty when a handler strips it.
+SPACE = "\\t\\n\\u000b\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff"
 # Every string refuses NUL (PostgreSQL cannot store it); a required one also refuses blank.
 ANY_TEXT = "^[^\\u0000]*$"
 SOME_TEXT = f"^[^\\u0000]*[^\\u0000{SPACE}][^\\u0000]*$"
@@ -337,6 +339,19 @@ class FreeObject(Schema):
 
 
 @dataclass(frozen=True)
+class Variant:
+    """The shape an object takes when its ``by`` field holds one of ``values``.
+
+    ``fields`` replace the object's own declarations of those fields (``to`` is a phone
+    number on SMS, an email address on email); ``required`` adds to its required fields.
+    """
+
+    values: tuple[str, ...]
+    fields: dict[str, Schema] = field(default_factory=dict)
+    required: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Obj(Schema):
     """An object with named fields; unknown fields are refused so typos do not pass silently."""
 
@@ -347,10 +362,18 @@ class Obj(Schema):
     one_of: tuple[str, ...] = ()
     # At least one of these fields must be given.
     any_of: tuple[str, ...] = ()
+    # The field whose value picks one of ``variants``; it must be required, with choices.
+    by: str | None = None
+    variants: tuple[Variant, ...] = ()
 
     def check(self, value: Any, name: str = "body") -> dict[str, Any]:
         if not isinstance(value, dict):
             raise InvalidInput("%(name)s must be an object", params={"name": name}, field=name)
+        if self.by is not None and value.get(self.by) is not None:
+            chosen = self.fields[self.by].check(value[self.by], self.by)
+            for variant in self.variants:
+                if chosen in variant.values:
+                    return self._variant(variant).check(value, name)
         for key in value:
             if key not in self.fields:
                 raise InvalidInput(
@@ -385,7 +408,30 @@ class Obj(Schema):
             out[key] = schema.check(value[key], key)
         return out
 
+    def _variant(self, variant: Variant) -> Obj:
+        """This object as it is when ``variant`` applies: its fields replaced, no variants left."""
+        required = (*self.required, *(k for k in variant.required if k not in self.required))
+        return Obj(
+            fields={**self.fields, **variant.fields},
+            required=required,
+            one_of=self.one_of,
+            any_of=self.any_of,
+        )
+
     def render(self, registry: Registry) -> SchemaDict:
+        if self.variants:
+            # One whole object per variant, each fixing ``by`` to its values: a generator (and a
+            # reader) sees exactly the shape the server checks for that value.
+            assert self.by is not None and self.by in self.required
+            by = self.fields[self.by]
+            covered = [value for variant in self.variants for value in variant.values]
+            assert isinstance(by, Str) and sorted(covered) == sorted(by.choices), self.by
+            branches = []
+            for variant in self.variants:
+                branch = self._variant(variant).render(registry)
+                branch["properties"][self.by] = {"type": "string", "enum": list(variant.values)}
+                branches.append(branch)
+            return {"oneOf": branches}
         out: SchemaDict = {
             "type": "object",
             "properties": {k: s.to_json(registry) for k, s in self.fields.items()},

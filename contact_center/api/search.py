@@ -16,7 +16,9 @@ from contact_center.api.interactions import STATUSES
 from contact_center.api.schema import Bool, Int, ListOf, Num, Obj, Str
 from repository.core.models import ALL_CHANNELS
 from repository.errors import InvalidInput
-from repository.search.query import MAX_LIMIT, Filters, Results, search_customers, search_messages
+from repository.search.query import MAX_LIMIT, MAX_OFFSET, Filters, Results, search_customers, search_messages
+
+assert MAX_OFFSET == 1_000, "the cursor pattern below spells the largest offset out"
 
 KINDS = ("messages", "customers")
 _ID = Int(minimum=1)
@@ -34,7 +36,16 @@ PARAMS = (
     Param("status", Str(choices=STATUSES, description="the interaction's status")),
     Param("from", Str(fmt="date-time", max_length=40, description="messages at or after (ISO 8601)")),
     Param("to", Str(fmt="date-time", max_length=40, description="messages before (ISO 8601)")),
-    Param("cursor", Str(max_length=12, description="the next_cursor of the previous page")),
+    Param(
+        "cursor",
+        Str(
+            max_length=12,
+            # An offset of 0 to MAX_OFFSET (1,000): only the first thousand hits are paged.
+            pattern="^0*(?:[0-9]{1,3}|1000)$",
+            pattern_reason="search results can be paged through the first 1,000 hits only",
+            description="the next_cursor of the previous page",
+        ),
+    ),
     Param("limit", Int(minimum=1, maximum=MAX_LIMIT, description="page size, default 20")),
 )
 

@@ -14,7 +14,8 @@ from repository.directory.configuration import set_wrapup_code_active
 
 _SLUG = "letters, digits, - and _"
 # ASCII in the API: the document's pattern language has no "any letter" class Python reads alike.
-_SLUG_PATTERN = "^[A-Za-z0-9_-]+$"
+# At least one letter or digit: "-" alone is not a code (repository/directory/work.py).
+_SLUG_PATTERN = "^[A-Za-z0-9_-]*[A-Za-z0-9][A-Za-z0-9_-]*$"
 WRAPUP_CODE = Obj(
     name="WrapUpCode",
     fields={

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
-from contact_center.api.formats import LANGUAGE, PHONE_OR_EMPTY, TIME_ZONE
+from contact_center.api.formats import LANGUAGE, PHONE_OR_EMPTY, TIME_ZONE, WEEK_HOURS
 from contact_center.api.formats import PHONE as PHONE_TEXT
 from contact_center.api.pagination import envelope, page_of
 from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
@@ -20,7 +20,13 @@ from repository.telephony.models import CallRecord, PhoneNumber
 MENU_OPTION = Obj(
     name="IvrOption",
     fields={
-        "digit": Str(min_length=1, max_length=1, description="the key a caller presses, 0-9"),
+        "digit": Str(
+            min_length=1,
+            max_length=1,
+            pattern="^[0-9]$",
+            pattern_reason="each option has its own digit 0–9",
+            description="the key a caller presses, 0-9; each option its own",
+        ),
         "label": Str(min_length=1, max_length=80, description="said to the caller and matched in speech"),
         "keywords": ListOf(item=Str(max_length=40), max_items=10),
         "queue_id": Int(minimum=1),
@@ -33,9 +39,11 @@ _NUMBER_FIELDS = {
     "greeting": Str(max_length=1000),
     "menu": ListOf(item=MENU_OPTION, max_items=9),
     "default_queue_id": Int(minimum=1, nullable=True),
-    "business_hours": FreeObject(
-        description='{"mon": [["09:00", "17:00"]], ...} in the number\'s time zone; {} is always open',
-        max_bytes=4096,
+    # The queue calendar's rule (repository/directory/business_hours.py check_hours).
+    "business_hours": replace(
+        WEEK_HOURS,
+        description='{"mon": [["09:00", "17:00"]], ...} in the number\'s time zone; close before open '
+        "runs past midnight; {} is always open",
     ),
     "time_zone": replace(TIME_ZONE, description="IANA name, e.g. Europe/Berlin"),
     "after_hours_message": Str(max_length=1000),

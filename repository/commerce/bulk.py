@@ -101,7 +101,13 @@ def upsert_orders(db: Database, items: list[OrderInput]) -> list[dict[str, Any]]
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item.external_id in seen:
-            raise item_error(index, "the same order id twice in one batch", "external_id")
+            # Each item is well formed; together they would store one order twice: a conflict.
+            raise Conflict(
+                "item %(index)s: the same order id twice in one batch",
+                params={"index": index},
+                field="external_id",
+                index=index,
+            )
         seen.add(item.external_id)
         if item.customer is not None:
             item.customer = normalised_customer(item.customer, index)

@@ -14,7 +14,7 @@ from sqlmodel import SQLModel, col, select
 
 from repository.core.identity import normalise
 from repository.core.models import Customer, Event, Identity, Interaction
-from repository.errors import NotFound
+from repository.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from repository.db import Database
@@ -70,13 +70,18 @@ def list_customers(
     after: int | None = None,
     limit: int = 50,
 ) -> Page[Customer]:
-    """Customers, optionally only those owning the (normalised) email or phone."""
+    """Customers, optionally only those owning the (normalised) email or phone.
+
+    A lookup by an email or phone that is not valid finds no one, as no identity can hold it.
+    """
     stmt = select(Customer)
     for kind, value in (("email", email), ("phone", phone)):
         if value is not None:
-            owners = select(Identity.customer_id).where(
-                Identity.kind == kind, Identity.value == normalise(kind, value)
-            )
+            try:
+                wanted = normalise(kind, value)
+            except InvalidInput:
+                return Page([], None)
+            owners = select(Identity.customer_id).where(Identity.kind == kind, Identity.value == wanted)
             stmt = stmt.where(col(Customer.id).in_(owners))
     with db.read() as session:
         return keyset_page(session, stmt, Customer, after, limit, newest_first=False)

@@ -80,7 +80,10 @@ def phone_pattern() -> str:
     dash; or a US number of ten digits written nationally, "(415) 555-0100". Every number
     it matches passes normalise_phone (tests/repository/test_phone_pattern.py).
     """
-    countries = []
+    # Countries whose numbers have the same possible lengths share one branch, "(?:1|7|…)"
+    # then the digits: the same set of numbers as a branch per country, in half the text, so
+    # clients and test generators (schemathesis) compile and draw from it quickly.
+    codes_by_lengths: dict[str, list[str]] = {}
     for code, regions in sorted(COUNTRY_CODE_TO_REGION_CODE.items()):
         if regions[0] == "001":  # phonenumbers' region for non-geographic codes (800, 808…)
             metadata = PhoneMetadata.metadata_for_nongeo_region(code)
@@ -89,7 +92,8 @@ def phone_pattern() -> str:
         general = metadata.general_desc if metadata else None
         lengths = tuple(n for n in (general.possible_length if general else ()) if n > 1)
         if lengths:
-            countries.append(f"{code}(?:{_digits(lengths)})")
-    international = "\\+(?:" + "|".join(countries) + ")"
+            codes_by_lengths.setdefault(_digits(lengths), []).append(str(code))
+    branches = [f"(?:{'|'.join(codes)})(?:{digits})" for digits, codes in codes_by_lengths.items()]
+    international = "\\+(?:" + "|".join(branches) + ")"
     national = "(?:\\([0-9]{3}\\) ?|[0-9]{3}[ .-]?)[0-9]{3}[ .-]?[0-9]{4}"
     return f"^(?:{international}|{national})$"

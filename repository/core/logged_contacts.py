@@ -24,15 +24,23 @@ if TYPE_CHECKING:
     from repository.db import Database
 
 DIRECTIONS = ("inbound", "outbound")
-_CATEGORY = re.compile(r"^[^\x00-\x1f]{1,60}$")
+MAX_CATEGORY = 60
+# Control characters other than the spaces (tab, line breaks, U+001C-U+001F) that are folded.
+CATEGORY_CONTROLS = "\\u0000-\\u0008\\u000e-\\u001b"
+_CONTROL = re.compile(f"[{CATEGORY_CONTROLS}]")
 
 
 def check_category(value: str) -> str:
-    """Categories are short free text, kept lower-case so "Complaint" and "complaint" group."""
+    """Categories are short free text, kept lower-case so "Complaint" and "complaint" group.
+
+    The rule is on the text as sent (at most 60 characters, no control characters, not blank),
+    so the API can publish it as a pattern; what is stored is that text with its spaces folded,
+    in NFC and lower case, at most 60 characters (a few letters grow when lower-cased).
+    """
     category = " ".join(nfc(value).split()).lower()
-    if not _CATEGORY.match(category):
+    if not category or len(value) > MAX_CATEGORY or _CONTROL.search(value):
         raise InvalidInput("a category is 1 to 60 characters", field="category")
-    return category
+    return category[:MAX_CATEGORY]
 
 
 def log_contact(

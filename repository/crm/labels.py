@@ -223,8 +223,12 @@ def create_field(
             "type must be one of %(choices)s", params={"choices": ", ".join(FIELD_TYPES)}, field="type"
         )
     choices = [_name(o, "options", 80) for o in (options or [])]
-    if type_ == "list" and (not choices or len(set(choices)) != len(choices)):
+    if type_ == "list" and not choices:
         raise InvalidInput("a list field needs distinct options", field="options")
+    if type_ == "list" and len(set(choices)) != len(choices):
+        # Each option is well formed, but two of them are the same: they collide, as a key
+        # already in use does (409).
+        raise Conflict("a list field needs distinct options", field="options")
     field = CustomField(
         target=_target(target),
         key=key,

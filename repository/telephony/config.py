@@ -58,12 +58,15 @@ def check_menu(menu: Any, queue_ids: set[int]) -> list[dict[str, Any]]:
             raise InvalidInput("each menu option is an object", field="menu")
         digit, label, queue_id = option.get("digit"), option.get("label", ""), option.get("queue_id")
         keywords = option.get("keywords", [])
-        if not isinstance(digit, str) or not re.fullmatch(r"[0-9]", digit) or digit in digits:
+        if not isinstance(digit, str) or not re.fullmatch(r"[0-9]", digit):
             raise InvalidInput("each option has its own digit 0–9", field="menu")
+        if digit in digits:
+            # Two well-formed options collide on one key: a conflict, as a duplicate record is.
+            raise Conflict("each option has its own digit 0–9", field="menu")
         if not isinstance(label, str) or not label.strip() or len(label) > 80:
             raise InvalidInput("each option needs a label of up to 80 characters", field="menu")
         if not isinstance(queue_id, int) or isinstance(queue_id, bool) or queue_id not in queue_ids:
-            raise InvalidInput("option %(digit)s: no such queue", params={"digit": digit}, field="menu")
+            raise NotFound("option %(digit)s: no such queue", params={"digit": digit}, field="menu")
         if not isinstance(keywords, list) or not all(isinstance(k, str) and len(k) <= 40 for k in keywords):
             raise InvalidInput(
                 "option %(digit)s: keywords are short words", params={"digit": digit}, field="menu"
@@ -141,8 +144,10 @@ def save_number(db: Database, number_id: int | None, data: dict[str, Any]) -> Ph
             row.language = data["language"]
         if "default_queue_id" in data:
             queue_id = data["default_queue_id"]
-            if queue_id is not None and (not isinstance(queue_id, int) or queue_id not in queue_ids):
-                raise InvalidInput("no such queue", field="default_queue_id")
+            if queue_id is not None and not isinstance(queue_id, int):
+                raise InvalidInput("default_queue_id must be a whole number", field="default_queue_id")
+            if queue_id is not None and queue_id not in queue_ids:
+                raise NotFound("no such queue", field="default_queue_id")
             row.default_queue_id = queue_id
         session.add(row)
         try:

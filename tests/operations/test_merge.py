@@ -109,8 +109,9 @@ async def test_merge_refusals_and_the_undo_window(api: Api) -> None:
     c = api.client
     a = await _customer(api, display_name="A", email="a@example.com")
     b = await _customer(api, display_name="B", email="b@example.com")
+    # A valid id, but merging a customer into itself conflicts with what the record is.
     assert_error(
-        await c.post(f"/api/v1/customers/{a}/merge", json={"merge_id": a}), 422, "invalid_input", "merge_id"
+        await c.post(f"/api/v1/customers/{a}/merge", json={"merge_id": a}), 409, "conflict", "merge_id"
     )
     assert_error(await c.post(f"/api/v1/customers/{a}/merge", json={"merge_id": 999}), 404, "not_found")
     assert_error(await c.post("/api/v1/customer-merges/999/undo"), 404, "not_found")

@@ -96,10 +96,16 @@ async def test_the_rest_api_validates_phone_configuration(admin: Admin) -> None:
         {"menu": [{"digit": "x", "label": "A", "queue_id": queues[0].id}]},
         {"business_hours": {"mon": [["25:00", "26:00"]]}},
         {"time_zone": "Atlantis/Capital"},
-        {"menu": [{"digit": "1", "label": "A", "queue_id": 99999}]},
     ):
         response = await client.patch(f"/api/v1/phone-numbers/{number_id}", headers=headers, json=bad)
         assert response.status_code == 422, (bad, response.text)
+    # Well formed, but naming a queue that does not exist (404), or two options on one digit (409).
+    unknown_queue = {"menu": [{"digit": "1", "label": "A", "queue_id": 99999}]}
+    response = await client.patch(f"/api/v1/phone-numbers/{number_id}", headers=headers, json=unknown_queue)
+    assert response.status_code == 404, response.text
+    two_on_one = {"menu": [{"digit": "1", "label": d, "queue_id": queues[0].id} for d in ("A", "B")]}
+    response = await client.patch(f"/api/v1/phone-numbers/{number_id}", headers=headers, json=two_on_one)
+    assert response.status_code == 409, response.text
     dup = await client.post("/api/v1/phone-numbers", headers=headers, json={"number": "+1 415 555 0100"})
     assert dup.status_code == 409
     calls = await client.get("/api/v1/calls?state=missed", headers=headers)
