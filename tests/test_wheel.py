@@ -37,8 +37,11 @@ SOURCES = ("pyproject.toml", "README.md", "contact_center", "channels", "reposit
 
 
 def _run(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> str:
+    # Without PYTHONPATH: one pointing at a checkout (a worktree's usual setting) would make
+    # the virtualenv's python import the sources instead of the installed wheel.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run(
-        [str(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     assert done.returncode == 0, f"{args[:4]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout

@@ -125,7 +125,11 @@ export function refreshElapsed(root = document) {
  * pages from reconnecting in one burst (AWS, "Exponential Backoff And Jitter"). With
  * staleMs, a socket that hears nothing for that long is dropped (browsers can take
  * minutes to notice a half-open TCP connection); pingMs keeps a quiet server talking.
- * A close code in stopCodes (signed out, not allowed) ends the retries.
+ * With pongTimeoutMs, a socket that hears nothing within that long after one of its pings
+ * is dropped: for a server that only speaks when spoken to, where a watchdog over the
+ * whole silence would trip in a background tab whose timers the browser batches.
+ * A close code in stopCodes (signed out, not allowed) ends the retries; a subclass may
+ * choose the wait after a given close with retryDelay(code).
  *
  * onFrame(frame) gets every parsed frame; onStatus(state, detail) gets
  * connecting | connected | reconnecting | offline (with detail.retryAt) | stopped (with detail.code).
@@ -140,10 +144,13 @@ export class ReconnectingSocket {
     stopCodes = [4401, 4403],
     staleMs = 0,
     pingMs = 0,
+    pongTimeoutMs = 0,
     firstRetryMs = 300,
     maxBackoffMs = 4000,
   }) {
-    Object.assign(this, { url, onFrame, onStatus, hello, isWelcome, stopCodes, staleMs, pingMs, firstRetryMs, maxBackoffMs });
+    Object.assign(this, {
+      url, onFrame, onStatus, hello, isWelcome, stopCodes, staleMs, pingMs, pongTimeoutMs, firstRetryMs, maxBackoffMs,
+    });
     this.ws = null;
     this.ready = false; // a welcome arrived on the current socket
     this.attempt = 0;
@@ -152,6 +159,7 @@ export class ReconnectingSocket {
     this.retryTimer = null;
     this.staleTimer = null;
     this.pingTimer = null;
+    this.pongTimer = null;
     this.retryAt = 0;
     this.lostAt = 0; // when the current outage began (0 = connected)
     this.lastOutageMs = 0; // how long the outage that ended last lasted
@@ -164,7 +172,7 @@ export class ReconnectingSocket {
     window.addEventListener('offline', () => this.drop('offline'));
     // A laptop waking from sleep: check at once instead of waiting for the watchdog.
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible' && this.ready && this.pingMs) this.send({ type: 'ping' });
+      if (document.visibilityState === 'visible' && this.ready && this.pingMs) this.ping();
     });
     this.connect();
   }
@@ -190,6 +198,8 @@ export class ReconnectingSocket {
     ws.onmessage = (msg) => {
       if (ws !== this.ws) return;
       this.armWatchdog();
+      clearTimeout(this.pongTimer); // heard from: the ping's answer is not overdue
+      this.pongTimer = null;
       let frame;
       try {
         frame = JSON.parse(msg.data);
@@ -210,7 +220,7 @@ export class ReconnectingSocket {
         this.status('stopped', { code: ev.code });
         return;
       }
-      this.scheduleRetry();
+      this.scheduleRetry(this.retryDelay(ev.code));
     };
     ws.onerror = () => { /* a close event always follows */ };
   }
@@ -218,6 +228,12 @@ export class ReconnectingSocket {
   /** A subclass may keep a frame from onFrame (true = deliver it). */
   accept(_frame) {
     return true;
+  }
+
+  /** A subclass may choose the wait (ms) before retrying after a close with this code;
+   * undefined means the usual back-off. */
+  retryDelay(_code) {
+    return undefined;
   }
 
   markReady() {
@@ -228,7 +244,17 @@ export class ReconnectingSocket {
     this.everConnected = true;
     this.status('connected');
     clearInterval(this.pingTimer);
-    if (this.pingMs) this.pingTimer = setInterval(() => this.send({ type: 'ping' }), this.pingMs);
+    if (this.pingMs) this.pingTimer = setInterval(() => this.ping(), this.pingMs);
+  }
+
+  /** Ping; with pongTimeoutMs, drop the socket unless something arrives in time. */
+  ping() {
+    if (!this.send({ type: 'ping' }) || !this.pongTimeoutMs || this.pongTimer) return;
+    const ws = this.ws;
+    this.pongTimer = setTimeout(() => {
+      this.pongTimer = null;
+      if (ws === this.ws) this.drop('stale');
+    }, this.pongTimeoutMs);
   }
 
   /** Send on an open socket; false means it did not go (the caller keeps it or says so). */
@@ -277,6 +303,12 @@ export class ReconnectingSocket {
     this.connect();
   }
 
+  /** Like reconnectNow, but only while waiting between attempts: a socket that is still
+   * connecting is left to finish (a page may ask on every click or tab switch). */
+  retryNow() {
+    if (!this.ws) this.reconnectNow();
+  }
+
   /** The wait before attempt n (0-based): random in [cap/2, cap], cap doubling from firstRetryMs. */
   backoff(attempt) {
     const cap = Math.min(this.maxBackoffMs, this.firstRetryMs * 2 ** attempt);
@@ -298,6 +330,8 @@ export class ReconnectingSocket {
     clearTimeout(this.retryTimer);
     clearTimeout(this.staleTimer);
     clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.pongTimer = null;
   }
 
   status(state, detail) {

@@ -1,9 +1,14 @@
 """Outages as an agent and a customer live them, in headless Chromium.
 
 The server is really stopped and started again (same port, same SQLite file), for
-longer than the disconnect grace period. AGENT_DISCONNECT_GRACE_SECONDS is 3 s here
-instead of 20 s so the test is quick; the outage is 10 s, so it is more than three
-times the grace period, as 45 s is to 20 s.
+longer than the disconnect grace period. AGENT_DISCONNECT_GRACE_SECONDS is 8 s here
+instead of 20 s so the test is quick; the outage is 25 s, so it is more than three
+times the grace period, as 45 s is to 20 s. The grace still has to cover a desktop's
+ordinary return: after a restart it counts from when presence starts, before the
+server takes connections; the desk may then be up to its longest back-off (4 s,
+ui-core.js) into a wait, and needs a connection and a sign-in check. With 3 s, on a
+machine at load 11 (the server took 10 s to start), the agent was released about 2 s
+after the server first answered, before the desk could be back.
 """
 
 from __future__ import annotations
@@ -23,8 +28,8 @@ from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
-GRACE = 3.0
-OUTAGE = 10.0
+GRACE = 8.0
+OUTAGE = 25.0
 
 
 @pytest.fixture
@@ -62,8 +67,10 @@ async def test_a_reply_typed_during_a_long_server_outage_is_delivered_once_and_t
     assert client_id and client_id in stored and "It is on its way" in stored
     await asyncio.sleep(OUTAGE)
     assert await pending.count() == 1, "the pending reply vanished during the outage"
-    started = time.monotonic()
     server.start()
+    # From when the server answers: the desk's own pace, not how long the server took to start
+    # (10 s at load 11, which alone failed the check below).
+    started = time.monotonic()
 
     messages = desk.get_by_test_id("messages")
     delivered = messages.locator("[data-testid=msg][data-event-id]").filter(

@@ -1,7 +1,9 @@
 /*
- * Web chat widget: the visitor websocket — hello with the stored token (so a reload resumes
- * the conversation), reconnecting with backoff, heartbeats that drop a dead socket, and
- * sending frames (an outbox message goes only once the socket is welcomed).
+ * Web chat widget: the visitor websocket — ui-core.js's ReconnectingSocket (jittered back-off,
+ * pings that drop a dead socket, the browser's online/offline events), saying hello with the
+ * stored token so a reconnect or a reload resumes the conversation (its history comes back in
+ * the welcome, docs/protocol.md), and sending frames (an outbox message goes only once the
+ * socket is welcomed; the server stores each client_id once, so a resend is safe).
  */
 import { late } from "./late.js";
 import { MAX_RETRY_MS, PING_MS, PONG_TIMEOUT_MS, SCRIPT, WS_URL } from "./env.js";
@@ -9,136 +11,113 @@ import { LOCALE, t } from "./i18n.js";
 import { state } from "./state.js";
 import { ui } from "./shell.js";
 import { setRemoteTyping } from "./typing.js";
+import { ReconnectingSocket } from "/static/ui-core.js";
 
-export function connect() {
-  if (state.stopped || state.socket) return;
-  clearTimeout(state.retryTimer);
-  let ws;
-  try {
-    ws = new WebSocket(WS_URL);
-  } catch (_) {
-    scheduleReconnect();
-    return;
+class VisitorSocket extends ReconnectingSocket {
+  // The hub no longer knew the stored token (error invalid_token, then close 4401): the
+  // token is gone, so say hello without one at once instead of backing off.
+  retryDelay(_code) {
+    if (!state.resetToken) return undefined;
+    state.resetToken = false;
+    this.attempt = 0;
+    return 0;
   }
-  state.socket = ws;
-  state.ready = false;
-  ws.onopen = () => {
-    // The widget's language, so the server words its error frames the same way.
-    const hello = { type: "hello", lang: LOCALE };
-    if (state.token) hello.token = state.token;
-    // Only profile values the server already accepted are kept, so hello cannot be refused.
-    if (state.profile && state.profile.name) hello.name = state.profile.name;
-    if (state.profile && state.profile.email) hello.email = state.profile.email;
-    // A customer signed in on the site, vouched for by its server (docs/widget-identity.md).
-    const signed = (SCRIPT && SCRIPT.dataset) || {};
-    if (signed.email && signed.identityHash) {
-      Object.assign(hello, { widget: signed.widget || "", email: signed.email, identity_hash: signed.identityHash });
-      if (signed.name && !hello.name) hello.name = signed.name;
-    }
-    ws.send(JSON.stringify(hello));
-  };
-  ws.onmessage = (e) => {
-    if (state.socket !== ws) return;
-    let frame;
-    try {
-      frame = JSON.parse(e.data);
-    } catch (_) {
-      return;
-    }
-    const handler = frame && typeof frame.type === "string" && late.HANDLERS[frame.type];
-    if (!handler) return;
-    try {
-      handler(frame);
-    } catch (err) {
-      console.error("[chat widget] could not handle", frame.type, err);
-    }
-  };
-  ws.onclose = (e) => closed(ws, e.code);
-  ws.onerror = () => {}; // a close event always follows
 }
 
-function closed(ws, code) {
-  if (state.socket !== ws) return;
-  state.socket = null;
-  state.ready = false;
-  clearInterval(state.pingTimer);
-  clearTimeout(state.pongTimer);
+const socket = new VisitorSocket({
+  url: WS_URL,
+  hello: visitorHello,
+  onFrame: handleFrame,
+  onStatus: socketStatus,
+  // Only a refused origin ends the retries; 4401 (a token the hub no longer knows) starts
+  // afresh without it, 4408 (slow consumer) and the rest reconnect.
+  stopCodes: [4403],
+  pingMs: PING_MS,
+  pongTimeoutMs: PONG_TIMEOUT_MS,
+  maxBackoffMs: MAX_RETRY_MS,
+});
+
+export function connect() {
+  if (!state.stopped) socket.start();
+}
+
+function visitorHello() {
+  // The widget's language, so the server words its error frames the same way.
+  const hello = { type: "hello", lang: LOCALE };
+  if (state.token) hello.token = state.token;
+  // Only profile values the server already accepted are kept, so hello cannot be refused.
+  if (state.profile && state.profile.name) hello.name = state.profile.name;
+  if (state.profile && state.profile.email) hello.email = state.profile.email;
+  // A customer signed in on the site, vouched for by its server (docs/widget-identity.md).
+  const signed = (SCRIPT && SCRIPT.dataset) || {};
+  if (signed.email && signed.identityHash) {
+    Object.assign(hello, { widget: signed.widget || "", email: signed.email, identity_hash: signed.identityHash });
+    if (signed.name && !hello.name) hello.name = signed.name;
+  }
+  return hello;
+}
+
+function handleFrame(frame) {
+  const handler = late.HANDLERS[frame.type];
+  if (!handler) return;
+  try {
+    handler(frame);
+  } catch (err) {
+    console.error("[chat widget] could not handle", frame.type, err);
+  }
+}
+
+// The socket's state, mirrored where render() and the other parts read it. "connected" comes
+// just before the welcome frame, whose handler renders.
+function socketStatus(status) {
+  const wasReady = state.ready;
+  state.ready = status === "connected";
+  state.attempts = socket.attempt;
+  if (state.ready) {
+    state.everReady = true;
+    return;
+  }
+  if (status === "stopped") state.stopped = true;
+  if (wasReady) connectionLost();
+  late.render();
+}
+
+// Whatever waited for an answer on the lost socket will not get one.
+function connectionLost() {
   setRemoteTyping(null);
-  if (code === 4403) state.stopped = true;
   if (state.pendingProfile) {
     state.pendingProfile = false;
     ui.formError.textContent = t("The connection dropped — please try again.");
   }
   state.pendingEnd = false;
   state.pendingCsat = false;
-  if (!state.stopped) {
-    if (state.resetToken) {
-      state.resetToken = false;
-      state.attempts = 0;
-      state.retryTimer = setTimeout(connect, 0);
-    } else {
-      scheduleReconnect();
-    }
-  }
-  late.render();
 }
 
-// A restarted hub is back in seconds: the first retry comes at once, then the delay doubles
-// up to MAX_RETRY_MS, each one random in its upper half so a page full of widgets spreads out.
-function scheduleReconnect() {
-  clearTimeout(state.retryTimer);
-  const cap = Math.min(MAX_RETRY_MS, 300 * 2 ** state.attempts);
-  state.attempts += 1;
-  state.retryTimer = setTimeout(connect, cap / 2 + Math.random() * (cap / 2));
-}
-
-// The browser knows before the socket does: say so at once and stop trusting the socket.
+// The browser knows before the socket does: the socket drops itself on "offline" and tries
+// again on "online"; here the status line learns which of the two it is.
 export function watchNetwork() {
   window.addEventListener("offline", () => {
     state.offline = true;
-    if (state.socket) abandon(state.socket);
     late.render();
   });
   window.addEventListener("online", () => {
     state.offline = false;
     late.render();
-    reconnectNow();
   });
 }
 
+// The visitor is looking (the panel opened, the tab came back): skip the rest of the back-off.
 export function reconnectNow() {
-  if (state.stopped || state.socket) return;
-  state.attempts = 0;
-  clearTimeout(state.retryTimer);
-  connect();
+  if (!state.stopped) socket.retryNow();
 }
 
-// A socket that stopped answering pings may take minutes to report its close; drop it now.
-function abandon(ws) {
-  if (state.socket !== ws) return;
-  ws.onclose = ws.onmessage = null;
-  try {
-    ws.close();
-  } catch (_) {
-    /* already gone */
-  }
-  closed(ws, 4000);
+// The server could not replay what this socket missed (resync): a new socket's welcome has it.
+export function reconnect() {
+  socket.drop("resync");
 }
 
 export function send(frame) {
-  const ws = state.socket;
-  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-  ws.send(JSON.stringify(frame));
-  return true;
-}
-
-export function startHeartbeat(ws) {
-  clearInterval(state.pingTimer);
-  state.pingTimer = setInterval(() => {
-    if (!send({ type: "ping" })) return;
-    clearTimeout(state.pongTimer);
-    state.pongTimer = setTimeout(() => abandon(ws), PONG_TIMEOUT_MS);
-  }, PING_MS);
+  return socket.send(frame);
 }
 
 export function transmit(item) {

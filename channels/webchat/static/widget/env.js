@@ -1,11 +1,11 @@
 /*
- * Web chat widget, part 1 of the bundle: where it was loaded from, and its limits.
+ * Web chat widget, the first part of the bundle: where it was loaded from, and its limits.
  *
- * The hub serves /widget.js as ONE script: channels/webchat/widget_bundle.py joins the
- * files of this folder, in the order of its PARTS list, inside one function
- * `(() => { "use strict"; … })();`, so every part shares that function's scope and
- * nothing reaches the host page's globals (only window.__ccChatWidgets, below). The
- * parts are fragments of that one function body, not standalone scripts.
+ * The hub serves /widget.js as ONE script: channels/webchat/module_bundle.py puts the ES
+ * modules reachable from bootstrap.js, in the order a browser would run them, inside one
+ * function `(() => { "use strict"; … })();`, so they share that function's scope and
+ * nothing reaches the host page's globals (only window.__ccChatWidgets, below). Keep to
+ * the module syntax the bundler accepts (docs/protocol.md, "The widget script").
  *
  * Embed it on any allowed site with a single tag:
  *   <script src="https://hub.example.com/widget.js" async

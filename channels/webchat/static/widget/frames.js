@@ -10,17 +10,14 @@ import { finishPrechat } from "./prechat.js";
 import { addSystemLine, clearEvents, groupWithPrevious, hideNotice, messageEl, placeEvent, restoreSystemLines, scrollToBottom, showNotice } from "./messages.js";
 import { setRemoteTyping } from "./typing.js";
 import { failMessage } from "./composer.js";
-import { startHeartbeat, transmit } from "./connection.js";
+import { reconnect, transmit } from "./connection.js";
 
 export const HANDLERS = {
+  // The socket is ready by now (connection.js set state.ready before handing this over).
   welcome(f) {
-    state.ready = true;
-    state.everReady = true;
-    state.attempts = 0;
     state.token = f.token;
     storage.set("token", f.token);
     if (f.max_attachment_bytes > 0) state.maxBytes = f.max_attachment_bytes;
-    startHeartbeat(state.socket);
 
     let conv = f.conversation || null;
     if (conv && state.freshAfter !== null && conv.id === state.freshAfter) conv = null;
@@ -112,12 +109,11 @@ export const HANDLERS = {
   // The server could not recover events this socket missed: reconnect, and the new
   // welcome's history has them (docs/protocol.md).
   resync() {
-    if (state.socket) state.socket.close();
+    reconnect();
   },
 
-  pong() {
-    clearTimeout(state.pongTimer);
-  },
+  // Nothing to do: any frame, a pong too, tells the socket the hub is still there.
+  pong() {},
 
   error(f) {
     const message = typeof f.message === "string" && f.message ? f.message : t("Something went wrong.");

@@ -62,15 +62,12 @@ export const storage = {
 };
 
 export const state = {
-  socket: null,
+  // The socket's (connection.js keeps these current for render and the other parts).
   ready: false, // welcomed on the current socket
   everReady: false,
   stopped: false, // the hub refused this site: never reconnect
-  attempts: 0,
-  retryTimer: 0,
-  pingTimer: 0,
-  pongTimer: 0,
-  resetToken: false,
+  attempts: 0, // failed attempts since the last welcome
+  resetToken: false, // the hub refused the stored token: the next hello goes without it, at once
   token: storage.get("token"),
   maxBytes: 10 * 1024 * 1024,
   view: "loading", // loading | prechat | chat (set once the outbox and pre-chat flag are read)
