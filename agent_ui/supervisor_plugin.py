@@ -13,6 +13,7 @@ from agent_ui.supervisor_socket import SupervisorSocket
 from contact_center.context import AppContext, Plugin
 from contact_center.supervision.live import SupervisorFeed
 from repository.core.models import CHANNELS
+from repository.crm.labels import list_labels
 from repository.directory import list_agents, list_queues
 
 if TYPE_CHECKING:
@@ -36,8 +37,11 @@ def plugin(ctx: AppContext) -> Plugin:
     async def reports_page(request: Request, me: Any) -> Response:
         queues = await ctx.hub.run_db(list_queues)
         agents = await ctx.hub.run_db(list_agents)
+        labels = await ctx.hub.run_db(list_labels)
         return templates.TemplateResponse(
-            request, "reports.html", {"me": me, "queues": queues, "agents": agents, "channels": CHANNELS}
+            request,
+            "reports.html",
+            {"me": me, "queues": queues, "agents": agents, "labels": labels, "channels": CHANNELS},
         )
 
     @require_role(ctx, "supervisor")
