@@ -39,6 +39,7 @@ from repository.directory import (
     update_queue,
 )
 from repository.directory.api_keys import create_api_key, revoke_api_key
+from repository.directory.business_hours import get_hours
 from repository.directory.configuration import (
     get_queue,
     guard_last_admin,
@@ -196,7 +197,11 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             queue = await db(get_queue, row_id(request, "queue_id"))
         except NotFound as exc:
             raise HTTPException(404, "no such queue") from exc
-        return render(request, admin, "queue", queue=queue, strategies=STRATEGIES)
+        # Imported here: admin_hours builds on this module's form helpers.
+        from agent_ui.admin_hours import calendar_form
+
+        calendar = calendar_form(await db(get_hours, queue.id))
+        return render(request, admin, "queue", queue=queue, strategies=STRATEGIES, calendar=calendar)
 
     def _queue_url(request: Request) -> str:
         return f"/admin/queues/{row_id(request, 'queue_id')}"

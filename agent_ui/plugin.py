@@ -46,6 +46,7 @@ def _safe_next(target: str | None) -> str:
 def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin import admin_routes
     from agent_ui.admin_compliance import compliance_routes
+    from agent_ui.admin_hours import hours_admin_routes
     from agent_ui.admin_labels import label_admin_routes
     from agent_ui.admin_mailboxes import mailbox_routes
     from agent_ui.admin_phone import phone_routes
@@ -121,6 +122,7 @@ def plugin(ctx: AppContext) -> Plugin:
             *mailbox_routes(ctx, templates),
             *quarantine_routes(ctx, templates),
             *label_admin_routes(ctx, templates),
+            *hours_admin_routes(ctx),
             *compliance_routes(ctx, templates),
             *preference_routes(ctx),
             *outbound_routes(ctx),
