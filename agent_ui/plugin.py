@@ -48,6 +48,7 @@ def _safe_next(target: str | None) -> str:
 def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin.compliance import compliance_routes
     from agent_ui.admin.directory import admin_routes
+    from agent_ui.admin.hours import hours_admin_routes
     from agent_ui.admin.labels import label_admin_routes
     from agent_ui.admin.mailboxes import mailbox_routes
     from agent_ui.admin.phone import phone_routes
@@ -123,6 +124,7 @@ def plugin(ctx: AppContext) -> Plugin:
             *mailbox_routes(ctx, templates),
             *quarantine_routes(ctx, templates),
             *label_admin_routes(ctx, templates),
+            *hours_admin_routes(ctx),
             *compliance_routes(ctx, templates),
             *preference_routes(ctx),
             *outbound_routes(ctx),

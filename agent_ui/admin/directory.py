@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from agent_ui.admin import forms
+from agent_ui.admin.hours import calendar_form
 from agent_ui.admin.post import flash, row_id
 from agent_ui.auth import check_csrf, login_session, require_role
 from contact_center.analytics.boosts import parse_tier_boosts
@@ -40,6 +41,7 @@ from repository.directory import (
     update_queue,
 )
 from repository.directory.api_keys import create_api_key, revoke_api_key
+from repository.directory.business_hours import get_hours
 from repository.directory.configuration import (
     get_queue,
     guard_last_admin,
@@ -174,7 +176,8 @@ def admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Route]:
             queue = await db(get_queue, row_id(request, "queue_id"))
         except NotFound as exc:
             raise HTTPException(404, "no such queue") from exc
-        return render(request, admin, "queue", queue=queue, strategies=STRATEGIES)
+        calendar = calendar_form(await db(get_hours, stored_id(queue)))
+        return render(request, admin, "queue", queue=queue, strategies=STRATEGIES, calendar=calendar)
 
     def _queue_url(request: Request) -> str:
         return f"/admin/queues/{row_id(request, 'queue_id')}"

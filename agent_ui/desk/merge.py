@@ -1,7 +1,9 @@
 """The desk's customer merge: see likely duplicates of the customer in view, merge, undo.
 
 JSON under ``/agent/…`` for the signed-in agent; changes carry the session's CSRF token
-in ``X-CSRF-Token``. Every merge and undo is audited with the agent's name
+in ``X-CSRF-Token``. Merging and undoing need the supervisor or admin role (a merge
+rewrites two customers' records); an agent gets 403 and the desk does not show them the
+merge row. Every merge and undo is audited with the agent's name
 (``repository/crm/merge.py``). See docs/merge.md.
 """
 
@@ -14,18 +16,23 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from agent_ui.auth import current_agent
+from agent_ui.auth import ROLE_RANK, current_agent
 from agent_ui.desk.labels import path_id
 from contact_center.errors import read_json
 from contact_center.i18n import _
 from repository.crm import merge, merge_suggestions
-from repository.errors import InvalidInput
+from repository.errors import Forbidden, InvalidInput
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from contact_center.context import AppContext
     from repository.core.models import Agent
+
+
+def may_merge(agent: Agent) -> bool:
+    """Supervisors and admins merge customers (and undo merges); agents do not."""
+    return ROLE_RANK.get(agent.role, -1) >= ROLE_RANK["supervisor"]
 
 
 def desk_merge_routes(ctx: AppContext) -> list[Route]:
@@ -35,6 +42,8 @@ def desk_merge_routes(ctx: AppContext) -> list[Route]:
             raise HTTPException(401, _("Your session ended; sign in again."))
         if not change:
             return agent, {}
+        if not may_merge(agent):
+            raise Forbidden("merging customers needs the supervisor or admin role")
         expected = str(request.session.get("csrf", ""))
         if not expected or not hmac.compare_digest(request.headers.get("x-csrf-token", ""), expected):
             raise HTTPException(

@@ -29,6 +29,9 @@ import { channels } from './ui-core.js';
   const status = el('select', { id: 'search-status', 'aria-label': t('Status') },
     el('option', { value: '', text: t('Any status') }),
     ...['queued', 'offered', 'active', 'wrapup', 'closed'].map((s) => el('option', { value: s, text: Dom.statusLabel(s) })));
+  // Filled from /agent/labels the first time the panel opens.
+  const label = el('select', { id: 'search-label', testid: 'search-label', 'aria-label': t('Labels') },
+    el('option', { value: '', text: t('Any label') }));
   const since = el('input', { type: 'date', id: 'search-from', 'aria-label': t('From') });
   const until = el('input', { type: 'date', id: 'search-to', 'aria-label': t('To') });
   const results = el('ul', { class: 'search-results', testid: 'search-results', 'aria-live': 'polite' });
@@ -38,7 +41,7 @@ import { channels } from './ui-core.js';
   const form = el('form', { class: 'search-form', role: 'search' },
     el('div', { class: 'search-row' }, query,
       el('button', { type: 'submit', class: 'btn btn-primary', testid: 'search-go', text: t('Search') })),
-    el('div', { class: 'search-row search-filters' }, kind, channel, status, since, until));
+    el('div', { class: 'search-row search-filters' }, kind, channel, status, label, since, until));
   const listView = el('div', { class: 'search-list' }, form, notice, results, more);
   const panel = el('aside', { id: 'search-panel', class: 'drawer search-drawer', testid: 'search-panel', hidden: true, 'aria-label': t('Search') },
     el('div', { class: 'drawer-head' }, el('h2', { text: t('Search conversations and customers') }),
@@ -49,9 +52,24 @@ import { channels } from './ui-core.js';
   let cursor = null;
   let lastParams = null;
 
+  let labelsLoaded = false;
+  async function loadLabels() {
+    if (labelsLoaded) return;
+    labelsLoaded = true;
+    try {
+      const response = await fetch('/agent/labels', { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+      if (!response.ok) throw new Error(response.statusText);
+      const body = await response.json();
+      label.append(...body.labels.map((l) => el('option', { value: String(l.id), text: l.name })));
+    } catch (err) {
+      labelsLoaded = false; // try again on the next open
+    }
+  }
+
   function open() {
     panel.hidden = false;
     query.focus();
+    loadLabels();
   }
   function close() {
     panel.hidden = true;
@@ -95,6 +113,7 @@ import { channels } from './ui-core.js';
 
   function params() {
     const p = new URLSearchParams({ q: query.value.trim(), type: kind.value, limit: '20' });
+    if (label.value) p.set('label_id', label.value);
     if (kind.value === 'messages') {
       if (channel.value) p.set('channel', channel.value);
       if (status.value) p.set('status', status.value);

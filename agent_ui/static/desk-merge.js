@@ -15,7 +15,10 @@ import { I18n } from './agent-i18n.js';
   const thread = document.getElementById('thread-main');
   if (!box || !thread) return;
   const csrf = box.dataset.csrf;
+  // The merge just made ({id, who, conv}): its Undo shows only on the conversation it was made on.
   let lastMerge = null;
+  // Which show() is the newest: an older answer is never drawn over a newer one.
+  let asked = 0;
 
   async function call(method, url, body) {
     const response = await fetch(url, {
@@ -37,7 +40,10 @@ import { I18n } from './agent-i18n.js';
       el('span', { text: t('Possible duplicate: {name} ({value})', { name: who, value: s.values[index] }) }),
       el('button', {
         type: 'button', class: 'btn', testid: 'merge-go', text: t('Merge into this customer'),
-        on: { click: () => act(async () => { lastMerge = { ...(await call('POST', `/agent/customers/${customerId}/merge`, { merge_id: other })), who }; }) },
+        on: { click: () => act(async () => {
+          const conv = thread.dataset.conv;
+          lastMerge = { ...(await call('POST', `/agent/customers/${customerId}/merge`, { merge_id: other })), who, conv };
+        }) },
       }));
   }
 
@@ -62,17 +68,22 @@ import { I18n } from './agent-i18n.js';
   async function show(keepUndo) {
     if (!keepUndo) lastMerge = null;
     const id = thread.dataset.conv;
+    const ask = ++asked;
     if (!id || thread.hidden) {
       box.hidden = true;
       return;
     }
+    // Never leave the previous conversation's duplicates on screen while this one loads:
+    // a click there would merge into the previous conversation's customer.
+    if (box.dataset.conv !== id) box.hidden = true;
     try {
       const extras = await call('GET', `/agent/interactions/${id}/extras`);
       const found = await call('GET', `/agent/customers/${extras.customer_id}/duplicates`);
-      if (thread.dataset.conv !== id) return;
+      if (ask !== asked || thread.dataset.conv !== id) return; // the agent moved on meanwhile
       const rows = found.data.map((s) => suggestionRow(extras.customer_id, s));
-      if (lastMerge) rows.unshift(undoRow());
+      if (lastMerge && lastMerge.conv === id) rows.unshift(undoRow());
       fill(box, ...rows);
+      box.dataset.conv = id;
       box.hidden = rows.length === 0;
     } catch (_err) {
       box.hidden = true;

@@ -49,12 +49,18 @@ import { I18n } from './agent-i18n.js';
     await refresh();
   }
 
+  // Which refresh() is the newest: an older answer (from before a change, or for another
+  // conversation) is never drawn over a newer one.
+  let asked = 0;
+
   async function refresh() {
+    const ask = ++asked;
     const items = [...list.querySelectorAll('[data-interaction-id]')];
     const ids = items.map((i) => i.dataset.interactionId).slice(0, 200);
     let waiting = [];
     if (ids.length) {
       const answer = await call('GET', `/agent/pending?ids=${ids.join(',')}`).catch(() => null);
+      if (ask !== asked) return;
       waiting = answer ? answer.waiting.map(String) : [];
     }
     for (const item of items) if (waiting.includes(item.dataset.interactionId)) item.hidden = true;
@@ -72,11 +78,14 @@ import { I18n } from './agent-i18n.js';
         button('pending-wait', t('Wait for customer'), () => call('POST', `/agent/interactions/${id}/pending`, {})),
         button('pending-snooze', t('Snooze until tomorrow 9:00'), () => call('POST', `/agent/interactions/${id}/pending`, { until: tomorrowNine().toISOString() }))));
     }
+    box.dataset.conv = id;
     box.hidden = false;
   }
 
   let pending = null;
   const soon = () => {
+    // Hide the previous conversation's buttons at once: until the refresh, they would act on it.
+    if (box.dataset.conv !== thread.dataset.conv || thread.hidden) box.hidden = true;
     clearTimeout(pending);
     pending = setTimeout(refresh, 100);
   };

@@ -52,6 +52,7 @@ import { el } from './ui-core.js';
     const g = form.elements.group.value;
     if (g === 'channel') return channelName(s.label);
     if (g === 'none') return t('All contacts');
+    if (g === 'label' && s.key === '0') return t('No label');
     return s.label;
   }
 

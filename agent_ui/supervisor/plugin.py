@@ -12,6 +12,7 @@ from agent_ui.supervisor import reports as views
 from agent_ui.supervisor.socket import SupervisorSocket
 from contact_center.context import AppContext, Plugin
 from contact_center.supervision.live import SupervisorFeed
+from repository.crm.labels import list_labels
 from repository.directory import list_agents, list_queues
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def plugin(ctx: AppContext) -> Plugin:
     async def reports_page(request: Request, me: Any) -> Response:
         queues = await ctx.hub.db.run(list_queues)
         agents = await ctx.hub.db.run(list_agents)
+        labels = await ctx.hub.db.run(list_labels)
         return templates.TemplateResponse(
             request,
             "reports.html",
@@ -42,6 +44,7 @@ def plugin(ctx: AppContext) -> Plugin:
                 "me": me,
                 "queues": queues,
                 "agents": agents,
+                "labels": labels,
                 "channels": [k.kind for k in ctx.channels.kinds()],
             },
         )

@@ -21,6 +21,7 @@ from contact_center.supervision.timeline import agent_timelines
 from repository.core.models import CHANNELS, Agent, Customer, Interaction, Queue, utcnow
 from repository.core.queries import interaction_events
 from repository.core.serialize import event_dict, iso
+from repository.crm.label_filters import label_names
 from repository.errors import InvalidInput, NotFound
 
 MAX_DAYS = 370
@@ -65,7 +66,7 @@ def parse_query(params: Any) -> reports.ReportQuery:
         raise InvalidInput(_("granularity is hour, day or week"), field="granularity")
     group_by = params.get("group") or "none"
     if group_by not in reports.GROUPS:
-        raise InvalidInput(_("group is none, channel, queue or agent"), field="group")
+        raise InvalidInput(_("group is none, channel, queue, agent or label"), field="group")
     channel = params.get("channel") or None
     if channel is not None and channel not in CHANNELS:
         raise InvalidInput(_("unknown channel"), field="channel")
@@ -86,6 +87,7 @@ def parse_query(params: Any) -> reports.ReportQuery:
         channel=channel,
         queue_id=_int(params, "queue_id", 1, 2**31),
         agent_id=_int(params, "agent_id", 1, 2**31),
+        label_id=_int(params, "label_id", 1, 2**31),
         business_hours=bh,
         fcr_hours=_int(params, "fcr_hours", 1, 24 * 30, 72) or 72,
     )
@@ -96,6 +98,7 @@ def _names(db: Any) -> dict[str, dict[int, str]]:
         return {
             "queue": dict(session.exec(select(Queue.id, Queue.name)).all()),
             "agent": dict(session.exec(select(Agent.id, Agent.display_name)).all()),
+            "label": label_names(session),
         }
 
 
@@ -174,6 +177,8 @@ def _customers(db: Any, ids: set[int]) -> dict[int, str]:
 def drill_rows(db: Any, q: reports.ReportQuery, params: Any) -> list[dict[str, Any]]:
     report, names = _report(db, q)
     rows = _rows_for(report, params)
+    if not params.get("key"):
+        rows = reports.distinct(rows)
     customers = _customers(db, {r.contact.customer_id for r in rows})
     return [_row_dict(r, names, customers) for r in rows]
 

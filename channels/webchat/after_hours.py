@@ -1,7 +1,8 @@
 """The widget outside business hours: the hours it shows, and the message a visitor leaves.
 
 ``GET /channels/webchat/hours`` says whether the chat queue (the default queue, where chats
-go) is open and, if not, when it is back and its week. ``POST /channels/webchat/messages``
+go) is open and, if not, when it is back and its week; the visitor socket refuses a new
+chat while it is closed (``refuse_new_chat_when_closed``). ``POST /channels/webchat/messages``
 takes ``{name, email, message}`` and stores it as a new *email* conversation on the first
 active mailbox, so the agent's answer leaves through the email channel's own outbox and
 the visitor's reply threads back by IMAP. See docs/business-hours.md.
@@ -42,6 +43,23 @@ def chat_calendar(db: Database) -> tuple[int | None, QueueHours | None]:
         if queue is None or queue.id is None:
             return None, None
         return queue.id, session.get(QueueHours, queue.id)
+
+
+def refuse_new_chat_when_closed(db: Database, at: datetime) -> None:
+    """A new chat outside the chat queue's hours is refused, with when it opens again.
+
+    The widget shows the after-hours form instead of the chat; this is the same rule for
+    a client that opens a conversation over the websocket anyway (docs/protocol.md).
+    """
+    _queue_id, row = chat_calendar(db)
+    open_, back = is_open(row, at)
+    if not open_:
+        raise Conflict(
+            "We are closed right now, so a new chat cannot start. Leave a message instead"
+            " and we will answer by email.",
+            code="after_hours",
+            next_open_at=back.isoformat() if back else None,
+        )
 
 
 def hours_body(row: QueueHours | None, at: datetime) -> dict[str, Any]:

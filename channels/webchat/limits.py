@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from limits import RateLimitItem, parse_many
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -29,10 +29,22 @@ from repository.errors import ContactCenterError
 if TYPE_CHECKING:
     from starlette.websockets import WebSocket
 
-    from channels.webchat.socket import VisitorSession
     from config import Settings
+    from repository.core.models import Interaction
 
 CLOSE_TOO_MANY = 4429
+
+
+class VisitorSession(Protocol):
+    """What the limits need from a visitor's socket (``socket.VisitorSession`` has it); a
+    Protocol, so this module does not import the socket's."""
+
+    ws: WebSocket
+    interaction: Interaction | None
+    handlers: dict[str, Any]  # frame type -> async handler
+
+
+S = TypeVar("S", bound=VisitorSession)
 
 
 class RateLimited(ContactCenterError):
@@ -112,7 +124,7 @@ class VisitorLimits:
             await self._hit(self.shared, self.conversations_per_address, "conversation", address)
             await self._hit(self.shared, self.conversations_overall, "conversation", "all")
 
-    def wrap(self, session: VisitorSession) -> VisitorSession:
+    def wrap(self, session: S) -> S:
         """Put the message limits in front of the session's own ``message`` handler."""
         handle: Callable[[dict[str, Any]], Awaitable[None]] = session.handlers["message"]
 

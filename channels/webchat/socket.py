@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from channels.webchat.after_hours import refuse_new_chat_when_closed
 from channels.webchat.identity import Claim, check_claim
 from contact_center import metrics
 from contact_center.bus import BusEvent
@@ -24,7 +25,7 @@ from contact_center.waiting import current_wait
 from repository.core import queries
 from repository.core.identity import normalise_email
 from repository.core.ingest import InboundItem
-from repository.core.models import stored_id
+from repository.core.models import LIVE_STATUSES, stored_id
 from repository.core.serialize import public_event_dict
 from repository.errors import Conflict, ContactCenterError, Forbidden
 
@@ -268,6 +269,10 @@ class VisitorSession:
         )
         also = self.claim.record()
         current = self.interaction
+        if current is None or current.status not in LIVE_STATUSES:
+            # This message would open a new conversation: only while the chat queue is open.
+            # A conversation already under way continues after closing time.
+            await self.hub.db.run(refuse_new_chat_when_closed, datetime.now(UTC))
         if (
             current is not None
             and also is None

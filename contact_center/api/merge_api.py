@@ -1,5 +1,8 @@
 """Merging customers through the API: merge, undo within the window, suggested merges.
 
+Merge and undo need the ``admin`` scope (the desk lets only supervisors and admins do
+them); suggestions are a read.
+
 See docs/merge.md.
 """
 
@@ -79,6 +82,8 @@ ENDPOINTS = [
         response=MERGED,
         body=MERGE_IN,
         conflicts=True,
+        # A merge rewrites two customers' records: keys trusted like a supervisor.
+        scope="admin",
     ),
     Endpoint(
         "POST",
@@ -88,6 +93,7 @@ ENDPOINTS = [
         "customers",
         response=MERGE,
         conflicts=True,
+        scope="admin",
     ),
     Endpoint(
         "GET",

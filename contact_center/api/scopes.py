@@ -3,7 +3,8 @@
 ``read`` may call every GET. ``write`` may also change customers, interactions, orders
 and messages. ``admin`` may also change how the desk is run: agents (and so who can
 sign in, with which role), queues, codes and replies, phone numbers, mailboxes and
-webhooks (which send customer data to a URL), and use the GDPR and audit endpoints.
+webhooks (which send customer data to a URL), merge customers and undo merges (as only
+supervisors and admins may on the desk), and use the GDPR and audit endpoints.
 A key holds any set of them (``read,write`` is usual for an integration); a call
 outside its scopes gets 403 ``insufficient_scope`` naming the scope it needed.
 Keys made before scopes existed hold all three (migration 0014).

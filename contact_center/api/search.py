@@ -15,6 +15,7 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import STATUSES
 from contact_center.api.schema import Bool, Int, ListOf, Num, Obj, Str
 from repository.core.models import ALL_CHANNELS
+from repository.crm.label_filters import require_label
 from repository.errors import InvalidInput
 from repository.search.query import MAX_LIMIT, MAX_OFFSET, Filters, Results, search_customers, search_messages
 
@@ -34,6 +35,14 @@ PARAMS = (
     Param("queue_id", _ID),
     Param("agent_id", _ID),
     Param("status", Str(choices=STATUSES, description="the interaction's status")),
+    Param(
+        "label_id",
+        Int(
+            minimum=1,
+            description="messages of conversations carrying the label (on the conversation or its"
+            " customer); customers carrying it",
+        ),
+    ),
     Param("from", Str(fmt="date-time", max_length=40, description="messages at or after (ISO 8601)")),
     Param("to", Str(fmt="date-time", max_length=40, description="messages before (ISO 8601)")),
     Param(
@@ -127,9 +136,12 @@ def run_search(db: Any, query: dict[str, Any], *, include_notes: bool) -> dict[s
     if text is None:
         raise InvalidInput("q is required: the words to search for", field="q")
     offset, limit = _offset(query.get("cursor")), query.get("limit") or 20
+    label_id = query.get("label_id")
+    if label_id is not None:
+        require_label(db, label_id)
     results: Results
     if query.get("type", "messages") == "customers":
-        results = search_customers(db, text, offset=offset, limit=limit)
+        results = search_customers(db, text, label_id=label_id, offset=offset, limit=limit)
     else:
         filters = Filters(
             channel=query.get("channel"),
@@ -138,6 +150,7 @@ def run_search(db: Any, query: dict[str, Any], *, include_notes: bool) -> dict[s
             status=query.get("status"),
             since=_when(query.get("from"), "from"),
             until=_when(query.get("to"), "to"),
+            label_id=label_id,
         )
         results = search_messages(
             db, text, filters=filters, include_notes=include_notes, offset=offset, limit=limit

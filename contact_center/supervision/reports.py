@@ -1,8 +1,10 @@
-"""Historical figures: contacts bucketed by hour, day or week, split by channel, queue or agent.
+"""Historical figures: contacts bucketed by hour, day or week, split by channel, queue, agent or label.
 
 A contact belongs to the bucket in which it arrived (``queued_at``, in the report's time
 zone). With business hours on, only contacts that arrived inside them count, and
-first-response and resolution times count business seconds only. The formulas are the
+first-response and resolution times count business seconds only. Split by label, a
+contact with two labels is in both series (and once in the totals); one with none is
+in the series keyed "0". The formulas are the
 live ones (``metrics.figures``) plus the ones below; docs/supervisor.md lists them all.
 """
 
@@ -20,13 +22,14 @@ from contact_center.supervision.data import contacts_from_rows, sl_settings, sta
 from contact_center.supervision.metrics import Contact, SlSettings, figures
 from contact_center.supervision.queue_calendar import QueueCalendarHours
 from repository.core.models import Interaction
+from repository.crm.label_filters import interaction_carries, labels_by_interaction
 from repository.directory.business_hours import get_hours
 
 if TYPE_CHECKING:
     from repository.db import Database
 
 GRANULARITIES = ("hour", "day", "week")
-GROUPS = ("none", "channel", "queue", "agent")
+GROUPS = ("none", "channel", "queue", "agent", "label")
 METRICS = (
     "volume",
     "service_level",
@@ -77,6 +80,8 @@ class ReportQuery:
     channel: str | None = None
     queue_id: int | None = None
     agent_id: int | None = None
+    # Conversations carrying the label, on themselves or on their customer.
+    label_id: int | None = None
     business_hours: BusinessHours | QueueCalendarHours | None = None
     fcr_hours: int = 72
 
@@ -138,12 +143,19 @@ def load(db: Database, q: ReportQuery, names: dict[str, dict[int, str]], now: da
             stmt = stmt.where(Interaction.queue_id == q.queue_id)
         if q.agent_id is not None:
             stmt = stmt.where(Interaction.agent_id == q.agent_id)
+        if q.label_id is not None:
+            stmt = stmt.where(interaction_carries(q.label_id))
         rows = list(session.exec(stmt.order_by(col(Interaction.queued_at), col(Interaction.id))).all())
         lines = status_lines(session, [r.id for r in rows])  # type: ignore[misc]
+        labels = (
+            labels_by_interaction(session, [(r.id, r.customer_id) for r in rows])  # type: ignore[misc]
+            if q.group_by == "label"
+            else None
+        )
         customers = {r.customer_id for r in rows}
         later = _later_contacts(session, customers, q.start, q.end + timedelta(hours=q.fcr_hours))
     contacts = contacts_from_rows(rows, lines, now)
-    return build(q, contacts, later, names)
+    return build(q, contacts, later, names, labels)
 
 
 def _later_contacts(
@@ -168,24 +180,28 @@ def build(
     contacts: list[Contact],
     later: dict[int, list[datetime]],
     names: dict[str, dict[int, str]],
+    labels: dict[int, list[int]] | None = None,
 ) -> Report:
-    """Pure: the report's rows from contacts (and each customer's contact times, for FCR)."""
+    """Pure: the report's rows from contacts (and each customer's contact times, for FCR).
+
+    ``labels`` (each contact's label ids) is needed to split by label.
+    """
     tz, bh = q.zone, q.business_hours
     report = Report(query=q, buckets=bucket_range(q))
     window = timedelta(hours=q.fcr_hours)
     for c in contacts:
         if bh is not None and not bh.contains(c.queued_at.astimezone(tz)):
             continue
-        key = _key(c, q.group_by)
-        report.labels.setdefault(key, _label(key, q.group_by, names))
-        row = Row(contact=c, bucket=bucket_of(c.queued_at, q.granularity, tz), key=key)
+        row = Row(contact=c, bucket=bucket_of(c.queued_at, q.granularity, tz), key="")
         if c.first_response_at is not None:
             row.first_response_seconds = _elapsed(c.queued_at, c.first_response_at, bh, tz)
         if c.handled and c.closed_at is not None:
             row.resolution_seconds = _elapsed(c.queued_at, c.closed_at, bh, tz)
             done = c.closed_at
             row.fcr = not any(done < t <= done + window for t in later.get(c.customer_id, []))
-        report.rows.append(row)
+        for key in _keys(c, q.group_by, labels or {}):
+            report.labels.setdefault(key, _label(key, q.group_by, names))
+            report.rows.append(replace(row, key=key))
     return report
 
 
@@ -193,18 +209,31 @@ def _elapsed(a: datetime, b: datetime, bh: BusinessHours | QueueCalendarHours | 
     return bh.seconds_between(a, b, tz) if bh is not None else (b - a).total_seconds()
 
 
-def _key(c: Contact, group_by: str) -> str:
+def _keys(c: Contact, group_by: str, labels: dict[int, list[int]]) -> list[str]:
     if group_by == "channel":
-        return c.channel
+        return [c.channel]
     if group_by == "queue":
-        return str(c.queue_id or 0)
+        return [str(c.queue_id or 0)]
     if group_by == "agent":
-        return str(c.agent_id or 0)
-    return "all"
+        return [str(c.agent_id or 0)]
+    if group_by == "label":
+        return [str(label_id) for label_id in labels.get(c.id, [])] or ["0"]
+    return ["all"]
+
+
+def distinct(rows: list[Row]) -> list[Row]:
+    """Each contact once: split by label, a contact with two labels has a row in each series."""
+    seen: set[int] = set()
+    out = []
+    for row in rows:
+        if row.contact.id not in seen:
+            seen.add(row.contact.id)
+            out.append(row)
+    return out
 
 
 def _label(key: str, group_by: str, names: dict[str, dict[int, str]]) -> str:
-    if group_by in ("queue", "agent"):
+    if group_by in ("queue", "agent", "label"):
         return names.get(group_by, {}).get(int(key), "—" if key == "0" else f"#{key}")
     return key
 
@@ -254,7 +283,7 @@ def series(report: Report, rules: dict[int, SlSettings], now: datetime) -> dict[
             }
             for key, by_bucket in sorted(grouped.items(), key=lambda kv: report.labels.get(kv[0], kv[0]))
         ],
-        "total": point(report.rows, rules, now),
+        "total": point(distinct(report.rows), rules, now),
     }
 
 

@@ -106,9 +106,12 @@ def message_sql(joins: str, extra: str) -> str:
     )
 
 
-CUSTOMER_SQL = (
-    "SELECT c.id, ts_rank(s.terms, q.query, 1) AS score"
-    " FROM (SELECT CAST(:match AS tsquery) AS query) q"
-    " JOIN search_customers s ON s.terms @@ q.query JOIN customers c ON c.id = s.customer_id"
-    " ORDER BY score DESC, c.id DESC LIMIT :limit OFFSET :offset"
-)
+def customer_sql(extra: str) -> str:
+    """Customers by ts_rank, the name (weight A) above contacts."""
+    return (
+        "SELECT c.id, ts_rank(s.terms, q.query, 1) AS score"
+        " FROM (SELECT CAST(:match AS tsquery) AS query) q"
+        " JOIN search_customers s ON s.terms @@ q.query JOIN customers c ON c.id = s.customer_id"
+        f" WHERE TRUE{extra}"
+        " ORDER BY score DESC, c.id DESC LIMIT :limit OFFSET :offset"
+    )

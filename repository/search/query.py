@@ -19,6 +19,7 @@ from sqlmodel import col, select
 
 from repository.core.models import Customer, Event, Interaction
 from repository.core.serialize import iso
+from repository.crm.label_filters import CUSTOMER_CARRIES_LABEL, EVENT_CARRIES_LABEL
 from repository.errors import InvalidInput
 from repository.search.backend import SearchBackend, backend
 from repository.search.highlight import snippet
@@ -46,6 +47,8 @@ class Filters:
     status: str | None = None
     since: datetime | None = None  # event created at or after
     until: datetime | None = None  # event created before
+    # On the conversation or on its customer (repository/crm/label_filters.py).
+    label_id: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
@@ -83,6 +86,8 @@ def _message_sql(store: SearchBackend, filters: Filters, include_notes: bool) ->
         where.append("e.created_at >= :since")
     if filters.until is not None:
         where.append("e.created_at < :until")
+    if filters.label_id is not None:
+        where.append(EVENT_CARRIES_LABEL)
     extra = "".join(" AND " + w for w in where)
     # Join only what the filters need: most searches are plain keyword searches.
     needs_events = bool(where)
@@ -120,7 +125,10 @@ def search_messages(
         "limit": limit + 1,
         "offset": offset,
         "candidates": CANDIDATES,
-        **{k: getattr(filters, k) for k in ("channel", "queue_id", "agent_id", "status", "since", "until")},
+        **{
+            k: getattr(filters, k)
+            for k in ("channel", "queue_id", "agent_id", "status", "since", "until", "label_id")
+        },
     }
     stmt = text(_message_sql(store, filters, include_notes))
     binds = [bindparam(name, type_=_WHEN) for name in ("since", "until") if params[name] is not None]
@@ -188,22 +196,34 @@ def _message_hit(
     }
 
 
-def search_customers(db: Database, query: str, *, offset: int = 0, limit: int = 20) -> Results:
-    """Customers whose name, email or phone number contains every term of ``query``.
+def search_customers(
+    db: Database, query: str, *, label_id: int | None = None, offset: int = 0, limit: int = 20
+) -> Results:
+    """Customers whose name, email or phone number contains every term of ``query``
+    (and, with ``label_id``, who carry that label).
 
     A query of only digits and phone punctuation matches digits anywhere in a
     number: "5550" finds +1 415-555-0100.
     """
+    labelled = f" AND {CUSTOMER_CARRIES_LABEL}" if label_id is not None else ""
     offset, limit = _page_args(offset, limit)
     terms = query_terms(query, phone=True)
     if not terms:
         return Results([], None)
     store = backend(db.dialect)
-    sql, match = store.CUSTOMER_SQL, store.match(terms)
+    sql, match = store.customer_sql(labelled), store.match(terms)
     with db.read() as session:
         ranked = (
             session.connection()
-            .execute(text(sql), {"match": match, "limit": limit + 1, "offset": offset})
+            .execute(
+                text(sql),
+                {
+                    "match": match,
+                    "limit": limit + 1,
+                    "offset": offset,
+                    **({"label_id": label_id} if label_id is not None else {}),
+                },
+            )
             .all()
         )
         more = len(ranked) > limit

@@ -71,9 +71,10 @@ def message_sql(joins: str, extra: str) -> str:
     )
 
 
-# A name match weighs twice a contact match.
-CUSTOMER_SQL = (
-    "SELECT c.id, bm25(search_customers, 2.0, 1.0) AS score FROM search_customers"
-    " JOIN customers c ON c.id = search_customers.rowid"
-    " WHERE search_customers MATCH :match ORDER BY score, c.id DESC LIMIT :limit OFFSET :offset"
-)
+def customer_sql(extra: str) -> str:
+    """Customers by bm25; a name match weighs twice a contact match."""
+    return (
+        "SELECT c.id, bm25(search_customers, 2.0, 1.0) AS score FROM search_customers"
+        " JOIN customers c ON c.id = search_customers.rowid"
+        f" WHERE search_customers MATCH :match{extra} ORDER BY score, c.id DESC LIMIT :limit OFFSET :offset"
+    )

@@ -2,6 +2,7 @@
 
 Messages written in Traditional Chinese (退貨) are found by the Simplified query, the
 match is highlighted with a <mark>, and hostile markup in a message stays text.
+The label filter narrows customers to those carrying the label.
 Screenshot: test-artifacts/agent-search.png.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from repository import Database, InboundItem, append_event, ingest, upgrade
+from repository.crm.labels import attach_label, create_label
 from repository.directory import create_agent, create_queue
 from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess
@@ -48,7 +50,7 @@ async def app_server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
         author_name="Alice Martin",
         body="已同意退货，等待快递取件",
     )
-    ingest(
+    li_na = ingest(
         db,
         InboundItem(
             channel="email",
@@ -59,6 +61,8 @@ async def app_server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
             external_id="m2",
         ),
     )
+    vip = create_label(db, "VIP")
+    attach_label(db, "customer", li_na.interaction.customer_id, label_id=vip.id)
     db.dispose()
     server.start()
     yield server
@@ -105,4 +109,16 @@ async def test_an_agent_finds_a_traditional_chinese_message_by_a_simplified_word
     await desk.get_by_test_id("search-go").click()
     await desk.get_by_test_id("search-snippet").filter(has_text="li.na@example.com").wait_for()
     assert await desk.evaluate("window.__pwned") is None
+
+    # Both customers have an address at example.*; only Li Na carries the VIP label.
+    await desk.get_by_test_id("search-input").fill("example")
+    await desk.get_by_test_id("search-go").click()
+    await desk.get_by_test_id("search-snippet").filter(has_text="wang.wei@example.cn").wait_for()
+    assert await hits.count() == 2
+    await desk.get_by_test_id("search-label").select_option(label="VIP")
+    await desk.get_by_test_id("search-go").click()
+    # The Wang Wei hit leaves once the filtered answer is drawn.
+    await hits.filter(has_text="wang.wei@example.cn").wait_for(state="detached")
+    assert await hits.count() == 1
+    assert "li.na@example.com" in await hits.first.inner_text()
     await context.close()

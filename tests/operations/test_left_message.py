@@ -1,11 +1,15 @@
 """Outside business hours the chat queue says when it is back, and a message left in the
-widget becomes an email conversation whose answer leaves by the real SMTP server (aiosmtpd)."""
+widget becomes an email conversation whose answer leaves by the real SMTP server (aiosmtpd)
+and whose reply comes back by IMAP (Dovecot) into the same conversation; on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,9 +56,9 @@ async def serve(settings: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient, ht
 
 
 async def test_a_left_message_is_answered_by_email(
-    email_settings: Callable[..., Any], smtp_sink: SmtpSink
+    email_settings: Callable[..., Any], smtp_sink: SmtpSink, dovecot: Any, folder: str, database_url: str
 ) -> None:
-    async with serve(email_settings()) as (ctx, visitor, api):
+    async with serve(email_settings(DATABASE_URL=database_url)) as (ctx, visitor, api):
         hours = (await visitor.get("/channels/webchat/hours")).json()
         tomorrow_nine = (datetime.now(UTC) + timedelta(days=1)).replace(
             hour=9, minute=0, second=0, microsecond=0
@@ -95,11 +99,31 @@ async def test_a_left_message_is_answered_by_email(
         assert f"[#{iid}]" in mail["Subject"] and "Where is order 7?" in mail["Subject"]
         assert "left the warehouse" in mail.get_body(("plain",)).get_content()
 
+        # Kim answers from her mail client: IMAP brings it into the same conversation.
+        reply = EmailMessage()
+        reply["From"] = "kim@customers.test"
+        reply["To"] = _mail_from
+        reply["Subject"] = f"Re: {mail['Subject']}"
+        reply["Message-ID"] = make_msgid(domain="customers.test")
+        reply["In-Reply-To"] = mail["Message-ID"]
+        reply.set_content("Thanks, it arrived!")
+        dovecot.append([reply.as_bytes()], folder)
+        await eventually(
+            lambda: [
+                e
+                for e in rows(ctx.db, Event, interaction_id=iid)
+                if e.author_type == "customer" and "it arrived" in e.body
+            ],
+            "the reply in the same conversation",
+        )
+        assert len(rows(ctx.db, Interaction)) == 1
+
 
 async def test_an_acknowledgement_outside_hours_says_when_the_team_is_back(
     email_app: Any,  # noqa: F811  (the email tests' fixture, imported above)
+    database_url: str,
 ) -> None:
-    async with email_app() as app:
+    async with email_app(DATABASE_URL=database_url) as app:
         db = app.ctx.db
         [queue] = list_queues(db)
         save_hours(db, queue.id, {"business_hours": closed_now(), "time_zone": "Asia/Taipei"})
@@ -115,10 +139,12 @@ async def test_an_acknowledgement_outside_hours_says_when_the_team_is_back(
 
 
 async def test_left_messages_obey_the_embedding_origins_and_the_conversation_limit(
-    email_settings: Callable[..., Any], smtp_sink: SmtpSink
+    email_settings: Callable[..., Any], smtp_sink: SmtpSink, database_url: str
 ) -> None:
     settings = email_settings(
-        WIDGET_ALLOWED_ORIGINS="https://shop.example", WIDGET_CONVERSATIONS_PER_ADDRESS="2/minute"
+        DATABASE_URL=database_url,
+        WIDGET_ALLOWED_ORIGINS="https://shop.example",
+        WIDGET_CONVERSATIONS_PER_ADDRESS="2/minute",
     )
     async with serve(settings) as (ctx, visitor, _api):
         note = {"email": "kim@customers.test", "message": "Call me back"}

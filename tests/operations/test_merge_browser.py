@@ -1,5 +1,6 @@
 """Merge with undo on the desk in headless Chromium: the customer in view has a likely duplicate
-(the same Gmail mailbox), the agent merges it in, sees the result, and undoes it.
+(the same Gmail mailbox), a supervisor merges it in, sees the result, and undoes it. A plain
+agent's desk has no merge row, and their session is refused a merge.
 Screenshot: test-artifacts/desk-merge.png."""
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
     upgrade(process.database_url)
     db = Database(process.database_url)
     create_queue(db, "General", is_default=True)
-    create_agent(db, "alice", "Alice Martin", "alice-merge-pass")
+    create_agent(db, "alice", "Alice Martin", "alice-merge-pass", role="supervisor")
+    create_agent(db, "bob", "Bob Chen", "bob-merge-pass")
     create_customer(db, display_name="Rita Moreno", email="ritam@gmail.com")
     db.dispose()
     process.start()
@@ -53,7 +55,7 @@ def _state(server: ServerProcess) -> tuple[list[int], dict[int, list[str]], list
         db.dispose()
 
 
-async def test_an_agent_merges_a_duplicate_customer_and_undoes_it(
+async def test_a_supervisor_merges_a_duplicate_customer_and_undoes_it(
     server: ServerProcess, browser: Any
 ) -> None:
     peer = await visitor(server, name="Rita")
@@ -96,4 +98,22 @@ async def test_an_agent_merges_a_duplicate_customer_and_undoes_it(
     assert owned[seeded] == ["ritam@gmail.com"] and "ritam@gmail.com" not in owned[chat.customer_id]
     assert actions == ["customer.merge", "customer.merge_undone"]
     await peer.close()
+    await staff.close()
+
+    # A plain agent: no merge row, and the session cannot merge behind the desk's back.
+    staff, desk = await agent_signs_in(browser, server, "bob", "bob-merge-pass")
+    await desk.get_by_test_id("desk-labels").wait_for(state="attached")
+    assert await desk.get_by_test_id("desk-merge").count() == 0
+    status = await desk.evaluate(
+        """async ([kept, other]) => {
+            const csrf = document.getElementById('desk-labels').dataset.csrf;
+            const r = await fetch(`/agent/customers/${kept}/merge`, {method: 'POST', credentials: 'same-origin',
+              headers: {'content-type': 'application/json', 'X-CSRF-Token': csrf},
+              body: JSON.stringify({merge_id: other})});
+            return r.status;
+        }""",
+        [chat.customer_id, seeded],
+    )
+    assert status == 403
+    assert _state(server)[0] == sorted([seeded, chat.customer_id])
     await staff.close()

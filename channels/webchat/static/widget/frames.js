@@ -129,6 +129,8 @@ export const HANDLERS = {
       state.resetToken = true;
       return;
     }
+    // The queue closed before this chat started: show the hours and the leave-a-message form.
+    if (f.code === "after_hours") loadHours();
     if (f.ref && failMessage(f.ref, message)) return;
     if (state.pendingProfile && (f.field === "email" || f.field === "name" || /invalid/.test(f.code || ""))) {
       state.pendingProfile = false;
