@@ -107,9 +107,9 @@ class Escalation:
             moved = await self.hub.run_db(sla.overflow, due.interaction_id, "max wait", now)
             if moved is not None:
                 metrics.REQUEUES.labels(reason="overflow").inc()
-            return moved  # type: ignore[no-any-return]
+            return moved
         assert due.due_at is not None
-        return await self.hub.run_db(  # type: ignore[no-any-return]
+        return await self.hub.run_db(
             sla.record_stage, due.interaction_id, due.target, due.kind, due.due_at, due.policy_id, now
         )
 

@@ -270,7 +270,9 @@ class RoutingState:
         self.dirty_agents.add(proposal.agent_id)
 
     def _candidates(self, contact: QueuedContact) -> list[AgentState]:
-        ids = self._skill_pool((frozenset(contact.required_skills), 0)) & self._free.get(contact.channel, set())
+        ids = self._skill_pool((frozenset(contact.required_skills), 0)) & self._free.get(
+            contact.channel, set()
+        )
         if contact.target_agent_id is not None:
             ids = ids & {contact.target_agent_id}
         return [self.agents[i] for i in ids]

@@ -96,7 +96,7 @@ def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[Qu
     # Only the columns routing reads: building full ORM objects for thousands of waiting
     # contacts cost ~4x as much.
     stmt = (
-        select(  # type: ignore[call-overload]
+        select(  # type: ignore[call-overload, misc]
             Interaction.id,
             Interaction.customer_id,
             Interaction.channel,

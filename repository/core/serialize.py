@@ -95,6 +95,7 @@ def agent_dict(agent: Agent) -> dict[str, Any]:
         "display_name": agent.display_name,
         "role": agent.role,
         "skills": agent.skills,
+        "skill_levels": dict(agent.skill_levels or {}),
         "capacity": agent.capacity,
         "presence": agent.presence,
         "is_active": agent.is_active,
