@@ -211,6 +211,7 @@
       el('td', { 'data-c': 'act' }, el('button', { type: 'button', class: 'sup-btn sup-btn-s', text: t('Step in') }))),
     (row, c) => {
       setText(row, 'cust', c.customer);
+      SlaBadge.mark(cell(row, 'cust'), c.sla_status, c.sla_due_at);
       setText(row, 'ch', channelName(c.channel));
       const waitingNow = c.status === 'queued' || c.status === 'offered';
       row.className = waitingNow ? 'row-waiting' : `row-${c.status}`;
