@@ -50,6 +50,7 @@ def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin_mailboxes import mailbox_routes
     from agent_ui.admin_phone import phone_routes
     from agent_ui.admin_quarantine import quarantine_routes
+    from agent_ui.admin_sla import sla_admin_routes
 
     throttle = LoginThrottle()
 
@@ -121,6 +122,7 @@ def plugin(ctx: AppContext) -> Plugin:
             *mailbox_routes(ctx, templates),
             *quarantine_routes(ctx, templates),
             *label_admin_routes(ctx, templates),
+            *sla_admin_routes(ctx, templates),
             *compliance_routes(ctx, templates),
             *preference_routes(ctx),
             *outbound_routes(ctx),
