@@ -76,6 +76,11 @@ class Escalation:
             if isinstance(iid, int):
                 self.dirty.add(iid)
 
+    @property
+    def scheduled(self) -> int:
+        """Due times held (stale entries included until they reach the top)."""
+        return len(self._heap)
+
     def seconds_until_next(self) -> float:
         """How long the router may sleep before the next due time (inf: none)."""
         while self._heap and self._versions.get(self._heap[0].interaction_id) != self._heap[0].version:
@@ -141,13 +146,12 @@ class Escalation:
             self.config = await self.hub.run_db(sla.read_config)
             self._config_at = time.monotonic()
             signature = _signature(self.config)
-            if signature != self._signature and self.built:
-                for row in list(self._rows.values()):
-                    self._schedule(row)  # new targets apply to contacts already waiting
+            if signature != self._signature:
+                self.built = False  # new targets apply to contacts already waiting: read them all
             self._signature = signature
         if not self.built:
             self.dirty.clear()
-            rows = await self.hub.run_db(sla.watched)
+            rows = await self.hub.run_db(sla.watched, self.config.timed_queues())
             self._heap.clear()
             self._rows.clear()
             for row in rows:
@@ -156,7 +160,8 @@ class Escalation:
             return
         if self.dirty:
             ids, self.dirty = self.dirty, set()
-            rows = {r.interaction_id: r for r in await self.hub.run_db(sla.watched, ids)}
+            fresh = await self.hub.run_db(sla.watched, self.config.timed_queues(), ids)
+            rows = {r.interaction_id: r for r in fresh}
             for iid in ids:
                 if iid in rows:
                     self._schedule(rows[iid])
@@ -220,7 +225,13 @@ def _due_times(row: Watched, queue: Queue, config: EscalationConfig, version: in
 def _signature(config: EscalationConfig) -> Any:
     """What scheduling depends on, to notice an admin's change."""
     queues = sorted(
-        (q.id or 0, q.overflow_queue_id, q.max_wait_seconds, bool(q.widened_skills is not None))
+        (
+            q.id or 0,
+            q.overflow_queue_id,
+            q.max_wait_seconds,
+            q.overflow_when_unstaffed,
+            q.widened_skills is not None,
+        )
         for q in config.queues.values()
     )
     policies = sorted(

@@ -53,6 +53,19 @@ class EscalationConfig:
     policies: dict[int, list[SlaPolicy]]
     calendars: dict[int, QueueHours]
 
+    def timed_queues(self) -> set[int]:
+        """Queues whose contacts have due times: an SLA policy, or a maximum wait to act on."""
+        timed = {q for q, policies in self.policies.items() if policies}
+        for queue in self.queues.values():
+            can_overflow = queue.overflow_queue_id is not None or queue.widened_skills is not None
+            if (
+                queue.id is not None
+                and (queue.max_wait_seconds or queue.overflow_when_unstaffed)
+                and can_overflow
+            ):
+                timed.add(queue.id)
+        return timed
+
     def policy_for(self, queue_id: int, tier: str) -> SlaPolicy | None:
         """The queue's policy for this tier, else its policy for every tier, else None."""
         general = None
@@ -74,8 +87,10 @@ def read_config(db: Database) -> EscalationConfig:
     return EscalationConfig(queues, policies, calendars)
 
 
-def watched(db: Database, ids: Collection[int] | None = None) -> list[Watched]:
-    """Live contacts (all, or those of ``ids`` still live) with the SLA stages already fired."""
+def watched(db: Database, queue_ids: Collection[int], ids: Collection[int] | None = None) -> list[Watched]:
+    """Live contacts of ``queue_ids`` (all, or those of ``ids``) with the SLA stages already fired."""
+    if not queue_ids:
+        return []
     stmt = (
         select(  # type: ignore[call-overload]
             Interaction.id,
@@ -88,7 +103,7 @@ def watched(db: Database, ids: Collection[int] | None = None) -> list[Watched]:
             Interaction.overflowed_at,
         )
         .join(Customer, Customer.id == Interaction.customer_id)
-        .where(col(Interaction.status).in_(LIVE_STATUSES), col(Interaction.queue_id).is_not(None))
+        .where(col(Interaction.status).in_(LIVE_STATUSES), col(Interaction.queue_id).in_(list(queue_ids)))
     )
     if ids is not None:
         if not ids:

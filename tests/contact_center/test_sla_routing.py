@@ -289,3 +289,27 @@ async def test_a_policy_added_while_contacts_wait_applies_to_them(
     await router.route_once()
 
     assert reload(db, iid).sla_status == "breached"
+
+
+async def test_an_approaching_contact_answered_in_time_loses_its_flag_and_never_breaches(
+    db: Database, hub: Hub, router: Router, clock: Clock, listener: Listener
+) -> None:
+    support = make_queue(db, "support", is_default=True)
+    policy(db, support, first_response_seconds=600, warning_percent=50, actions=["notify"])
+    agent = make_agent(db)
+    iid = queued_chat(db).interaction.id
+    assert iid is not None
+    await router.route_once()
+    await hub.accept(agent, iid)
+    clock.advance(400)
+    await router.route_once()
+    assert reload(db, iid).sla_status == "approaching"
+
+    await hub.reply(agent, iid, "Sorry for the wait, I am on it")
+
+    cleared = await listener.next("interaction.updated", reason="sla answered")
+    assert cleared.data["interaction"]["sla_status"] is None
+    clock.advance(3600)
+    await router.route_once()
+    assert reload(db, iid).sla_status is None
+    assert timeline(db, iid).count("sla breached") == 0
