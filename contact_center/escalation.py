@@ -67,6 +67,10 @@ class Escalation:
         self._heap: list[Due] = []
         self._versions: dict[int, int] = {}
         self._rows: dict[int, Watched] = {}
+        # Entries of each contact's current version still in the heap, and their sum: the
+        # heap is compacted when stale entries outnumber them (amortised, never per push).
+        self._counts: dict[int, int] = {}
+        self._live = 0
         self.dirty: set[int] = set()
 
     # -- following the bus ---------------------------------------------------------------
@@ -99,6 +103,8 @@ class Escalation:
             due = heapq.heappop(self._heap)
             if self._versions.get(due.interaction_id) != due.version:
                 continue
+            self._counts[due.interaction_id] -= 1
+            self._live -= 1
             result = await self._fire(due, now)
             if result is not None:
                 changed.append(result)
@@ -154,6 +160,9 @@ class Escalation:
             rows = await self.hub.run_db(sla.watched, self.config.timed_queues())
             self._heap.clear()
             self._rows.clear()
+            self._versions.clear()  # nothing stale is left to tell apart
+            self._counts.clear()
+            self._live = 0
             for row in rows:
                 self._schedule(row)
             self.built = True
@@ -166,21 +175,27 @@ class Escalation:
                 if iid in rows:
                     self._schedule(rows[iid])
                 else:  # no longer live: forget it
+                    # Its version stays, so entries left in the heap stay stale.
                     self._rows.pop(iid, None)
-                    self._versions.pop(iid, None)
+                    self._versions[iid] = self._versions.get(iid, 0) + 1
+                    self._live -= self._counts.pop(iid, 0)
 
     def _schedule(self, row: Watched) -> None:
         iid = row.interaction_id
         version = self._versions.get(iid, 0) + 1
         self._versions[iid] = version
         self._rows[iid] = row
+        self._live -= self._counts.pop(iid, 0)
         assert self.config is not None
         queue = self.config.queues.get(row.queue_id)
         if queue is None:
             return
-        for due in _due_times(row, queue, self.config, version):
+        dues = _due_times(row, queue, self.config, version)
+        for due in dues:
             heapq.heappush(self._heap, due)
-        if len(self._heap) > 4 * len(self._rows) + 64:
+        self._counts[iid] = len(dues)
+        self._live += len(dues)
+        if len(self._heap) > 2 * self._live + 64:
             self._heap = [d for d in self._heap if self._versions.get(d.interaction_id) == d.version]
             heapq.heapify(self._heap)
 
