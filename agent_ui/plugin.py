@@ -53,6 +53,7 @@ def plugin(ctx: AppContext) -> Plugin:
     from agent_ui.admin.mailboxes import mailbox_routes
     from agent_ui.admin.phone import phone_routes
     from agent_ui.admin.quarantine import quarantine_routes
+    from agent_ui.admin.sla import sla_admin_routes
 
     throttle = LoginThrottle()
 
@@ -125,6 +126,7 @@ def plugin(ctx: AppContext) -> Plugin:
             *quarantine_routes(ctx, templates),
             *label_admin_routes(ctx, templates),
             *hours_admin_routes(ctx),
+            *sla_admin_routes(ctx, templates),
             *compliance_routes(ctx, templates),
             *preference_routes(ctx),
             *outbound_routes(ctx),

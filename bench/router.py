@@ -63,9 +63,10 @@ def us3(values: list[float]) -> str:
 TIERS = ("standard", "standard", "silver", "gold", "platinum")
 
 
-def seed(url: str, agents: int, waiting: int) -> None:
+def seed(url: str, agents: int, waiting: int, sla: bool = False) -> None:
     from repository import Database, upgrade
     from repository.core.models import Agent, Customer, Interaction, Queue, utcnow
+    from repository.routing.sla_models import SlaPolicy
 
     upgrade(url)
     db = Database(url)
@@ -77,6 +78,18 @@ def seed(url: str, agents: int, waiting: int) -> None:
             general = Queue(name="general", is_default=True, tier_boosts=boosts)
             billing = Queue(name="billing", required_skills=["billing"], priority=1, tier_boosts=boosts)
             session.add_all([general, billing])
+            if sla:  # every waiting contact gets due times in the escalation heap (docs/sla.md)
+                session.flush()
+                general.max_wait_seconds, general.overflow_queue_id = 7200, billing.id
+                session.add_all(
+                    SlaPolicy(
+                        queue_id=q.id,  # type: ignore[arg-type]
+                        first_response_seconds=3600,
+                        resolution_seconds=86400,
+                        actions=["notify"],
+                    )
+                    for q in (general, billing)
+                )
             session.add_all(
                 Agent(
                     username=f"bench{i}",
@@ -215,7 +228,11 @@ async def passes(url: str) -> None:
         t0 = time.perf_counter()
         await router.route_once()
         idle.append(time.perf_counter() - t0)
-    print(f"idle pass, incremental router (expire + release checks, catch-up, decide): {ms3(idle)}")
+    heap = router.escalation.scheduled
+    print(
+        f"idle pass, incremental router (expire + release checks, catch-up, escalation, decide): {ms3(idle)}"
+    )
+    print(f"  escalation heap: {heap} due times")
     await router.stop()
     if hasattr(hub, "stop"):
         await hub.stop()
@@ -266,6 +283,7 @@ async def main() -> int:
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--bus-url", default="memory://")
+    parser.add_argument("--sla", action="store_true", help="an SLA policy and a maximum wait on the queues")
     args = parser.parse_args()
     load_before = load_average()
     scratch = None
@@ -276,7 +294,7 @@ async def main() -> int:
     try:
         commits = sqlite_commit_rate(2.0)
         t0 = time.perf_counter()
-        seed(url, args.agents, args.waiting)
+        seed(url, args.agents, args.waiting, args.sla)
         print(
             f"seeded {args.agents} agents and {args.waiting} waiting chats in {time.perf_counter() - t0:.1f} s"
         )
@@ -285,7 +303,7 @@ async def main() -> int:
         print(f"raw baseline: SQLite single-row commit, WAL, synchronous=NORMAL: {commits:,.0f}/s")
         await idle_cpu(url, args.bus_url, args.idle_seconds)
         print_header(
-            f"router: {args.agents} agents, {args.waiting} waiting",
+            f"router: {args.agents} agents, {args.waiting} waiting{', SLA policies' if args.sla else ''}",
             "PostgreSQL" if scratch else "SQLite",
             load_before,
         )

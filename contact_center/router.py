@@ -18,6 +18,7 @@ from contact_center import metrics
 from contact_center.aio import wait_event
 from contact_center.bus.follow import follow
 from contact_center.coordination import Leadership, SoleLeader
+from contact_center.escalation import Escalation
 from contact_center.queue_positions import PositionPublisher
 from contact_center.routing import Selector
 from contact_center.routing_state import PassCursor, RoutingState
@@ -29,6 +30,9 @@ from repository.routing import reads as routing_reads
 from repository.routing.missed_offers import away_after_missed_offers
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from contact_center.hub import Hub
     from repository.core.models import Interaction
 
@@ -45,12 +49,19 @@ CATCH_UP_SECONDS = 1.0
 
 
 class Router:
-    def __init__(self, hub: Hub, leadership: Leadership | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        leadership: Leadership | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.hub = hub
         self.settings = hub.settings
         self.leadership = leadership or SoleLeader()
         self.selector = Selector()
         self.state = RoutingState(hub.channels.capacity)
+        # SLA stages and overflow (docs/sla.md); ``clock`` lets tests move time on.
+        self.escalation = Escalation(hub, clock)
         self.positions = PositionPublisher(hub)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -112,11 +123,13 @@ class Router:
         # Following from ``position`` on, nothing replayed: a full read covers what came before.
         self._seen = position
         self.state.built = False
+        self.escalation.built = False
         self._following.set()
 
     def _lagged(self) -> None:
         # Events were lost to us: memory cannot be trusted until the next full read.
         self.state.built = False
+        self.escalation.built = False
         self.wake()
 
     def on_event(self, data: dict[str, Any], position: int | None = None) -> None:
@@ -125,6 +138,7 @@ class Router:
             self._buffer.append(data)
         else:
             self.state.apply(data)
+        self.escalation.apply(data)
         if position is not None:
             self._seen = max(self._seen, position)
             self._applied.set()
@@ -151,6 +165,7 @@ class Router:
                 routing_reads.full_read, self.settings.agent_disconnect_grace_seconds
             )
             self.state.load(rows)
+            self.escalation.built = False
             self._built_at = time.monotonic()
         finally:
             pending, self._buffer = self._buffer, None
@@ -193,8 +208,10 @@ class Router:
     # -- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
         while True:
+            # Sleep until the tick or the next SLA / max-wait due time, whichever is first.
+            timeout = min(self.settings.router_tick_seconds, self.escalation.seconds_until_next())
             with suppress(TimeoutError):
-                await wait_event(self._wake, self.settings.router_tick_seconds)
+                await wait_event(self._wake, timeout)
             self._wake.clear()
             try:
                 if self._leading:
@@ -243,6 +260,14 @@ class Router:
             # Relayed before this pass's queue positions, which go straight to the bus.
             await hub.settled()
         await self._refresh()
+        # Routing rules in order (docs/architecture.md): SLA stages and maximum wait, then
+        # overflow of unstaffed queues, then matching with skill levels as a preference.
+        escalated = await self.escalation.run(state)
+        for interaction in escalated:
+            state.apply({"type": "interaction.updated", "interaction": interaction_dict(interaction)})
+        if escalated:
+            hub.committed()
+            await self._refresh()
         metrics.AGENTS_AVAILABLE.set(len(state.agents))
         now = utcnow()
         offers = 0

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from repository.core.models import DEFAULT_SKILL_LEVEL
+
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from repository.core.queries import AgentState, QueuedContact
 
 # A queue's priority is worth 10 points a step; its ``tier_boosts`` add points per
@@ -78,14 +82,49 @@ def cooled(contact: QueuedContact, now: datetime) -> bool:
 
 
 def order_contacts(queued: list[QueuedContact], now: datetime) -> list[QueuedContact]:
-    """Highest effective priority first; ties go to who has waited longest."""
-    return sorted(queued, key=lambda c: (-effective_priority(c, now), c.queued_at, c.interaction_id))
+    """Highest effective priority first; ties go to who has waited longest.
+
+    Rounded so that float noise (43.33…36 against 43.33…33 for two equal priorities)
+    cannot decide a tie the heaps of routing_state break by waiting time.
+    """
+    return sorted(
+        queued, key=lambda c: (-round(effective_priority(c, now), 6), c.queued_at, c.interaction_id)
+    )
 
 
 def eligible(contact: QueuedContact, agent: AgentState, defaults: dict[str, int]) -> bool:
     if contact.target_agent_id is not None and agent.agent_id != contact.target_agent_id:
         return False
     return set(contact.required_skills) <= agent.skills and agent.free(contact.channel, defaults) > 0
+
+
+def meets(agent: AgentState, skills: Collection[str], level: int) -> bool:
+    """Whether the agent holds every skill in ``skills`` at ``level`` or above.
+
+    A skill held without a stated level counts as DEFAULT_SKILL_LEVEL; with no skills
+    required, or level 0, every agent meets it (docs/sla.md, "Skill levels").
+    """
+    if not set(skills) <= agent.skills:
+        return False
+    return level <= 0 or all(agent.levels.get(s, DEFAULT_SKILL_LEVEL) >= level for s in skills)
+
+
+def preferred(contact: QueuedContact, candidates: list[AgentState], now: datetime) -> list[AgentState]:
+    """The eligible agents a contact goes to first, in this order of preference:
+
+    1. agents at the queue's minimum skill level who have not declined it;
+    2. any eligible agent who has not declined it (below the minimum);
+    3. after the back-off (``cooled``), agents who declined it, those at the minimum first.
+    Empty when only declined agents remain and the back-off has not passed.
+    """
+    level = contact.min_skill_level
+    fresh = [a for a in candidates if a.agent_id not in contact.declined_by]
+    if not fresh:
+        if not (candidates and cooled(contact, now)):
+            return []
+        fresh = candidates
+    best = [a for a in fresh if meets(a, contact.required_skills, level)]
+    return best or fresh
 
 
 class Selector:
@@ -131,12 +170,10 @@ def plan(
     proposals: list[Proposal] = []
     for contact in order_contacts(queued, now):
         candidates = [a for a in agents if eligible(contact, a, defaults)]
-        fresh = [a for a in candidates if a.agent_id not in contact.declined_by]
-        if not fresh:
-            if not (candidates and cooled(contact, now)):
-                continue
-            fresh = candidates
-        agent = selector.choose(contact, fresh, now)
+        pool = preferred(contact, candidates, now)
+        if not pool:
+            continue
+        agent = selector.choose(contact, pool, now)
         # Count the proposal against the agent now so one pass cannot overfill them.
         agent.load[contact.channel] = agent.load.get(contact.channel, 0) + 1
         agent.last_assigned_at = now

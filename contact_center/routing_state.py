@@ -16,11 +16,11 @@ with free capacity on the channel. Nothing in it depends on how many contacts wa
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from contact_center.routing import Proposal, Selector, cooled, priority_key, timestamp
+from contact_center.routing import Proposal, Selector, cooled, meets, preferred, priority_key, timestamp
 from repository.core.models import HOLDING_STATUSES
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 Key = tuple[float, float, int]
 Lane = tuple[int, str]  # (queue id, channel): contacts that every agent sees the same way
+Need = tuple[frozenset[str], int]  # (skills, minimum level): which agents may take a contact
 
 
 @dataclass
@@ -51,12 +52,12 @@ class RoutingState:
         self.agents: dict[int, AgentState] = {}
         self._loads: dict[int, dict[str, int]] = {}
         self._holdings: dict[int, tuple[int, str]] = {}
-        # channel → agents with a free slot on it; skill set → agents who have it.
+        # channel → agents with a free slot on it; (skill set, minimum level) → agents who meet it.
         self._free: dict[str, set[int]] = {}
-        self._skilled: dict[frozenset[str], set[int]] = {}
-        # (skills, channel, strategy) → heap of (strategy key…, version, agent id); stale
+        self._skilled: dict[Need, set[int]] = {}
+        # (need, channel, strategy) → heap of (strategy key…, version, agent id); stale
         # entries (an older version) are skipped when they reach the top.
-        self._agent_heaps: dict[tuple[frozenset[str], str, str], list[tuple[Any, ...]]] = {}
+        self._agent_heaps: dict[tuple[Need, str, str], list[tuple[Any, ...]]] = {}
         self._versions: dict[int, int] = {}
         self.dirty_contacts: set[int] = set()
         self.dirty_agents: set[int] = set()
@@ -182,11 +183,13 @@ class RoutingState:
     ) -> tuple[AgentState | None, bool]:
         """(the agent routing.plan would pick, whether anyone at all was eligible).
 
-        Same rules as ``routing.plan``: declined agents only when nobody else is
-        eligible and the back-off has passed; the sticky agent first; then the queue's
-        strategy, read off a heap of free agents instead of scanning them all.
+        Same rules as ``routing.plan`` (``routing.preferred``): agents at the queue's
+        minimum skill level first, then anyone eligible, declined agents only when
+        nobody else is and the back-off has passed; the sticky agent if they rank as
+        well; then the queue's strategy, read off a heap of free agents instead of
+        scanning them all.
         """
-        skills, channel = frozenset(contact.required_skills), contact.channel
+        skills, channel, level = frozenset(contact.required_skills), contact.channel, contact.min_skill_level
         declined = set(contact.declined_by)
 
         def eligible(agent_id: int) -> bool:
@@ -195,11 +198,41 @@ class RoutingState:
 
         if contact.target_agent_id is not None or contact.strategy not in _STRATEGY_KEYS:
             candidates = self._candidates(contact)
-            fresh = [a for a in candidates if a.agent_id not in declined]
-            if not fresh and candidates and cooled(contact, now):
-                fresh = candidates
-            return (selector.choose(contact, fresh, now) if fresh else None), bool(candidates)
-        heap = self._agent_heap(skills, channel, contact.strategy)
+            pool = preferred(contact, candidates, now)
+            return (selector.choose(contact, pool, now) if pool else None), bool(candidates)
+        # The qualified need first (when a minimum applies), then the plain one.
+        needs = [(skills, level), (skills, 0)] if level > 0 and skills else [(skills, 0)]
+        chosen, first_declined, any_candidate = None, None, False
+        for need in needs:
+            found, declined_here, seen = self._scan(need, channel, contact.strategy, declined, eligible)
+            any_candidate = any_candidate or seen
+            first_declined = declined_here if first_declined is None else first_declined
+            if found is not None:
+                chosen = found
+                break
+        if chosen is None:
+            if first_declined is None or not cooled(contact, now):
+                return None, any_candidate
+            chosen = first_declined
+
+        def rank(agent_id: int) -> tuple[bool, bool]:
+            return agent_id in declined, not meets(self.agents[agent_id], skills, level)
+
+        last = contact.last_agent_id
+        if last is not None and eligible(last) and rank(last) <= rank(chosen):
+            chosen = last  # sticky: the agent who served this customer last, if they rank as well
+        return self.agents[chosen], True
+
+    def _scan(
+        self,
+        need: Need,
+        channel: str,
+        strategy: str,
+        declined: set[int],
+        eligible: Callable[[int], bool],
+    ) -> tuple[int | None, int | None, bool]:
+        """(best fresh agent, best declined agent, anyone eligible) off one agent heap."""
+        heap = self._agent_heap(need, channel, strategy)
         chosen, first_declined, any_candidate = None, None, False
         aside = []
         while heap:
@@ -216,14 +249,7 @@ class RoutingState:
             break
         for entry in aside:
             heapq.heappush(heap, entry)
-        if chosen is None:
-            if first_declined is None or not cooled(contact, now):
-                return None, any_candidate
-            chosen = first_declined
-        last = contact.last_agent_id
-        if last is not None and eligible(last) and (last not in declined or chosen in declined):
-            chosen = last  # sticky: the agent who served this customer last, if they may take it
-        return self.agents[chosen], True
+        return chosen, first_declined, any_candidate
 
     def end_pass(self, cursor: PassCursor) -> None:
         """Put back the contacts a pass set aside (they wait for someone else or a cooldown)."""
@@ -244,21 +270,23 @@ class RoutingState:
         self.dirty_agents.add(proposal.agent_id)
 
     def _candidates(self, contact: QueuedContact) -> list[AgentState]:
-        ids = self._skill_pool(contact.required_skills) & self._free.get(contact.channel, set())
+        ids = self._skill_pool((frozenset(contact.required_skills), 0)) & self._free.get(
+            contact.channel, set()
+        )
         if contact.target_agent_id is not None:
             ids = ids & {contact.target_agent_id}
         return [self.agents[i] for i in ids]
 
-    def _agent_heap(self, skills: frozenset[str], channel: str, strategy: str) -> list[tuple[Any, ...]]:
-        """Free agents with ``skills`` on ``channel`` in ``strategy`` order (lazily invalidated)."""
-        heap = self._agent_heaps.get((skills, channel, strategy))
+    def _agent_heap(self, need: Need, channel: str, strategy: str) -> list[tuple[Any, ...]]:
+        """Free agents who meet ``need`` on ``channel`` in ``strategy`` order (lazily invalidated)."""
+        heap = self._agent_heaps.get((need, channel, strategy))
         if heap is None:
             heap = [
                 self._agent_entry(self.agents[i], strategy)
-                for i in self._skill_pool(skills) & self._free.get(channel, set())
+                for i in self._skill_pool(need) & self._free.get(channel, set())
             ]
             heapq.heapify(heap)
-            self._agent_heaps[(skills, channel, strategy)] = heap
+            self._agent_heaps[(need, channel, strategy)] = heap
         return heap
 
     def _agent_entry(self, agent: AgentState, strategy: str) -> tuple[Any, ...]:
@@ -271,20 +299,33 @@ class RoutingState:
         agent = self.agents.get(agent_id)
         if agent is None:
             return
-        for (skills, channel, strategy), heap in self._agent_heaps.items():
-            if skills <= agent.skills and agent_id in self._free.get(channel, ()):
+        for (need, channel, strategy), heap in self._agent_heaps.items():
+            if meets(agent, *need) and agent_id in self._free.get(channel, ()):
                 heapq.heappush(heap, self._agent_entry(agent, strategy))
                 if len(heap) > 4 * len(self.agents) + 64:
                     heap[:] = [e for e in heap if self._versions.get(e[-1]) == e[-2]]
                     heapq.heapify(heap)
 
-    def _skill_pool(self, skills: Iterable[str]) -> set[int]:
-        wanted = frozenset(skills)
-        pool = self._skilled.get(wanted)
+    def _skill_pool(self, need: Need) -> set[int]:
+        pool = self._skilled.get(need)
         if pool is None:
-            pool = {a.agent_id for a in self.agents.values() if wanted <= a.skills}
-            self._skilled[wanted] = pool
+            pool = {a.agent_id for a in self.agents.values() if meets(a, *need)}
+            self._skilled[need] = pool
         return pool
+
+    def staffed(self, skills: Iterable[str]) -> bool:
+        """Whether any routable agent (available, desktop alive) has ``skills``, busy or not."""
+        return bool(self._skill_pool((frozenset(skills), 0)))
+
+    def waiting_in(self, queue_id: int) -> list[QueuedContact]:
+        """The contacts waiting in a queue (its lanes' live entries)."""
+        return [
+            self.contacts[key[2]]
+            for (queue, _channel), heap in self._lanes.items()
+            if queue == queue_id
+            for key in heap
+            if self._keys.get(key[2]) == key
+        ]
 
     # -- bookkeeping -------------------------------------------------------------------
     def _clean_top(self, heap: list[Key]) -> bool:
@@ -315,8 +356,8 @@ class RoutingState:
     def _put_agent(self, agent: AgentState) -> None:
         agent.load = self._loads.setdefault(agent.agent_id, {})
         self.agents[agent.agent_id] = agent
-        for skills, pool in self._skilled.items():
-            if skills <= agent.skills:
+        for need, pool in self._skilled.items():
+            if meets(agent, *need):
                 pool.add(agent.agent_id)
         self._update_free(agent.agent_id)
 

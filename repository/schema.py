@@ -20,6 +20,7 @@ import repository.email.models  # noqa: F401
 import repository.events.outbox  # noqa: F401  (bus events committed with their state)
 import repository.outreach.models  # noqa: F401
 import repository.routing.fencing  # noqa: F401  (the router's fencing token)
+import repository.routing.sla_models  # noqa: F401  (SLA policies and what fired)
 import repository.search.index  # noqa: F401  (indexes every message and customer write)
 import repository.supervision.models  # noqa: F401
 import repository.telephony.models  # noqa: F401

@@ -49,6 +49,7 @@ def make_agent(
     presence: str = "available",
     heartbeat_age: float | None = 0.0,
     role: str = "agent",
+    skill_levels: dict[str, int] | None = None,
 ) -> Agent:
     """An agent; ``heartbeat_age`` seconds since their desktop last beat (None: never)."""
     name = username or unique("agent")
@@ -59,6 +60,7 @@ def make_agent(
         password_hash=_password_hash(),
         role=role,
         skills=sorted(skills or []),
+        skill_levels=skill_levels or {},
         capacity=capacity if capacity is not None else {"chat": 2},
         presence=presence,
         last_heartbeat=None if heartbeat_age is None else now - timedelta(seconds=heartbeat_age),

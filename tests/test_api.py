@@ -518,6 +518,96 @@ async def test_queue_create_patch_and_a_single_default(api: Api) -> None:
     assert [q["name"] for q in (await c.get("/api/v1/queues")).json()["data"]] == ["General", "VIP"]
 
 
+async def test_queue_overflow_sla_policies_and_agent_skill_levels_round_trip(api: Api) -> None:
+    c = api.client
+    document = (await c.get("/api/v1/openapi.json")).json()
+    spill = (await c.post("/api/v1/queues", json={"name": "Spill"})).json()
+    created = await c.post(
+        "/api/v1/queues",
+        json={
+            "name": "Billing",
+            "required_skills": ["billing"],
+            "overflow_queue_id": spill["id"],
+            "max_wait_seconds": 7200,
+            "min_skill_level": 3,
+            "sla_policies": [
+                {"first_response_seconds": 300, "actions": ["webhook", "notify"]},
+                {
+                    "tier": "platinum",
+                    "first_response_seconds": 60,
+                    "resolution_seconds": 3600,
+                    "warning_percent": 75,
+                    "business_hours_only": True,
+                    "actions": ["raise_priority"],
+                },
+            ],
+        },
+    )
+    assert created.status_code == 201, created.text
+    billing = created.json()
+    conforms(document, "Queue", billing)
+    assert (billing["overflow_queue_id"], billing["max_wait_seconds"], billing["min_skill_level"]) == (
+        spill["id"],
+        7200,
+        3,
+    )
+    general, platinum = billing["sla_policies"]
+    # Actions are kept in the order they run, whatever order they were sent in.
+    assert (general["tier"], general["actions"], general["warning_percent"]) == (
+        None,
+        ["notify", "webhook"],
+        80,
+    )
+    assert (platinum["tier"], platinum["business_hours_only"], platinum["resolution_seconds"]) == (
+        "platinum",
+        True,
+        3600,
+    )
+
+    cleared = await c.patch(
+        f"/api/v1/queues/{billing['id']}",
+        json={"overflow_queue_id": None, "max_wait_seconds": None, "widened_skills": [], "sla_policies": []},
+    )
+    assert cleared.status_code == 200, cleared.text
+    shown = cleared.json()
+    assert (
+        shown["overflow_queue_id"],
+        shown["max_wait_seconds"],
+        shown["widened_skills"],
+        shown["sla_policies"],
+    ) == (None, None, [], [])
+    assert (await c.get(f"/api/v1/queues/{billing['id']}")).json()["sla_policies"] == []
+
+    for body, field in (
+        ({"overflow_queue_id": billing["id"]}, "overflow_queue_id"),
+        ({"overflow_queue_id": 9999}, "overflow_queue_id"),
+        ({"min_skill_level": 6}, "min_skill_level"),
+        ({"sla_policies": [{"actions": ["notify"]}]}, "first_response_seconds"),
+        ({"sla_policies": [{"first_response_seconds": 60, "actions": ["page the ceo"]}]}, "actions"),
+        ({"sla_policies": [{"first_response_seconds": 60}, {"resolution_seconds": 60}]}, "tier"),
+    ):
+        assert_error(await c.patch(f"/api/v1/queues/{billing['id']}", json=body), 422, "invalid_input", field)
+
+    agent = await c.post(
+        "/api/v1/agents",
+        json={
+            "username": "senior",
+            "password": "long enough",
+            "skills": ["Billing"],
+            "skill_levels": {"Billing": 5},
+        },
+    )
+    assert agent.status_code == 201, agent.text
+    conforms(document, "Agent", agent.json())
+    assert agent.json()["skill_levels"] == {"billing": 5}
+    assert_error(
+        await c.patch(f"/api/v1/agents/{agent.json()['id']}", json={"skill_levels": {"billing": 9}}),
+        422,
+        "invalid_input",
+        "skill_levels",
+    )
+
+
 # -- wrap-up codes, canned replies, skills ----------------------------------------
 
 

@@ -65,6 +65,7 @@ def _agent_changes(form: Form) -> dict[str, Any]:
         "display_name": forms.text(form, "display_name", 120, required=True),
         "role": forms.choice(form, "role", ROLES),
         "skills": forms.skills(form),
+        "skill_levels": forms.skill_levels(form),
         "capacity": forms.capacity(form),
     }
 

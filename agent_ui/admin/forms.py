@@ -74,3 +74,17 @@ def choice(form: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
             _("%(field)s must be one of %(choices)s.", field=name, choices=", ".join(choices)), field=name
         )
     return value
+
+
+def skill_levels(form: dict[str, Any], name: str = "skill_levels") -> dict[str, int]:
+    """``"billing=4, french=2"``: a level from 1 to 5 per skill (docs/sla.md); blank → none."""
+    levels: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text(form, name, 2000).split(","))):
+        skill, _sep, level = part.partition("=")
+        level = level.strip()
+        if not skill.strip() or not level.isdigit() or not 1 <= int(level) <= 5:
+            raise InvalidInput(
+                _("Skill levels are skill=level pairs from 1 to 5, such as billing=4."), field=name
+            )
+        levels[skill.strip().lower()] = int(level)
+    return levels

@@ -7,6 +7,7 @@
 import { Dom } from './agent-dom.js';
 import { EmailView } from './agent-email.js';
 import { I18n, t } from './agent-i18n.js';
+import { SlaBadge } from './sla-badge.js';
 
 export class Conversation {
   /** role: "held" (this agent's), "watch" (a colleague's, opened from the Team panel). */
@@ -119,6 +120,8 @@ export const Views = (() => {
         : t('Customer rated the conversation {rating}/5', { rating: p.rating });
     }
     const body = ev.body || '';
+    const slaLine = SlaBadge.line(body, p);
+    if (slaLine) return slaLine;
     if (body.startsWith('transferred to ')) return t('Transferred to {target}', { target: body.slice('transferred to '.length) });
     switch (body) {
       case 'offered': return p.agent_name ? t('Offered to {agent}', { agent: p.agent_name }) : t('Offered to an agent');
@@ -249,7 +252,8 @@ export const Views = (() => {
         typing ? el('span', { class: 'conv-preview is-typing', text: t('typing…') })
           : el('span', { class: 'conv-preview', text: last ? last.body || t('Attachment') : t('No messages yet') }),
         conv.unread ? el('span', { class: 'badge', testid: 'unread', text: String(conv.unread) }) : null),
-      el('div', { class: 'conv-row conv-tags' }, Dom.channelChip(conv.interaction.channel), flag))),
+      el('div', { class: 'conv-row conv-tags' }, Dom.channelChip(conv.interaction.channel), flag,
+        SlaBadge.chip(conv.interaction.sla_status, conv.interaction.sla_due_at)))),
     onDismiss ? el('button', { type: 'button', class: 'conv-dismiss', title: t('Remove from list'), 'aria-label': t('Remove from list'), text: '×',
       on: { click: (e) => { e.stopPropagation(); onDismiss(conv.id); } } }) : null);
   }

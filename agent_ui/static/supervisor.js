@@ -4,6 +4,7 @@
  * (ui-core.js: one ticker, elapsed times of [data-since] elements by the server's clock).
  */
 import { I18n, t } from './agent-i18n.js';
+import { SlaBadge } from './sla-badge.js';
 import { channelName, clock, formulaName, pct, stateName } from './supervisor-format.js';
 import { el, onTick, ReconnectingSocket, refreshElapsed, secondsSince, setServerTime } from './ui-core.js';
 
@@ -199,6 +200,7 @@ import { el, onTick, ReconnectingSocket, refreshElapsed, secondsSince, setServer
       el('td', { 'data-c': 'act' }, el('button', { type: 'button', class: 'sup-btn sup-btn-s', text: t('Step in') }))),
     (row, c) => {
       setText(row, 'cust', c.customer);
+      SlaBadge.mark(cell(row, 'cust'), c.sla_status, c.sla_due_at);
       setText(row, 'ch', channelName(c.channel));
       const waitingNow = c.status === 'queued' || c.status === 'offered';
       row.className = waitingNow ? 'row-waiting' : `row-${c.status}`;

@@ -9,7 +9,7 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Bool, Int, ListOf, MapOf, Obj, Str
+from contact_center.api.schema import Bool, DictOf, Int, ListOf, MapOf, Obj, Str
 from repository.core.browse import page_rows
 from repository.core.models import CHANNELS, ROLES, Agent
 from repository.core.serialize import agent_dict
@@ -17,6 +17,11 @@ from repository.directory import create_agent, ensure_skills, get_agent, update_
 from repository.directory.configuration import guard_last_admin
 
 SKILLS = ListOf(item=Str(min_length=1, max_length=60), max_items=50, description="skill names")
+SKILL_LEVELS = DictOf(
+    key=Str(min_length=1, max_length=60),
+    value=Int(minimum=1, maximum=5),
+    description='level 1-5 per skill, e.g. {"billing": 4}; a skill without one counts as 1 (docs/sla.md)',
+)
 CAPACITY = MapOf(
     keys=CHANNELS,
     value=Int(minimum=0, maximum=50),
@@ -26,6 +31,7 @@ _EDITABLE = {
     "display_name": Str(min_length=1, max_length=120),
     "role": Str(choices=ROLES),
     "skills": SKILLS,
+    "skill_levels": SKILL_LEVELS,
     "capacity": CAPACITY,
     "password": Str(min_length=8, max_length=200, description="write-only; never returned"),
 }
@@ -37,6 +43,7 @@ AGENT = Obj(
         "display_name": Str(max_length=120),
         "role": Str(choices=ROLES),
         "skills": SKILLS,
+        "skill_levels": SKILL_LEVELS,
         "capacity": CAPACITY,
         "presence": Str(choices=("available", "away", "offline")),
         "is_active": Bool(),
@@ -69,6 +76,7 @@ async def create_agent_(call: Call) -> Any:
         role=body.get("role", "agent"),
         skills=body.get("skills"),
         capacity=body.get("capacity"),
+        skill_levels=body.get("skill_levels"),
     )
     await call.db(ensure_skills, agent.skills)
     return agent_dict(agent)

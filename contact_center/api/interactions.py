@@ -58,6 +58,11 @@ INTERACTION = Obj(
         "pending": Str(max_length=10, nullable=True, description="set aside: customer or snooze"),
         "snoozed_until": _WHEN,
         "csat_score": Int(minimum=1, maximum=5, nullable=True),
+        "sla_status": Str(
+            max_length=12, nullable=True, description="approaching or breached (docs/sla.md); null: on track"
+        ),
+        "sla_due_at": _WHEN,
+        "overflowed_at": _WHEN,
     },
     required=("id", "customer_id", "channel", "status"),
 )

@@ -74,6 +74,8 @@ class Schema:
             else:
                 kind = rendered.get("type")
                 rendered["type"] = [kind, "null"] if isinstance(kind, str) else kind
+                if "enum" in rendered:  # an enum must list null too, or null never validates
+                    rendered["enum"] = [*rendered["enum"], None]
         if self.description:
             rendered = {**rendered, "description": self.description}
         return rendered
@@ -289,6 +291,33 @@ class MapOf(Schema):
             "type": "object",
             "properties": {k: self.value.to_json(registry) for k in self.keys},
             "additionalProperties": False,
+        }
+
+
+@dataclass(frozen=True)
+class DictOf(Schema):
+    """An object with keys of the caller's choosing (``key`` checks them), one kind of value."""
+
+    key: Schema = field(default_factory=Str)
+    value: Schema = field(default_factory=Int)
+    max_items: int = 50
+
+    def check(self, value: Any, name: str) -> Any:
+        if not isinstance(value, dict):
+            raise InvalidInput("%(name)s must be an object", params={"name": name}, field=name)
+        if len(value) > self.max_items:
+            raise InvalidInput(
+                "%(name)s has more than %(max)s items",
+                params={"name": name, "max": self.max_items},
+                field=name,
+            )
+        return {self.key.check(k, name): self.value.check(v, name) for k, v in value.items()}
+
+    def render(self, registry: Registry) -> SchemaDict:
+        return {
+            "type": "object",
+            "additionalProperties": self.value.to_json(registry),
+            "maxProperties": self.max_items,
         }
 
 

@@ -63,6 +63,8 @@ def contacts_from_rows(rows: list[Interaction], lines: list[StatusLine], now: da
             handle_seconds=handle.get(r.id, 0.0),  # type: ignore[arg-type]
             first_response_at=r.first_response_at,
             csat_score=r.csat_score,
+            sla_status=r.sla_status,
+            sla_due_at=r.sla_due_at,
         )
         for r in rows
     ]

@@ -44,6 +44,8 @@ class Contact:
     handle_seconds: float = 0.0  # every hold added up: talk plus wrap-up, across transfers
     first_response_at: datetime | None = None
     csat_score: int | None = None
+    sla_status: str | None = None  # docs/sla.md: approaching, breached or None
+    sla_due_at: datetime | None = None
 
     @property
     def answered(self) -> bool:

@@ -165,6 +165,8 @@ def _live_list(db: Database, live: list[Contact], names: dict[int, str]) -> list
             "customer": customers.get(c.customer_id, "") or f"#{c.customer_id}",
             "queued_at": iso(c.queued_at),
             "answered_at": iso(c.answered_at),
+            "sla_status": c.sla_status,
+            "sla_due_at": iso(c.sla_due_at),
         }
         for c in live
     ]

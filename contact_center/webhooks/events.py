@@ -19,6 +19,7 @@ WEBHOOK_EVENTS = (
     "interaction.closed",
     "message.created",
     "customer.tier_changed",
+    "sla.breached",
 )
 Mapped = tuple[str, str, dict[str, Any]]  # (webhook type, event key, data)
 
@@ -58,10 +59,21 @@ def _tier(event: BusEvent) -> Mapped | None:
     return "customer.tier_changed", f"tier:{data['customer_id']}:{event.id}", data
 
 
+def _sla(event: BusEvent) -> Mapped | None:
+    """Only breaches whose policy lists the webhook action (docs/sla.md)."""
+    if not event.data.get("webhook"):
+        return None
+    interaction = event.data.get("interaction") or {}
+    target = event.data.get("target")
+    data = {"interaction": interaction, "target": target, "due_at": event.data.get("due_at")}
+    return "sla.breached", f"sla:{interaction.get('id')}:{target}", data
+
+
 _MAPPERS: dict[str, Callable[[BusEvent], Mapped | None]] = {
     "interaction.updated": _interaction,
     "interaction.event": _message,
     "customer.tier_changed": _tier,
+    "sla.breached": _sla,
 }
 
 

@@ -162,6 +162,7 @@ _HELD = select(
     _interactions.c.customer_id,
     _interactions.c.thread_key,
     _interactions.c.first_response_at,
+    _interactions.c.sla_status,
 ).where(_interactions.c.id == bindparam("interaction_id"))
 _FIRST_RESPONSE = update(_interactions).where(_interactions.c.id == bindparam("interaction_id"))
 
@@ -172,7 +173,8 @@ def agent_reply(
     """An agent's reply in a chat it holds, as ``append_event`` stores it; None: use the hub's full path.
 
     The full path (``Hub.reply``) answers every other case: no such interaction, a
-    resend of a stored reply, a chat the agent does not hold, other channels.
+    resend of a stored reply, a chat the agent does not hold, other channels, the first
+    answer to a contact flagged "approaching" its SLA (docs/sla.md).
     """
     body, agent_name = nfc(body), nfc(agent_name)
     if len(body) > MAX_BODY_CHARS:
@@ -183,6 +185,8 @@ def agent_reply(
     row = conn.execute(_HELD, {"interaction_id": interaction_id}).first()
     if row is None or row.channel != "chat" or row.status != "active" or row.agent_id != agent_id:
         return None
+    if row.first_response_at is None and row.sla_status == "approaching":
+        return None  # the first answer takes down the SLA flag: the full path does that
     if external_id and conn.execute(_SEEN, {"channel": "chat", "external_id": external_id}).first():
         return None
     now = utcnow()

@@ -22,6 +22,7 @@ from repository.core.models import LIVE_STATUSES, Customer, Event, Identity, Int
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.events import outbox
 from repository.events.bus import InteractionEvent, InteractionUpdated
+from repository.routing.sla_flags import answered_in_time
 
 if TYPE_CHECKING:
     from repository.db import Database
@@ -259,6 +260,8 @@ def append_event(
         if kind == "message" and author_type == "agent" and interaction.first_response_at is None:
             interaction.first_response_at = utcnow()
             session.add(interaction)
+            if interaction.sla_status == "approaching":
+                answered_in_time(session, interaction)  # the desk's "SLA soon" goes
         session.add(event)
         session.flush()
         outbox.emit(session, InteractionEvent(event, interaction))

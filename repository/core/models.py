@@ -35,6 +35,8 @@ EventKind = Literal["message", "note", "status", "transfer", "csat"]
 AuthorType = Literal["customer", "agent", "system"]
 Strategy = Literal["longest_idle", "round_robin", "least_busy"]
 STRATEGIES: tuple[Strategy, ...] = ("longest_idle", "round_robin", "least_busy")
+SKILL_LEVELS = range(1, 6)
+DEFAULT_SKILL_LEVEL = 1
 
 
 class _Row(Protocol):
@@ -95,6 +97,16 @@ class Queue(SQLModel, table=True):
     is_default: bool = False
     # Routing points per customer tier, e.g. {"platinum": 30, "gold": 15} (migration 0006).
     tier_boosts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Overflow (migration 0019_sla, docs/sla.md): after max_wait_seconds waiting, or at once
+    # when no agent with the skills is available and overflow_when_unstaffed is set, a
+    # contact moves to overflow_queue_id; with no overflow queue it keeps its place and
+    # needs only widened_skills instead (None: never widened).
+    overflow_queue_id: int | None = Field(default=None, foreign_key="queues.id")
+    max_wait_seconds: int | None = None
+    overflow_when_unstaffed: bool = False
+    widened_skills: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Agents at or above this level (1–5) in every required skill are preferred; 0 = no minimum.
+    min_skill_level: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -106,6 +118,9 @@ class Agent(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     role: str = Field(default="agent", max_length=20)
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Level 1–5 per skill, e.g. {"billing": 4}; a skill held without a level counts as
+    # DEFAULT_SKILL_LEVEL (migration 0019_sla).
+    skill_levels: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     capacity: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     presence: str = Field(default="offline", max_length=20)
     presence_since: datetime = Field(default_factory=utcnow)
@@ -167,6 +182,13 @@ class Interaction(SQLModel, table=True):
     snoozed_until: datetime | None = Field(default=None, index=True)
     csat_score: int | None = None
     csat_comment: str | None = Field(default=None, max_length=2000)
+    # SLA (migration 0019_sla, docs/sla.md): None, "approaching" or "breached", and when the
+    # target that set it falls due; written by the router leader's escalation loop.
+    sla_status: str | None = Field(default=None, max_length=12)
+    sla_due_at: datetime | None = None
+    # Set when the contact overflowed (moved queue or widened skills); it overflows once.
+    overflowed_at: datetime | None = None
+    skills_widened: bool = False
 
 
 class Event(SQLModel, table=True):

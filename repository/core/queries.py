@@ -49,6 +49,8 @@ class QueuedContact:
     tier_boosts: dict[str, int] = field(default_factory=dict)
     # When it last went back to the queue after someone passed it on (reject back-off).
     requeued_at: datetime | None = None
+    # Agents at this level in every required skill are preferred (Queue.min_skill_level).
+    min_skill_level: int = 0
 
 
 @dataclass
@@ -59,6 +61,8 @@ class AgentState:
     capacity: dict[str, int]
     load: dict[str, int] = field(default_factory=dict)
     last_assigned_at: datetime | None = None
+    # Level per skill (Agent.skill_levels); a skill missing here counts as DEFAULT_SKILL_LEVEL.
+    levels: dict[str, int] = field(default_factory=dict)
 
     def free(self, channel: str, defaults: dict[str, int]) -> int:
         return self.capacity.get(channel, defaults.get(channel, 1)) - self.load.get(channel, 0)
@@ -92,7 +96,7 @@ def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[Qu
     # Only the columns routing reads: building full ORM objects for thousands of waiting
     # contacts cost ~4x as much.
     stmt = (
-        select(  # type: ignore[call-overload]
+        select(  # type: ignore[call-overload, misc]
             Interaction.id,
             Interaction.customer_id,
             Interaction.channel,
@@ -106,6 +110,9 @@ def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[Qu
             Interaction.declined_by,
             Interaction.target_agent_id,
             Queue.tier_boosts,
+            Queue.min_skill_level,
+            Interaction.skills_widened,
+            Queue.widened_skills,
         )
         .join(Queue, Queue.id == Interaction.queue_id)
         .join(Customer, Customer.id == Interaction.customer_id)
@@ -123,7 +130,8 @@ def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[Qu
             channel=row[2],
             queue_id=row[3],
             queue_priority=row[4],
-            required_skills=list(row[5] or []),
+            # A contact that overflowed in place needs only the queue's widened skills.
+            required_skills=list((row[15] if row[14] and row[15] is not None else row[5]) or []),
             strategy=row[6],
             customer_tier=row[7],
             queued_at=row[8],
@@ -131,6 +139,7 @@ def queued_contacts(session: Any, ids: Collection[int] | None = None) -> list[Qu
             declined_by=list(row[10] or []),
             target_agent_id=row[11],
             tier_boosts=dict(row[12] or {}),
+            min_skill_level=int(row[13] or 0),
         )
         for row in session.exec(stmt).all()
     ]
@@ -151,7 +160,15 @@ def routable_agents(session: Any, cutoff: datetime, ids: Collection[int] | None 
             return []
         stmt = stmt.where(col(Agent.id).in_(list(ids)))
     return [
-        AgentState(a.id, a.display_name, set(a.skills), dict(a.capacity), {}, a.last_assigned_at)
+        AgentState(
+            a.id,
+            a.display_name,
+            set(a.skills),
+            dict(a.capacity),
+            {},
+            a.last_assigned_at,
+            dict(a.skill_levels or {}),
+        )
         for a in session.exec(stmt).all()
     ]
 

@@ -52,6 +52,9 @@ def interaction_dict(interaction: Interaction) -> dict[str, Any]:
         "pending": interaction.pending_reason,
         "snoozed_until": iso(interaction.snoozed_until),
         "csat_score": interaction.csat_score,
+        "sla_status": interaction.sla_status,
+        "sla_due_at": iso(interaction.sla_due_at),
+        "overflowed_at": iso(interaction.overflowed_at),
     }
 
 
@@ -92,6 +95,7 @@ def agent_dict(agent: Agent) -> dict[str, Any]:
         "display_name": agent.display_name,
         "role": agent.role,
         "skills": agent.skills,
+        "skill_levels": dict(agent.skill_levels or {}),
         "capacity": agent.capacity,
         "presence": agent.presence,
         "is_active": agent.is_active,
@@ -108,4 +112,9 @@ def queue_dict(queue: Queue) -> dict[str, Any]:
         "strategy": queue.strategy,
         "is_default": queue.is_default,
         "tier_boosts": dict(queue.tier_boosts or {}),
+        "overflow_queue_id": queue.overflow_queue_id,
+        "max_wait_seconds": queue.max_wait_seconds,
+        "overflow_when_unstaffed": queue.overflow_when_unstaffed,
+        "widened_skills": queue.widened_skills,
+        "min_skill_level": queue.min_skill_level,
     }

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from repository.core.models import ROLES, Agent, utcnow
 from repository.directory.passwords import hash_password as argon2_hash
 from repository.directory.passwords import needs_rehash, verify_password
-from repository.directory.validation import check_capacity, check_skills, insert_unique
+from repository.directory.validation import check_capacity, check_skill_levels, check_skills, insert_unique
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.events import outbox
 from repository.events.bus import AgentPresence
@@ -36,6 +36,7 @@ def create_agent(
     role: str = "agent",
     skills: list[str] | None = None,
     capacity: dict[str, int] | None = None,
+    skill_levels: dict[str, int] | None = None,
 ) -> Agent:
     username = username.strip().lower()
     if not username or len(username) > 80:
@@ -51,6 +52,7 @@ def create_agent(
         role=role,
         skills=check_skills(skills or []),
         capacity=check_capacity(capacity or {}),
+        skill_levels=check_skill_levels(skill_levels or {}),
     )
     return insert_unique(db, agent, Conflict("agent %(name)r already exists", params={"name": username}))
 
@@ -71,7 +73,9 @@ def update_agent(db: Database, agent_id: int, **changes: Any) -> Agent:
             changes["skills"] = check_skills(changes["skills"])
         if "capacity" in changes:
             changes["capacity"] = check_capacity(changes["capacity"])
-        for name in ("display_name", "role", "skills", "capacity", "is_active"):
+        if "skill_levels" in changes:
+            changes["skill_levels"] = check_skill_levels(changes["skill_levels"] or {})
+        for name in ("display_name", "role", "skills", "skill_levels", "capacity", "is_active"):
             if name in changes and changes[name] is not None:
                 setattr(agent, name, changes[name])
         session.add(agent)

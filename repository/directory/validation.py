@@ -35,6 +35,16 @@ def check_skills(skills: list[Any]) -> list[str]:
     return sorted({s.strip().lower() for s in skills})
 
 
+def check_skill_levels(levels: dict[Any, Any]) -> dict[str, int]:
+    """{"billing": 4}: skill names as check_skills makes them, levels 1 to 5."""
+    out: dict[str, int] = {}
+    for name, level in levels.items():
+        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 5:
+            raise InvalidInput("a skill level is a whole number from 1 to 5", field="skill_levels")
+        out[check_skills([name])[0]] = level
+    return out
+
+
 def insert_unique(db: Database, row: M, taken: Conflict) -> M:
     """Insert ``row``; ``taken`` is raised when a unique name is already in use."""
     try:

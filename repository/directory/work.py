@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 
 from repository.core.models import STRATEGIES, CannedReply, Queue, Skill, WrapUpCode
+from repository.directory.sla_policies import check_overflow
 from repository.directory.validation import check_skills, insert_unique
 from repository.errors import Conflict, InvalidInput, NotFound
 
@@ -25,7 +26,10 @@ def create_queue(
     strategy: str = "longest_idle",
     is_default: bool = False,
     tier_boosts: dict[str, int] | None = None,
+    **overflow: Any,
 ) -> Queue:
+    """A queue; ``overflow``: overflow_queue_id, max_wait_seconds, overflow_when_unstaffed,
+    widened_skills, min_skill_level (docs/sla.md)."""
     if not name.strip() or len(name) > 80:
         raise InvalidInput("a queue name is 1 to 80 characters", field="name")
     if strategy not in STRATEGIES:
@@ -35,7 +39,11 @@ def create_queue(
     if not isinstance(priority, int) or not -100 <= priority <= 100:
         raise InvalidInput("priority is a whole number from -100 to 100", field="priority")
     skills = check_skills(required_skills or [])
-    ensure_skills(db, skills)
+    extra = check_overflow(db, None, overflow)
+    unknown = set(overflow) - set(extra)
+    if unknown:
+        raise InvalidInput("unknown field %(name)r", params={"name": sorted(unknown)[0]})
+    ensure_skills(db, skills + (extra.get("widened_skills") or []))
     queue = Queue(
         name=name.strip(),
         description=description[:300],
@@ -44,6 +52,7 @@ def create_queue(
         strategy=strategy,
         is_default=is_default,
         tier_boosts=dict(tier_boosts or {}),
+        **extra,
     )
     return insert_unique(db, queue, Conflict("queue %(name)r already exists", params={"name": name}))
 
@@ -61,6 +70,10 @@ def update_queue(db: Database, queue_id: int, **changes: Any) -> Queue:
         isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100
     ):
         raise InvalidInput("priority is a whole number from -100 to 100", field="priority")
+    # These may be set back to None (no overflow queue, no maximum wait, no widening).
+    overflow = check_overflow(db, queue_id, changes)
+    if overflow.get("widened_skills"):
+        ensure_skills(db, overflow["widened_skills"])
     try:
         with db.write() as session:
             queue = session.get(Queue, queue_id)
@@ -77,6 +90,8 @@ def update_queue(db: Database, queue_id: int, **changes: Any) -> Queue:
             ):
                 if name in changes and changes[name] is not None:
                     setattr(queue, name, changes[name])
+            for name, value in overflow.items():
+                setattr(queue, name, value)
             session.add(queue)
             return queue
     except IntegrityError as exc:

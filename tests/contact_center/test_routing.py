@@ -38,6 +38,7 @@ def contact(
     target: int | None = None,
     last_agent: int | None = None,
     boosts: dict[str, int] | None = None,
+    min_level: int = 0,
 ) -> QueuedContact:
     """A contact that has waited ``waited`` seconds, in a queue boosting tiers by ``boosts``."""
     return QueuedContact(
@@ -55,6 +56,7 @@ def contact(
         target_agent_id=target,
         last_agent_id=last_agent,
         tier_boosts=boosts if boosts is not None else {"platinum": 30, "gold": 20, "silver": 10},
+        min_skill_level=min_level,
     )
 
 
@@ -65,6 +67,7 @@ def agent(
     capacity: dict[str, int] | None = None,
     load: dict[str, int] | None = None,
     idle: float | None = None,
+    levels: dict[str, int] | None = None,
 ) -> AgentState:
     """An available agent, last assigned ``idle`` seconds ago (None: never)."""
     return AgentState(
@@ -74,6 +77,7 @@ def agent(
         capacity=capacity if capacity is not None else {"chat": 2},
         load=load or {},
         last_assigned_at=None if idle is None else NOW - timedelta(seconds=idle),
+        levels=levels or {},
     )
 
 
@@ -273,3 +277,32 @@ def test_queue_positions_count_from_one_within_each_queue_in_service_order() -> 
         5: (2, 2),
     }
     assert queue_positions([], NOW) == {}
+
+
+def test_agents_at_the_queues_minimum_skill_level_are_preferred_over_longer_idle_ones() -> None:
+    junior = agent(1, skills={"billing"}, levels={"billing": 2}, idle=900)
+    senior = agent(2, skills={"billing"}, levels={"billing": 4}, idle=5)
+
+    assert route([contact(id=7, skills=["billing"], min_level=3)], [junior, senior]) == [(7, 2)]
+
+
+def test_an_agent_below_the_minimum_gets_the_contact_when_nobody_at_it_is_free() -> None:
+    junior = agent(1, skills={"billing"}, levels={"billing": 2})
+    senior = agent(2, skills={"billing"}, levels={"billing": 5}, capacity={"chat": 1}, load={"chat": 1})
+
+    assert route([contact(id=7, skills=["billing"], min_level=3)], [junior, senior]) == [(7, 1)]
+
+
+def test_a_qualified_agent_who_declined_comes_after_a_fresh_one_below_the_minimum() -> None:
+    junior = agent(1, skills={"billing"}, levels={"billing": 1})
+    senior = agent(2, skills={"billing"}, levels={"billing": 5})
+    passed_on = contact(id=7, skills=["billing"], min_level=3, declined_by=[2])
+
+    assert route([passed_on], [junior, senior]) == [(7, 1)]
+
+
+def test_a_skill_without_a_level_counts_as_level_one() -> None:
+    unrated = agent(1, skills={"billing"}, idle=900)
+    rated = agent(2, skills={"billing"}, levels={"billing": 2}, idle=5)
+
+    assert route([contact(id=7, skills=["billing"], min_level=2)], [unrated, rated]) == [(7, 2)]

@@ -28,6 +28,7 @@ def random_world(rng: random.Random) -> tuple[list, list]:
             capacity={"chat": rng.randint(0, 3), "email": rng.randint(0, 2)},
             load={"chat": rng.randint(0, 1)},
             idle=rng.choice([None, 5, 50, 500]),
+            levels={s: rng.randint(1, 5) for s in ("billing", "french") if rng.random() < 0.7},
         )
         for i in range(1, rng.randint(2, 12))
     ]
@@ -37,6 +38,7 @@ def random_world(rng: random.Random) -> tuple[list, list]:
         q: (
             rng.choice([[], ["billing"], ["billing", "french"]]),
             rng.choice(["longest_idle", "least_busy", "round_robin"]),
+            rng.choice([0, 0, 2, 4]),
         )
         for q in (1, 2, 3)
     }
@@ -50,6 +52,7 @@ def random_world(rng: random.Random) -> tuple[list, list]:
             tier=rng.choice(["standard", "silver", "gold", "platinum"]),
             skills=queues[queue][0],
             strategy=queues[queue][1],
+            min_level=queues[queue][2],
             declined_by=rng.sample(ids, k=rng.randint(0, min(2, len(ids)))),
             offered_ago=rng.choice([None, 3.0, 60.0]),
             target=rng.choice([None, None, None, rng.choice(ids)]),

@@ -7,6 +7,7 @@ import { t } from "./i18n.js";
 import { eventEls, pendingEls, saveOutbox, state, storage } from "./state.js";
 import { ui } from "./shell.js";
 import { finishPrechat } from "./prechat.js";
+import { loadHours } from "./afterhours.js";
 import { addSystemLine, clearEvents, groupWithPrevious, hideNotice, messageEl, placeEvent, restoreSystemLines, scrollToBottom, showNotice } from "./messages.js";
 import { setRemoteTyping } from "./typing.js";
 import { failMessage } from "./composer.js";
