@@ -75,6 +75,8 @@ import { channels } from './ui-core.js';
     panel.hidden = true;
   }
   opener.addEventListener('click', () => (panel.hidden ? open() : close()));
+  // The page renders the button before this module runs; it stays disabled until a click does something.
+  opener.disabled = false;
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && !panel.hidden) close(); });
 
   /** The snippet as text nodes, with each [start, end) code-point range in a <mark>. */
