@@ -8,7 +8,7 @@ import pytest
 
 from repository import Database
 from repository.core.ingest import InboundItem, ingest
-from repository.errors import Conflict, InvalidInput
+from repository.errors import Conflict, InvalidInput, NotFound
 from repository.telephony.abandon import abandon
 from repository.telephony.calls import apply_state, attach_interaction, get_call, open_call
 from repository.telephony.config import choose, is_open, save_endpoint, save_number
@@ -107,11 +107,12 @@ def test_number_configuration_is_validated_and_drives_ivr_and_hours(db: Database
         {"time_zone": "Mars/Olympus"},
         {"business_hours": {"mon": [["09:00", "09:00"]]}},
         {"business_hours": {"someday": []}},
-        {"menu": [{"digit": "1", "label": "X", "queue_id": 999}]},
         {"menu": [{"digit": "12", "label": "X", "queue_id": sales.id}]},
     ):
         with pytest.raises(InvalidInput):
             save_number(db, number.id, bad)
+    with pytest.raises(NotFound):  # a well-formed menu naming a queue that does not exist
+        save_number(db, number.id, {"menu": [{"digit": "1", "label": "X", "queue_id": 999}]})
     with pytest.raises(Conflict):
         save_number(db, None, {"number": "+14155550100"})
     # A night line: the number keeps the queue calendar's rule, a span past midnight.
