@@ -72,6 +72,9 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(
     max_examples=6,
+    # The same cases on every run, so CI judges the change and not the draw; the full
+    # command-line run (docs/protocol.md, 17,027 cases) is where new draws are explored.
+    derandomize=True,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

@@ -75,6 +75,7 @@ SLA_POLICY = Obj(
         "actions": ListOf(item=Str(choices=ACTIONS), max_items=len(ACTIONS), description="run on a breach"),
         "priority_step": Int(minimum=0, maximum=100, description="points raise_priority adds"),
     },
+    any_of=("first_response_seconds", "resolution_seconds"),
 )
 _SLA = {
     "sla_policies": ListOf(

@@ -316,6 +316,7 @@ class DictOf(Schema):
     def render(self, registry: Registry) -> SchemaDict:
         return {
             "type": "object",
+            "propertyNames": self.key.to_json(registry),
             "additionalProperties": self.value.to_json(registry),
             "maxProperties": self.max_items,
         }
@@ -389,7 +390,7 @@ class Obj(Schema):
     required: tuple[str, ...] = ()
     # Exactly one of these fields must be given (e.g. a label by id or by name).
     one_of: tuple[str, ...] = ()
-    # At least one of these fields must be given.
+    # At least one of these fields must be given, and not as null (null reads as "not given").
     any_of: tuple[str, ...] = ()
     # The field whose value picks one of ``variants``; it must be required, with choices.
     by: str | None = None
@@ -411,14 +412,14 @@ class Obj(Schema):
         for key in self.required:
             if key not in value:
                 raise InvalidInput("%(name)s is required", params={"name": key}, field=key)
-        given = [key for key in (*self.one_of, *self.any_of) if key in value]
+        given = [key for key in self.one_of if key in value]
         if self.one_of and len(given) != 1:
             raise InvalidInput(
                 "give exactly one of %(names)s",
                 params={"names": ", ".join(self.one_of)},
                 field=self.one_of[0],
             )
-        if self.any_of and not given:
+        if self.any_of and all(value.get(key) is None for key in self.any_of):
             raise InvalidInput(
                 "give at least one of %(names)s",
                 params={"names": ", ".join(self.any_of)},
@@ -471,7 +472,9 @@ class Obj(Schema):
         if self.one_of:
             out["oneOf"] = [{"required": [key]} for key in self.one_of]
         if self.any_of:
-            out["anyOf"] = [{"required": [key]} for key in self.any_of]
+            out["anyOf"] = [
+                {"required": [key], "properties": {key: {"not": {"type": "null"}}}} for key in self.any_of
+            ]
         return out
 
     def to_json(self, registry: Registry) -> SchemaDict:

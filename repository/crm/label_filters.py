@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from repository.core.models import Interaction
 from repository.crm.label_models import Label, LabelLink
-from repository.errors import InvalidInput
+from repository.errors import NotFound
 
 if TYPE_CHECKING:
     from repository.db import Database
@@ -36,10 +36,13 @@ _CHUNK = 500
 
 
 def require_label(db: Database, label_id: int) -> None:
-    """A filter naming a label that does not exist is a mistake worth saying, not an empty page."""
+    """A filter naming a label that does not exist is a mistake worth saying, not an empty page.
+
+    404, as for any other id that names nothing: the filter is well-formed, its target is gone.
+    """
     with db.read() as session:
         if session.get(Label, label_id) is None:
-            raise InvalidInput("no such label", field="label_id")
+            raise NotFound("no such label", field="label_id")
 
 
 def interaction_carries(label_id: int) -> Any:

@@ -10,7 +10,7 @@ from sqlmodel import col, delete, select
 from repository.core.customers import TIERS
 from repository.core.models import Queue
 from repository.directory.validation import check_skills
-from repository.errors import InvalidInput, NotFound
+from repository.errors import Conflict, InvalidInput, NotFound
 from repository.routing.sla_models import ACTIONS, SlaPolicy
 
 if TYPE_CHECKING:
@@ -78,7 +78,8 @@ def check_policies(policies: Any) -> list[dict[str, Any]]:
     checked = [check_policy(p) if isinstance(p, dict) else check_policy({"?": p}) for p in policies]
     tiers = [p["tier"] for p in checked]
     if len(set(tiers)) != len(tiers):
-        raise InvalidInput("one policy per tier (and one without a tier)", field="tier")
+        # Two items of one request colliding is a 409, as elsewhere (docs/protocol.md).
+        raise Conflict("one policy per tier (and one without a tier)", field="tier")
     return checked
 
 
@@ -117,10 +118,11 @@ def check_overflow(db: Database, queue_id: int | None, changes: dict[str, Any]) 
         if target is not None:
             _whole(target, "overflow_queue_id", 1, 2**31 - 1)
             if target == queue_id:
-                raise InvalidInput("a queue cannot overflow into itself", field="overflow_queue_id")
+                # A collision with the record itself (docs/protocol.md), not a malformed value.
+                raise Conflict("a queue cannot overflow into itself", field="overflow_queue_id")
             with db.read() as session:
                 if session.get(Queue, target) is None:
-                    raise InvalidInput("no such overflow queue", field="overflow_queue_id")
+                    raise NotFound("no such overflow queue", field="overflow_queue_id")
         out["overflow_queue_id"] = target
     if "max_wait_seconds" in changes:
         wait = changes["max_wait_seconds"]

@@ -8,10 +8,12 @@ replaced and chats keep being offered. With the memory:// bus, --workers is refu
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +54,16 @@ def workers_of(parent: int) -> list[int]:
     return [int(p) for p in out.stdout.split()]
 
 
+async def replacement_of(parent: int, dead: int, seconds: float = 15) -> list[int]:
+    """The parent's workers once a new one has taken ``dead``'s place (or as they are at the deadline)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        now = workers_of(parent)
+        if (len(now) == 2 and dead not in now) or time.monotonic() > deadline:
+            return now
+        await asyncio.sleep(0.2)
+
+
 async def chats_reach_the_agent(node: ServerProcess, desk: object, count: int, tag: str) -> None:
     for n in range(count):
         peer = await visitor(node)
@@ -85,8 +97,11 @@ async def test_two_workers_share_one_port_the_bus_and_the_router(
         os.kill(first[0], signal.SIGKILL)  # a worker crashes: it is replaced, the node goes on
         desk2 = await agent(node, await login(node.base, "ada", PASSWORD))
         await chats_reach_the_agent(node, desk2, 3, "after")
-        replaced = workers_of(node.proc.pid)
+        # The parent waits RESTART_BACKOFF_SECONDS before forking the replacement; the three
+        # chats above may all be served by the survivor within that second.
+        replaced = await replacement_of(node.proc.pid, first[0])
         assert len(replaced) == 2 and first[0] not in replaced
+        await chats_reach_the_agent(node, desk2, 4, "replaced")
     finally:
         node.stop()
     # Stopping the parent stops its workers too: none is left behind.
