@@ -11,14 +11,14 @@ from __future__ import annotations
 import hmac
 from typing import TYPE_CHECKING, Any
 
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_ui.auth import current_agent, same_origin
 from contact_center.attachments import AttachmentStore
-from contact_center.errors import HTTPError, error_body, http_detail, localized
+from contact_center.errors import error_body, http_detail, localized
+from contact_center.upload_form import read_single_upload
 from contact_center.visitor_tokens import VisitorTokens
 from repository.errors import ContactCenterError
 
@@ -66,21 +66,8 @@ def desk_attachment_routes(ctx: AppContext) -> list[Route]:
                 error_body("forbidden", "this request did not come from the desk"), status_code=403
             )
         try:
-            declared = int(request.headers.get("content-length") or 0)
-            if declared > settings.attachment_max_bytes + 64 * 1024:
-                raise HTTPError(
-                    413,
-                    "attachments are limited to %(max)s bytes",
-                    params={"max": settings.attachment_max_bytes},
-                )
-            form = await request.form(
-                max_files=1, max_fields=2, max_part_size=settings.attachment_max_bytes + 1
-            )
-            upload_file = form.get("file")
-            if not isinstance(upload_file, UploadFile):
-                raise HTTPException(400, 'send the file as multipart field "file"')
-            data = await upload_file.read(settings.attachment_max_bytes + 1)
-            described = await store.save(owner_key(agent.id), upload_file.filename or "file", data)
+            name, data = await read_single_upload(request, settings.attachment_max_bytes)
+            described = await store.save(owner_key(agent.id), name, data)
         except ContactCenterError as exc:
             return JSONResponse(
                 error_body(exc.code, localized(exc), **exc.details), status_code=exc.status_code

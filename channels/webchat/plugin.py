@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -26,9 +25,10 @@ from channels.webchat.socket import VisitorSession
 from channels.webchat.widget_bundle import widget_bundle
 from contact_center.attachments import AttachmentStore
 from contact_center.context import AppContext
-from contact_center.errors import HTTPError, error_body, http_detail, localized
+from contact_center.errors import error_body, http_detail, localized
 from contact_center.i18n import N_
 from contact_center.i18n.jinja import install as install_i18n
+from contact_center.upload_form import read_single_upload
 from contact_center.visitor_tokens import VisitorTokens
 from repository.errors import ContactCenterError
 
@@ -123,21 +123,8 @@ def adapter(ctx: AppContext) -> WebchatAdapter:
         try:
             visitor_id = tokens.verify(request.headers.get("x-visitor-token", ""))
             await limits.before_upload(visitor_id)
-            declared = int(request.headers.get("content-length") or 0)
-            if declared > settings.attachment_max_bytes + 64 * 1024:
-                raise HTTPError(
-                    413,
-                    "attachments are limited to %(max)s bytes",
-                    params={"max": settings.attachment_max_bytes},
-                )
-            form = await request.form(
-                max_files=1, max_fields=2, max_part_size=settings.attachment_max_bytes + 1
-            )
-            upload_file = form.get("file")
-            if not isinstance(upload_file, UploadFile):
-                raise HTTPException(400, 'send the file as multipart field "file"')
-            data = await upload_file.read(settings.attachment_max_bytes + 1)
-            described = await files.save(visitor_id, upload_file.filename or "file", data)
+            name, data = await read_single_upload(request, settings.attachment_max_bytes)
+            described = await files.save(visitor_id, name, data)
         except ContactCenterError as exc:
             return JSONResponse(
                 error_body(exc.code, localized(exc), **exc.details), status_code=exc.status_code, headers=cors
