@@ -161,6 +161,7 @@ export class ReconnectingSocket {
     this.pingTimer = null;
     this.pongTimer = null;
     this.retryAt = 0;
+    this.notBefore = 0; // no reconnect before this time (holdOff)
     this.lostAt = 0; // when the current outage began (0 = connected)
     this.lastOutageMs = 0; // how long the outage that ended last lasted
     this.state = 'connecting';
@@ -297,7 +298,8 @@ export class ReconnectingSocket {
 
   /** The network came back or the user asked: skip the rest of the back-off. */
   reconnectNow() {
-    if (this.stopped || this.ready) return;
+    // A wait the server asked for (holdOff) is kept: an earlier socket would only be refused.
+    if (this.stopped || this.ready || Date.now() < this.notBefore) return;
     this.detach('retry');
     this.attempt = 0;
     this.connect();
@@ -307,6 +309,13 @@ export class ReconnectingSocket {
    * connecting is left to finish (a page may ask on every click or tab switch). */
   retryNow() {
     if (!this.ws) this.reconnectNow();
+  }
+
+  /** For retryDelay: the server asked for a wait of ms (e.g. a rate limit's retry_after).
+   * Neither the retry nor reconnectNow (a click, the network coming back) comes sooner. */
+  holdOff(ms) {
+    this.notBefore = Date.now() + ms;
+    return ms;
   }
 
   /** The wait before attempt n (0-based): random in [cap/2, cap], cap doubling from firstRetryMs. */

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import websockets
 from sqlmodel import select
 
 from repository import Database, upgrade
@@ -181,3 +182,41 @@ async def test_a_token_the_hub_no_longer_knows_starts_a_fresh_conversation_at_on
     assert await page.get_by_test_id("cc-status").is_hidden()
     assert stored_messages(server, "Hello again") == 1
     await customer.close()
+
+
+async def test_refused_for_too_many_sockets_the_widget_waits_as_long_as_the_hub_asked(
+    tmp_path: Path, browser: Any
+) -> None:
+    process = ServerProcess(tmp_path / "data", WIDGET_SOCKETS_PER_ADDRESS="1")
+    upgrade(process.database_url)
+    db = Database(process.database_url)
+    create_queue(db, "General", is_default=True)
+    db.dispose()
+    process.start()
+    try:
+        # Another tab from the same address holds the only socket the hub allows.
+        other_tab = await websockets.connect(process.ws_base + "/channels/webchat/ws")
+        relay = Relay()
+        customer, page = await open_widget(browser, process, relay)
+        await relay.until(lambda: relay.sockets and relay.sockets[0]["closed_by_hub"] == 4429, "a 4429 close")
+        refusal = [f for f in relay.sockets[0]["received"] if f["type"] == "error"]
+        assert refusal and refusal[0]["code"] == "rate_limited" and refusal[0]["retry_after"] == 30
+
+        # The usual back-off would have tried several times in 25 s; the widget waits 30 s.
+        for _ in range(5):
+            await page.clock.fast_forward(5_000)
+            await asyncio.sleep(0.1)
+        assert len(relay.sockets) == 1
+
+        await other_tab.close()  # the tab is closed: the slot is free
+        await page.clock.fast_forward(12_000)  # 37 s in all: past 30 s and its fifth of jitter
+        await relay.until(lambda: len(relay.sockets) == 2, "one new socket after retry_after")
+        await relay.until(
+            lambda: any(f["type"] == "welcome" for f in relay.sockets[1]["received"]), "a welcome"
+        )
+        await page.get_by_test_id("cc-name").wait_for()
+        assert len(relay.sockets) == 2
+        await customer.close()
+    finally:
+        process.stop()
+    assert not process.errors_in_log(), process.log_path.read_text()[-4000:]

@@ -13,15 +13,32 @@ import { ui } from "./shell.js";
 import { setRemoteTyping } from "./typing.js";
 import { ReconnectingSocket } from "/static/ui-core.js";
 
+// Closed for too many sockets from this address (docs/protocol.md): wait what the hub asked.
+const CLOSE_TOO_MANY = 4429;
+const RETRY_AFTER_MAX_MS = 10 * 60 * 1000;
+
 class VisitorSocket extends ReconnectingSocket {
-  // The hub no longer knew the stored token (error invalid_token, then close 4401): the
-  // token is gone, so say hello without one at once instead of backing off.
-  retryDelay(_code) {
-    if (!state.resetToken) return undefined;
-    state.resetToken = false;
-    this.attempt = 0;
-    return 0;
+  retryDelay(code) {
+    // The hub no longer knew the stored token (error invalid_token, then close 4401): the
+    // token is gone, so say hello without one at once instead of backing off.
+    if (state.resetToken) {
+      state.resetToken = false;
+      this.attempt = 0;
+      return 0;
+    }
+    // Refused for too many sockets (error rate_limited with retry_after, then close 4429):
+    // retrying sooner, or on opening the panel, only meets the same refusal. Up to a fifth
+    // more, so a room of widgets refused together does not come back together.
+    const asked = state.retryAfterMs;
+    state.retryAfterMs = 0;
+    if (code === CLOSE_TOO_MANY && asked > 0) return this.holdOff(asked + Math.random() * asked * 0.2);
+    return undefined;
   }
+}
+
+// Remembered from the error frame that comes just before a 4429 close.
+export function noteRetryAfter(seconds) {
+  if (typeof seconds === "number" && seconds > 0) state.retryAfterMs = Math.min(seconds * 1000, RETRY_AFTER_MAX_MS);
 }
 
 const socket = new VisitorSocket({

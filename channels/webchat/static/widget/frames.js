@@ -11,7 +11,7 @@ import { loadHours } from "./afterhours.js";
 import { addSystemLine, clearEvents, groupWithPrevious, hideNotice, messageEl, placeEvent, restoreSystemLines, scrollToBottom, showNotice } from "./messages.js";
 import { setRemoteTyping } from "./typing.js";
 import { failMessage } from "./composer.js";
-import { reconnect, transmit } from "./connection.js";
+import { noteRetryAfter, reconnect, transmit } from "./connection.js";
 
 export const HANDLERS = {
   // The socket is ready by now (connection.js set state.ready before handing this over).
@@ -123,6 +123,7 @@ export const HANDLERS = {
       late.render();
       return;
     }
+    if (f.code === "rate_limited") noteRetryAfter(f.retry_after);
     if (f.code === "invalid_token") {
       // The hub no longer knows this browser (e.g. its secret changed): start afresh.
       state.token = null;

@@ -68,6 +68,7 @@ export const state = {
   stopped: false, // the hub refused this site: never reconnect
   attempts: 0, // failed attempts since the last welcome
   resetToken: false, // the hub refused the stored token: the next hello goes without it, at once
+  retryAfterMs: 0, // the hub's last rate_limited error asked for this wait before a new socket
   token: storage.get("token"),
   maxBytes: 10 * 1024 * 1024,
   view: "loading", // loading | prechat | chat (set once the outbox and pre-chat flag are read)
