@@ -20,10 +20,17 @@ export const EmailView = (() => {
     return rows.length ? el('div', { class: 'email-head' }, rows) : null;
   }
 
+  /** A fold whose summary says what a click does: "Show …" while closed, "Hide …" while open. */
+  function fold(attrs, show, hide, ...content) {
+    const summary = el('summary', { text: show });
+    const box = el('details', attrs, summary, ...content);
+    box.addEventListener('toggle', () => { summary.textContent = box.open ? hide : show; });
+    return box;
+  }
+
   function quoted(p) {
     if (!p.quoted) return null;
-    return el('details', { class: 'email-quoted', testid: 'email-quoted' },
-      el('summary', { text: t('Show quoted text') }),
+    return fold({ class: 'email-quoted', testid: 'email-quoted' }, t('Show quoted text'), t('Hide quoted text'),
       el('pre', { class: 'email-quoted-text', style: 'white-space:pre-wrap', text: p.quoted }));
   }
 
@@ -34,7 +41,7 @@ export const EmailView = (() => {
       title: t('Formatted message'), loading: 'lazy', style: 'width:100%;min-height:240px;border:1px solid #ddd;background:#fff',
     });
     frame.srcdoc = p.html;
-    return el('details', { class: 'email-formatted' }, el('summary', { text: t('Show formatted message') }), frame);
+    return fold({ class: 'email-formatted' }, t('Show formatted message'), t('Hide formatted message'), frame);
   }
 
   /** Each mail attached whole (forwarded), folded: its sender, date, recipients and text. */

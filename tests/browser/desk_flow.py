@@ -55,3 +55,21 @@ def interaction_and_agent(server: ServerProcess, username: str) -> tuple[Interac
         db.dispose()
     assert interaction is not None
     return interaction, agent
+
+
+# The top bar's time-zone picker: is it shown, and does its chosen text fit? A select's
+# scrollWidth never exceeds its clientWidth, and its arrow takes room beyond its padding,
+# so the picker is measured against a copy holding only the chosen option, left to its
+# natural width: text, padding and arrow. `needs` <= `has` means the text shows whole.
+ZONE_PICKER = """() => {
+  const zone = document.querySelector('select[name=timezone]');
+  const text = zone.options[zone.selectedIndex].textContent;
+  const copy = zone.cloneNode(false);
+  copy.removeAttribute('data-testid');
+  copy.append(new Option(text));
+  copy.style.cssText = 'position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none';
+  zone.parentNode.append(copy);
+  const needs = copy.getBoundingClientRect().width;
+  copy.remove();
+  return { shown: zone.offsetParent !== null, text, needs, has: zone.getBoundingClientRect().width };
+}"""

@@ -1,7 +1,8 @@
 """The desk's top bar at common window widths, in headless Chromium: "Sign out" is always on
-screen, nothing overflows the bar, and from 1240 px up the time-zone picker shows its
-choice whole ("Time zone of this browser" was cut to "Time zone of t" at 1400 px).
-Screenshot: test-artifacts/desk-topbar-1400.png."""
+screen, nothing overflows the bar, and from 1241 px up the time-zone picker shows its
+choice whole ("Time zone of this browser" was cut to "Time zone of t" at 1400 px, later
+to "Time zone of this brows", which a measure of the text against the padding alone
+missed: the select's arrow takes room too). Screenshot: test-artifacts/desk-topbar-1400.png."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from repository import Database, upgrade
 from repository.directory import create_agent, create_queue
-from tests.browser.desk_flow import agent_signs_in
+from tests.browser.desk_flow import ZONE_PICKER, agent_signs_in
 from tests.chromium import ARTIFACTS
 from tests.live import ServerProcess
 
@@ -25,17 +26,7 @@ PICKER_WHOLE_FROM = 1241
 MEASURE = """() => {
   const bar = document.querySelector('.topbar');
   const out = document.querySelector('[data-testid=sign-out]').getBoundingClientRect();
-  const zone = document.querySelector('select[name=timezone]');
-  const style = getComputedStyle(zone);
-  const pen = document.createElement('canvas').getContext('2d');
-  pen.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-  const text = zone.options[zone.selectedIndex].textContent;
-  return {
-    signOutRight: out.right, barScroll: bar.scrollWidth, barWidth: bar.clientWidth,
-    zoneShown: zone.offsetParent !== null, text,
-    textWidth: pen.measureText(text).width,
-    room: zone.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight),
-  };
+  return { signOutRight: out.right, barScroll: bar.scrollWidth, barWidth: bar.clientWidth };
 }"""
 
 
@@ -64,11 +55,12 @@ async def test_the_top_bar_fits_and_the_time_zone_picker_is_whole(
     for width in WIDTHS:
         await desk.set_viewport_size({"width": width, "height": 900})
         seen = await desk.evaluate(MEASURE)
+        zone = await desk.evaluate(ZONE_PICKER)
         if seen["signOutRight"] > width or seen["barScroll"] > seen["barWidth"]:
             problems.append(f"{width} px: the bar overflows, Sign out ends at {seen['signOutRight']:.0f}")
-        if width >= PICKER_WHOLE_FROM and not (seen["zoneShown"] and seen["textWidth"] <= seen["room"]):
+        if width >= PICKER_WHOLE_FROM and not (zone["shown"] and zone["needs"] <= zone["has"] + 0.5):
             problems.append(
-                f"{width} px: {seen['text']!r} needs {seen['textWidth']:.0f} px, the picker has {seen['room']:.0f}"
+                f"{width} px: {zone['text']!r} needs {zone['needs']:.0f} px, the picker has {zone['has']:.0f}"
             )
         if width == 1400:
             ARTIFACTS.mkdir(exist_ok=True)

@@ -135,8 +135,12 @@ async def test_agent_reads_folded_quotes_and_sandboxed_html_and_sees_the_reply_s
     quoted = messages.get_by_test_id("email-quoted")
     assert await quoted.get_attribute("open") is None
     assert not await quoted.get_by_text("Please restart the router.").is_visible()
-    await quoted.locator("summary").click()
+    fold = quoted.locator("summary")
+    assert (await fold.text_content()) == "Show quoted text"
+    await fold.click()
     await quoted.get_by_text("Please restart the router.").wait_for(state="visible")
+    # Open, the summary says what the next click does.
+    assert (await fold.text_content()) == "Hide quoted text"
 
     # The agent answers; the SMTP server receives it and the desktop says so.
     await desk.get_by_test_id("composer").fill("Sorry to hear that. A technician will call you tomorrow.")
@@ -157,9 +161,11 @@ async def test_agent_reads_folded_quotes_and_sandboxed_html_and_sees_the_reply_s
     await conversations.filter(has_text="Li Wei").click()
     await messages.get_by_test_id("email-subject").filter(has_text="Invoice INV-7731").wait_for()
     await messages.get_by_text("From: Li Wei <li.wei@customers.test>").wait_for()
-    await messages.locator("details.email-formatted summary").click()
+    formatted = messages.locator("details.email-formatted summary")
+    await formatted.click()
     frame_node = messages.get_by_test_id("email-html")
     await frame_node.wait_for(state="visible")
+    assert (await formatted.text_content()) == "Hide formatted message"
     assert await frame_node.get_attribute("sandbox") == ""
     srcdoc = await frame_node.get_attribute("srcdoc") or ""
     assert "<b>INV-7731</b>" in srcdoc
