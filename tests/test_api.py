@@ -578,15 +578,33 @@ async def test_queue_overflow_sla_policies_and_agent_skill_levels_round_trip(api
     ) == (None, None, [], [])
     assert (await c.get(f"/api/v1/queues/{billing['id']}")).json()["sla_policies"] == []
 
-    for body, field in (
-        ({"overflow_queue_id": billing["id"]}, "overflow_queue_id"),
-        ({"overflow_queue_id": 9999}, "overflow_queue_id"),
-        ({"min_skill_level": 6}, "min_skill_level"),
-        ({"sla_policies": [{"actions": ["notify"]}]}, "first_response_seconds"),
-        ({"sla_policies": [{"first_response_seconds": 60, "actions": ["page the ceo"]}]}, "actions"),
-        ({"sla_policies": [{"first_response_seconds": 60}, {"resolution_seconds": 60}]}, "tier"),
+    # Malformed values are 422; an id naming nothing is 404; a collision (with the queue
+    # itself, or between two items of the request) is 409 (docs/protocol.md).
+    for body, status, code, field in (
+        ({"overflow_queue_id": billing["id"]}, 409, "conflict", "overflow_queue_id"),
+        ({"overflow_queue_id": 9999}, 404, "not_found", "overflow_queue_id"),
+        ({"min_skill_level": 6}, 422, "invalid_input", "min_skill_level"),
+        ({"sla_policies": [{"actions": ["notify"]}]}, 422, "invalid_input", "first_response_seconds"),
+        (
+            {"sla_policies": [{"first_response_seconds": None, "resolution_seconds": None}]},
+            422,
+            "invalid_input",
+            "first_response_seconds",
+        ),
+        (
+            {"sla_policies": [{"first_response_seconds": 60, "actions": ["page the ceo"]}]},
+            422,
+            "invalid_input",
+            "actions",
+        ),
+        (
+            {"sla_policies": [{"first_response_seconds": 60}, {"resolution_seconds": 60}]},
+            409,
+            "conflict",
+            "tier",
+        ),
     ):
-        assert_error(await c.patch(f"/api/v1/queues/{billing['id']}", json=body), 422, "invalid_input", field)
+        assert_error(await c.patch(f"/api/v1/queues/{billing['id']}", json=body), status, code, field)
 
     agent = await c.post(
         "/api/v1/agents",
