@@ -1,8 +1,13 @@
-"""Mail that arrives while the poller is busy is ingested within 2 s, against a real Dovecot.
+"""Mail that arrives while the poller is busy jumps the backlog, against a real Dovecot.
 
 Dovecot announces each append with an untagged ``EXISTS`` in the middle of whatever
 command the poller is running (a ``UID FETCH`` of the backlog, usually). The poller
-must act on it then, not at the next IDLE (EMAIL_IDLE_SECONDS later).
+must act on it then, not at the next IDLE (EMAIL_IDLE_SECONDS later) nor after the
+backlog: a new mail waits for the chunk in progress, never for the rest of the backlog.
+
+That is judged by counting, not by the clock, so a busy machine cannot fail it: how many
+backlog mails were stored between a fresh mail's APPEND and its own storing. The
+latencies are printed (bench/README.md has the email figures).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, func, select
 
+from channels.email.imap import FETCH_CHUNK
 from repository.core.models import Event
 from tests.email.dovecot import USER, Dovecot
 
@@ -25,7 +31,8 @@ pytestmark = pytest.mark.server
 
 BACKLOG = 3000
 FRESH = 300
-LIMIT_SECONDS = 2.0
+# The chunk being stored when the EXISTS arrives, and the one already fetched behind it.
+MAY_OVERTAKE = 2 * FETCH_CHUNK
 # One APPEND every 20 ms plus the APPEND itself: about 30 mails/s, far above what a support
 # mailbox receives, and below what the channel stores on this box under load.
 PACING = 0.02
@@ -74,7 +81,7 @@ def _count(db: Any, prefix: str) -> int:
         )
 
 
-async def test_300_mails_appended_during_a_large_sync_are_each_ingested_within_2_seconds(
+async def test_mails_appended_during_a_large_sync_wait_for_the_chunk_in_progress_not_the_backlog(
     email_app: Any, dovecot: Dovecot, folder: str
 ) -> None:
     # The backlog is already in the folder when the channel starts (a mailbox that filled
@@ -111,5 +118,12 @@ async def test_300_mails_appended_during_a_large_sync_are_each_ingested_within_2
             f"median {latencies[len(latencies) // 2]:.3f}s, p95 {latencies[int(len(latencies) * 0.95)]:.3f}s, "
             f"max {latencies[-1]:.3f}s"
         )
-        assert latencies[-1] < LIMIT_SECONDS, latencies[-10:]
-        await app.wait_for(lambda: _count(db, "backlog-") == BACKLOG, timeout=120, what="the whole backlog")
+        await app.wait_for(lambda: _count(db, "backlog-") == BACKLOG, timeout=300, what="the whole backlog")
+        backlog = sorted(_stored(db, "backlog-").values())
+        overtaking = {mid: sum(1 for at in backlog if appended[mid] < at < stored[mid]) for mid in appended}
+        worst = max(overtaking, key=overtaking.__getitem__)
+        print(f"backlog mails stored while a fresh mail waited: at most {overtaking[worst]} ({worst})")
+        assert overtaking[worst] <= MAY_OVERTAKE, (worst, overtaking[worst])
+        # And the backlog was still going when the last fresh mail was stored: it was not
+        # merely stored after everything else.
+        assert max(stored.values()) < backlog[-1]
