@@ -12,7 +12,9 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.labels_api import ADMIN, TAG, printable_name
-from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str, Variant
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj, Variant
+from contact_center.api.schema_scalars import Int, Str
 from repository.crm import labels
 from repository.crm.label_models import FIELD_TYPES, TARGETS
 

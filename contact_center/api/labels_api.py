@@ -12,7 +12,9 @@ from contact_center.api.customers import CUSTOMER
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Int, ListOf, Obj, Str
+from contact_center.api.schema_collections import ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int, Str
 from repository.core.serialize import customer_dict, interaction_dict
 from repository.crm import labels
 

@@ -32,7 +32,7 @@ from contact_center.api import (
 )
 from contact_center.api.endpoint import Call, Endpoint, build_routes
 from contact_center.api.openapi import build_document
-from contact_center.api.schema import FreeObject
+from contact_center.api.schema_collections import FreeObject
 from contact_center.context import AppContext, Plugin
 
 
