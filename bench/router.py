@@ -206,7 +206,7 @@ async def passes(url: str) -> None:
     from contact_center.router import Router
     from contact_center.routing import Selector, plan
     from repository import Database
-    from repository.core import lifecycle, queries
+    from repository.core import lifecycle, routing_queries
     from repository.core.models import utcnow
 
     settings = load_settings(
@@ -241,7 +241,7 @@ async def passes(url: str) -> None:
     old = []
     for _ in range(5):
         t0 = time.perf_counter()
-        queued, agents = queries.routing_snapshot(db, 7200)
+        queued, agents = routing_queries.routing_snapshot(db, 7200)
         plan(queued, agents, utcnow(), hub.channels.capacity, Selector())
         old.append(time.perf_counter() - t0)
     print(f"the snapshot pass it replaces (routing_snapshot + plan, {len(queued)} waiting): {ms3(old)}")

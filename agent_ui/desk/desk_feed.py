@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from contact_center.frames import Frame, FrameError, send_frame
 from repository.core import queries
+from repository.core.customer_context import customer_context
 from repository.core.models import stored_id
 from repository.core.serialize import agent_dict, queue_dict
 from repository.directory import list_agents, list_canned_replies, list_queues, list_wrapup_codes
@@ -51,7 +52,7 @@ class DeskFeed:
         if not detail:
             raise FrameError("no such interaction", code="not_found")
         events = detail.pop("events")
-        context = await self.hub.db.run(queries.customer_context, detail["customer_id"])
+        context = await self.hub.db.run(customer_context, detail["customer_id"])
         return {"interaction": detail, "events": events, "context": context}
 
     async def restore_interest(self) -> None:
