@@ -15,7 +15,7 @@ from contact_center.api.labels_api import ADMIN, TAG, printable_name
 from contact_center.api.schema_collections import FreeObject, ListOf
 from contact_center.api.schema_objects import Obj, Variant
 from contact_center.api.schema_scalars import Int, Str
-from repository.crm import labels
+from repository.crm import custom_fields
 from repository.crm.label_models import FIELD_TYPES, TARGETS
 
 FIELD = Obj(
@@ -26,7 +26,7 @@ FIELD = Obj(
         "key": Str(
             min_length=1,
             max_length=40,
-            pattern=labels.KEY_PATTERN,
+            pattern=custom_fields.KEY_PATTERN,
             pattern_reason="a key is lower-case letters, digits and _, starting with a letter",
         ),
         "name": printable_name(80),
@@ -57,36 +57,40 @@ VALUES = Obj(
 
 
 async def list_fields_(call: Call) -> Any:
-    rows = await call.db(labels.list_fields, call.query.get("target"))
-    return {"data": [labels.field_dict(f) for f in rows], "next_after": None}
+    rows = await call.db(custom_fields.list_fields, call.query.get("target"))
+    return {"data": [custom_fields.field_dict(f) for f in rows], "next_after": None}
 
 
 async def create_field_(call: Call) -> Any:
     b = call.body
-    field = await call.db(labels.create_field, b["target"], b["key"], b["name"], b["type"], b.get("options"))
-    return labels.field_dict(field)
+    field = await call.db(
+        custom_fields.create_field, b["target"], b["key"], b["name"], b["type"], b.get("options")
+    )
+    return custom_fields.field_dict(field)
 
 
 async def customer_fields_(call: Call) -> Any:
     return {
-        "fields": await call.db(labels.set_values, "customer", call.ids["customer_id"], call.body["fields"])
+        "fields": await call.db(
+            custom_fields.set_values, "customer", call.ids["customer_id"], call.body["fields"]
+        )
     }
 
 
 async def interaction_fields_(call: Call) -> Any:
     return {
         "fields": await call.db(
-            labels.set_values, "interaction", call.ids["interaction_id"], call.body["fields"]
+            custom_fields.set_values, "interaction", call.ids["interaction_id"], call.body["fields"]
         )
     }
 
 
 async def get_customer_fields_(call: Call) -> Any:
-    return {"fields": await call.db(labels.set_values, "customer", call.ids["customer_id"], {})}
+    return {"fields": await call.db(custom_fields.set_values, "customer", call.ids["customer_id"], {})}
 
 
 async def get_interaction_fields_(call: Call) -> Any:
-    return {"fields": await call.db(labels.set_values, "interaction", call.ids["interaction_id"], {})}
+    return {"fields": await call.db(custom_fields.set_values, "interaction", call.ids["interaction_id"], {})}
 
 
 _FIELDS_OUT = Obj(name="RecordFields", fields={"fields": FreeObject()}, required=("fields",))

@@ -16,7 +16,7 @@ from contact_center.api.schema_collections import ListOf
 from contact_center.api.schema_objects import Obj
 from contact_center.api.schema_scalars import Int, Str
 from repository.core.serialize import customer_dict, interaction_dict
-from repository.crm import labels
+from repository.crm import custom_fields, labels, record_rules
 
 TAG = "labels"
 # Defining labels and fields configures the desk: the "settings" tag (admin keys, where scopes apply).
@@ -28,7 +28,7 @@ def printable_name(max_length: int) -> Str:
     return Str(
         min_length=1,
         max_length=max_length,
-        pattern=labels.NAME_PATTERN,
+        pattern=record_rules.NAME_PATTERN,
         pattern_reason="%(name)s: a name of printable characters, not blank",
     )
 
@@ -123,13 +123,13 @@ async def unlabel_interaction_(call: Call) -> Any:
 
 async def customer_labels_(call: Call) -> Any:
     cid = call.ids["customer_id"]
-    await call.db(labels.set_values, "customer", cid, {})  # 404 for an unknown customer
+    await call.db(custom_fields.set_values, "customer", cid, {})  # 404 for an unknown customer
     return {"labels": (await call.db(labels.labels_of, "customer", [cid])).get(cid, [])}
 
 
 async def interaction_labels_(call: Call) -> Any:
     iid = call.ids["interaction_id"]
-    await call.db(labels.set_values, "interaction", iid, {})
+    await call.db(custom_fields.set_values, "interaction", iid, {})
     return {"labels": (await call.db(labels.labels_of, "interaction", [iid])).get(iid, [])}
 
 
