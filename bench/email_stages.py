@@ -16,8 +16,9 @@ from channels.email.poller import STORE_SLICE
 from repository import Database, upgrade
 from repository.core.ingest import InboundItem, ingest_many
 from repository.directory import create_queue
+from repository.email.inbound_plan import PlanRequest, plan_many
 from repository.email.models import Mailbox
-from repository.email.threads import PlanRequest, plan_many, record_message_ids
+from repository.email.threads import record_message_ids
 
 CHUNK = 50
 

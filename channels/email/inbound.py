@@ -42,8 +42,10 @@ from repository.core.identity import normalise
 from repository.core.ingest import MAX_BODY_CHARS, InboundItem
 from repository.core.models import stored_id
 from repository.email import outbox as email_outbox
+from repository.email.inbound_plan import PlanRequest, plan_many
 from repository.email.mailboxes import mailbox_addresses
-from repository.email.threads import PlanRequest, plan_many, quarantine, record_message_ids, reopen
+from repository.email.quarantine import quarantine
+from repository.email.threads import record_message_ids, reopen
 from repository.errors import ContactCenterError
 
 if TYPE_CHECKING:
@@ -53,8 +55,8 @@ if TYPE_CHECKING:
     from channels.email.outbound import Outbound
     from contact_center.context import AppContext
     from repository.core.ingest import IngestResult
+    from repository.email.inbound_plan import InboundPlan
     from repository.email.models import Mailbox
-    from repository.email.threads import InboundPlan
 
 log = logging.getLogger(__name__)
 TOKEN = re.compile(r"\[#(\d{1,10})\]")
