@@ -10,14 +10,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from channels.email.mailbox_sync import STORE_SLICE
 from channels.email.mime import parse
 from channels.email.payload import external_id_for, payload
-from channels.email.poller import STORE_SLICE
 from repository import Database, upgrade
 from repository.core.ingest import InboundItem, ingest_many
 from repository.directory import create_queue
+from repository.email.inbound_plan import PlanRequest, plan_many
 from repository.email.models import Mailbox
-from repository.email.threads import PlanRequest, plan_many, record_message_ids
+from repository.email.threads import record_message_ids
 
 CHUNK = 50
 

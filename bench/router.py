@@ -1,6 +1,6 @@
 """The incremental router at a 1,000-agent scale: one decision, one idle node, next to one claim.
 
-Seeds a store (SQLite in a temp dir, or a scratch PostgreSQL database) with two queues
+Seeds a store (bench/router_seed.py; SQLite in a temp dir, or a scratch PostgreSQL database) with two queues
 (one needs the skill "billing", both boost tiers), ``--agents`` available agents (chat
 capacity 3, half with "billing") and ``--waiting`` queued chats from customers of every
 tier, then measures, in one run:
@@ -32,7 +32,6 @@ import random
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,84 +52,12 @@ from bench.harness import (  # noqa: E402
     stop_server,
     wait_http,
 )
+from bench.router_seed import seed, set_presence_all  # noqa: E402
 
 
 def us3(values: list[float]) -> str:
     """Seconds as ``p50 / p99 / max µs`` (decisions are far below a millisecond)."""
     return f"{pct(values, 50) * 1e6:.0f} / {pct(values, 99) * 1e6:.0f} / {max(values) * 1e6:.0f} µs"
-
-
-TIERS = ("standard", "standard", "silver", "gold", "platinum")
-
-
-def seed(url: str, agents: int, waiting: int, sla: bool = False) -> None:
-    from repository import Database, upgrade
-    from repository.core.models import Agent, Customer, Interaction, Queue, utcnow
-    from repository.routing.sla_models import SlaPolicy
-
-    upgrade(url)
-    db = Database(url)
-    rng = random.Random(13)
-    now = utcnow()
-    boosts = {"platinum": 30, "gold": 20, "silver": 10}
-    try:
-        with db.write() as session:
-            general = Queue(name="general", is_default=True, tier_boosts=boosts)
-            billing = Queue(name="billing", required_skills=["billing"], priority=1, tier_boosts=boosts)
-            session.add_all([general, billing])
-            if sla:  # every waiting contact gets due times in the escalation heap (docs/sla.md)
-                session.flush()
-                general.max_wait_seconds, general.overflow_queue_id = 7200, billing.id
-                session.add_all(
-                    SlaPolicy(
-                        queue_id=q.id,  # type: ignore[arg-type]
-                        first_response_seconds=3600,
-                        resolution_seconds=86400,
-                        actions=["notify"],
-                    )
-                    for q in (general, billing)
-                )
-            session.add_all(
-                Agent(
-                    username=f"bench{i}",
-                    display_name=f"Bench Agent {i}",
-                    password_hash="!",
-                    skills=["billing"] if i % 2 else [],
-                    capacity={"chat": 3},
-                    presence="available",
-                    last_heartbeat=now + timedelta(hours=1),
-                )
-                for i in range(agents)
-            )
-        with db.write() as session:
-            queues = [general.id, general.id, general.id, billing.id]
-            customers = [Customer(display_name=f"c{i}", tier=rng.choice(TIERS)) for i in range(waiting)]
-            session.add_all(customers)
-            session.flush()
-            session.add_all(
-                Interaction(
-                    customer_id=c.id,  # type: ignore[arg-type]
-                    channel="chat",
-                    thread_key=f"bench-{i}",
-                    queue_id=rng.choice(queues),
-                    queued_at=now - timedelta(seconds=rng.uniform(0, 1800)),
-                )
-                for i, c in enumerate(customers)
-            )
-    finally:
-        db.dispose()
-
-
-def set_presence_all(url: str, presence: str) -> None:
-    from sqlalchemy import update
-
-    from repository import Database
-    from repository.core.models import Agent
-
-    db = Database(url)
-    with db.write() as session:
-        session.execute(update(Agent).values(presence=presence))
-    db.dispose()
 
 
 def decisions(url: str, agents: int) -> None:
@@ -206,7 +133,7 @@ async def passes(url: str) -> None:
     from contact_center.router import Router
     from contact_center.routing import Selector, plan
     from repository import Database
-    from repository.core import lifecycle, queries
+    from repository.core import lifecycle, routing_queries
     from repository.core.models import utcnow
 
     settings = load_settings(
@@ -241,7 +168,7 @@ async def passes(url: str) -> None:
     old = []
     for _ in range(5):
         t0 = time.perf_counter()
-        queued, agents = queries.routing_snapshot(db, 7200)
+        queued, agents = routing_queries.routing_snapshot(db, 7200)
         plan(queued, agents, utcnow(), hub.channels.capacity, Selector())
         old.append(time.perf_counter() - t0)
     print(f"the snapshot pass it replaces (routing_snapshot + plan, {len(queued)} waiting): {ms3(old)}")

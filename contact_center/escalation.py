@@ -6,7 +6,8 @@ router pass pops what is due and costs nothing for the contacts that are not. Th
 heap is filled by a full read when the router rebuilds and kept current from bus
 events: an ``interaction.updated`` marks its contact dirty and the next pass reads
 just those rows back. A popped due time is re-checked in the store before anything
-happens (repository/routing/sla.py), so a stale one is harmless.
+happens (repository/routing/sla.py), so a stale one is harmless; the full read and
+the dirty rows come from repository/routing/sla_watch.py.
 
 The order of the rules (docs/architecture.md, "Routing rules") is: SLA stages and
 maximum wait as they fall due, then overflow of queues nobody can serve, then the
@@ -26,14 +27,14 @@ from typing import TYPE_CHECKING, Any
 from contact_center import metrics
 from contact_center.sla_clock import due_after
 from repository.core.models import utcnow
-from repository.routing import sla
+from repository.routing import sla, sla_watch
 from repository.routing.sla_models import TARGETS
 
 if TYPE_CHECKING:
     from contact_center.hub import Hub
     from contact_center.routing_state import RoutingState
     from repository.core.models import Interaction, Queue
-    from repository.routing.sla import EscalationConfig, Watched
+    from repository.routing.sla_watch import EscalationConfig, Watched
 
 # Admins change policies and queues without a bus event: re-read them this often.
 CONFIG_SECONDS = 5.0
@@ -149,7 +150,7 @@ class Escalation:
     # -- memory --------------------------------------------------------------------------
     async def _load(self) -> None:
         if self.config is None or time.monotonic() - self._config_at > CONFIG_SECONDS:
-            self.config = await self.hub.db.run(sla.read_config)
+            self.config = await self.hub.db.run(sla_watch.read_config)
             self._config_at = time.monotonic()
             signature = _signature(self.config)
             if signature != self._signature:
@@ -157,7 +158,7 @@ class Escalation:
             self._signature = signature
         if not self.built:
             self.dirty.clear()
-            rows = await self.hub.db.run(sla.watched, self.config.timed_queues())
+            rows = await self.hub.db.run(sla_watch.watched, self.config.timed_queues())
             self._heap.clear()
             self._rows.clear()
             self._versions.clear()  # nothing stale is left to tell apart
@@ -169,7 +170,7 @@ class Escalation:
             return
         if self.dirty:
             ids, self.dirty = self.dirty, set()
-            fresh = await self.hub.db.run(sla.watched, self.config.timed_queues(), ids)
+            fresh = await self.hub.db.run(sla_watch.watched, self.config.timed_queues(), ids)
             by_id = {r.interaction_id: r for r in fresh}
             for iid in ids:
                 if iid in by_id:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from contact_center import metrics
 from contact_center.routing import priority_key
-from repository.core import queries
+from repository.core import routing_queries
 from repository.core.models import stored_id
 from repository.directory import list_queues
 
@@ -86,6 +86,6 @@ class PositionPublisher:
         cached = self._handle.get(queue_id)
         if cached and time.monotonic() - cached[0] < HANDLE_CACHE_SECONDS:
             return cached[1]
-        value: float = await self.hub.db.run(queries.average_handle_seconds, queue_id)
+        value: float = await self.hub.db.run(routing_queries.average_handle_seconds, queue_id)
         self._handle[queue_id] = (time.monotonic(), value)
         return value

@@ -18,7 +18,7 @@ from repository.core.models import DEFAULT_SKILL_LEVEL
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from repository.core.queries import AgentState, QueuedContact
+    from repository.core.routing_queries import AgentState, QueuedContact
 
 # A queue's priority is worth 10 points a step; its ``tier_boosts`` add points per
 # customer tier (e.g. {"platinum": 30, "gold": 15}), set by admins per queue.

@@ -1,8 +1,8 @@
 """Admin page for labels and custom fields: define, recolour, delete labels; define fields.
 
 Same post/redirect/get pattern and CSRF check as the other admin forms
-(agent_ui/admin/directory.py ``flashed_post``); the checks are ``repository/crm/labels.py``'s. See
-docs/labels-and-fields.md.
+(agent_ui/admin/directory.py ``flashed_post``); the checks are those of
+``repository/crm/labels.py`` and ``repository/crm/custom_fields.py``. See docs/labels-and-fields.md.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from agent_ui.admin.forms import text
 from agent_ui.admin.post import flashed_post, row_id
 from agent_ui.auth import require_role
 from contact_center.i18n import _
-from repository.crm import labels
+from repository.crm import custom_fields, labels
 from repository.crm.label_models import FIELD_TYPES, TARGETS
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ def label_admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Rout
             "admin": admin,
             "flashes": request.session.pop("flash", []),
             "labels": await db(labels.list_labels),
-            "fields": [labels.field_dict(f) for f in await db(labels.list_fields)],
+            "fields": [custom_fields.field_dict(f) for f in await db(custom_fields.list_fields)],
             "targets": TARGETS,
             "field_types": FIELD_TYPES,
         }
@@ -82,7 +82,7 @@ def label_admin_routes(ctx: AppContext, templates: Jinja2Templates) -> list[Rout
         async def act(form: dict[str, Any]) -> str:
             options = [o.strip() for o in text(form, "options", 2000).split(",") if o.strip()]
             field = await db(
-                labels.create_field,
+                custom_fields.create_field,
                 text(form, "target", 12),
                 text(form, "key", 40),
                 text(form, "name", 80),

@@ -1,8 +1,8 @@
 """The desk's labels and custom fields: read and change them on the conversation in view.
 
 JSON under ``/agent/…`` for the signed-in agent; every change carries the session's
-CSRF token in ``X-CSRF-Token``. The checks are ``repository/crm/labels.py``'s, so the desk
-and the API refuse the same things. See docs/labels-and-fields.md.
+CSRF token in ``X-CSRF-Token``. The checks are those of ``repository/crm/labels.py`` and
+``repository/crm/custom_fields.py``, so the desk and the API refuse the same things. See docs/labels-and-fields.md.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from agent_ui.auth import current_agent
 from contact_center.errors import read_json
 from contact_center.i18n import _
 from repository.core.browse import get_interaction
-from repository.crm import labels
+from repository.crm import custom_fields, labels
 from repository.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -56,12 +56,12 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         raw = [p for p in request.query_params.get("ids", "").split(",") if p]
         if len(raw) > _MAX_IDS or not all(p.isdigit() and len(p) <= 10 for p in raw):
             raise InvalidInput(_("ids are up to 200 interaction ids, comma-separated."), field="ids")
-        fields = await ctx.hub.db.run(labels.list_fields)
+        fields = await ctx.hub.db.run(custom_fields.list_fields)
         carried = await ctx.hub.db.run(labels.labels_of, "interaction", [int(p) for p in raw])
         return JSONResponse(
             {
                 "labels": await ctx.hub.db.run(labels.list_labels),
-                "fields": [labels.field_dict(f) for f in fields],
+                "fields": [custom_fields.field_dict(f) for f in fields],
                 "carried": {str(k): [x["id"] for x in v] for k, v in carried.items()},
             }
         )
@@ -77,9 +77,11 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
                 "interaction_id": iid,
                 "customer_id": cid,
                 "labels": (await ctx.hub.db.run(labels.labels_of, "interaction", [iid])).get(iid, []),
-                "fields": (await ctx.hub.db.run(labels.values_of, "interaction", [iid])).get(iid, {}),
+                "fields": (await ctx.hub.db.run(custom_fields.values_of, "interaction", [iid])).get(iid, {}),
                 "customer_labels": (await ctx.hub.db.run(labels.labels_of, "customer", [cid])).get(cid, []),
-                "customer_fields": (await ctx.hub.db.run(labels.values_of, "customer", [cid])).get(cid, {}),
+                "customer_fields": (await ctx.hub.db.run(custom_fields.values_of, "customer", [cid])).get(
+                    cid, {}
+                ),
             }
         )
 
@@ -113,12 +115,12 @@ def desk_label_routes(ctx: AppContext) -> list[Route]:
         if target not in ("interaction", "customer") or not isinstance(values, dict):
             raise InvalidInput(_("Send the fields to change."), field="fields")
         # The desk's inputs send text; numbers are typed as text in a form field.
-        definitions = {f.key: f for f in await ctx.hub.db.run(labels.list_fields, target)}
+        definitions = {f.key: f for f in await ctx.hub.db.run(custom_fields.list_fields, target)}
         typed = {
             k: (_number(v, k) if k in definitions and definitions[k].type == "number" else (v or None))
             for k, v in values.items()
         }
-        result = await ctx.hub.db.run(labels.set_values, target, path_id(request, "record_id"), typed)
+        result = await ctx.hub.db.run(custom_fields.set_values, target, path_id(request, "record_id"), typed)
         return JSONResponse({"fields": result})
 
     return [

@@ -2,7 +2,7 @@
  *
  * The server is the source of truth: a `welcome` replaces everything, `conversation`
  * replaces one thread, and every other frame is applied idempotently (see Conversation
- * in agent-views.js). The protocol is defined by agent_ui/desk/desktop.py and agent_socket.py
+ * in agent-views.js). The frames are made in agent_ui/desk/desk_feed.py and socket.py
  * (docs/protocol.md).
  */
 import { DeskActions } from './agent-desk-actions.js';

@@ -1,7 +1,7 @@
 """The parsed-message model: what :func:`channels.email.mime.parse` hands the CCR.
 
 Plain dataclasses with no parsing logic, so the walker (``parts.py``), the header
-readers (``headers.py``) and the consumers (``inbound.py``, ``guards.py``,
+readers (``headers.py``) and the consumers (``inbound.py``, ``mail_store.py``, ``guards.py``,
 ``attachments.py``) can share them without importing each other.
 """
 

@@ -1,7 +1,7 @@
 """What the CCR stores for one parsed mail: its external id and its event payload.
 
 Pure functions of the parsed mail (``parsed.py``) and the mailbox, shared by the
-poller's batch path (``inbound.py``) and a human's release from quarantine.
+poller's batch path (``mail_store.py``) and a human's release from quarantine.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ The raw file is parsed again with that sender in place of From (the usual reason
 quarantine is that no usable sender could be read). If the structure itself defeats
 the parser (nesting, part count), the mail is stored as its raw text under its
 Subject, so nothing a human chose to keep is lost. Threading, dedupe and the
-announcement are the poller's own (``Inbound.store`` and ``Inbound.finish``); no
+announcement are the poller's own (``MailStore.store`` and ``MailStore.finish``); no
 acknowledgement is sent, since the mail may be days old and its sender is a guess.
 """
 
@@ -20,7 +20,7 @@ from anyio import to_thread
 from channels.email.header_words import decoded_header
 from channels.email.headers import decode_bytes, valid_address
 from channels.email.health import MailboxHealth
-from channels.email.inbound import Chunk, Inbound
+from channels.email.mail_store import Chunk, MailStore
 from channels.email.mime import MAX_SUBJECT, MailParseError, ParsedMail, parse
 from repository.email import quarantine as email_quarantine
 from repository.email.mailboxes import get_mailbox
@@ -105,10 +105,10 @@ async def release(ctx: AppContext, quarantine_id: int, sender: tuple[str, str], 
     except MailParseError:
         mail = _raw_mail(raw, sender)
     mailbox = await to_thread.run_sync(get_mailbox, ctx.db, row.mailbox_id)
-    inbound = Inbound(ctx, None)
+    store = MailStore(ctx, None)
     chunk = Chunk()
-    await inbound.store(mailbox, mail, MailboxHealth(mailbox.id or 0, mailbox.address), chunk, None)
-    await inbound.finish(chunk, acknowledge=False)
+    await store.store(mailbox, mail, MailboxHealth(mailbox.id or 0, mailbox.address), chunk, None)
+    await store.finish(chunk, acknowledge=False)
     event_id = chunk.index[-1][3] if chunk.index else None
     await to_thread.run_sync(email_quarantine.decide, ctx.db, quarantine_id, "released", agent_id, event_id)
     return event_id or 0

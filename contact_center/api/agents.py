@@ -9,7 +9,9 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Bool, DictOf, Int, ListOf, MapOf, Obj, Str
+from contact_center.api.schema_collections import DictOf, ListOf, MapOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Str
 from repository.core.browse import page_rows
 from repository.core.models import CHANNELS, ROLES, Agent
 from repository.core.serialize import agent_dict

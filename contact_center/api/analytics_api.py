@@ -7,7 +7,9 @@ from typing import Any
 from contact_center.analytics.reasons import reason_text
 from contact_center.analytics.scheduler import recompute_and_announce
 from contact_center.api.endpoint import Call, Endpoint
-from contact_center.api.schema import FreeObject, Int, ListOf, Num, Obj, Str
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int, Num, Str
 from repository.commerce.analytics import customer_analytics
 
 REPORT = Obj(

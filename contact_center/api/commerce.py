@@ -10,7 +10,9 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.formats import EMAIL, PHONE
-from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Num, Obj, Str
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Num, Str
 from contact_center.i18n import _
 from repository.commerce import bulk as commerce
 from repository.commerce import inputs, orders

@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
-from contact_center.api.schema import FreeObject, Str
+from contact_center.api.schema_collections import FreeObject
+from contact_center.api.schema_scalars import Str
 from repository.compliance.audit import entry_dict, list_entries
 from repository.compliance.gdpr import erase_customer, export_customer
 

@@ -9,7 +9,9 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.formats import EMAIL, PHONE
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import FreeObject, Int, ListOf, Num, Obj, Str, Variant
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj, Variant
+from contact_center.api.schema_scalars import Int, Num, Str
 from repository.core.browse import customer_interactions, list_customers
 from repository.core.customers import TIERS, add_identity, create_customer, get_customer, update_customer
 from repository.core.identity import IDENTITY_KINDS

@@ -13,7 +13,9 @@ from anyio import to_thread
 from channels.email.release import checked_sender, preview, release
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import page_of
-from contact_center.api.schema import FreeObject, Int, Obj, Str
+from contact_center.api.schema_collections import FreeObject
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int, Str
 from repository.email import quarantine as email_quarantine
 
 TAG = "email"

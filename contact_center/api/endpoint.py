@@ -22,7 +22,9 @@ from starlette.routing import Route
 from contact_center.api.audit_hook import audit_call
 from contact_center.api.auth import authenticate
 from contact_center.api.pagination import AFTER, DEFAULT_LIMIT, LIMIT
-from contact_center.api.schema import Bool, Int, Obj, Schema
+from contact_center.api.schema import Schema
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int
 from contact_center.api.scopes import require_scope
 from contact_center.errors import error_body, http_detail, read_json
 from contact_center.i18n import _

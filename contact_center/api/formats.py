@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from contact_center.api.schema import ListOf, MapOf, Pair, Str
+from contact_center.api.schema_collections import ListOf, MapOf, Pair
+from contact_center.api.schema_scalars import Str
 from contact_center.i18n.catalogues import supported_locales
 from repository.core.identity import EMAIL_PATTERN, phone_pattern
 from repository.directory.business_hours import DAYS, HHMM_PATTERN, OPEN_PATTERN

@@ -6,7 +6,9 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import MAX_LIMIT, envelope, page_of
-from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Str
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Str
 from repository.core.browse import get_interaction, list_events, page_rows
 from repository.core.models import ALL_CHANNELS, Interaction
 from repository.core.serialize import event_dict, interaction_dict

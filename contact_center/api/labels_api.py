@@ -1,6 +1,7 @@
-"""Labels and custom fields through the API: define them, put them on records, list by label.
+"""Labels through the API: define them, put them on customers and interactions, list by label.
 
-See docs/labels-and-fields.md.
+Custom fields, the typed values on the same records, are in contact_center/api/custom_fields_api.py;
+the two share the record routes' shape but not their rules. See docs/labels-and-fields.md.
 """
 
 from __future__ import annotations
@@ -11,21 +12,23 @@ from contact_center.api.customers import CUSTOMER
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import INTERACTION
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str, Variant
+from contact_center.api.schema_collections import ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int, Str
 from repository.core.serialize import customer_dict, interaction_dict
-from repository.crm import labels
-from repository.crm.label_models import FIELD_TYPES, TARGETS
+from repository.crm import custom_fields, labels, record_rules
 
 TAG = "labels"
 # Defining labels and fields configures the desk: the "settings" tag (admin keys, where scopes apply).
 ADMIN = "settings"
 
 
-def _name(max_length: int) -> Str:
+def printable_name(max_length: int) -> Str:
+    """A label's or a custom field's display name (and a list field's options)."""
     return Str(
         min_length=1,
         max_length=max_length,
-        pattern=labels.NAME_PATTERN,
+        pattern=record_rules.NAME_PATTERN,
         pattern_reason="%(name)s: a name of printable characters, not blank",
     )
 
@@ -51,54 +54,18 @@ LABEL = Obj(
 )
 LABEL_IN = Obj(
     name="LabelCreate",
-    fields={"name": _name(60), "colour": _COLOUR, "description": Str(max_length=200)},
+    fields={"name": printable_name(60), "colour": _COLOUR, "description": Str(max_length=200)},
     required=("name",),
 )
 LABEL_PATCH = Obj(name="LabelPatch", fields=LABEL_IN.fields)
 LABEL_REF = Obj(
     name="LabelRef",
-    fields={"label_id": Int(minimum=1), "name": _name(60)},
+    fields={"label_id": Int(minimum=1), "name": printable_name(60)},
     one_of=("label_id", "name"),
     description="label_id or name",
 )
 LABELS_OF = Obj(
     name="RecordLabels", fields={"labels": ListOf(item=LABEL, max_items=500)}, required=("labels",)
-)
-FIELD = Obj(
-    name="CustomField",
-    fields={
-        "id": Int(minimum=1),
-        "target": Str(choices=TARGETS),
-        "key": Str(
-            min_length=1,
-            max_length=40,
-            pattern=labels.KEY_PATTERN,
-            pattern_reason="a key is lower-case letters, digits and _, starting with a letter",
-        ),
-        "name": _name(80),
-        "type": Str(choices=FIELD_TYPES),
-        "options": ListOf(item=_name(80), max_items=100),
-    },
-    required=("id", "target", "key", "name", "type", "options"),
-)
-FIELD_IN = Obj(
-    name="CustomFieldCreate",
-    fields={k: v for k, v in FIELD.fields.items() if k != "id"},
-    required=("target", "key", "name", "type"),
-    by="type",
-    variants=(
-        Variant(
-            ("list",),
-            {"options": ListOf(item=_name(80), max_items=100, min_items=1)},
-            required=("options",),
-        ),
-        *(Variant((kind,)) for kind in FIELD_TYPES if kind != "list"),
-    ),
-)
-VALUES = Obj(
-    name="CustomValues",
-    fields={"fields": FreeObject(description="key → value; null clears a value")},
-    required=("fields",),
 )
 
 
@@ -156,13 +123,13 @@ async def unlabel_interaction_(call: Call) -> Any:
 
 async def customer_labels_(call: Call) -> Any:
     cid = call.ids["customer_id"]
-    await call.db(labels.set_values, "customer", cid, {})  # 404 for an unknown customer
+    await call.db(custom_fields.set_values, "customer", cid, {})  # 404 for an unknown customer
     return {"labels": (await call.db(labels.labels_of, "customer", [cid])).get(cid, [])}
 
 
 async def interaction_labels_(call: Call) -> Any:
     iid = call.ids["interaction_id"]
-    await call.db(labels.set_values, "interaction", iid, {})
+    await call.db(custom_fields.set_values, "interaction", iid, {})
     return {"labels": (await call.db(labels.labels_of, "interaction", [iid])).get(iid, [])}
 
 
@@ -176,48 +143,9 @@ async def labelled_interactions_(call: Call) -> Any:
     return envelope(page, interaction_dict)
 
 
-async def list_fields_(call: Call) -> Any:
-    rows = await call.db(labels.list_fields, call.query.get("target"))
-    return {"data": [labels.field_dict(f) for f in rows], "next_after": None}
-
-
-async def create_field_(call: Call) -> Any:
-    b = call.body
-    field = await call.db(labels.create_field, b["target"], b["key"], b["name"], b["type"], b.get("options"))
-    return labels.field_dict(field)
-
-
-async def customer_fields_(call: Call) -> Any:
-    return {
-        "fields": await call.db(labels.set_values, "customer", call.ids["customer_id"], call.body["fields"])
-    }
-
-
-async def interaction_fields_(call: Call) -> Any:
-    return {
-        "fields": await call.db(
-            labels.set_values, "interaction", call.ids["interaction_id"], call.body["fields"]
-        )
-    }
-
-
-async def get_customer_fields_(call: Call) -> Any:
-    return {"fields": await call.db(labels.set_values, "customer", call.ids["customer_id"], {})}
-
-
-async def get_interaction_fields_(call: Call) -> Any:
-    return {"fields": await call.db(labels.set_values, "interaction", call.ids["interaction_id"], {})}
-
-
-_FIELDS_OUT = Obj(name="RecordFields", fields={"fields": FreeObject()}, required=("fields",))
 _LIST = Obj(
     name="LabelList",
     fields={"data": ListOf(item=LABEL, max_items=10_000), "next_after": Int(nullable=True)},
-    required=("data",),
-)
-_FIELD_LIST = Obj(
-    name="CustomFieldList",
-    fields={"data": ListOf(item=FIELD, max_items=10_000), "next_after": Int(nullable=True)},
     required=("data",),
 )
 
@@ -322,59 +250,5 @@ ENDPOINTS = [
         "Take a label off an interaction",
         TAG,
         response=LABELS_OF,
-    ),
-    Endpoint(
-        "GET",
-        "/custom-fields",
-        list_fields_,
-        "The custom fields of customers and interactions",
-        TAG,
-        response=_FIELD_LIST,
-        query=(Param("target", Str(choices=TARGETS)),),
-    ),
-    Endpoint(
-        "POST",
-        "/custom-fields",
-        create_field_,
-        "Define a typed custom field",
-        ADMIN,
-        response=FIELD,
-        status=201,
-        body=FIELD_IN,
-        conflicts=True,
-    ),
-    Endpoint(
-        "GET",
-        "/customers/{customer_id}/fields",
-        get_customer_fields_,
-        "A customer's custom field values",
-        TAG,
-        response=_FIELDS_OUT,
-    ),
-    Endpoint(
-        "PATCH",
-        "/customers/{customer_id}/fields",
-        customer_fields_,
-        "Set a customer's custom fields",
-        TAG,
-        response=_FIELDS_OUT,
-        body=VALUES,
-    ),
-    Endpoint(
-        "GET",
-        "/interactions/{interaction_id}/fields",
-        get_interaction_fields_,
-        "An interaction's custom field values",
-        TAG,
-        response=_FIELDS_OUT,
-    ),
-    Endpoint(
-        "PATCH",
-        "/interactions/{interaction_id}/fields",
-        interaction_fields_,
-        "Set an interaction's custom fields",
-        TAG,
-        response=_FIELDS_OUT,
-        body=VALUES,
     ),
 ]

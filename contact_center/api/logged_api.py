@@ -9,7 +9,8 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import EVENT, INTERACTION
-from contact_center.api.schema import SPACE, Int, Obj, Str
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import SPACE, Int, Str
 from repository.commerce.inputs import parse_time
 from repository.core.logged_contacts import CATEGORY_CONTROLS, DIRECTIONS, MAX_CATEGORY, log_contact
 from repository.core.models import LOGGED_CHANNELS

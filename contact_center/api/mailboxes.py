@@ -13,7 +13,9 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.formats import LANGUAGE
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Bool, FreeObject, Int, Obj, Str
+from contact_center.api.schema_collections import FreeObject
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Str
 from contact_center.i18n import supported_locales
 from repository.core.browse import page_rows
 from repository.email.leases import health_by_mailbox

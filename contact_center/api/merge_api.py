@@ -12,7 +12,9 @@ from typing import Any
 
 from contact_center.api.customers import CUSTOMER
 from contact_center.api.endpoint import Call, Endpoint, Param
-from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int, Str
 from repository.core.customers import get_customer
 from repository.core.serialize import customer_dict
 from repository.crm import merge, merge_suggestions

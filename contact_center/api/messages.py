@@ -13,7 +13,10 @@ from typing import Any
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.formats import EMAIL, PHONE, PHONE_OR_EMPTY
 from contact_center.api.interactions import EVENT, INTERACTION
-from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Schema, Str, Variant
+from contact_center.api.schema import Schema
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj, Variant
+from contact_center.api.schema_scalars import Bool, Int, Str
 from contact_center.outreach import outreach_for
 from repository.core.identity import normalise_email, normalise_phone
 from repository.core.serialize import event_dict, interaction_dict

@@ -7,7 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from contact_center.api.endpoint import PREFIX, Endpoint
-from contact_center.api.schema import Int, Obj, Registry, Str
+from contact_center.api.schema import Registry
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int, Str
 from contact_center.api.scopes import required_scope
 
 TAGS = {

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from contact_center.api.schema import Int, ListOf, Obj
+from contact_center.api.schema_collections import ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int
 
 if TYPE_CHECKING:
     from repository.core.browse import Page

@@ -9,7 +9,8 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.interactions import INTERACTION
-from contact_center.api.schema import Obj, Str
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Str
 from repository.commerce.inputs import parse_time
 from repository.core import pending
 from repository.core.serialize import interaction_dict

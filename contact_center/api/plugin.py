@@ -14,6 +14,7 @@ from contact_center.api import (
     analytics_api,
     commerce,
     compliance_api,
+    custom_fields_api,
     customers,
     email_quarantine,
     interactions,
@@ -31,7 +32,7 @@ from contact_center.api import (
 )
 from contact_center.api.endpoint import Call, Endpoint, build_routes
 from contact_center.api.openapi import build_document
-from contact_center.api.schema import FreeObject
+from contact_center.api.schema_collections import FreeObject
 from contact_center.context import AppContext, Plugin
 
 
@@ -50,6 +51,7 @@ ENDPOINTS: list[Endpoint] = [
     *messages.ENDPOINTS,
     *logged_api.ENDPOINTS,
     *labels_api.ENDPOINTS,
+    *custom_fields_api.ENDPOINTS,
     *merge_api.ENDPOINTS,
     *pending_api.ENDPOINTS,
     *agents.ENDPOINTS,

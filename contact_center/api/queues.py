@@ -9,7 +9,9 @@ from contact_center.api.agents import SKILLS
 from contact_center.api.endpoint import Call, Endpoint
 from contact_center.api.formats import TIME_ZONE, WEEK_HOURS
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Bool, Int, ListOf, MapOf, Obj, Str
+from contact_center.api.schema_collections import ListOf, MapOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Str
 from repository.core.browse import page_rows
 from repository.core.customers import TIERS
 from repository.core.models import STRATEGIES, Queue

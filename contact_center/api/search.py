@@ -13,7 +13,9 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.interactions import STATUSES
-from contact_center.api.schema import Bool, Int, ListOf, Num, Obj, Str
+from contact_center.api.schema_collections import ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Num, Str
 from repository.core.models import ALL_CHANNELS
 from repository.crm.label_filters import require_label
 from repository.errors import InvalidInput

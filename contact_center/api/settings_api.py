@@ -6,7 +6,8 @@ from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import Bool, Int, Obj, Str
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Str
 from repository.core.browse import page_rows
 from repository.core.models import CannedReply, Skill, WrapUpCode
 from repository.directory import create_canned_reply, create_wrapup_code, delete_row

@@ -9,7 +9,9 @@ from contact_center.api.endpoint import Call, Endpoint, Param
 from contact_center.api.formats import LANGUAGE, PHONE_OR_EMPTY, TIME_ZONE, WEEK_HOURS
 from contact_center.api.formats import PHONE as PHONE_TEXT
 from contact_center.api.pagination import envelope, page_of
-from contact_center.api.schema import FreeObject, Int, ListOf, Obj, Str
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Int, Str
 from contact_center.i18n import supported_locales
 from repository.core.browse import page_rows
 from repository.errors import InvalidInput

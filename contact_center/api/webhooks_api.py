@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from contact_center.api.endpoint import Call, Endpoint, Param
-from contact_center.api.schema import Bool, FreeObject, Int, ListOf, Obj, Str
+from contact_center.api.schema_collections import FreeObject, ListOf
+from contact_center.api.schema_objects import Obj
+from contact_center.api.schema_scalars import Bool, Int, Str
 from contact_center.webhooks.events import WEBHOOK_EVENTS
 from contact_center.webhooks.validation import check_events, check_url
 from repository.webhooks import store

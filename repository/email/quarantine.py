@@ -1,6 +1,6 @@
 """Quarantined mail: raw messages the channel could not parse or store, kept for a human.
 
-The poller writes a row (``repository.email.threads.quarantine``) and the raw file;
+The poller writes a row (``quarantine`` below) and the raw file;
 here a human lists them, reads one, and decides: release it (the channel stores it
 with a sender they choose, ``channels/email/release.py``) or delete it. A decision is
 a conditional UPDATE on an undecided row, so two admins deciding at once get one
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from repository.core.models import utcnow
@@ -119,3 +120,32 @@ def delete(db: Database, quarantine_id: int, agent_id: int | None) -> None:
     row, _ = get(db, quarantine_id)
     decide(db, quarantine_id, "deleted", agent_id)
     Path(row.storage_path).unlink(missing_ok=True)
+
+
+def quarantine(
+    db: Database, mailbox_id: int, uidvalidity: int, uid: int, sha256: str, size: int, reason: str, path: str
+) -> bool:
+    """Flag a raw message for a human. False if that exact message was flagged before."""
+    try:
+        with db.write() as session:
+            exists = session.exec(
+                select(EmailQuarantine.id).where(
+                    EmailQuarantine.mailbox_id == mailbox_id, EmailQuarantine.sha256 == sha256
+                )
+            ).first()
+            if exists is not None:
+                return False
+            session.add(
+                EmailQuarantine(
+                    mailbox_id=mailbox_id,
+                    uidvalidity=uidvalidity,
+                    uid=uid,
+                    sha256=sha256,
+                    size=size,
+                    reason=reason[:500],
+                    storage_path=path,
+                )
+            )
+        return True
+    except IntegrityError:
+        return False

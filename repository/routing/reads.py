@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from repository.core import queries
+from repository.core import routing_queries
 from repository.core.models import HOLDING_STATUSES, Event, Interaction, utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from repository.core.queries import AgentState, QueuedContact
+    from repository.core.routing_queries import AgentState, QueuedContact
     from repository.db import Database
 
 # interaction id → (agent id, channel) for everything an agent holds (offered, active, wrap-up).
@@ -39,7 +39,7 @@ class RoutingRows:
 
 def full_read(db: Database, grace_seconds: float) -> RoutingRows:
     """Every queued contact, every routable agent and every holding."""
-    contacts, agents = queries.routing_snapshot(db, grace_seconds)
+    contacts, agents = routing_queries.routing_snapshot(db, grace_seconds)
     with db.read() as session:
         holdings = _holdings(session, None)
         requeued = _requeued_at(session, [c.interaction_id for c in contacts if c.declined_by])
@@ -54,8 +54,8 @@ def refresh(
     """The named contacts still queued, the named agents still routable, and those agents' holdings."""
     cutoff = utcnow() - timedelta(seconds=grace_seconds)
     with db.read() as session:
-        contacts = queries.queued_contacts(session, contact_ids)
-        agents = queries.routable_agents(session, cutoff, agent_ids)
+        contacts = routing_queries.queued_contacts(session, contact_ids)
+        agents = routing_queries.routable_agents(session, cutoff, agent_ids)
         holdings = _holdings(session, agent_ids) if agent_ids else {}
         requeued = _requeued_at(session, [c.interaction_id for c in contacts if c.declined_by])
     return RoutingRows(contacts, agents, holdings, requeued)

@@ -15,8 +15,8 @@ from contact_center.analytics import AnalyticsConfig, recompute
 from repository import Database, upgrade
 from repository.commerce.models import AssociationRule, CustomerAnalytics
 from repository.commerce.suggestions import suggest_for
+from repository.core.customer_context import customer_context
 from repository.core.models import Customer
-from repository.core.queries import customer_context
 from tests.analytics.dataset import AS_OF, DAY, PAIR_PROBABILITY, PAIRS, Shop, generate, load
 from tests.services import create_database, drop_database
 

@@ -13,7 +13,7 @@ from contact_center.bus import Bus, BusEvent, create_bus
 from contact_center.hub import Hub
 from contact_center.router import Router
 from repository import Database
-from repository.core import lifecycle, queries
+from repository.core import lifecycle, queries, routing_queries
 from tests.factories import (
     active_with,
     age_heartbeat,
@@ -274,7 +274,7 @@ async def test_the_loop_keeps_routing_after_a_pass_fails(
     make_queue(db, "support", is_default=True)
     agent = make_agent(db)
     failures = []
-    real_snapshot = queries.routing_snapshot
+    real_snapshot = routing_queries.routing_snapshot
 
     def flaky_snapshot(*args: Any, **kwargs: Any) -> Any:
         if len(failures) < 3:
@@ -282,7 +282,7 @@ async def test_the_loop_keeps_routing_after_a_pass_fails(
             raise ConnectionError("database went away for a moment")
         return real_snapshot(*args, **kwargs)
 
-    monkeypatch.setattr(queries, "routing_snapshot", flaky_snapshot)
+    monkeypatch.setattr(routing_queries, "routing_snapshot", flaky_snapshot)
     router = Router(Hub(settings, db, memory_bus))
     await router.start()
     try:

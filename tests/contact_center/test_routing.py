@@ -16,7 +16,7 @@ from contact_center.routing import (
     plan,
     queue_positions,
 )
-from repository.core.queries import AgentState, QueuedContact
+from repository.core.routing_queries import AgentState, QueuedContact
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 DEFAULTS = {"chat": 3, "email": 5, "sms": 3, "voice": 1}

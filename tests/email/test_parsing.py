@@ -7,8 +7,8 @@ import pytest
 from channels.email.compose import build, reply_subject
 from channels.email.guards import SenderRateGuard, automated_reason
 from channels.email.htmltext import sanitize_html
-from channels.email.inbound import _payload
 from channels.email.mime import MailParseError, parse
+from channels.email.payload import payload as payload_for
 from channels.email.quoting import split_quoted
 from channels.email.urls import MailboxUrlError, imap_settings, smtp_settings
 from repository.email.models import Mailbox
@@ -42,7 +42,7 @@ def test_hostile_html_in_body_is_sanitised_and_subject_and_sender_stay_plain_tex
     ):
         assert needle not in mail.html, needle
     assert '<a href="https://ok.test/" rel="noopener noreferrer nofollow">ok</a>' in mail.html
-    payload = _payload(
+    payload = payload_for(
         Mailbox(id=1, address="s@x.test", imap_host="h", imap_user="u", smtp_host="h"), mail, []
     )
     # Subject and From are data, not markup: kept verbatim for the desktop to set as textContent.

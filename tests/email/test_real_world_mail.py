@@ -80,7 +80,7 @@ async def test_item2_utf8_and_gbk_sender_names_and_subjects_decode_instead_of_qu
 async def test_item3_an_attachment_over_25_mib_is_reported_and_logged_and_one_under_10_mib_is_kept(
     email_app: Any, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="channels.email.inbound")
+    caplog.set_level(logging.WARNING, logger="channels.email.mail_store")
     async with email_app(DATABASE_URL=database_url) as app:
         db = app.ctx.db
         assert app.ctx.settings.email_attachment_max_bytes == 25 * MiB

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from repository.crm.labels import list_fields, list_labels
+from repository.crm.custom_fields import list_fields
+from repository.crm.labels import list_labels
 from tests.test_admin_ui import Admin, admin, site  # noqa: F401
 
 

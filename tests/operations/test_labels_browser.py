@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from repository import Database, upgrade
-from repository.crm.labels import create_field, create_label, labels_of, values_of
+from repository.crm.custom_fields import create_field, values_of
+from repository.crm.labels import create_label, labels_of
 from repository.directory import create_agent, create_queue
 from tests.browser.desk_flow import agent_signs_in
 from tests.chromium import ARTIFACTS

@@ -13,7 +13,8 @@ from config import Settings
 from repository.compliance.audit_models import AuditEntry
 from repository.core.ingest import InboundItem, ingest
 from repository.core.models import Customer, utcnow
-from repository.crm.labels import attach_label, create_field, create_label, set_values
+from repository.crm.custom_fields import create_field, set_values
+from repository.crm.labels import attach_label, create_label
 from repository.crm.merge_models import CustomerMerge
 from tests.test_api import Api, _serve, assert_error, conforms
 
