@@ -14,6 +14,8 @@ import time
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import DBAPIError
+
 from contact_center import metrics
 from contact_center.aio import wait_event
 from contact_center.bus.follow import follow
@@ -283,6 +285,15 @@ class Router:
                         defaults=hub.channels.capacity,
                         fence=self._token,
                     )
+                except DBAPIError as exc:
+                    if not exc.connection_invalidated:
+                        raise
+                    # The database ended this node's session (e.g. it sat frozen inside the
+                    # claim past IDLE_IN_TRANSACTION_MS): nothing was claimed; the pass ends
+                    # and the next one, on a fresh connection, re-checks the lease.
+                    log.warning("router: the database dropped the claim's connection: %s", exc.orig)
+                    state.lost(proposal)
+                    break
                 except Exception:
                     # One bad contact must not stop everyone queued behind it.
                     log.exception(

@@ -29,6 +29,16 @@ T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+# A node that is frozen (SIGSTOP, a paused VM, a stalled disk) in the middle of a
+# transaction keeps its row locks, the fence row's share lock and the outbox's position
+# lock: every other node's router claim and relay would wait for it for as long as it is
+# frozen. PostgreSQL ends such a session once it has sat idle inside a transaction this
+# long, so the others go on; the frozen node's transaction is rolled back (its work was
+# never acknowledged). No code path here waits on anything but the database inside a
+# transaction, so a healthy node never comes near it.
+IDLE_IN_TRANSACTION_MS = 3000
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
@@ -63,6 +73,7 @@ def create_db_engine(url: str, *, pool_size: int = 10) -> Engine:
             pool_size=pool_size,
             max_overflow=20,
             pool_pre_ping=True,
+            connect_args={"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"},
             json_serializer=json_codec.dumps_strict,
             json_deserializer=json_codec.loads,
         )
