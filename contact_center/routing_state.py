@@ -26,7 +26,7 @@ from repository.core.models import HOLDING_STATUSES
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from repository.core.queries import AgentState, QueuedContact
+    from repository.core.routing_queries import AgentState, QueuedContact
     from repository.routing.reads import RoutingRows
 
 Key = tuple[float, float, int]

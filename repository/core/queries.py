@@ -12,18 +12,12 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from repository.core.models import HOLDING_STATUSES, Agent, Customer, Event, Interaction
-
-# The router's row types moved to repository/core/routing_queries.py; still named here for
-# contact_center/routing_state.py until it imports them from there.
-from repository.core.routing_queries import AgentState, QueuedContact
 from repository.core.serialize import event_dict, interaction_dict
 
 if TYPE_CHECKING:
     from repository.db import Database
 
 __all__ = [
-    "AgentState",
-    "QueuedContact",
     "agent_holdings",
     "agent_name",
     "interaction_events",
