@@ -1,0 +1,71 @@
+"""The node's presence keeper writes the heartbeats of desktops that connect together."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from contact_center.presence import PresenceKeeper
+from repository import Database
+from repository import directory as d
+
+
+class CountingDatabase:
+    """The real store, with every ``run`` call's arguments kept (and the first ``fail`` ones failed)."""
+
+    def __init__(self, db: Database, fail: int = 0) -> None:
+        self.db = db
+        self.fail = fail
+        self.calls: list[list[int]] = []
+
+    async def run(self, fn: Any, ids: list[int]) -> None:
+        self.calls.append(sorted(ids))
+        if len(self.calls) <= self.fail:
+            raise RuntimeError("the store is away")
+        await self.db.run(fn, ids)
+
+
+def keeper(store: CountingDatabase) -> PresenceKeeper:
+    return PresenceKeeper(SimpleNamespace(db=store))  # type: ignore[arg-type]
+
+
+async def test_desktops_connecting_together_share_one_heartbeat_write(db: Database) -> None:
+    ids = [d.create_agent(db, f"arrive{i}", f"Arrive {i}", "password-1").id for i in range(30)]
+    bystander = d.create_agent(db, "bystander", "Bystander", "password-1")
+    store = CountingDatabase(db)
+    presence = keeper(store)
+
+    await asyncio.gather(*(presence.beat_arrival(i) for i in ids))  # type: ignore[arg-type]
+
+    assert store.calls == [sorted(ids)]  # type: ignore[type-var]
+    assert all(d.get_agent(db, i).last_heartbeat is not None for i in ids)  # type: ignore[arg-type]
+    assert d.get_agent(db, bystander.id).last_heartbeat is None  # type: ignore[arg-type]
+
+
+async def test_a_failed_write_fails_its_waiters_and_the_next_arrival_writes_again(db: Database) -> None:
+    first, second = (d.create_agent(db, name, name, "password-1").id for name in ("early", "late"))
+    store = CountingDatabase(db, fail=1)
+    presence = keeper(store)
+
+    with pytest.raises(RuntimeError, match="away"):
+        await presence.beat_arrival(first)  # type: ignore[arg-type]
+    await presence.beat_arrival(second)  # type: ignore[arg-type]
+
+    assert store.calls == [[first], [second]]
+    assert d.get_agent(db, first).last_heartbeat is None  # type: ignore[arg-type]
+    assert d.get_agent(db, second).last_heartbeat is not None  # type: ignore[arg-type]
+
+
+async def test_the_interval_beat_names_each_connected_agent_once(db: Database) -> None:
+    one, two = (d.create_agent(db, name, name, "password-1").id for name in ("twice", "once"))
+    store = CountingDatabase(db)
+    presence = keeper(store)
+    for agent_id in (one, one, two):  # two tabs of one agent, one of another
+        presence.connected(agent_id)  # type: ignore[arg-type]
+
+    await presence.beat_now()
+
+    assert store.calls == [sorted([one, two])]  # type: ignore[type-var]
