@@ -103,7 +103,8 @@ class PresenceKeeper:
                 int(data["interaction_id"]), int(data["agent_id"]), str(data["name"]), bool(data["viewing"])
             )
 
-        await follow(self.hub.dispatcher, "viewer registry", viewer, types={"viewer"})
+        # Its own topic: a wildcard follower would wake for every chat message only to drop it.
+        await follow(self.hub.dispatcher, "viewer registry", viewer, topics={"viewers"}, types={"viewer"})
 
     async def _run(self) -> None:
         while True:

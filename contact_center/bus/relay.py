@@ -59,6 +59,9 @@ class Relay:
         self._published: list[int] = []
         self._lock = asyncio.Lock()
         self._pruned_at = time.monotonic()
+        # Stale rows (positioned, never published: a relay died) are looked for at most
+        # once per poll, not on every commit's wake-up: they wait republish_after anyway.
+        self._stale_checked_at = 0.0
         self.published_total = 0
 
     def wake(self) -> None:
@@ -129,9 +132,17 @@ class Relay:
             ):
                 break
             ask = True
+            now = time.monotonic()
+            look_for_stale = now - self._stale_checked_at >= self.poll_seconds
+            if look_for_stale:
+                self._stale_checked_at = now
             rows = await to_thread.run_sync(
                 functools.partial(
-                    outbox.assign, self.db, published=self._published, republish_after=self.republish_after
+                    outbox.assign,
+                    self.db,
+                    published=self._published,
+                    republish_after=self.republish_after,
+                    look_for_stale=look_for_stale,
                 )
             )
             self._published = []

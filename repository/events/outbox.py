@@ -130,13 +130,19 @@ ASSIGN_LIMIT = 500  # rows positioned per relay pass
 
 
 def assign(
-    db: Database, *, published: list[int], limit: int = ASSIGN_LIMIT, republish_after: float = 5.0
+    db: Database,
+    *,
+    published: list[int],
+    limit: int = ASSIGN_LIMIT,
+    republish_after: float = 5.0,
+    look_for_stale: bool = True,
 ) -> list[Positioned]:
     """Mark ``published`` rows, then give the next committed rows dense positions.
 
     Returns what to publish, in position order: the newly positioned rows, preceded
-    by rows positioned over ``republish_after`` seconds ago and never marked published
-    (their relay died or the bus was down). Readers drop what they already have.
+    (if ``look_for_stale``) by rows positioned over ``republish_after`` seconds ago and
+    never marked published (their relay died or the bus was down). Readers drop what
+    they already have.
     """
     with db.write() as session:
         conn = session.connection()
@@ -145,7 +151,11 @@ def assign(
         if published:
             conn.execute(update(_outbox).where(_outbox.c.id.in_(published)).values(published_at=utcnow()))
         cutoff = utcnow() - timedelta(seconds=republish_after)
-        stale = [_from_row(r) for r in conn.execute(_STALE.limit(limit), {"cutoff": cutoff})]
+        stale = (
+            [_from_row(r) for r in conn.execute(_STALE.limit(limit), {"cutoff": cutoff})]
+            if look_for_stale
+            else []
+        )
         top = conn.execute(_TOP).scalar() or 0
         fresh = [
             _from_row(r, top + n) for n, r in enumerate(conn.execute(_FRESH.limit(limit)).all(), start=1)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from contact_center.bus import create_bus
+from contact_center.bus.dispatch import Dispatcher
 from contact_center.presence import PresenceKeeper
 from repository import Database
 from repository import directory as d
+from repository.events.bus import topics_for
 
 
 class CountingDatabase:
@@ -69,3 +73,31 @@ async def test_the_interval_beat_names_each_connected_agent_once(db: Database) -
     await presence.beat_now()
 
     assert store.calls == [sorted([one, two])]  # type: ignore[type-var]
+
+
+async def test_the_viewer_registry_follows_viewer_events_only(db: Database) -> None:
+    bus = create_bus("memory://")
+    await bus.connect()
+    dispatcher = Dispatcher(db, bus, poll_seconds=60)
+    await dispatcher.start()
+    presence = PresenceKeeper(SimpleNamespace(db=db, dispatcher=dispatcher))  # type: ignore[arg-type]
+    following = asyncio.create_task(presence._follow_viewers())
+    try:
+        for _ in range(50):  # until its sink is registered
+            if dispatcher._index.get("viewers"):
+                break
+            await asyncio.sleep(0.01)
+        assert set(dispatcher._index) >= {"viewers"} and "*" not in dispatcher._index  # no wake per message
+        view = {"type": "viewer", "interaction_id": 42, "agent_id": 7, "name": "Bob", "viewing": True}
+        await bus.publish({**view, "pos": None, "topics": topics_for(view)})
+        for _ in range(50):
+            if presence.viewers:
+                break
+            await asyncio.sleep(0.01)
+        assert presence.viewer_list(42) == [{"agent_id": 7, "name": "Bob"}]
+    finally:
+        following.cancel()
+        with suppress(asyncio.CancelledError):
+            await following
+        await dispatcher.stop()
+        await bus.disconnect()
