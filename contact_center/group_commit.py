@@ -2,9 +2,10 @@
 
 On SQLite one commit costs a WAL append plus, with ``synchronous=FULL``, an fsync;
 on PostgreSQL a round trip and a WAL flush. A hundred visitors typing at once need
-not pay for a hundred of them. ``GroupCommit.run(work)`` queues ``work(session)``;
-one writer task takes everything queued, runs it in one ``db.write()`` transaction
-in a worker thread and commits. What arrives while that commit is under way forms
+not pay for a hundred of them. ``GroupCommit.run(work)`` queues ``work(conn)``;
+one writer task takes everything queued, runs it in one ``db.write_connection()``
+transaction (Core, no ORM Session: the work is Core statements) in a worker thread
+and commits. What arrives while that commit is under way forms
 the next batch, so a batch waits at most one commit (well under 2 ms on SQLite) and
 an idle server commits a lone message at once, with no timer. Each caller gets its
 own result only after the commit of its batch: persist, then acknowledge.
@@ -24,13 +25,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from anyio import to_thread
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection
 
     from repository import Database
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Work = Callable[["Session"], Any]
+Work = Callable[["Connection"], Any]
 
 
 class _Outcome(Generic[T]):
@@ -53,8 +54,8 @@ class GroupCommit:
         self.items = 0
         self.split_batches = 0
 
-    async def run(self, work: Callable[[Session], T]) -> T:
-        """``work(session)`` in the next batch's transaction; returns once that commits."""
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """``work(conn)`` in the next batch's transaction; returns once that commits."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append((work, future))
         if self._writer is None or self._writer.done():
@@ -91,8 +92,8 @@ class GroupCommit:
     def _commit(self, works: list[Work]) -> list[_Outcome[Any]]:
         """Worker thread: the whole batch in one transaction, else each item alone."""
         try:
-            with self.db.write() as session:
-                values = [work(session) for work in works]
+            with self.db.write_connection() as conn:
+                values = [work(conn) for work in works]
             self.commits += 1
             self.items += len(works)
             return [_Outcome(value) for value in values]
@@ -104,8 +105,8 @@ class GroupCommit:
         outcomes: list[_Outcome[Any]] = []
         for work in works:
             try:
-                with self.db.write() as session:
-                    value = work(session)
+                with self.db.write_connection() as conn:
+                    value = work(conn)
                 self.commits += 1
                 self.items += 1
                 outcomes.append(_Outcome(value))

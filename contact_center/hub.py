@@ -142,8 +142,8 @@ class Hub:
         that ended or is pending meanwhile); the result is the same either way.
         """
         result: IngestResult | None = await self.group_commit.run(
-            lambda session: follow_up(
-                session, interaction, body=item.body, external_id=item.external_id or "", payload=item.payload
+            lambda conn: follow_up(
+                conn, interaction, body=item.body, external_id=item.external_id or "", payload=item.payload
             )
         )
         if result is None:
@@ -182,9 +182,7 @@ class Hub:
             # A chat reply by its holder: one group-committed job (repository/core/chat_append.py).
             holder: int = agent.id  # type: ignore[assignment]
             lean = await self.group_commit.run(
-                lambda session: agent_reply(
-                    session, interaction_id, holder, agent.display_name, body, external_id
-                )
+                lambda conn: agent_reply(conn, interaction_id, holder, agent.display_name, body, external_id)
             )
             if lean is not None:
                 self.committed()

@@ -1,8 +1,12 @@
 """Live presence on this node: whose desktop is connected, and who views what.
 
-Heartbeats for all agents connected to this node are written in one transaction
-per interval. The router treats an agent whose heartbeat is older than the grace
-period as disconnected, which works across nodes and across a crash alike.
+Heartbeats for all agents connected to this node are written in one statement
+per interval. A desktop that connects gets its own heartbeat written before it is
+served (so the router sees it at once), batched with every other desktop that
+connects meanwhile: a thousand desktops reconnecting after a restart cost a few
+writes, not a thousand writes of a thousand rows each. The router treats an agent
+whose heartbeat is older than the grace period as disconnected, which works across
+nodes and across a crash alike.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class PresenceKeeper:
         self._viewer_task: asyncio.Task[None] | None = None
         # interaction id → {agent id: display name}, fed from the bus on every node.
         self.viewers: dict[int, dict[int, str]] = {}
+        # Desktops that connected and wait for their first heartbeat to be written.
+        self._arrivals: list[tuple[int, asyncio.Future[None]]] = []
+        self._arrival_writer: asyncio.Task[None] | None = None
 
     def connected(self, agent_id: int) -> None:
         self._connections[agent_id] += 1
@@ -45,7 +52,34 @@ class PresenceKeeper:
         return self._connections.get(agent_id, 0) > 0
 
     async def beat_now(self) -> None:
+        """Every desktop connected to this node, in one statement."""
         await self.hub.db.run(heartbeat, list(self._connections))
+
+    async def beat_arrival(self, agent_id: int) -> None:
+        """Write this agent's heartbeat now, with those of whoever else connects meanwhile.
+
+        Returns once a write holding it has committed; raises what that write raised.
+        """
+        done = asyncio.get_running_loop().create_future()
+        self._arrivals.append((agent_id, done))
+        if self._arrival_writer is None or self._arrival_writer.done():
+            self._arrival_writer = asyncio.create_task(self._write_arrivals(), name="presence-arrivals")
+        await done
+
+    async def _write_arrivals(self) -> None:
+        # Whatever arrives while a write runs goes into the next one.
+        while self._arrivals:
+            batch, self._arrivals = self._arrivals, []
+            try:
+                await self.hub.db.run(heartbeat, [agent_id for agent_id, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     async def start(self) -> None:
         # Before the router's first pass: an outage is not the agents leaving.
@@ -54,7 +88,7 @@ class PresenceKeeper:
         self._viewer_task = asyncio.create_task(self._follow_viewers(), name="presence-viewers")
 
     async def stop(self) -> None:
-        for task in (self._task, self._viewer_task):
+        for task in (self._task, self._viewer_task, self._arrival_writer):
             if task is not None:
                 task.cancel()
                 with suppress(asyncio.CancelledError):
@@ -69,7 +103,8 @@ class PresenceKeeper:
                 int(data["interaction_id"]), int(data["agent_id"]), str(data["name"]), bool(data["viewing"])
             )
 
-        await follow(self.hub.dispatcher, "viewer registry", viewer, types={"viewer"})
+        # Its own topic: a wildcard follower would wake for every chat message only to drop it.
+        await follow(self.hub.dispatcher, "viewer registry", viewer, topics={"viewers"}, types={"viewer"})
 
     async def _run(self) -> None:
         while True:

@@ -67,7 +67,7 @@ class AgentSocket:
         presence.connected(agent.id)  # type: ignore[arg-type]
         metrics.WS_CONNECTIONS.labels(kind="agent").inc()
         try:
-            await presence.beat_now()
+            await presence.beat_arrival(agent.id)  # type: ignore[arg-type]
             await self._open(hello.get("last_event_id"))
             heartbeat = asyncio.create_task(self._heartbeat())
             try:

@@ -3,8 +3,8 @@
 Woken at once by this node's own commits (``wake()``), and every ``poll`` seconds
 regardless, which covers rows another node committed and then died before
 publishing. Each pass handles everything committed so far in one transaction
-(marking the previous batch published in that same transaction), so throughput does
-not pay one extra transaction per event. Rows given a position but not published
+(marking what earlier passes published in that same transaction, at most once per
+poll), so throughput does not pay one extra transaction per event. Rows given a position but not published
 within ``republish_after`` seconds (bus down, relay killed) are published again;
 readers drop positions they already have. If the bus is down the positions are
 still assigned, so every node's dispatcher serves them from the database meanwhile.
@@ -59,6 +59,11 @@ class Relay:
         self._published: list[int] = []
         self._lock = asyncio.Lock()
         self._pruned_at = time.monotonic()
+        # Stale rows (positioned, never published: a relay died) are looked for at most
+        # once per poll (or per republish_after, if shorter), not on every commit's
+        # wake-up: they wait republish_after anyway.
+        self._stale_checked_at = 0.0
+        self._marked_at = 0.0
         self.published_total = 0
 
     def wake(self) -> None:
@@ -129,18 +134,35 @@ class Relay:
             ):
                 break
             ask = True
+            now = time.monotonic()
+            look_for_stale = now - self._stale_checked_at >= min(self.poll_seconds, self.republish_after)
+            if look_for_stale:
+                self._stale_checked_at = now
+            # Published rows are marked at most once per poll (or on an idle pass, or in
+            # bulk), not in every commit's pass: an UPDATE per message otherwise. A mark
+            # only stops a republish, which waits republish_after (> poll) anyway.
+            marking = (
+                mark_idle
+                or now - self._marked_at >= min(self.poll_seconds, self.republish_after / 2)
+                or len(self._published) >= outbox.ASSIGN_LIMIT
+            )
             rows = await to_thread.run_sync(
                 functools.partial(
-                    outbox.assign, self.db, published=self._published, republish_after=self.republish_after
+                    outbox.assign,
+                    self.db,
+                    published=self._published if marking else [],
+                    republish_after=self.republish_after,
+                    look_for_stale=look_for_stale,
                 )
             )
-            self._published = []
+            if marking:
+                self._published, self._marked_at = [], now
             if not rows:
                 break
             if self.fault_exit_after_assign:
                 os._exit(86)  # test-only: die between the position commit and the publish
             await self.bus.publish_many([row.as_bus() for row in rows])
-            self._published = [row.row_id for row in rows]
+            self._published += [row.row_id for row in rows]
             sent += len(rows)
             for row in rows:
                 metrics.BUS_EVENTS.labels(type=row.type).inc()

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
 from repository.core.ingest import MAX_BODY_CHARS, IngestResult, nfc
 from repository.core.models import LIVE_STATUSES, Customer, Event, Interaction, utcnow
@@ -31,7 +32,7 @@ from repository.events.outbox import OutboxRow
 from repository.search import index as search_index
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection
 
 _events = Event.__table__  # type: ignore[attr-defined]
 _interactions = Interaction.__table__  # type: ignore[attr-defined]
@@ -87,8 +88,13 @@ class StoredCustomer:
     display_name: str
 
 
+def _connection(where: Session | Connection) -> Connection:
+    """The caller's transaction: a group commit's Core connection, or an ORM session's."""
+    return where.connection() if isinstance(where, Session) else where
+
+
 def follow_up(
-    session: Session,
+    session: Session | Connection,
     interaction: Interaction,
     *,
     body: str,
@@ -101,7 +107,7 @@ def follow_up(
         raise InvalidInput(
             "message is longer than %(max)s characters", params={"max": MAX_BODY_CHARS}, field="body"
         )
-    conn = session.connection()
+    conn = _connection(session)
     if conn.execute(_SEEN, {"channel": interaction.channel, "external_id": external_id}).first():
         return None  # a retry: ingest answers with the stored copy
     row = conn.execute(_LIVE, {"interaction_id": interaction.id}).first()
@@ -168,7 +174,12 @@ _FIRST_RESPONSE = update(_interactions).where(_interactions.c.id == bindparam("i
 
 
 def agent_reply(
-    session: Session, interaction_id: int, agent_id: int, agent_name: str, body: str, external_id: str | None
+    session: Session | Connection,
+    interaction_id: int,
+    agent_id: int,
+    agent_name: str,
+    body: str,
+    external_id: str | None,
 ) -> StoredEvent | None:
     """An agent's reply in a chat it holds, as ``append_event`` stores it; None: use the hub's full path.
 
@@ -181,7 +192,7 @@ def agent_reply(
         raise InvalidInput(
             "message is longer than %(max)s characters", params={"max": MAX_BODY_CHARS}, field="body"
         )
-    conn = session.connection()
+    conn = _connection(session)
     row = conn.execute(_HELD, {"interaction_id": interaction_id}).first()
     if row is None or row.channel != "chat" or row.status != "active" or row.agent_id != agent_id:
         return None

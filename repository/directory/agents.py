@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from repository.core.models import ROLES, Agent, utcnow
@@ -16,9 +17,13 @@ from repository.events.bus import AgentPresence
 from repository.supervision.models import record_state_change
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from repository.db import Database
 
 PRESENCES = ("available", "away", "offline")
+# Agent ids per heartbeat UPDATE: below every SQLite build's bound-parameter limit.
+HEARTBEAT_CHUNK = 500
 
 
 def hash_password(password: str) -> str:
@@ -131,11 +136,19 @@ def set_presence(db: Database, agent_id: int, presence: str, cause: str = "agent
         return agent
 
 
-def heartbeat(db: Database, agent_ids: list[int]) -> None:
-    """Record that these agents' desktops are still connected."""
-    if not agent_ids:
+def heartbeat(db: Database, agent_ids: Collection[int]) -> None:
+    """Record that these agents' desktops are still connected.
+
+    One set-based UPDATE per chunk in one transaction, no ORM objects: a node calls
+    this for every desktop it holds each interval, and loading and flushing 1,000
+    agents one by one cost a fifth of a core. Chunks keep each statement under
+    SQLite's bound-parameter limit (999 before 3.32).
+    """
+    ids = sorted(set(agent_ids))
+    if not ids:
         return
+    now = utcnow()
     with db.write() as session:
-        for agent in session.exec(select(Agent).where(col(Agent.id).in_(agent_ids))).all():
-            agent.last_heartbeat = utcnow()
-            session.add(agent)
+        for start in range(0, len(ids), HEARTBEAT_CHUNK):
+            chunk = ids[start : start + HEARTBEAT_CHUNK]
+            session.execute(update(Agent).where(col(Agent.id).in_(chunk)).values(last_heartbeat=now))

@@ -58,6 +58,8 @@ def topics_for(data: dict[str, Any]) -> list[str]:
         topics.append(f"visitor:{data['visitor']}")
     if kind == "queue.position" and data.get("queue_id") is not None:
         topics.append(f"queue:{data['queue_id']}")
+    if kind == "viewer":
+        topics.append("viewers")  # each node's viewer registry, which need not wake for anything else
     return topics
 
 

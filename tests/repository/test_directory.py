@@ -7,6 +7,7 @@ import pytest
 from repository import Conflict, Database, InvalidInput, NotFound
 from repository import directory as d
 from repository.core.models import Queue, Skill
+from repository.directory import agents as agents_module
 
 
 def test_an_agent_is_created_with_a_hashed_password_and_normalised_fields(db: Database) -> None:
@@ -129,6 +130,19 @@ def test_heartbeat_touches_only_the_agents_named(db: Database) -> None:
 
     assert d.get_agent(db, one.id).last_heartbeat is not None  # type: ignore[arg-type]
     assert d.get_agent(db, two.id).last_heartbeat is None  # type: ignore[arg-type]
+
+
+def test_heartbeat_writes_every_chunk_and_nobody_else(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    agents = [d.create_agent(db, f"chunk{i}", f"Chunk {i}", "password-1") for i in range(7)]
+    named = [a.id for a in agents[:5]]
+    monkeypatch.setattr(agents_module, "HEARTBEAT_CHUNK", 2)  # 5 ids: chunks of 2, 2 and 1
+
+    d.heartbeat(db, named + named[:2])  # type: ignore[operator]  # repeats are harmless
+
+    beats = {a.id: d.get_agent(db, a.id).last_heartbeat for a in agents}  # type: ignore[arg-type]
+    assert all(beats[i] is not None for i in named)
+    assert len({beats[i] for i in named}) == 1  # one moment for the whole batch
+    assert beats[agents[5].id] is None and beats[agents[6].id] is None
 
 
 def test_a_queue_registers_its_required_skills(db: Database) -> None:
