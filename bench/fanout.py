@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 from bench.harness import (  # noqa: E402
     login,
@@ -139,14 +140,17 @@ class Product:
 
     async def desk(self, cookie: str) -> None:
         ws, _agent_id = await open_desktop(self.ws_base, cookie, "agent")
-        async for raw in ws:
-            frame = json.loads(raw)
-            if frame["type"] == "offer":
-                await ws.send(json.dumps({"type": "accept", "interaction_id": frame["interaction"]["id"]}))
-            elif frame["type"] == "event":
-                body = frame["event"].get("body", "")
-                if body in self.sent and body not in self.latency:
-                    self.latency[body] = time.perf_counter() - self.sent[body]
+        with suppress(ConnectionClosed):  # the server stops at the end of its part
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame["type"] == "offer":
+                    await ws.send(
+                        json.dumps({"type": "accept", "interaction_id": frame["interaction"]["id"]})
+                    )
+                elif frame["type"] == "event":
+                    body = frame["event"].get("body", "")
+                    if body in self.sent and body not in self.latency:
+                        self.latency[body] = time.perf_counter() - self.sent[body]
 
     async def visitor(self, index: int) -> None:
         ws = await connect(self.ws_base + "/channels/webchat/ws", open_timeout=120, ping_interval=None)
