@@ -6,15 +6,21 @@ only to the sockets of its topics. This bench measures, at the same **open-loop*
 message rate (messages are sent on a fixed schedule, not when the last one was
 answered), the visitor→agent latency (send of the visitor's message → the agent's
 ``event`` frame) and the server's CPU per message, with 0, 1,000, 5,000 and 10,000
-idle widget sockets connected, plus the server's memory per idle widget socket.
+idle widget sockets connected, plus the server's memory per idle widget socket. The idle
+sockets behave like the shipped widget (``bench/harness/idle_widgets.py``): ``hello``
+with a language, then a ``ping`` every 25 s, each answered by a ``pong``; each level is
+measured after a full heartbeat period, so every idle socket is pinging meanwhile.
 
 Beside it, in the same run and with the same idle sockets: a bare Starlette app under
 uvicorn that relays each message from one socket to another (the raw floor for "a
-message goes in one websocket and out of another while N others sit idle").
+message goes in one websocket and out of another while N others sit idle"); its idle
+sockets send the same heartbeat and get a ``pong``, and it compresses websockets exactly
+when the product does (``SERVE_WS_COMPRESSION``).
 
     python bench/fanout.py --visitors 100 --agents 20 --rate 50 --seconds 20 --idle 0,1000,5000,10000
 
-10,000 sockets need ``ulimit -n`` above 10,100 for this process and the server.
+10,000 sockets need ``ulimit -n`` above 10,100 for this process and the server: the bench
+raises its soft limit to the hard one (the server inherits it).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+from websockets.exceptions import ConnectionClosed  # noqa: E402
 
 from bench.harness import (  # noqa: E402
     login,
@@ -50,10 +57,14 @@ from bench.harness import (  # noqa: E402
     wait_http,
 )
 from bench.harness.baselines import app_process  # noqa: E402
+from bench.harness.idle_widgets import PING_SECONDS, IdleWidgets  # noqa: E402
+from bench.harness.process import raise_open_files_limit, rss_kib  # noqa: E402
 from bench.harness.report import load_average  # noqa: E402
+from config import load_settings  # noqa: E402
 
 RELAY_APP = textwrap.dedent(
     """
+    import json
     import sys
     import uvicorn
     from starlette.applications import Starlette
@@ -65,7 +76,8 @@ RELAY_APP = textwrap.dedent(
         await ws.accept()
         try:
             while True:
-                await ws.receive_text()
+                if json.loads(await ws.receive_text()).get("type") == "ping":
+                    await ws.send_text('{"type":"pong"}')
         except Exception:
             pass
 
@@ -88,33 +100,16 @@ RELAY_APP = textwrap.dedent(
             pass
 
     app = Starlette(routes=[WebSocketRoute("/idle", idle), WebSocketRoute("/recv", recv), WebSocketRoute("/send", send)])
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", ws_max_size=1024 * 1024)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        ws_max_size=1024 * 1024,
+        ws_per_message_deflate=COMPRESSION,
+    )
     """
 )
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-async def open_idle(url: str, count: int, hello: bool) -> list[ClientConnection]:
-    """``count`` idle sockets, opened 200 at a time; widgets say hello and get their welcome."""
-    sockets: list[ClientConnection] = []
-
-    async def one() -> ClientConnection:
-        ws = await connect(url, open_timeout=120, ping_interval=None, max_size=2**20)
-        if hello:
-            await ws.send('{"type":"hello"}')
-            await asyncio.wait_for(ws.recv(), 120)
-        return ws
-
-    while len(sockets) < count:
-        batch = min(200, count - len(sockets))
-        sockets += await asyncio.gather(*(one() for _ in range(batch)))
-    return sockets
 
 
 async def drain(ws: ClientConnection) -> None:
@@ -145,14 +140,17 @@ class Product:
 
     async def desk(self, cookie: str) -> None:
         ws, _agent_id = await open_desktop(self.ws_base, cookie, "agent")
-        async for raw in ws:
-            frame = json.loads(raw)
-            if frame["type"] == "offer":
-                await ws.send(json.dumps({"type": "accept", "interaction_id": frame["interaction"]["id"]}))
-            elif frame["type"] == "event":
-                body = frame["event"].get("body", "")
-                if body in self.sent and body not in self.latency:
-                    self.latency[body] = time.perf_counter() - self.sent[body]
+        with suppress(ConnectionClosed):  # the server stops at the end of its part
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame["type"] == "offer":
+                    await ws.send(
+                        json.dumps({"type": "accept", "interaction_id": frame["interaction"]["id"]})
+                    )
+                elif frame["type"] == "event":
+                    body = frame["event"].get("body", "")
+                    if body in self.sent and body not in self.latency:
+                        self.latency[body] = time.perf_counter() - self.sent[body]
 
     async def visitor(self, index: int) -> None:
         ws = await connect(self.ws_base + "/channels/webchat/ws", open_timeout=120, ping_interval=None)
@@ -207,13 +205,18 @@ async def main() -> int:
     parser.add_argument("--idle", default="0,1000,5000,10000")
     args = parser.parse_args()
     levels = [int(x) for x in args.idle.split(",")]
+    raise_open_files_limit(max(levels) + args.visitors + args.agents + 200)
+    compression = load_settings().serve_ws_compression
     load_before = load_average()
     print_header(
-        "Fan-out: one message's cost with idle widget sockets open", "SQLite, memory://", load_before
+        "Fan-out: one message's cost with idle widget sockets open",
+        f"SQLite, memory://, websocket compression {'on' if compression else 'off'}",
+        load_before,
     )
     tmp = Path(tempfile.mkdtemp(prefix="cc-bench-fanout-"))
     rows: list[dict[str, Any]] = []
     memory: list[str] = []
+    heartbeats: list[str] = []
     try:
         url = f"sqlite:///{tmp / 'data' / 'cc.db'}"
         seed(
@@ -234,12 +237,12 @@ async def main() -> int:
         for i, ws in enumerate(product.visitors):  # open every conversation; agents accept
             await ws.send(json.dumps({"type": "message", "client_id": f"open{i}", "body": f"open {i}"}))
         await asyncio.sleep(5)
-        idle: list[ClientConnection] = []
+        widgets = IdleWidgets(product.ws_base + "/channels/webchat/ws")
         rss0 = rss_kib(server.proc.pid)
         for level in levels:
-            idle += await open_idle(product.ws_base + "/channels/webchat/ws", level - len(idle), hello=True)
-            await asyncio.sleep(3)
-            if level:
+            await widgets.open(level - len(widgets.sockets))
+            if level:  # after one heartbeat period every idle socket is pinging
+                await asyncio.sleep(PING_SECONDS)
                 grown = rss_kib(server.proc.pid) - rss0
                 memory.append(
                     f"{level:,} idle widgets: server RSS +{grown / 1024:.1f} MiB, {grown / level:.1f} KiB per socket"
@@ -257,11 +260,11 @@ async def main() -> int:
                 )
             )
             print(rows[-1], flush=True)
-        for ws in idle:
-            await ws.close()
+        heartbeats.append(f"product: {widgets.pings:,} idle pings, {widgets.late} answered after 10 s")
+        await widgets.close()
         stop_server(server)
 
-        async with app_process(RELAY_APP) as (port, pid):
+        async with app_process(f"COMPRESSION = {compression}\n" + RELAY_APP) as (port, pid):
             raw = f"ws://127.0.0.1:{port}"
             sent: dict[str, float] = {}
             latency: dict[str, float] = {}
@@ -278,11 +281,12 @@ async def main() -> int:
                 sent[f"m{n}"] = time.perf_counter()
                 await sender.send(f"m{n}")
 
-            idle = []
+            raw_idle = IdleWidgets(raw + "/idle", hello=False)
             rss0 = rss_kib(pid)
             for level in levels:
-                idle += await open_idle(raw + "/idle", level - len(idle), hello=False)
+                await raw_idle.open(level - len(raw_idle.sockets))
                 if level:
+                    await asyncio.sleep(PING_SECONDS)
                     grown = rss_kib(pid) - rss0
                     memory.append(
                         f"raw Starlette, {level:,} idle sockets: RSS +{grown / 1024:.1f} MiB, "
@@ -294,8 +298,8 @@ async def main() -> int:
                     )
                 )
                 print(rows[-1], flush=True)
-            for ws in idle:
-                await ws.close()
+            heartbeats.append(f"raw: {raw_idle.pings:,} idle pings, {raw_idle.late} answered after 10 s")
+            await raw_idle.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
@@ -310,7 +314,7 @@ async def main() -> int:
             f"| {r['label']} | {r['idle']:,} | {r['sent']} | {r['delivered']} | {r['p50']:.1f} | "
             f"{r['p99']:.1f} | {r['cpu_ms']:.2f} |"
         )
-    for line in memory:
+    for line in memory + heartbeats:
         print(line)
     return 0
 

@@ -8,12 +8,14 @@ record their own, richer entries (agent_ui/admin/compliance.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from repository.compliance.audit import record
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from contact_center.context import AppContext
@@ -33,11 +35,14 @@ class AdminAudit:
         self.app = app
         self.ctx = ctx
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[Any]:
         path = scope.get("path", "")
         if scope["type"] != "http" or scope["method"] != "POST" or not path.startswith("/admin"):
-            await self.app(scope, receive, send)
-            return
+            # Returned, not awaited: no frame of ours stays alive under a websocket or a page.
+            return self.app(scope, receive, send)
+        return self._audited(scope, receive, send, path)
+
+    async def _audited(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         chunks: list[bytes] = []
         more = True
         while more:

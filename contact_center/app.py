@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -39,6 +38,7 @@ from contact_center.i18n import LocaleMiddleware
 from contact_center.presence import PresenceKeeper
 from contact_center.router import Router
 from contact_center.serving import TrustedProxies
+from contact_center.sessions import Sessions
 from repository import Database, upgrade
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ def create_app(
             Middleware(TrustedProxies, trusted=settings.trusted_proxies),
             Middleware(SecurityHeaders),
             Middleware(
-                SessionMiddleware,
+                Sessions,
                 secret_key=str(settings.secret_key),
                 session_cookie="cc_session",
                 max_age=settings.session_max_age_seconds,

@@ -16,10 +16,8 @@ from repository import Database, upgrade
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from contact_center.app import create_app
-    from contact_center.serving import uvicorn_config
+    from contact_center.serving import FreezingServer, uvicorn_config
 
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -53,7 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
             keep_alive=args.keep_alive,
             limit_concurrency=args.limit_concurrency,
         )
-        uvicorn.Server(config).run(sockets=[sock] if sock is not None else None)
+        FreezingServer(config).run(sockets=[sock] if sock is not None else None)
 
     if args.workers <= 1:
         serve()

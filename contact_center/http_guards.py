@@ -13,17 +13,24 @@ supervisor, reports, admin, login, the demo shop) also get a strict
 Content-Security-Policy: scripts only from our own origin, never inline, so markup a
 customer managed to smuggle into a page still cannot run. Styles may be inline (the
 widget's shadow DOM and computed widths use them); nothing loads from other origins.
+
+Both apply to HTTP only. For a websocket their ``__call__`` (a plain function) returns
+the next layer's awaitable instead of awaiting it, so no frame of theirs stays alive for
+the socket's whole life (10,000 idle widgets would keep 10,000 of each for the garbage
+collector to walk).
 """
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contact_center.errors import HTTPError, error_body, http_detail
 from contact_center.i18n import N_
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UPLOAD_OVERHEAD = 64 * 1024
@@ -46,10 +53,12 @@ class BodyLimit:
         # declared length itself, to answer with its own (CORS) headers; only the stream is capped here.
         self.larger = larger or {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[Any]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._limited(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.larger.get(scope["path"], self.max_bytes)
         declared = _content_length(scope)
         if declared is not None and declared > limit and scope["path"] not in self.larger:
@@ -120,11 +129,12 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[Any]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._with_headers(scope, receive, send)
 
+    async def _with_headers(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])

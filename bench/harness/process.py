@@ -1,4 +1,4 @@
-"""Watching processes while a bench runs: CPU time, a py-spy profiler, the event loop.
+"""Watching processes while a bench runs: CPU time, memory, a py-spy profiler, the event loop.
 
 CPU is read from ``/proc`` (Linux), so the server's share of a core can be printed
 beside its throughput; the bench's own CPU shows whether the client was the limit.
@@ -25,6 +25,23 @@ def proc_cpu_seconds(pid: int) -> float:
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def raise_open_files_limit(needed: int) -> None:
+    """Soft ``ulimit -n`` up to the hard limit; the server and the baseline inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        print(f"warning: ulimit -n is {hard}; {needed:,} sockets will not all open", flush=True)
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process, KiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
 
 
 def self_cpu_seconds() -> float:

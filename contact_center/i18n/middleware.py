@@ -7,11 +7,13 @@ row (``agent_ui.auth.current_agent``) refine this from the stored per-user choic
 from __future__ import annotations
 
 from http.cookies import SimpleCookie
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contact_center.i18n.translate import LocaleState, locale_state, negotiate, resolve_locale
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 LANG_COOKIE = "cc_lang"
@@ -39,10 +41,18 @@ class LocaleMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[Any]:
+        if scope["type"] == "websocket":
+            # A websocket is its own task with its own context: the locale set here is
+            # dropped with it, so there is nothing to reset and no frame of ours needs
+            # to stay alive for the socket's whole life.
+            locale_state.set(locale_for_scope(scope))
+            return self.app(scope, receive, send)
+        if scope["type"] != "http":
+            return self.app(scope, receive, send)
+        return self._http(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         token = locale_state.set(locale_for_scope(scope))
         try:
             await self.app(scope, receive, send)

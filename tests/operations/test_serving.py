@@ -1,5 +1,6 @@
 """`contact-center serve` cuts off slow and idle clients, caps concurrency, trusts only TRUSTED_PROXIES,
-and sends a strict Content-Security-Policy on every HTML page (issue 14, items 6, 7 and 10).
+and sends a strict Content-Security-Policy on every HTML page (issue 14, items 6, 7 and 10); websocket
+compression only when SERVE_WS_COMPRESSION asks for it (issue 12).
 """
 
 from __future__ import annotations
@@ -105,6 +106,22 @@ async def test_websockets_outlive_the_header_timeout(server: ServerProcess) -> N
         await asyncio.sleep(2.5)
         await ws.send('{"type": "ping"}')
         assert '"pong"' in await asyncio.wait_for(ws.recv(), 5)
+
+
+async def test_websocket_compression_only_when_configured(server: ServerProcess, tmp_path: Path) -> None:
+    # The client offers permessage-deflate, as every browser does.
+    async with websockets.connect(server.ws_base + "/channels/webchat/ws", compression="deflate") as ws:
+        assert ws.response is not None
+        assert "sec-websocket-extensions" not in ws.response.headers
+    compressing = await start(tmp_path / "deflate", SERVE_WS_COMPRESSION="true")
+    try:
+        async with websockets.connect(
+            compressing.ws_base + "/channels/webchat/ws", compression="deflate"
+        ) as ws:
+            assert ws.response is not None
+            assert "permessage-deflate" in ws.response.headers["sec-websocket-extensions"]
+    finally:
+        compressing.stop()
 
 
 async def test_over_the_concurrency_limit_requests_get_503(server: ServerProcess) -> None:
