@@ -94,7 +94,7 @@ class Settings:
     # `contact-center serve` (contact_center/serving.py): slow or idle clients are cut off.
     serve_header_timeout_seconds: float = 10.0
     serve_keep_alive_seconds: float = 5.0
-    serve_limit_concurrency: int = 2000
+    serve_limit_concurrency: int = 25000
     # permessage-deflate on websockets: each compressed socket keeps zlib state (tens of KiB).
     serve_ws_compression: bool = False
     # Messages the company starts (not replies in a live conversation) wait for these
@@ -213,7 +213,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         rate_limit_storage_url=config("RATE_LIMIT_STORAGE_URL", default="async+memory://"),
         serve_header_timeout_seconds=config("SERVE_HEADER_TIMEOUT_SECONDS", cast=float, default=10.0),
         serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
-        serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=2000),
+        serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=25000),
         serve_ws_compression=config("SERVE_WS_COMPRESSION", cast=bool, default=False),
         outbound_quiet_hours=config("OUTBOUND_QUIET_HOURS", default="").strip(),
         outbound_time_zone=config("OUTBOUND_TIME_ZONE", default="UTC").strip(),

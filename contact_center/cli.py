@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--limit-concurrency",
         type=int,
-        help="connections and tasks before new requests get 503 (SERVE_LIMIT_CONCURRENCY, 2000; 0 = none)",
+        help="connections and tasks before new requests get 503 (SERVE_LIMIT_CONCURRENCY, 25000; 0 = none)",
     )
     serve.set_defaults(func=_serve)
     commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(func=_migrate)
