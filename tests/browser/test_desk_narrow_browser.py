@@ -57,6 +57,13 @@ async def server(tmp_path: Path) -> AsyncIterator[ServerProcess]:
 async def off_screen(desk: Any, *testids: str) -> list[str]:
     """The controls an agent could not see and tap without scrolling, with their boxes."""
     problems = []
+    # Where things come to rest, not mid slide-in (an offer enters 30 px from the right):
+    # wait for every finite animation; infinite ones (the offer's pulse) never end.
+    await desk.evaluate(
+        "() => Promise.all(document.getAnimations()"
+        ".filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity)"
+        ".map((a) => a.finished.catch(() => null)))"
+    )
     for testid in testids:
         seen = await desk.get_by_test_id(testid).first.evaluate(ON_SCREEN)
         if not (seen["inside"] and seen["reached"]):
