@@ -10,17 +10,19 @@ decides, and a lost claim marks its contact and agent dirty again.
 
 A decision (``next_proposal``) looks at the top of each (queue, channel) heap, picks
 the best, and intersects two sets: the agents with the queue's skills and the agents
-with free capacity on the channel. Nothing in it depends on how many contacts wait.
+with free capacity on the channel (both kept by ``AgentPool``, routing_agents.py).
+Nothing in it depends on how many contacts wait.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from contact_center.routing import Proposal, Selector, cooled, meets, preferred, priority_key, timestamp
+from contact_center.routing import Proposal, Selector, cooled, meets, preferred, priority_key
+from contact_center.routing_agents import STRATEGY_KEYS, AgentPool
 from repository.core.models import HOLDING_STATUSES
 
 if TYPE_CHECKING:
@@ -31,7 +33,6 @@ if TYPE_CHECKING:
 
 Key = tuple[float, float, int]
 Lane = tuple[int, str]  # (queue id, channel): contacts that every agent sees the same way
-Need = tuple[frozenset[str], int]  # (skills, minimum level): which agents may take a contact
 
 
 @dataclass
@@ -49,21 +50,17 @@ class RoutingState:
         self.contacts: dict[int, QueuedContact] = {}
         self._keys: dict[int, Key] = {}
         self._lanes: dict[Lane, list[Key]] = {}
-        self.agents: dict[int, AgentState] = {}
-        self._loads: dict[int, dict[str, int]] = {}
-        self._holdings: dict[int, tuple[int, str]] = {}
-        # channel → agents with a free slot on it; (skill set, minimum level) → agents who meet it.
-        self._free: dict[str, set[int]] = {}
-        self._skilled: dict[Need, set[int]] = {}
-        # (need, channel, strategy) → heap of (strategy key…, version, agent id); stale
-        # entries (an older version) are skipped when they reach the top.
-        self._agent_heaps: dict[tuple[Need, str, str], list[tuple[Any, ...]]] = {}
-        self._versions: dict[int, int] = {}
+        self.pool = AgentPool(defaults)
         self.dirty_contacts: set[int] = set()
         self.dirty_agents: set[int] = set()
         # Consecutive offers each agent let time out; an accept or going available resets it.
         self.missed: dict[int, int] = {}
         self.positions_dirty = True
+
+    @property
+    def agents(self) -> dict[int, AgentState]:
+        """The routable agents, by id (kept by :class:`AgentPool`)."""
+        return self.pool.agents
 
     # -- filling ---------------------------------------------------------------------
     def load(self, rows: RoutingRows) -> None:
@@ -71,18 +68,13 @@ class RoutingState:
         self.contacts.clear()
         self._keys.clear()
         self._lanes.clear()
-        self.agents.clear()
-        self._loads.clear()
-        self._holdings.clear()
-        self._free.clear()
-        self._skilled.clear()
-        self._agent_heaps.clear()
+        self.pool.clear()
         self.dirty_contacts.clear()
         self.dirty_agents.clear()
         for iid, (agent_id, channel) in rows.holdings.items():
-            self._hold(iid, agent_id, channel)
+            self.pool.hold(iid, agent_id, channel)
         for agent in rows.agents:
-            self._put_agent(agent)
+            self.pool.put(agent)
         for contact in rows.contacts:
             contact.requeued_at = rows.requeued_at.get(contact.interaction_id)
             self._put_contact(contact)
@@ -92,13 +84,11 @@ class RoutingState:
     def refresh(self, contact_ids: set[int], agent_ids: set[int], rows: RoutingRows) -> None:
         """Fold in a re-read of the named rows; a named row the read lacks is gone."""
         for agent_id in agent_ids:
-            for iid in [i for i, (a, _) in self._holdings.items() if a == agent_id]:
-                self._release(iid)
-            self._drop_agent(agent_id)
+            self.pool.forget(agent_id)
         for iid, (agent_id, channel) in rows.holdings.items():
-            self._hold(iid, agent_id, channel)
+            self.pool.hold(iid, agent_id, channel)
         for agent in rows.agents:
-            self._put_agent(agent)
+            self.pool.put(agent)
         for iid in contact_ids:
             self._drop_contact(iid)
         for contact in rows.contacts:
@@ -119,9 +109,9 @@ class RoutingState:
         if not isinstance(iid, int):
             return
         if status in HOLDING_STATUSES and isinstance(agent_id, int):
-            self._hold(iid, agent_id, str(interaction.get("channel", "")))
+            self.pool.hold(iid, agent_id, str(interaction.get("channel", "")))
         else:
-            self._release(iid)
+            self.pool.release(iid)
         if status == "queued":
             # Tier, skills and back-off are not in the event: read the row back.
             self.dirty_contacts.add(iid)
@@ -135,7 +125,7 @@ class RoutingState:
         interaction = event.get("interaction") or {}
         iid, agent_id = interaction.get("id"), event.get("agent_id")
         if isinstance(iid, int) and isinstance(agent_id, int):
-            self._hold(iid, agent_id, str(interaction.get("channel", "")))
+            self.pool.hold(iid, agent_id, str(interaction.get("channel", "")))
             self._drop_contact(iid)
             self.positions_dirty = True
 
@@ -147,7 +137,7 @@ class RoutingState:
             self.dirty_agents.add(agent_id)
             self.missed.pop(agent_id, None)
         else:
-            self._drop_agent(agent_id)
+            self.pool.drop(agent_id)
             self.dirty_agents.discard(agent_id)
         self.positions_dirty = True
 
@@ -175,7 +165,7 @@ class RoutingState:
                     cursor.aside.append((lane, key))
                 continue
             self._drop_contact(contact.interaction_id)
-            self._hold(contact.interaction_id, agent.agent_id, contact.channel)
+            self.pool.hold(contact.interaction_id, agent.agent_id, contact.channel)
             return Proposal(contact.interaction_id, agent.agent_id, contact.queue_id)
 
     def _choose(
@@ -193,18 +183,17 @@ class RoutingState:
         declined = set(contact.declined_by)
 
         def eligible(agent_id: int) -> bool:
-            agent = self.agents.get(agent_id)
-            return agent is not None and agent_id in self._free.get(channel, ()) and skills <= agent.skills
+            return self.pool.eligible(agent_id, channel, skills)
 
-        if contact.target_agent_id is not None or contact.strategy not in _STRATEGY_KEYS:
-            candidates = self._candidates(contact)
+        if contact.target_agent_id is not None or contact.strategy not in STRATEGY_KEYS:
+            candidates = self.pool.candidates(contact)
             pool = preferred(contact, candidates, now)
             return (selector.choose(contact, pool, now) if pool else None), bool(candidates)
         # The qualified need first (when a minimum applies), then the plain one.
         needs = [(skills, level), (skills, 0)] if level > 0 and skills else [(skills, 0)]
         chosen, first_declined, any_candidate = None, None, False
         for need in needs:
-            found, declined_here, seen = self._scan(need, channel, contact.strategy, declined, eligible)
+            found, declined_here, seen = self.pool.scan(need, channel, contact.strategy, declined, eligible)
             any_candidate = any_candidate or seen
             first_declined = declined_here if first_declined is None else first_declined
             if found is not None:
@@ -223,34 +212,6 @@ class RoutingState:
             chosen = last  # sticky: the agent who served this customer last, if they rank as well
         return self.agents[chosen], True
 
-    def _scan(
-        self,
-        need: Need,
-        channel: str,
-        strategy: str,
-        declined: set[int],
-        eligible: Callable[[int], bool],
-    ) -> tuple[int | None, int | None, bool]:
-        """(best fresh agent, best declined agent, anyone eligible) off one agent heap."""
-        heap = self._agent_heap(need, channel, strategy)
-        chosen, first_declined, any_candidate = None, None, False
-        aside = []
-        while heap:
-            version, agent_id = heap[0][-2], heap[0][-1]
-            if self._versions.get(agent_id) != version or not eligible(agent_id):
-                heapq.heappop(heap)
-                continue
-            any_candidate = True
-            if agent_id in declined:
-                aside.append(heapq.heappop(heap))
-                first_declined = agent_id if first_declined is None else first_declined
-                continue
-            chosen = agent_id
-            break
-        for entry in aside:
-            heapq.heappush(heap, entry)
-        return chosen, first_declined, any_candidate
-
     def end_pass(self, cursor: PassCursor) -> None:
         """Put back the contacts a pass set aside (they wait for someone else or a cooldown)."""
         for lane, key in cursor.aside:
@@ -261,61 +222,17 @@ class RoutingState:
         agent = self.agents.get(proposal.agent_id)
         if agent is not None:
             agent.last_assigned_at = now
-            self._touch(proposal.agent_id)
+            self.pool.touch(proposal.agent_id)
 
     def lost(self, proposal: Proposal) -> None:
         """The claim did not happen: the database knows better, read both rows back."""
-        self._release(proposal.interaction_id)
+        self.pool.release(proposal.interaction_id)
         self.dirty_contacts.add(proposal.interaction_id)
         self.dirty_agents.add(proposal.agent_id)
 
-    def _candidates(self, contact: QueuedContact) -> list[AgentState]:
-        ids = self._skill_pool((frozenset(contact.required_skills), 0)) & self._free.get(
-            contact.channel, set()
-        )
-        if contact.target_agent_id is not None:
-            ids = ids & {contact.target_agent_id}
-        return [self.agents[i] for i in ids]
-
-    def _agent_heap(self, need: Need, channel: str, strategy: str) -> list[tuple[Any, ...]]:
-        """Free agents who meet ``need`` on ``channel`` in ``strategy`` order (lazily invalidated)."""
-        heap = self._agent_heaps.get((need, channel, strategy))
-        if heap is None:
-            heap = [
-                self._agent_entry(self.agents[i], strategy)
-                for i in self._skill_pool(need) & self._free.get(channel, set())
-            ]
-            heapq.heapify(heap)
-            self._agent_heaps[(need, channel, strategy)] = heap
-        return heap
-
-    def _agent_entry(self, agent: AgentState, strategy: str) -> tuple[Any, ...]:
-        return (*_STRATEGY_KEYS[strategy](agent), self._versions.get(agent.agent_id, 0), agent.agent_id)
-
-    def _touch(self, agent_id: int) -> None:
-        """The agent's load, idle time or eligibility changed: re-enter it in every agent heap."""
-        version = self._versions.get(agent_id, 0) + 1
-        self._versions[agent_id] = version
-        agent = self.agents.get(agent_id)
-        if agent is None:
-            return
-        for (need, channel, strategy), heap in self._agent_heaps.items():
-            if meets(agent, *need) and agent_id in self._free.get(channel, ()):
-                heapq.heappush(heap, self._agent_entry(agent, strategy))
-                if len(heap) > 4 * len(self.agents) + 64:
-                    heap[:] = [e for e in heap if self._versions.get(e[-1]) == e[-2]]
-                    heapq.heapify(heap)
-
-    def _skill_pool(self, need: Need) -> set[int]:
-        pool = self._skilled.get(need)
-        if pool is None:
-            pool = {a.agent_id for a in self.agents.values() if meets(a, *need)}
-            self._skilled[need] = pool
-        return pool
-
     def staffed(self, skills: Iterable[str]) -> bool:
         """Whether any routable agent (available, desktop alive) has ``skills``, busy or not."""
-        return bool(self._skill_pool((frozenset(skills), 0)))
+        return bool(self.pool.skill_pool((frozenset(skills), 0)))
 
     def waiting_in(self, queue_id: int) -> list[QueuedContact]:
         """The contacts waiting in a queue (its lanes' live entries)."""
@@ -353,61 +270,6 @@ class RoutingState:
             del self._keys[iid]
             self.positions_dirty = True
 
-    def _put_agent(self, agent: AgentState) -> None:
-        agent.load = self._loads.setdefault(agent.agent_id, {})
-        self.agents[agent.agent_id] = agent
-        for need, pool in self._skilled.items():
-            if meets(agent, *need):
-                pool.add(agent.agent_id)
-        self._update_free(agent.agent_id)
-
-    def _drop_agent(self, agent_id: int) -> None:
-        if self.agents.pop(agent_id, None) is None:
-            return
-        for pool in self._skilled.values():
-            pool.discard(agent_id)
-        for free in self._free.values():
-            free.discard(agent_id)
-
-    def _hold(self, iid: int, agent_id: int, channel: str) -> None:
-        if self._holdings.get(iid) == (agent_id, channel):
-            return
-        self._release(iid)
-        self._holdings[iid] = (agent_id, channel)
-        load = self._loads.setdefault(agent_id, {})
-        load[channel] = load.get(channel, 0) + 1
-        self._update_free(agent_id)
-
-    def _release(self, iid: int) -> None:
-        held = self._holdings.pop(iid, None)
-        if held is None:
-            return
-        agent_id, channel = held
-        load = self._loads.get(agent_id, {})
-        load[channel] = max(0, load.get(channel, 0) - 1)
-        self._update_free(agent_id)
-
-    def _update_free(self, agent_id: int) -> None:
-        agent = self.agents.get(agent_id)
-        channels = set(self.defaults) | set(self._free) | (set(agent.capacity) if agent else set())
-        for channel in channels:
-            free = self._free.setdefault(channel, set())
-            if agent is not None and agent.free(channel, self.defaults) > 0:
-                free.add(agent_id)
-            else:
-                free.discard(agent_id)
-        self._touch(agent_id)
-
-
-def _idle_since(agent: AgentState) -> float:
-    return timestamp(agent.last_assigned_at) if agent.last_assigned_at else 0.0
-
-
-# The strategies routing.Selector applies, as heap keys (round robin stays a scan).
-_STRATEGY_KEYS = {
-    "longest_idle": lambda a: (_idle_since(a), sum(a.load.values()), a.agent_id),
-    "least_busy": lambda a: (sum(a.load.values()), _idle_since(a), a.agent_id),
-}
 
 _HANDLERS = {
     "interaction.updated": RoutingState._on_interaction,
