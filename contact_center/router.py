@@ -22,6 +22,7 @@ from contact_center.bus.follow import follow
 from contact_center.coordination import Leadership, SoleLeader
 from contact_center.escalation import Escalation
 from contact_center.queue_positions import PositionPublisher
+from contact_center.reclaim import Reclaim
 from contact_center.routing import Selector
 from contact_center.routing_state import PassCursor, RoutingState
 from repository.core import lifecycle
@@ -29,14 +30,12 @@ from repository.core.models import utcnow
 from repository.core.serialize import interaction_dict
 from repository.routing import fencing, requeue
 from repository.routing import reads as routing_reads
-from repository.routing.missed_offers import away_after_missed_offers
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
     from contact_center.hub import Hub
-    from repository.core.models import Interaction
 
 log = logging.getLogger(__name__)
 # Bus events after which a routing pass may find new work: a contact created, requeued,
@@ -65,6 +64,7 @@ class Router:
         # SLA stages and overflow (docs/sla.md); ``clock`` lets tests move time on.
         self.escalation = Escalation(hub, clock)
         self.positions = PositionPublisher(hub)
+        self.reclaim = Reclaim(hub, self.state)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
@@ -244,23 +244,7 @@ class Router:
         await self._catch_up()
         if not state.built or time.monotonic() - self._built_at > RESYNC_SECONDS:
             await self._rebuild()
-        for interaction, agent_id in await hub.db.run(requeue.expire_reservations):
-            metrics.REQUEUES.labels(reason="timeout").inc()
-            await self._requeued(interaction, agent_id, "reservation timed out")
-            await self._missed(agent_id)
-        released = await hub.db.run(
-            requeue.release_disconnected_agents, self.settings.agent_disconnect_grace_seconds
-        )
-        for agent_id, held in released:
-            presence = {"type": "agent.presence", "agent_id": agent_id, "presence": "offline"}
-            await hub.publish(presence)
-            state.apply(presence)
-            for interaction in held:
-                metrics.REQUEUES.labels(reason="disconnect").inc()
-                await self._requeued(interaction, agent_id, "agent disconnected")
-        if released:
-            # Relayed before this pass's queue positions, which go straight to the bus.
-            await hub.settled()
+        await self.reclaim.run()
         await self._refresh()
         # Routing rules in order (docs/architecture.md): SLA stages and maximum wait, then
         # overflow of unstaffed queues, then matching with skill levels as a preference.
@@ -328,27 +312,3 @@ class Router:
             routing_reads.refresh, contacts, agents, self.settings.agent_disconnect_grace_seconds
         )
         state.refresh(contacts, agents, rows)
-
-    async def _missed(self, agent_id: int) -> None:
-        """Count an offer the agent let time out; at the limit, set them Away."""
-        missed = self.state.missed.get(agent_id, 0) + 1
-        self.state.missed[agent_id] = missed
-        limit = self.settings.missed_offers_before_away
-        if limit <= 0 or missed < limit:
-            return
-        del self.state.missed[agent_id]
-        if await self.hub.db.run(away_after_missed_offers, agent_id, missed):
-            self.hub.committed()
-            self.state.apply({"type": "agent.presence", "agent_id": agent_id, "presence": "away"})
-
-    async def _requeued(self, interaction: Interaction, agent_id: int, reason: str) -> None:
-        await self.hub.publish_requeued(interaction, agent_id, reason)
-        # Our own memory must not wait for the bus echo: this pass routes it next.
-        self.state.apply(
-            {
-                "type": "interaction.updated",
-                "interaction": interaction_dict(interaction),
-                "previous_agent_id": agent_id,
-                "reason": reason,
-            }
-        )
