@@ -5,6 +5,11 @@
 completes (CPython gh-86296, fixed in 3.12): the task then keeps looping while its
 owner waits for it to end, and shutdown hangs forever. ``asyncio.timeout`` does not
 have that flaw.
+
+Libraries still use ``wait_for`` inside (redis-py sends every command through it), so a
+loop that calls them can lose its cancellation the same way. Every long-running loop
+therefore starts each round with ``raise_if_cancelled()``: a task whose cancel was
+swallowed still counts it (``Task.cancelling()``), and the loop ends as it was asked to.
 """
 
 from __future__ import annotations
@@ -14,6 +19,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
+
+
+def raise_if_cancelled() -> None:
+    """Raise CancelledError if this task was asked to stop, even if a library swallowed it."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 async def wait_event(event: asyncio.Event, timeout: float) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
+from contact_center.aio import raise_if_cancelled
 from repository.core import pending
 from repository.core.serialize import interaction_dict
 
@@ -47,6 +48,7 @@ class Waker:
 
     async def _run(self) -> None:
         while True:
+            raise_if_cancelled()
             try:
                 await self.wake_due()
             except Exception:

@@ -17,6 +17,7 @@ from collections import Counter
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
+from contact_center.aio import raise_if_cancelled
 from contact_center.bus.follow import follow
 from repository.directory import heartbeat
 from repository.routing.presence_grace import restart_grace
@@ -108,6 +109,7 @@ class PresenceKeeper:
 
     async def _run(self) -> None:
         while True:
+            raise_if_cancelled()
             await asyncio.sleep(self.hub.settings.heartbeat_seconds)
             try:
                 await self.beat_now()

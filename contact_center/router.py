@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 
 from contact_center import metrics
-from contact_center.aio import wait_event
+from contact_center.aio import raise_if_cancelled, wait_event
 from contact_center.bus.follow import follow
 from contact_center.coordination import Leadership, SoleLeader
 from contact_center.escalation import Escalation
@@ -177,6 +177,7 @@ class Router:
     # -- leadership ----------------------------------------------------------------------
     async def _lead(self) -> None:
         while True:
+            raise_if_cancelled()
             try:
                 leading = await self.leadership.try_lead()
             except asyncio.CancelledError:
@@ -210,6 +211,7 @@ class Router:
     # -- the loop ------------------------------------------------------------------------
     async def _run(self) -> None:
         while True:
+            raise_if_cancelled()
             # Sleep until the tick or the next SLA / max-wait due time, whichever is first.
             timeout = min(self.settings.router_tick_seconds, self.escalation.seconds_until_next())
             with suppress(TimeoutError):

@@ -20,7 +20,7 @@ from channels.email.inbound import Inbound
 from channels.email.outbound import Outbound
 from channels.email.poller import LEASE_SECONDS, MailboxPoller, node_name, stop_within
 from channels.email.urls import imap_settings, smtp_settings
-from contact_center.aio import wait_event
+from contact_center.aio import raise_if_cancelled, wait_event
 from repository.email.mailboxes import EDITABLE, ensure_env_mailbox, list_mailboxes
 from repository.email.quarantine import open_counts
 from repository.email.secrets import PasswordSealer, seal_stored_passwords
@@ -133,6 +133,7 @@ class EmailChannel:
 
     async def _reconcile_loop(self) -> None:
         while not self.stop_event.is_set():
+            raise_if_cancelled()
             try:
                 await wait_event(self.stop_event, self.reconcile_seconds)
                 return

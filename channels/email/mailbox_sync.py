@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from anyio import to_thread
 
 from channels.email.imap import FETCH_CHUNK, Imap
+from contact_center.aio import raise_if_cancelled
 from repository.email.mailboxes import save_sync_position, sync_position
 
 if TYPE_CHECKING:
@@ -115,6 +116,7 @@ class MailboxSync:
         handled = 0
         just_searched = True
         while True:
+            raise_if_cancelled()
             while batches and not batches[-1]:
                 batches.pop()
             if imap.arrived.is_set() or not (batches or just_searched):

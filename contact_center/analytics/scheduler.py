@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from anyio import to_thread
 
+from contact_center.aio import raise_if_cancelled
 from contact_center.analytics.config import AnalyticsConfig
 from contact_center.analytics.recompute import RecomputeReport, recompute
 
@@ -72,6 +73,7 @@ class AnalyticsScheduler:
 
     async def _run(self) -> None:
         while True:
+            raise_if_cancelled()
             await asyncio.sleep(self.interval)
             try:
                 if await self.ctx.router.leadership.try_lead():

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
+from contact_center.aio import raise_if_cancelled
 from contact_center.bus.base import BusEvent, ResumeGap
 from contact_center.bus.sink import RESYNC, Sink
 from repository import json_codec
@@ -151,6 +152,7 @@ class Dispatcher:
     async def _read_forever(self) -> None:
         failures = 0
         while True:
+            raise_if_cancelled()
             try:
                 async with self.bus.subscribe() as subscription:
                     self.bus_up, self.bus_error, failures = True, "", 0
@@ -173,6 +175,7 @@ class Dispatcher:
 
     async def _watch_database(self) -> None:
         while True:
+            raise_if_cancelled()
             await asyncio.sleep(self.poll_seconds)
             try:
                 head = await to_thread.run_sync(outbox.head, self.db)

@@ -23,6 +23,7 @@ import random
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
+from contact_center.aio import raise_if_cancelled
 from contact_center.bus.base import ResumeGap
 from contact_center.bus.sink import RESYNC, Sink
 
@@ -51,6 +52,7 @@ async def follow(
     since: int | None = None
     failures = 0
     while True:
+        raise_if_cancelled()
         sink = Sink(topics, limit_bytes=limit_bytes, notify=ready.set)
         try:
             last = await dispatcher.attach(sink, since)

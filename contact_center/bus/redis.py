@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as aioredis
 
+from contact_center.aio import raise_if_cancelled
 from contact_center.bus.base import Bus, BusEvent, ResumeGap, SubscriberLagged, Subscription, id_key
 
 if TYPE_CHECKING:
@@ -137,6 +138,7 @@ class RedisBus(Bus):
         # One bad entry or a Redis hiccup must not end fan-out for the whole node.
         failing = False
         while True:
+            raise_if_cancelled()
             try:
                 reply = cast(
                     "list[tuple[str, Entries]]",

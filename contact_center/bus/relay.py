@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from anyio import to_thread
 
 from contact_center import metrics
-from contact_center.aio import wait_event
+from contact_center.aio import raise_if_cancelled, wait_event
 from repository.events import outbox
 
 if TYPE_CHECKING:
@@ -92,6 +92,7 @@ class Relay:
     async def _run(self) -> None:
         failures = 0
         while True:
+            raise_if_cancelled()
             woken = True
             try:
                 await wait_event(self._wake, self.poll_seconds)

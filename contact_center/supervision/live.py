@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
-from contact_center.aio import wait_event
+from contact_center.aio import raise_if_cancelled, wait_event
 from contact_center.bus.follow import follow
 from contact_center.supervision.snapshot import compute
 from repository.core.models import utcnow
@@ -142,6 +142,7 @@ class SupervisorFeed:
 
     async def _recompute_loop(self) -> None:
         while True:
+            raise_if_cancelled()
             with suppress(TimeoutError):
                 await wait_event(self._dirty, REFRESH_SECONDS)
             if not self._listeners:

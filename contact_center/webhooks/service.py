@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from contact_center.aio import wait_event
+from contact_center.aio import raise_if_cancelled, wait_event
 from contact_center.bus.follow import follow
 from contact_center.webhooks.events import webhook_for
 from contact_center.webhooks.interest import Interest
@@ -108,6 +108,7 @@ class WebhookService:
     # -- sender -----------------------------------------------------------------
     async def _send_forever(self) -> None:
         while True:
+            raise_if_cancelled()
             with suppress(TimeoutError):
                 await wait_event(self._wake, TICK_SECONDS)
             self._wake.clear()
