@@ -16,8 +16,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from channels.webchat.after_hours import refuse_new_chat_when_closed
 from channels.webchat.identity import Claim, check_claim
+from channels.webchat.visitor_view import ConversationView
 from contact_center import metrics
-from contact_center.bus import BusEvent
 from contact_center.bus.outlet import Outlet
 from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
 from contact_center.i18n import set_locale
@@ -50,11 +50,9 @@ class VisitorSession:
         self.name = ""
         self.email: str | None = None
         self.claim = Claim()  # channels/webchat/identity.py: only a signed email links to a customer
-        self.agent_name = ""
-        self.interaction: Interaction | None = None
+        # What the visitor sees of their conversation (status, agent, shown history).
+        self.view = ConversationView()
         self.outlet: Outlet | None = None
-        # Message ids the welcome's history already showed: not sent again live.
-        self.shown: set[int] = set()
         # The identities of the last message stored for this conversation, when they
         # resolved to its customer: the next one with the same may take the lean path.
         self.lean_identities: list[tuple[str, str]] | None = None
@@ -66,6 +64,22 @@ class VisitorSession:
             "csat": self.on_csat,
             "ping": self.on_ping,
         }
+
+    @property
+    def interaction(self) -> Interaction | None:
+        return self.view.interaction
+
+    @interaction.setter
+    def interaction(self, value: Interaction | None) -> None:
+        self.view.interaction = value
+
+    @property
+    def agent_name(self) -> str:
+        return self.view.agent_name
+
+    @agent_name.setter
+    def agent_name(self, value: str) -> None:
+        self.view.agent_name = value
 
     @property
     def max_frame(self) -> int:
@@ -111,7 +125,7 @@ class VisitorSession:
             self.ws,
             self.hub.dispatcher,
             topics,
-            self._frame_for,
+            self.view.frame_for,
             limit_bytes=self.ctx.settings.ws_max_pending_bytes,
             label="visitor widget",
         )
@@ -144,7 +158,7 @@ class VisitorSession:
                 queries.interaction_events, stored_id(self.interaction), include_internal=False
             )
             history = [public_event_dict(e) for e in events if e.kind == "message"]
-            self.shown = {int(e["id"]) for e in history}
+            self.view.shown = {int(e["id"]) for e in history}
             agent = await self.hub.db.run(queries.agent_name, self.interaction.agent_id)
             self.agent_name = agent
         await send_frame(
@@ -153,7 +167,7 @@ class VisitorSession:
                 "type": "welcome",
                 "token": self.token,
                 "visitor_id": self.visitor_id,
-                "conversation": self._conversation(),
+                "conversation": self.view.conversation(),
                 "history": history,
                 "max_attachment_bytes": self.ctx.settings.attachment_max_bytes,
                 "identity": self.claim.state,
@@ -164,19 +178,6 @@ class VisitorSession:
             if wait is not None:
                 await send_frame(self.ws, {"type": "queue", **wait})
 
-    def _conversation(self) -> dict[str, Any] | None:
-        i = self.interaction
-        if i is None:
-            return None
-        return {
-            "id": i.id,
-            "status": _visitor_status(i),
-            "agent_name": self.agent_name if i.agent_id is not None else "",
-            "rated": i.csat_score is not None,
-            # The widget offers a rating only for a chat an agent actually answered.
-            "answered": i.accepted_at is not None,
-        }
-
     async def _read_loop(self) -> None:
         while True:
             try:
@@ -185,52 +186,6 @@ class VisitorSession:
                 await send_error(self.ws, "visitor", exc)
                 continue
             await dispatch(self.ws, "visitor", self.handlers, frame)
-
-    async def _frame_for(self, event: BusEvent) -> Frame | None:
-        frame = self._translate(event)
-        if frame is not None and frame["type"] == "message" and frame["event"].get("id") in self.shown:
-            return None  # already in the welcome's history
-        return frame
-
-    def _translate(self, event: BusEvent) -> Frame | None:
-        data = event.data
-        current = self.interaction.id if self.interaction else None
-        kind = event.type
-        if kind == "interaction.updated":
-            interaction = data["interaction"]
-            if interaction["id"] != current or self.interaction is None:
-                return None
-            if interaction["agent_id"] != self.interaction.agent_id:
-                self.agent_name = ""
-            if data.get("agent_name"):
-                self.agent_name = data["agent_name"]
-            self.interaction.status = interaction["status"]
-            self.interaction.agent_id = interaction["agent_id"]
-            self.interaction.csat_score = interaction["csat_score"]
-            if interaction.get("accepted_at"):
-                self.interaction.accepted_at = datetime.fromisoformat(interaction["accepted_at"])
-            return {"type": "status", "conversation": self._conversation()}
-        if data.get("interaction_id") != current:
-            return None
-        if kind == "interaction.event" and data.get("public"):
-            public = data["public"]
-            if public["kind"] != "message":
-                return None
-            return {"type": "message", "event": public}
-        if (
-            kind == "typing"
-            and data.get("who") == "agent"
-            and self.interaction is not None
-            and data.get("agent_id") == self.interaction.agent_id
-        ):
-            return {"type": "typing", "name": data.get("name", ""), "state": bool(data.get("state"))}
-        if kind == "queue.position":
-            return {
-                "type": "queue",
-                "position": data["position"],
-                "estimated_wait_seconds": data["estimated_wait_seconds"],
-            }
-        return None
 
     # -- frame handlers ---------------------------------------------------------
     async def _set_profile(self, frame: Frame) -> None:
@@ -295,7 +250,7 @@ class VisitorSession:
             self.ws, {"type": "ack", "client_id": client_id, "event": public_event_dict(result.event)}
         )
         if result.interaction.id != previous:
-            await send_frame(self.ws, {"type": "status", "conversation": self._conversation()})
+            await send_frame(self.ws, {"type": "status", "conversation": self.view.conversation()})
         await self.hub.announce(result)
 
     async def on_typing(self, frame: Frame) -> None:
@@ -317,7 +272,7 @@ class VisitorSession:
         if self.interaction is None or self.interaction.id is None:
             raise Conflict("there is no conversation to end", code="no_conversation")
         self.interaction = await self.hub.end_by_customer(self.interaction.id)
-        await send_frame(self.ws, {"type": "status", "conversation": self._conversation()})
+        await send_frame(self.ws, {"type": "status", "conversation": self.view.conversation()})
 
     async def on_csat(self, frame: Frame) -> None:
         rating = field(frame, "rating", int)
@@ -329,12 +284,3 @@ class VisitorSession:
 
     async def on_ping(self, frame: Frame) -> None:
         await send_frame(self.ws, {"type": "pong"})
-
-
-def _visitor_status(interaction: Interaction) -> str:
-    """The customer's view of the status: waiting, connected or ended."""
-    if interaction.status in ("queued", "offered"):
-        return "waiting"
-    if interaction.status == "active":
-        return "connected"
-    return "ended"
