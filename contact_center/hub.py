@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from channels.base import ChannelRegistry
 from contact_center import metrics
 from contact_center.bus.dispatch import Dispatcher
 from contact_center.bus.relay import Relay
 from contact_center.group_commit import GroupCommit
+from contact_center.outbound_reply import send_reply
 from repository.core import endings, lifecycle
-from repository.core.chat_append import agent_reply, follow_up
+from repository.core.browse import get_interaction
+from repository.core.chat_append import follow_up
 from repository.core.delivery import set_delivery_status
-from repository.core.ingest import InboundItem, IngestResult, append_event, ingest, ingest_many
+from repository.core.ingest import InboundItem, IngestResult, ingest, ingest_many
 from repository.core.models import SUPERVISOR_ROLES, stored_id
-from repository.core.replay import stored_copy
 from repository.directory import get_agent, set_presence
 from repository.events import outbox
 from repository.events.bus import EPHEMERAL, topics_for
@@ -177,58 +178,10 @@ class Hub:
         client_id: str | None = None,
         attachments: list[dict[str, Any]] | None = None,
     ) -> Event:
-        external_id = f"agent:{agent.id}:{client_id}" if client_id else None
-        if not internal and not attachments and self.channels.sender("chat") is None:
-            # A chat reply by its holder: one group-committed job (repository/core/chat_append.py).
-            holder: int = agent.id  # type: ignore[assignment]
-            lean = await self.group_commit.run(
-                lambda conn: agent_reply(conn, interaction_id, holder, agent.display_name, body, external_id)
-            )
-            if lean is not None:
-                self.committed()
-                metrics.OUTBOUND.labels(channel="chat", kind="message").inc()
-                return cast("Event", lean)
-        interaction: Interaction = await self.db.run(lambda db: _get_interaction(db, interaction_id))
-        if external_id is not None:
-            # A resend after a reconnect: answer with the stored copy even if the chat moved on.
-            stored = await self.db.run(stored_copy, interaction_id, external_id)
-            if stored is not None:
-                return stored
-        if not internal and (interaction.agent_id != agent.id or interaction.status != "active"):
-            from repository.errors import Conflict
-
-            raise Conflict("reply to an interaction you have accepted", interaction_id=interaction_id)
-        kind = self.channels.kind(interaction.channel)
-        if attachments and not internal and (kind is None or not kind.files):
-            from repository.errors import InvalidInput
-
-            # WhatsApp and voice senders do not carry an agent's files: refuse rather than drop them.
-            raise InvalidInput("files can be sent in chats, emails and SMS only", field="attachments")
-        sender = self.channels.sender(interaction.channel)
-        if sender is not None and not internal:
-            await sender.check(interaction)
-        event, interaction, duplicate = await self.db.run(
-            append_event,
-            interaction_id,
-            kind="note" if internal else "message",
-            author_type="agent",
-            author_id=agent.id,
-            author_name=agent.display_name,
-            body=body,
-            external_id=external_id,
-            payload={"attachments": attachments} if attachments else None,
+        """An agent's message or internal note, stored then sent on the contact's channel."""
+        return await send_reply(
+            self, agent, interaction_id, body, internal=internal, client_id=client_id, attachments=attachments
         )
-        if duplicate:
-            return event
-        self.committed()
-        if sender is not None and not internal:
-            try:
-                await sender.send(interaction, event)
-            except Exception:
-                # The reply is stored; the channel marks its delivery status itself.
-                log.exception("outbound delivery failed for event %s", event.id)
-        metrics.OUTBOUND.labels(channel=interaction.channel, kind=event.kind).inc()
-        return event
 
     async def set_delivery(self, event_id: int, status: str, error: str | None = None) -> Event | None:
         """Record how far an outbound message got (SMTP, Twilio), then show it live.
@@ -277,7 +230,7 @@ class Hub:
     async def close(self, agent: Agent | None, interaction_id: int, disposition: str) -> Interaction:
         holder = None if agent is None or agent.role in SUPERVISOR_ROLES else agent.id
         if agent is not None and holder is None:
-            current = await self.db.run(lambda db: _get_interaction(db, interaction_id))
+            current = await self.db.run(get_interaction, interaction_id)
             holder = current.agent_id if current.agent_id == agent.id else None
         interaction = await self.db.run(lifecycle.close, interaction_id, holder, disposition)
         self.committed()
@@ -318,14 +271,3 @@ class Hub:
 
     async def agent(self, agent_id: int) -> Agent:
         return await self.db.run(get_agent, agent_id)
-
-
-def _get_interaction(db: Database, interaction_id: int) -> Interaction:
-    from repository.core.models import Interaction
-    from repository.errors import NotFound
-
-    with db.read() as session:
-        interaction = session.get(Interaction, interaction_id)
-    if interaction is None:
-        raise NotFound("no such interaction", interaction_id=interaction_id)
-    return interaction
