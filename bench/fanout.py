@@ -32,7 +32,6 @@ import math
 import shutil
 import sys
 import tempfile
-import textwrap
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -58,75 +57,11 @@ from bench.harness import (  # noqa: E402
 )
 from bench.harness.baselines import app_process  # noqa: E402
 from bench.harness.idle_widgets import PING_SECONDS, IdleWidgets  # noqa: E402
+from bench.harness.load import drain, open_loop  # noqa: E402
 from bench.harness.process import raise_open_files_limit, rss_kib  # noqa: E402
+from bench.harness.relay_baseline import RELAY_APP  # noqa: E402
 from bench.harness.report import load_average  # noqa: E402
 from config import load_settings  # noqa: E402
-
-RELAY_APP = textwrap.dedent(
-    """
-    import json
-    import sys
-    import uvicorn
-    from starlette.applications import Starlette
-    from starlette.routing import WebSocketRoute
-
-    receivers = []
-
-    async def idle(ws):
-        await ws.accept()
-        try:
-            while True:
-                if json.loads(await ws.receive_text()).get("type") == "ping":
-                    await ws.send_text('{"type":"pong"}')
-        except Exception:
-            pass
-
-    async def recv(ws):
-        await ws.accept()
-        receivers.append(ws)
-        try:
-            while True:
-                await ws.receive_text()
-        except Exception:
-            pass
-
-    async def send(ws):
-        await ws.accept()
-        try:
-            while True:
-                text = await ws.receive_text()
-                await receivers[0].send_text(text)
-        except Exception:
-            pass
-
-    app = Starlette(routes=[WebSocketRoute("/idle", idle), WebSocketRoute("/recv", recv), WebSocketRoute("/send", send)])
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=int(sys.argv[1]),
-        log_level="warning",
-        ws_max_size=1024 * 1024,
-        ws_per_message_deflate=COMPRESSION,
-    )
-    """
-)
-
-
-async def drain(ws: ClientConnection) -> None:
-    with suppress(Exception):
-        async for _ in ws:
-            pass
-
-
-async def open_loop(rate: float, seconds: float, send: Any) -> int:
-    """Call ``send(n)`` on a fixed schedule, ``rate`` per second, whatever the answers do."""
-    started = time.perf_counter()
-    n = 0
-    while time.perf_counter() - started < seconds:
-        asyncio.ensure_future(send(n))
-        n += 1
-        await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-    return n
 
 
 class Product:

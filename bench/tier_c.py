@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import random
@@ -33,7 +32,6 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ARGON2_PROFILE", "test")
 
-from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
+from websockets.asyncio.client import ClientConnection  # noqa: E402
 
-from bench.fanout import drain, open_idle, rss_kib  # noqa: E402
 from bench.harness import (  # noqa: E402
     PASSWORD,
     broadcast_baseline,
@@ -61,87 +58,11 @@ from bench.harness import (  # noqa: E402
     stop_server,
     wait_http,
 )
+from bench.harness.idle_widgets import IdleWidgets  # noqa: E402
+from bench.harness.load import drain  # noqa: E402
+from bench.harness.process import rss_kib  # noqa: E402
 from bench.supervisor_push_clients import supervisor_socket  # noqa: E402
-
-LIMIT_MS = 250.0
-
-
-@dataclass
-class Record:
-    sent: dict[str, float] = field(default_factory=dict)
-    got: dict[str, float] = field(default_factory=dict)
-    duplicates: int = 0
-
-    def receive(self, body: str, now: float) -> None:
-        if body not in self.sent:
-            return
-        if body in self.got:
-            self.duplicates += 1
-        else:
-            self.got[body] = now
-
-
-@dataclass
-class Load:
-    to_agent: Record = field(default_factory=Record)  # visitor → agent ("v…")
-    to_visitor: Record = field(default_factory=Record)  # agent → visitor ("a…")
-    pops: Record = field(default_factory=Record)  # new visitor's opener → offer ("p…")
-    holder: dict[int, ClientConnection] = field(default_factory=dict)  # interaction → its desk
-    accepted: set[int] = field(default_factory=set)
-    errors: list[str] = field(default_factory=list)
-    counter: itertools.count[int] = field(default_factory=itertools.count)
-
-
-async def desk(ws: ClientConnection, load: Load) -> None:
-    async for raw in ws:
-        now = time.perf_counter()
-        frame = json.loads(raw)
-        kind = frame.get("type")
-        if kind == "event":
-            body = str(frame["event"].get("body", ""))
-            if body.startswith("v"):
-                load.to_agent.receive(body, now)
-        elif kind == "offer":
-            iid = frame["interaction"]["id"]
-            for event in frame.get("events", []):
-                load.pops.receive(str(event.get("body", "")), now)
-            load.holder[iid] = ws
-            await ws.send(json.dumps({"type": "accept", "interaction_id": iid}))
-        elif kind == "interaction.updated" or kind == "interaction":
-            interaction = frame.get("interaction") or {}
-            if interaction.get("status") == "active":
-                load.accepted.add(interaction["id"])
-        elif kind == "error":
-            load.errors.append(str(frame)[:200])
-
-
-class Visitor:
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.iid: int | None = None
-
-    async def read(self, load: Load) -> None:
-        async for raw in self.ws:
-            now = time.perf_counter()
-            frame = json.loads(raw)
-            kind = frame.get("type")
-            if kind == "message":
-                body = str(frame["event"].get("body", ""))
-                if body.startswith("a"):
-                    load.to_visitor.receive(body, now)
-            elif kind == "status" and frame.get("conversation"):
-                self.iid = frame["conversation"]["id"]
-            elif kind == "error":
-                load.errors.append(str(frame)[:200])
-
-
-async def new_visitor(ws_base: str, name: str, load: Load) -> Visitor:
-    ws = await connect(ws_base + "/channels/webchat/ws", open_timeout=120, ping_interval=None)
-    await ws.send(json.dumps({"type": "hello", "name": name}))
-    await asyncio.wait_for(ws.recv(), 120)
-    visitor = Visitor(ws)
-    asyncio.ensure_future(visitor.read(load))
-    return visitor
+from bench.tier_c_clients import Load, Record, Visitor, desk, new_visitor, print_table  # noqa: E402
 
 
 async def in_batches(count: int, size: int, make: Any) -> list[Any]:
@@ -331,12 +252,15 @@ async def main() -> int:
 
         await asyncio.sleep(3)
         rss0 = rss_kib(pid)
-        idle = await open_idle(ws_base + "/channels/webchat/ws", args.idle, hello=True)
+        # Idle widgets behave like the shipped one: hello, then a ping every 25 s.
+        idle = IdleWidgets(ws_base + "/channels/webchat/ws")
+        await idle.open(args.idle)
         await asyncio.sleep(5)
         rss1 = rss_kib(pid)
-        per_idle = (rss1 - rss0) / max(1, len(idle))
+        per_idle = (rss1 - rss0) / max(1, len(idle.sockets))
         print(
-            f"{len(idle)} idle widgets open: server RSS {rss0 / 1024:.0f} → {rss1 / 1024:.0f} MiB", flush=True
+            f"{len(idle.sockets)} idle widgets open: server RSS {rss0 / 1024:.0f} → {rss1 / 1024:.0f} MiB",
+            flush=True,
         )
         await asyncio.sleep(5)
 
@@ -359,27 +283,7 @@ async def main() -> int:
     print(
         f"load average before {load_before}, after {load_average()}; RSS per idle widget {per_idle:.1f} KiB"
     )
-    print(
-        "| offered msg/s | achieved | visitor→agent p50 / p99 / max ms | agent→visitor p50 / p99 / max ms "
-        "| screen-pop p50 / p99 ms | not delivered 5 s after the step | dup | server CPU ms/msg | server core share |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    knee = None
-    for r in rows:
-        v, a, p = r["v2a"], r["a2v"], r["pop"]
-        print(
-            f"| {r['rate']:g} | {r['achieved']:.0f} | {v['p50']:.1f} / {v['p99']:.1f} / {v['max']:.0f} | "
-            f"{a['p50']:.1f} / {a['p99']:.1f} / {a['max']:.0f} | {p['p50']:.1f} / {p['p99']:.1f} | "
-            f"{r['lost']} | {r['dups']} | {r['cpu_ms']:.2f} | {r['cpu_share'] * 100:.0f}% |"
-        )
-        if (
-            max(v["p99"], a["p99"], p["p99"]) < LIMIT_MS
-            and r["lost"] == 0
-            and p["got"] == p["sent"]
-            and (knee is None or r["rate"] > knee)
-        ):
-            knee = r["rate"]
-    print(f"knee (highest rate with every p99 < {LIMIT_MS:.0f} ms, nothing lost): {knee if knee else 'none'}")
+    print_table(rows)
     print(
         f"raw: SQLite {commits:,.0f} commits/s; Starlette echo {echo_one:,.0f} / {echo_many:,.0f} rt/s (1 / 50)"
     )
