@@ -26,17 +26,51 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i : i + CHUNK]
 
 
+STATUS_KINDS = ("status", "transfer")
+
+
+def status_rows(session: Session, where: Any, *, order_by_id: bool = False) -> list[tuple[int, StatusLine]]:
+    """(event id, line) for the status/transfer events ``where`` selects, per interaction in id order."""
+    order = (col(Event.id),) if order_by_id else (col(Event.interaction_id), col(Event.id))
+    rows = session.exec(
+        # sqlmodel types select() for at most four columns; this one needs six.
+        select(Event.id, Event.interaction_id, Event.kind, Event.body, Event.payload, Event.created_at)  # type: ignore[call-overload]
+        .where(where, col(Event.kind).in_(STATUS_KINDS))
+        .order_by(*order)
+    ).all()
+    return [(r[0], StatusLine(r[1], r[2], r[3], r[4] or {}, r[5])) for r in rows]
+
+
 def status_lines(session: Session, interaction_ids: list[int]) -> list[StatusLine]:
     lines: list[StatusLine] = []
     for chunk in _chunks(sorted(set(interaction_ids))):
-        rows = session.exec(
-            # sqlmodel types select() for at most four columns; this one needs five.
-            select(Event.interaction_id, Event.kind, Event.body, Event.payload, Event.created_at)  # type: ignore[call-overload]
-            .where(col(Event.interaction_id).in_(chunk), col(Event.kind).in_(("status", "transfer")))
-            .order_by(col(Event.interaction_id), col(Event.id))
-        ).all()
-        lines.extend(StatusLine(r[0], r[1], r[2], r[3] or {}, r[4]) for r in rows)
+        lines.extend(line for _, line in status_rows(session, col(Event.interaction_id).in_(chunk)))
     return lines
+
+
+class StatusSource:
+    """Where a snapshot gets status lines: read afresh from the CCR (this), or a feed's
+    cache kept between snapshots (``status_cache.StatusLineCache``), same answers."""
+
+    def begin(self, db: Database, day_start: datetime) -> None:
+        """Called once per snapshot, before the reads below."""
+
+    def touched_since(self, session: Session, day_start: datetime) -> set[int]:
+        """Interactions with a status or transfer line since ``day_start``."""
+        return set(
+            session.exec(
+                select(Event.interaction_id).where(
+                    Event.created_at >= day_start, col(Event.kind).in_(STATUS_KINDS)
+                )
+            ).all()
+        )
+
+    def lines_for(self, session: Session, interaction_ids: Iterable[int]) -> list[StatusLine]:
+        """Every line of those interactions, by interaction id then event id."""
+        return status_lines(session, list(interaction_ids))
+
+
+FRESH = StatusSource()
 
 
 def contacts_from_rows(rows: list[Interaction], lines: list[StatusLine], now: datetime) -> list[Contact]:
@@ -70,7 +104,9 @@ def contacts_from_rows(rows: list[Interaction], lines: list[StatusLine], now: da
     ]
 
 
-def live_and_recent_contacts(db: Database, since: datetime, now: datetime) -> list[Contact]:
+def live_and_recent_contacts(
+    db: Database, since: datetime, now: datetime, source: StatusSource = FRESH
+) -> list[Contact]:
     """Contacts that arrived since ``since``, plus every one still waiting or held."""
     with db.read() as session:
         rows = list(
@@ -83,7 +119,7 @@ def live_and_recent_contacts(db: Database, since: datetime, now: datetime) -> li
                 )
             ).all()
         )
-        lines = status_lines(session, [r.id for r in rows])  # type: ignore[misc]
+        lines = source.lines_for(session, [r.id for r in rows])  # type: ignore[misc]
     return contacts_from_rows(rows, lines, now)
 
 
@@ -98,7 +134,9 @@ def sl_settings(db: Database) -> tuple[list[Queue], dict[int, SlSettings]]:
     return queues, {q.id: found.get(q.id, SlSettings()) for q in queues if q.id is not None}
 
 
-def agent_records(db: Database, day_start: datetime, now: datetime) -> list[AgentRecord]:
+def agent_records(
+    db: Database, day_start: datetime, now: datetime, source: StatusSource = FRESH
+) -> list[AgentRecord]:
     """Every active agent with today's holds and presence changes."""
     with db.read() as session:
         agents = list(session.exec(select(Agent).where(col(Agent.is_active)).order_by(col(Agent.id))).all())
@@ -110,17 +148,10 @@ def agent_records(db: Database, day_start: datetime, now: datetime) -> list[Agen
         ).all():
             if agent_id is not None:
                 load[agent_id][channel] = count
-        touched = set(
-            session.exec(
-                select(Event.interaction_id).where(
-                    Event.created_at >= day_start,
-                    col(Event.kind).in_(("status", "transfer")),
-                )
-            ).all()
-        )
+        touched = source.touched_since(session, day_start)
         live = select(Interaction.id).where(col(Interaction.status).in_(LIVE_STATUSES + ("wrapup",)))
         touched |= {i for i in session.exec(live).all() if i is not None}  # stored rows have ids
-        holds = holds_from_status_lines(status_lines(session, list(touched)))
+        holds = holds_from_status_lines(source.lines_for(session, touched))
         changes = session.exec(
             select(AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state)
             .where(AgentStateChange.at >= day_start)

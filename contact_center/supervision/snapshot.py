@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from contact_center.supervision import erlang
-from contact_center.supervision.data import agent_records, live_and_recent_contacts, sl_settings
+from contact_center.supervision.data import (
+    FRESH,
+    StatusSource,
+    agent_records,
+    live_and_recent_contacts,
+    sl_settings,
+)
 from contact_center.supervision.metrics import Contact, Figures, SlSettings, agent_figures, figures
 from repository.core.models import Customer, Queue
 from repository.core.serialize import iso
@@ -68,12 +74,17 @@ def staffing(
     }
 
 
-def compute(db: Database, now: datetime, defaults: dict[str, int]) -> dict[str, Any]:
+def compute(
+    db: Database, now: datetime, defaults: dict[str, int], status: StatusSource = FRESH
+) -> dict[str, Any]:
+    """The picture at ``now``; ``status`` is where status lines come from (the live feed
+    passes its cache, data.StatusSource says why), the figures are the same either way."""
     start = day_start(now)
+    status.begin(db, start)
     queues, rules = sl_settings(db)
-    contacts = live_and_recent_contacts(db, start, now)
+    contacts = live_and_recent_contacts(db, start, now, status)
     today = [c for c in contacts if c.queued_at >= start or c.waiting]
-    agents = agent_records(db, start, now)
+    agents = agent_records(db, start, now, status)
     agent_rows = [agent_figures(a, start, now, defaults) for a in agents]
     present = {a.id for a in agent_rows if a.state in ("available", "busy")}
     skills = _agent_skills(db)
