@@ -43,7 +43,7 @@ os.environ.setdefault("ARGON2_PROFILE", "test")
 
 from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 
-from bench.fanout import drain, open_idle, rss_kib  # noqa: E402
+from bench.fanout import drain  # noqa: E402
 from bench.harness import (  # noqa: E402
     PASSWORD,
     broadcast_baseline,
@@ -61,6 +61,8 @@ from bench.harness import (  # noqa: E402
     stop_server,
     wait_http,
 )
+from bench.harness.idle_widgets import IdleWidgets  # noqa: E402
+from bench.harness.process import rss_kib  # noqa: E402
 from bench.supervisor_push_clients import supervisor_socket  # noqa: E402
 
 LIMIT_MS = 250.0
@@ -331,7 +333,9 @@ async def main() -> int:
 
         await asyncio.sleep(3)
         rss0 = rss_kib(pid)
-        idle = await open_idle(ws_base + "/channels/webchat/ws", args.idle, hello=True)
+        widgets = IdleWidgets(ws_base + "/channels/webchat/ws")
+        await widgets.open(args.idle)
+        idle = widgets.sockets
         await asyncio.sleep(5)
         rss1 = rss_kib(pid)
         per_idle = (rss1 - rss0) / max(1, len(idle))

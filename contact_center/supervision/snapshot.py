@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +33,8 @@ def day_start(now: datetime) -> datetime:
 
 
 def _figures_dict(f: Figures) -> dict[str, Any]:
-    data = asdict(f)
-    data.pop("contact_ids")
-    return data
+    # A shallow copy: asdict() deep-copied every contact id of the day only to drop them.
+    return {name: value for name, value in vars(f).items() if name != "contact_ids"}
 
 
 def staffing(
@@ -134,7 +132,8 @@ def compute(
         "queues": queue_rows,
         "channels": channel_rows,
         "agents": [
-            {**asdict(a), "state_since": iso(a.state_since), "role": rec.role}
+            # vars(), not asdict(): a shallow copy is as good for JSON and 1,000 deep copies were not free.
+            {**vars(a), "state_since": iso(a.state_since), "role": rec.role}
             for a, rec in zip(agent_rows, agents, strict=True)
         ],
         "contacts": _live_list(

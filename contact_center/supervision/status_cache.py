@@ -27,7 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -112,7 +112,7 @@ class StatusLineCache(StatusSource):
         # The first rounds re-read from the newest line older than the trail, as later rounds
         # do from their marks: a line whose id was taken just before this read may commit after.
         cutoff = wall - timedelta(seconds=self.trail_seconds)
-        older = [e for e, _, at in today if e is not None and _aware(at) < cutoff]
+        older = [e for e, _, at in today if e is not None and at < cutoff]
         floor = (
             max(older) if older else min((e for e, _, _ in today if e is not None), default=self._top + 1) - 1
         )
@@ -164,12 +164,6 @@ def _insert(held: dict[int, StatusLine], event_id: int, line: StatusLine) -> Non
     items = sorted([*held.items(), (event_id, line)], key=lambda kv: kv[0])
     held.clear()
     held.update(items)
-
-
-def _aware(at: Any) -> datetime:
-    from datetime import UTC
-
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
