@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,75 +12,24 @@ from sqlmodel import Session, col, select
 
 from contact_center.supervision.intervals import Hold, StatusLine, holds_from_status_lines
 from contact_center.supervision.metrics import AgentRecord, Contact, SlSettings
-from repository.core.models import HOLDING_STATUSES, LIVE_STATUSES, Agent, Event, Interaction, Queue
+from contact_center.supervision.status_source import FRESH, StatusSource, first_accepts
+from repository.core.models import HOLDING_STATUSES, LIVE_STATUSES, Agent, Interaction, Queue
 from repository.supervision.models import AgentStateChange, QueueServiceLevel
 
 if TYPE_CHECKING:
     from repository.db import Database
 
-CHUNK = 500
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
-STATUS_KINDS = ("status", "transfer")
-
-
-def status_rows(session: Session, where: Any, *, order_by_id: bool = False) -> list[tuple[int, StatusLine]]:
-    """(event id, line) for the status/transfer events ``where`` selects, per interaction in id order."""
-    order = (col(Event.id),) if order_by_id else (col(Event.interaction_id), col(Event.id))
-    rows = session.exec(
-        # sqlmodel types select() for at most four columns; this one needs six.
-        select(Event.id, Event.interaction_id, Event.kind, Event.body, Event.payload, Event.created_at)  # type: ignore[call-overload]
-        .where(where, col(Event.kind).in_(STATUS_KINDS))
-        .order_by(*order)
-    ).all()
-    return [(r[0], StatusLine(r[1], r[2], r[3], r[4] or {}, r[5])) for r in rows]
-
-
-def status_lines(session: Session, interaction_ids: list[int]) -> list[StatusLine]:
-    lines: list[StatusLine] = []
-    for chunk in _chunks(sorted(set(interaction_ids))):
-        lines.extend(line for _, line in status_rows(session, col(Event.interaction_id).in_(chunk)))
-    return lines
-
-
-class StatusSource:
-    """Where a snapshot gets status lines: read afresh from the CCR (this), or a feed's
-    cache kept between snapshots (``status_cache.StatusLineCache``), same answers."""
-
-    def begin(self, db: Database, day_start: datetime) -> None:
-        """Called once per snapshot, before the reads below."""
-
-    def touched_since(self, session: Session, day_start: datetime) -> set[int]:
-        """Interactions with a status or transfer line since ``day_start``."""
-        return set(
-            session.exec(
-                select(Event.interaction_id).where(
-                    Event.created_at >= day_start, col(Event.kind).in_(STATUS_KINDS)
-                )
-            ).all()
-        )
-
-    def lines_for(self, session: Session, interaction_ids: Iterable[int]) -> list[StatusLine]:
-        """Every line of those interactions, by interaction id then event id."""
-        return status_lines(session, list(interaction_ids))
-
-
-FRESH = StatusSource()
-
 
 def contacts_from_rows(rows: Sequence[Any], lines: list[StatusLine], now: datetime) -> list[Contact]:
-    """``rows``: Interactions, or rows of at least ``_CONTACT_COLUMNS``."""
-    answered: dict[int, datetime] = {}
-    for line in lines:
-        if line.kind == "status" and line.body == "accepted" and line.interaction_id not in answered:
-            answered[line.interaction_id] = line.at
+    """``rows``: Interactions, or rows of at least ``_CONTACT_COLUMNS``; ``lines``: theirs."""
+    return contacts_from(rows, first_accepts(lines), holds_from_status_lines(lines), now)
+
+
+def contacts_from(
+    rows: Sequence[Any], answered: dict[int, datetime], holds: list[Hold], now: datetime
+) -> list[Contact]:
     handle: dict[int, float] = defaultdict(float)
-    for hold in holds_from_status_lines(lines):
+    for hold in holds:
         handle[hold.interaction_id] += ((hold.end or now) - hold.start).total_seconds()
     return [
         Contact(
@@ -147,8 +96,8 @@ def live_and_recent_contacts(
                 .order_by(col(Interaction.id))
             ).all()
         )
-        lines = source.lines_for(session, [r.id for r in rows])
-    return contacts_from_rows(rows, lines, now)
+        answered, holds = source.summary(session, [r.id for r in rows])
+    return contacts_from(rows, answered, holds, now)
 
 
 def sl_settings(db: Database) -> tuple[list[Queue], dict[int, SlSettings]]:
@@ -179,7 +128,7 @@ def agent_records(
         touched = source.touched_since(session, day_start)
         live = select(Interaction.id).where(col(Interaction.status).in_(LIVE_STATUSES + ("wrapup",)))
         touched |= {i for i in session.exec(live).all() if i is not None}  # stored rows have ids
-        holds = holds_from_status_lines(source.lines_for(session, touched))
+        _, holds = source.summary(session, touched)
         changes = session.exec(
             select(AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state)
             .where(AgentStateChange.at >= day_start)

@@ -8,14 +8,9 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import col, select
 
 from contact_center.supervision import erlang
-from contact_center.supervision.data import (
-    FRESH,
-    StatusSource,
-    agent_records,
-    live_and_recent_contacts,
-    sl_settings,
-)
+from contact_center.supervision.data import agent_records, live_and_recent_contacts, sl_settings
 from contact_center.supervision.metrics import Contact, Figures, SlSettings, agent_figures, figures
+from contact_center.supervision.status_source import FRESH, StatusSource
 from repository.core.models import Customer, Queue
 from repository.core.serialize import iso
 

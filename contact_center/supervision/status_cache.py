@@ -17,7 +17,7 @@ newest id it has seen, plus a trailing window:
 An interaction read for the first time (or seen again in a new line after being
 dropped) is read whole, so its lines are complete. Interactions that no snapshot asked
 for in a round and that have no line today are dropped. The figures are the same as
-from a fresh read (``data.FreshStatus``); tests/supervision/test_status_cache.py
+from a fresh read (``status_source.StatusSource``); tests/supervision/test_status_cache.py
 checks it on both stores.
 """
 
@@ -32,8 +32,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from contact_center.supervision.data import STATUS_KINDS, StatusSource, status_rows
-from contact_center.supervision.intervals import StatusLine
+from contact_center.supervision.intervals import Hold, StatusLine, holds_from_status_lines
+from contact_center.supervision.status_source import (
+    STATUS_KINDS,
+    StatusSource,
+    chunks,
+    first_accepts,
+    status_rows,
+)
 from repository.core.models import Event, utcnow
 
 if TYPE_CHECKING:
@@ -57,6 +63,8 @@ class StatusLineCache(StatusSource):
         self._clock = clock
         # interaction id → {event id: line}, in event-id order.
         self._lines: dict[int, dict[int, StatusLine]] = {}
+        # interaction id → (first accept, closed holds, open hold), worked out once per change of its lines.
+        self._derived: dict[int, tuple[datetime | None, list[Hold], Hold | None]] = {}
         self._top = 0  # the newest event id read
         # (when, newest id read then): a round re-reads from the oldest mark still needed.
         self._marks: deque[tuple[float, int]] = deque()
@@ -97,8 +105,34 @@ class StatusLineCache(StatusSource):
             out.extend(self._lines[i].values())
         return out
 
+    def summary(
+        self, session: Session, interaction_ids: Iterable[int]
+    ) -> tuple[dict[int, datetime], list[Hold]]:
+        ids = sorted(set(interaction_ids))
+        self.lines_for(session, ids)  # loads any not held yet
+        answered: dict[int, datetime] = {}
+        closed: list[Hold] = []
+        still_open: list[Hold] = []
+        for i in ids:
+            derived = self._derived.get(i)
+            if derived is None:
+                lines = list(self._lines[i].values())
+                holds = holds_from_status_lines(lines)
+                ends_open = holds[-1] if holds and holds[-1].end is None else None
+                derived = (first_accepts(lines).get(i), holds[:-1] if ends_open else holds, ends_open)
+                self._derived[i] = derived
+            first, done, current = derived
+            if first is not None:
+                answered[i] = first
+            closed.extend(done)
+            if current is not None:
+                still_open.append(current)
+        # holds_from_status_lines' order over many interactions: every ended hold, then the open ones.
+        return answered, closed + still_open
+
     def _rebuild(self, db: Database, day_start: datetime, now: float) -> None:
         self._lines = {}
+        self._derived = {}
         wall = utcnow()
         with db.read() as session:
             today = session.exec(
@@ -135,6 +169,7 @@ class StatusLineCache(StatusSource):
                     unseen.add(line.interaction_id)
                 elif event_id not in held:
                     _insert(held, event_id, line)
+                    self._derived.pop(line.interaction_id, None)
             if unseen:
                 self._load_whole(session, sorted(unseen))
         self._marks.append((now, self._top))
@@ -142,18 +177,21 @@ class StatusLineCache(StatusSource):
     def _load_whole(self, session: Session, interaction_ids: list[int]) -> None:
         """Every line of these interactions; none is held until all are read."""
         loaded: dict[int, dict[int, StatusLine]] = {i: {} for i in interaction_ids}
-        for chunk in _chunks(interaction_ids):
+        for chunk in chunks(interaction_ids):
             rows = status_rows(session, col(Event.interaction_id).in_(chunk))
             self.rows_read += len(rows)
             for event_id, line in rows:
                 loaded[line.interaction_id][event_id] = line  # already in event-id order
         self._lines.update(loaded)
+        for i in loaded:
+            self._derived.pop(i, None)
 
     def _drop_finished(self, day_start: datetime) -> None:
         """Forget interactions the last round did not ask for and with no line today."""
         for i in [i for i in self._lines if i not in self._asked]:
             if not any(line.at >= day_start for line in self._lines[i].values()):
                 del self._lines[i]
+                self._derived.pop(i, None)
 
 
 def _insert(held: dict[int, StatusLine], event_id: int, line: StatusLine) -> None:
@@ -164,8 +202,3 @@ def _insert(held: dict[int, StatusLine], event_id: int, line: StatusLine) -> Non
     items = sorted([*held.items(), (event_id, line)], key=lambda kv: kv[0])
     held.clear()
     held.update(items)
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for n in range(0, len(ids), size):
-        yield ids[n : n + size]
