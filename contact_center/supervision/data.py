@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -12,55 +12,39 @@ from sqlmodel import Session, col, select
 
 from contact_center.supervision.intervals import Hold, StatusLine, holds_from_status_lines
 from contact_center.supervision.metrics import AgentRecord, Contact, SlSettings
-from repository.core.models import HOLDING_STATUSES, LIVE_STATUSES, Agent, Event, Interaction, Queue
+from contact_center.supervision.status_source import FRESH, StatusSource, first_accepts
+from repository.core.models import HOLDING_STATUSES, LIVE_STATUSES, Agent, Interaction, Queue
 from repository.supervision.models import AgentStateChange, QueueServiceLevel
 
 if TYPE_CHECKING:
     from repository.db import Database
 
-CHUNK = 500
+
+def contacts_from_rows(rows: Sequence[Any], lines: list[StatusLine], now: datetime) -> list[Contact]:
+    """``rows``: Interactions, or rows of at least ``_CONTACT_COLUMNS``; ``lines``: theirs."""
+    return contacts_from(rows, first_accepts(lines), holds_from_status_lines(lines), now)
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for i in range(0, len(ids), CHUNK):
-        yield ids[i : i + CHUNK]
-
-
-def status_lines(session: Session, interaction_ids: list[int]) -> list[StatusLine]:
-    lines: list[StatusLine] = []
-    for chunk in _chunks(sorted(set(interaction_ids))):
-        rows = session.exec(
-            # sqlmodel types select() for at most four columns; this one needs five.
-            select(Event.interaction_id, Event.kind, Event.body, Event.payload, Event.created_at)  # type: ignore[call-overload]
-            .where(col(Event.interaction_id).in_(chunk), col(Event.kind).in_(("status", "transfer")))
-            .order_by(col(Event.interaction_id), col(Event.id))
-        ).all()
-        lines.extend(StatusLine(r[0], r[1], r[2], r[3] or {}, r[4]) for r in rows)
-    return lines
-
-
-def contacts_from_rows(rows: list[Interaction], lines: list[StatusLine], now: datetime) -> list[Contact]:
-    answered: dict[int, datetime] = {}
-    for line in lines:
-        if line.kind == "status" and line.body == "accepted" and line.interaction_id not in answered:
-            answered[line.interaction_id] = line.at
+def contacts_from(
+    rows: Sequence[Any], answered: dict[int, datetime], holds: list[Hold], now: datetime
+) -> list[Contact]:
     handle: dict[int, float] = defaultdict(float)
-    for hold in holds_from_status_lines(lines):
+    for hold in holds:
         handle[hold.interaction_id] += ((hold.end or now) - hold.start).total_seconds()
     return [
         Contact(
-            id=r.id,  # type: ignore[arg-type]
+            id=r.id,
             channel=r.channel,
             queue_id=r.queue_id,
             customer_id=r.customer_id,
             status=r.status,
             agent_id=r.agent_id,
             queued_at=r.queued_at,
-            answered_at=answered.get(r.id),  # type: ignore[arg-type]
+            answered_at=answered.get(r.id),
             ended_at=r.ended_at,
             closed_at=r.closed_at,
             disposition=r.disposition,
-            handle_seconds=handle.get(r.id, 0.0),  # type: ignore[arg-type]
+            handle_seconds=handle.get(r.id, 0.0),
             first_response_at=r.first_response_at,
             csat_score=r.csat_score,
             sla_status=r.sla_status,
@@ -70,21 +54,50 @@ def contacts_from_rows(rows: list[Interaction], lines: list[StatusLine], now: da
     ]
 
 
-def live_and_recent_contacts(db: Database, since: datetime, now: datetime) -> list[Contact]:
+# What a Contact needs of an interaction: read as plain rows, not ORM objects (at 15,000
+# contacts a day building the full objects was most of a snapshot's time once the status
+# lines were cached; bench/supervisor_snapshot.py).
+_CONTACT_COLUMNS = tuple(
+    getattr(Interaction, name)
+    for name in (
+        "id",
+        "channel",
+        "queue_id",
+        "customer_id",
+        "status",
+        "agent_id",
+        "queued_at",
+        "ended_at",
+        "closed_at",
+        "disposition",
+        "first_response_at",
+        "csat_score",
+        "sla_status",
+        "sla_due_at",
+    )
+)
+
+
+def live_and_recent_contacts(
+    db: Database, since: datetime, now: datetime, source: StatusSource = FRESH
+) -> list[Contact]:
     """Contacts that arrived since ``since``, plus every one still waiting or held."""
     with db.read() as session:
         rows = list(
             session.exec(
-                select(Interaction).where(
+                select(*_CONTACT_COLUMNS)
+                .where(
                     or_(
                         col(Interaction.queued_at) >= since,
                         col(Interaction.status).in_(HOLDING_STATUSES + ("queued",)),
                     )
                 )
+                # In id order, so equal waits list the same way every time.
+                .order_by(col(Interaction.id))
             ).all()
         )
-        lines = status_lines(session, [r.id for r in rows])  # type: ignore[misc]
-    return contacts_from_rows(rows, lines, now)
+        answered, holds = source.summary(session, [r.id for r in rows])
+    return contacts_from(rows, answered, holds, now)
 
 
 def sl_settings(db: Database) -> tuple[list[Queue], dict[int, SlSettings]]:
@@ -98,7 +111,9 @@ def sl_settings(db: Database) -> tuple[list[Queue], dict[int, SlSettings]]:
     return queues, {q.id: found.get(q.id, SlSettings()) for q in queues if q.id is not None}
 
 
-def agent_records(db: Database, day_start: datetime, now: datetime) -> list[AgentRecord]:
+def agent_records(
+    db: Database, day_start: datetime, now: datetime, source: StatusSource = FRESH
+) -> list[AgentRecord]:
     """Every active agent with today's holds and presence changes."""
     with db.read() as session:
         agents = list(session.exec(select(Agent).where(col(Agent.is_active)).order_by(col(Agent.id))).all())
@@ -110,17 +125,10 @@ def agent_records(db: Database, day_start: datetime, now: datetime) -> list[Agen
         ).all():
             if agent_id is not None:
                 load[agent_id][channel] = count
-        touched = set(
-            session.exec(
-                select(Event.interaction_id).where(
-                    Event.created_at >= day_start,
-                    col(Event.kind).in_(("status", "transfer")),
-                )
-            ).all()
-        )
+        touched = source.touched_since(session, day_start)
         live = select(Interaction.id).where(col(Interaction.status).in_(LIVE_STATUSES + ("wrapup",)))
         touched |= {i for i in session.exec(live).all() if i is not None}  # stored rows have ids
-        holds = holds_from_status_lines(status_lines(session, list(touched)))
+        _, holds = source.summary(session, touched)
         changes = session.exec(
             select(AgentStateChange.agent_id, AgentStateChange.at, AgentStateChange.state)
             .where(AgentStateChange.at >= day_start)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from anyio import to_thread
 from contact_center.aio import raise_if_cancelled, wait_event
 from contact_center.bus.follow import follow
 from contact_center.supervision.snapshot import compute
+from contact_center.supervision.status_cache import StatusLineCache
 from repository.core.models import utcnow
 
 if TYPE_CHECKING:
@@ -90,6 +92,10 @@ class SupervisorFeed:
         self.version = 0
         self.computes = 0
         self._last_seconds = 0.0  # how long the last recompute took
+        # Status lines kept between recomputes, read forward by event id (status_cache.py).
+        self.status = StatusLineCache()
+        # A cancelled recompute's thread runs on; the next one must not share the cache with it.
+        self._computing = threading.Lock()
 
     async def start(self) -> None:
         self._tasks = [
@@ -173,7 +179,12 @@ class SupervisorFeed:
 
     async def recompute(self) -> Snapshot:
         capacity = self.ctx.hub.channels.capacity
-        data = await to_thread.run_sync(lambda: compute(self.ctx.db, utcnow(), capacity))
+
+        def work() -> dict[str, Any]:
+            with self._computing:
+                return compute(self.ctx.db, utcnow(), capacity, self.status)
+
+        data = await to_thread.run_sync(work)
         self.version += 1
         self.computes += 1
         self.latest = {"type": "snapshot", "version": self.version, **data}

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from contact_center.supervision.data import contacts_from_rows, sl_settings, status_lines
+from contact_center.supervision.data import contacts_from_rows, sl_settings
 from contact_center.supervision.metrics import Contact, SlSettings, figures
 from contact_center.supervision.queue_calendar import QueueCalendarHours
+from contact_center.supervision.status_source import status_lines
 from repository.core.models import Interaction
 from repository.crm.label_filters import interaction_carries, labels_by_interaction
 from repository.directory.business_hours import get_hours

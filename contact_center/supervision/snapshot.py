@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ from sqlmodel import col, select
 from contact_center.supervision import erlang
 from contact_center.supervision.data import agent_records, live_and_recent_contacts, sl_settings
 from contact_center.supervision.metrics import Contact, Figures, SlSettings, agent_figures, figures
+from contact_center.supervision.status_source import FRESH, StatusSource
 from repository.core.models import Customer, Queue
 from repository.core.serialize import iso
 
@@ -28,9 +28,8 @@ def day_start(now: datetime) -> datetime:
 
 
 def _figures_dict(f: Figures) -> dict[str, Any]:
-    data = asdict(f)
-    data.pop("contact_ids")
-    return data
+    # A shallow copy: asdict() deep-copied every contact id of the day only to drop them.
+    return {name: value for name, value in vars(f).items() if name != "contact_ids"}
 
 
 def staffing(
@@ -68,12 +67,17 @@ def staffing(
     }
 
 
-def compute(db: Database, now: datetime, defaults: dict[str, int]) -> dict[str, Any]:
+def compute(
+    db: Database, now: datetime, defaults: dict[str, int], status: StatusSource = FRESH
+) -> dict[str, Any]:
+    """The picture at ``now``; ``status`` is where status lines come from (the live feed
+    passes its cache, data.StatusSource says why), the figures are the same either way."""
     start = day_start(now)
+    status.begin(db, start)
     queues, rules = sl_settings(db)
-    contacts = live_and_recent_contacts(db, start, now)
+    contacts = live_and_recent_contacts(db, start, now, status)
     today = [c for c in contacts if c.queued_at >= start or c.waiting]
-    agents = agent_records(db, start, now)
+    agents = agent_records(db, start, now, status)
     agent_rows = [agent_figures(a, start, now, defaults) for a in agents]
     present = {a.id for a in agent_rows if a.state in ("available", "busy")}
     skills = _agent_skills(db)
@@ -123,7 +127,8 @@ def compute(db: Database, now: datetime, defaults: dict[str, int]) -> dict[str, 
         "queues": queue_rows,
         "channels": channel_rows,
         "agents": [
-            {**asdict(a), "state_since": iso(a.state_since), "role": rec.role}
+            # vars(), not asdict(): a shallow copy is as good for JSON and 1,000 deep copies were not free.
+            {**vars(a), "state_since": iso(a.state_since), "role": rec.role}
             for a, rec in zip(agent_rows, agents, strict=True)
         ],
         "contacts": _live_list(

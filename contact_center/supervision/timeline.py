@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import col, select
 
-from contact_center.supervision.data import presence_at, status_lines
+from contact_center.supervision.data import presence_at
 from contact_center.supervision.intervals import clip, holds_from_status_lines, merge, state_spans
+from contact_center.supervision.status_source import status_lines
 from repository.core.models import Agent, Event, Interaction
 from repository.supervision.models import AgentStateChange
 
