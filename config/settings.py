@@ -97,6 +97,9 @@ class Settings:
     serve_limit_concurrency: int = 25000
     # permessage-deflate on websockets: each compressed socket keeps zlib state (tens of KiB).
     serve_ws_compression: bool = False
+    # The supervisor snapshot in a child process (supervision/snapshot_process.py), so a
+    # large centre's snapshot does not hold the chat loop's interpreter lock.
+    supervisor_snapshot_process: bool = True
     # Messages the company starts (not replies in a live conversation) wait for these
     # hours to pass: "21:00-08:00" in OUTBOUND_TIME_ZONE; empty = none (docs/outbound.md).
     outbound_quiet_hours: str = ""
@@ -215,6 +218,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
         serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=25000),
         serve_ws_compression=config("SERVE_WS_COMPRESSION", cast=bool, default=False),
+        supervisor_snapshot_process=config("SUPERVISOR_SNAPSHOT_PROCESS", cast=bool, default=True),
         outbound_quiet_hours=config("OUTBOUND_QUIET_HOURS", default="").strip(),
         outbound_time_zone=config("OUTBOUND_TIME_ZONE", default="UTC").strip(),
         ws_max_pending_bytes=config("WS_MAX_PENDING_BYTES", cast=int, default=1024 * 1024),

@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
+CANCEL_REPEAT_SECONDS = 0.5
 
 
 def raise_if_cancelled() -> None:
@@ -26,6 +28,33 @@ def raise_if_cancelled() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+async def stop_tasks(*tasks: asyncio.Task[Any] | None, timeout: float = 10.0) -> None:
+    """Cancel ``tasks`` and wait until each has ended; the one way loops are stopped.
+
+    A cancel can be lost on its way into a task: ``asyncio.wait_for`` on 3.11 (above),
+    or a wait for a worker thread that is shielded from cancellation. The task then
+    runs on while its owner waits forever (a CI run hung 15 minutes in a test teardown
+    on the bus dispatcher this way). So the cancel is repeated until the task ends;
+    after ``timeout`` it is left running, with an error naming it.
+    """
+    pending = {task for task in tasks if task is not None and not task.done()}
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while pending:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            log.error(
+                "shutdown: %s did not stop in %.0f s", ", ".join(t.get_name() for t in pending), timeout
+            )
+            return
+        for running in pending:
+            running.cancel()
+        _, pending = await asyncio.wait(pending, timeout=min(CANCEL_REPEAT_SECONDS, remaining))
+    for ended in tasks:
+        if ended is not None and ended.done() and not ended.cancelled() and ended.exception() is not None:
+            log.warning("%s had failed before it was stopped: %r", ended.get_name(), ended.exception())
 
 
 async def wait_event(event: asyncio.Event, timeout: float) -> None:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from anyio import to_thread
 
+from contact_center.aio import stop_tasks
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
@@ -64,11 +66,7 @@ class GroupCommit:
 
     async def stop(self) -> None:
         if self._writer is not None:
-            self._writer.cancel()
-            try:
-                await self._writer
-            except asyncio.CancelledError:
-                pass
+            await stop_tasks(self._writer)
             self._writer = None
 
     async def _drain(self) -> None:

@@ -8,11 +8,10 @@ which brings the conversation back to its agent's desk. See docs/pending.md.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-from contact_center.aio import raise_if_cancelled
+from contact_center.aio import raise_if_cancelled, stop_tasks
 from repository.core import pending
 from repository.core.serialize import interaction_dict
 
@@ -59,10 +58,7 @@ class Waker:
         self._task = asyncio.create_task(self._run(), name="pending-waker")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks(self._task)
 
 
 def plugin(ctx: AppContext) -> Plugin:

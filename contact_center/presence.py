@@ -14,10 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from contact_center.aio import raise_if_cancelled
+from contact_center.aio import raise_if_cancelled, stop_tasks
 from contact_center.bus.follow import follow
 from repository.directory import heartbeat
 from repository.routing.presence_grace import restart_grace
@@ -89,11 +88,7 @@ class PresenceKeeper:
         self._viewer_task = asyncio.create_task(self._follow_viewers(), name="presence-viewers")
 
     async def stop(self) -> None:
-        for task in (self._task, self._viewer_task, self._arrival_writer):
-            if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+        await stop_tasks(self._task, self._viewer_task, self._arrival_writer)
 
     async def _follow_viewers(self) -> None:
         """Keep the viewer registry in step with every node, not only this one."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import DBAPIError
 
 from contact_center import metrics
-from contact_center.aio import raise_if_cancelled, wait_event
+from contact_center.aio import raise_if_cancelled, stop_tasks, wait_event
 from contact_center.bus.follow import follow
 from contact_center.coordination import Leadership, SoleLeader
 from contact_center.escalation import Escalation
@@ -97,11 +97,7 @@ class Router:
         self._task = asyncio.create_task(self._run(), name="router")
 
     async def stop(self) -> None:
-        for task in (self._leader, self._task, self._follower):
-            if task is not None:
-                task.cancel()
-                with suppress(asyncio.CancelledError):
-                    await task
+        await stop_tasks(self._leader, self._task, self._follower)
         self._task = self._follower = self._leader = None
         await self.leadership.resign()
 

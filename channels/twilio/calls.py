@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from channels.twilio import twiml
 from channels.twilio.client import TwilioApi, TwilioUnavailable
+from contact_center.aio import stop_tasks
 from contact_center.bus.follow import follow
 from repository.core.models import Customer, stored_id
 from repository.errors import Conflict, NotFound
@@ -43,10 +43,7 @@ class CallControl:
         self._task = asyncio.create_task(self._follow(), name="twilio-bridge")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks(self._task)
 
     async def _follow(self) -> None:
         await follow(self.hub.dispatcher, "twilio bridge", self._on_event, types={"interaction.updated"})

@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from anyio import to_thread
 
-from contact_center.aio import raise_if_cancelled
+from contact_center.aio import raise_if_cancelled, stop_tasks
 from contact_center.analytics.config import AnalyticsConfig
 from contact_center.analytics.recompute import RecomputeReport, recompute
 
@@ -66,10 +65,7 @@ class AnalyticsScheduler:
             self._task = asyncio.create_task(self._run(), name="analytics-scheduler")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        await stop_tasks(self._task)
 
     async def _run(self) -> None:
         while True:

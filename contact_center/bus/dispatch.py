@@ -19,12 +19,11 @@ import asyncio
 import logging
 import random
 from collections import defaultdict
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
-from contact_center.aio import raise_if_cancelled
+from contact_center.aio import raise_if_cancelled, stop_tasks
 from contact_center.bus.base import BusEvent, ResumeGap
 from contact_center.bus.sink import RESYNC, Sink
 from repository import json_codec
@@ -141,11 +140,7 @@ class Dispatcher:
         ]
 
     async def stop(self) -> None:
-        for task in [*self._tasks, *([self._gap_task] if self._gap_task else [])]:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(*self._tasks, self._gap_task)
         self._tasks = []
         self.started = False
 

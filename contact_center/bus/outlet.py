@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from contact_center.aio import stop_tasks
 from contact_center.bus.sink import RESYNC, Sink
 from contact_center.frames import send_frame
 
@@ -83,9 +84,7 @@ class Outlet:
     async def close(self) -> None:
         self.dispatcher.remove(self.sink)
         if self._writer is not None and self._writer is not asyncio.current_task():
-            self._writer.cancel()
-            with suppress(asyncio.CancelledError, Exception):
-                await self._writer
+            await stop_tasks(self._writer)
 
     def _notify(self) -> None:
         if self.sink.overflowed:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import redis.asyncio as aioredis
 
-from contact_center.aio import raise_if_cancelled
+from contact_center.aio import raise_if_cancelled, stop_tasks
 from contact_center.bus.base import Bus, BusEvent, ResumeGap, SubscriberLagged, Subscription, id_key
 
 if TYPE_CHECKING:
@@ -104,10 +104,7 @@ class RedisBus(Bus):
         self._reader = asyncio.create_task(self._read_forever(await self.head()), name="redis-bus-reader")
 
     async def disconnect(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._reader
+        await stop_tasks(self._reader)
         if self._redis is not None:
             await self._redis.aclose()
         self._redis = None

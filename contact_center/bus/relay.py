@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from anyio import to_thread
 
 from contact_center import metrics
-from contact_center.aio import raise_if_cancelled, wait_event
+from contact_center.aio import raise_if_cancelled, stop_tasks, wait_event
 from repository.events import outbox
 
 if TYPE_CHECKING:
@@ -80,9 +80,7 @@ class Relay:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+            await stop_tasks(self._task)
             self._task = None
         # Mark what this relay published; otherwise the next start republishes it (harmless).
         with suppress(Exception):

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
-from contact_center.aio import raise_if_cancelled, wait_event
+from contact_center.aio import raise_if_cancelled, stop_tasks, wait_event
 from contact_center.bus.follow import follow
 from contact_center.supervision.snapshot import compute
+from contact_center.supervision.snapshot_process import SnapshotProcess, in_memory
 from contact_center.supervision.status_cache import StatusLineCache
 from repository.core.models import utcnow
 
@@ -88,7 +89,8 @@ class SupervisorFeed:
         self._listeners: set[Mailbox] = set()
         self._dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self.latest: dict[str, Any] | None = None
+        self._latest_text = ""
+        self._latest: dict[str, Any] | None = None
         self.version = 0
         self.computes = 0
         self._last_seconds = 0.0  # how long the last recompute took
@@ -96,6 +98,10 @@ class SupervisorFeed:
         self.status = StatusLineCache()
         # A cancelled recompute's thread runs on; the next one must not share the cache with it.
         self._computing = threading.Lock()
+        # Where large centres compute it instead: a child process (snapshot_process.py).
+        url = ctx.db.url
+        use_process = getattr(ctx.settings, "supervisor_snapshot_process", False) and not in_memory(url)
+        self._process = SnapshotProcess(url) if use_process else None
 
     async def start(self) -> None:
         self._tasks = [
@@ -104,12 +110,10 @@ class SupervisorFeed:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(*self._tasks)
         self._tasks = []
+        if self._process is not None:
+            self._process.close()
 
     def poke(self) -> None:
         self._dirty.set()
@@ -163,9 +167,7 @@ class SupervisorFeed:
             await asyncio.sleep(max(DEBOUNCE_SECONDS, DUTY_FACTOR * self._last_seconds))
             self._dirty.clear()
             try:
-                started = time.perf_counter()
                 snapshot = await self.recompute()
-                self._last_seconds = time.perf_counter() - started
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -179,13 +181,29 @@ class SupervisorFeed:
 
     async def recompute(self) -> Snapshot:
         capacity = self.ctx.hub.channels.capacity
+        if self._process is not None:
+            fields, self._last_seconds = await self._process.fields(capacity)
+        else:
 
-        def work() -> dict[str, Any]:
-            with self._computing:
-                return compute(self.ctx.db, utcnow(), capacity, self.status)
+            def work() -> tuple[str, float]:
+                started = time.perf_counter()
+                with self._computing:
+                    data = compute(self.ctx.db, utcnow(), capacity, self.status)
+                text = json.dumps(data, separators=(",", ":"), default=str)
+                return text, time.perf_counter() - started
 
-        data = await to_thread.run_sync(work)
+            fields, self._last_seconds = await to_thread.run_sync(work)
         self.version += 1
         self.computes += 1
-        self.latest = {"type": "snapshot", "version": self.version, **data}
-        return Snapshot(self.version, json.dumps(self.latest, separators=(",", ":"), default=str))
+        # The fields arrive encoded (a non-empty object): the frame is them with its type
+        # and version in front, without decoding and encoding them again.
+        text = f'{{"type":"snapshot","version":{self.version},{fields[1:]}'
+        self._latest_text, self._latest = text, None
+        return Snapshot(self.version, text)
+
+    @property
+    def latest(self) -> dict[str, Any] | None:
+        """The newest snapshot as a dict (decoded on demand: only supervisor actions need it)."""
+        if self._latest is None and self._latest_text:
+            self._latest = json.loads(self._latest_text)
+        return self._latest

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from contact_center.aio import raise_if_cancelled, wait_event
+from contact_center.aio import raise_if_cancelled, stop_tasks, wait_event
 from contact_center.bus.follow import follow
 from contact_center.webhooks.events import webhook_for
 from contact_center.webhooks.interest import Interest
@@ -74,11 +74,7 @@ class WebhookService:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(*self._tasks)
         if self._client is not None:
             await self._client.aclose()
 

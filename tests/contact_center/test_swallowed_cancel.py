@@ -10,11 +10,13 @@ reader's cancel was lost inside XREAD, the reader kept polling Redis, and
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 from typing import Any
 
 import pytest
 
-from contact_center.aio import raise_if_cancelled
+from contact_center.aio import raise_if_cancelled, stop_tasks
 from contact_center.bus.redis import RedisBus
 
 
@@ -75,3 +77,42 @@ async def test_the_redis_bus_disconnects_though_xread_swallowed_the_cancel(redis
     await asyncio.sleep(0.2)  # the reader is inside a blocking XREAD now
     async with asyncio.timeout(5):
         await bus.disconnect()
+
+
+async def test_stop_tasks_ends_a_task_that_swallowed_its_first_cancel_deep_inside() -> None:
+    # The dispatcher's shape: a cancel lost in one await, then a wait on a queue that
+    # never gets anything. The loop-head check never runs again; only a repeated cancel helps.
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    entered = asyncio.Event()
+
+    async def reader() -> None:
+        entered.set()
+        await swallowing(asyncio.sleep(0.05))
+        await queue.get()
+
+    task = asyncio.create_task(reader(), name="reader")
+    await entered.wait()
+    async with asyncio.timeout(5):
+        await stop_tasks(task)
+    assert task.cancelled()
+
+
+async def test_stop_tasks_gives_up_on_a_task_that_never_ends_and_names_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    released = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not released.is_set():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.sleep(0.05)
+
+    task = asyncio.create_task(stubborn(), name="stubborn-loop")
+    await asyncio.sleep(0)
+    with caplog.at_level(logging.ERROR, logger="contact_center.aio"):
+        async with asyncio.timeout(5):
+            await stop_tasks(task, timeout=0.3)
+    assert "stubborn-loop did not stop" in caplog.records[-1].getMessage()
+    assert not task.done()
+    released.set()
+    await task
