@@ -7,66 +7,58 @@ ingestion"). Here the chunk's state is read up front with one ``IN`` query per t
 worked out in memory in order (each sees what the earlier ones would have written:
 a second mail of a new sender finds the customer the first one created, a reply
 joins the interaction the first one opened), and then each table is written with
-one ``executemany``: customers, identities, customer updates, interactions, events,
-outbox rows, search index. Ids come out in item order per table, as the per-item
+one ``executemany`` (ingest_writes.py): customers, identities, customer updates,
+interactions, events, outbox rows, search index. Ids come out in item order per table, as the per-item
 path gives them, and the objects returned are the detached objects a Session would
 return. tests/repository/test_ingest_batch.py checks both paths store the same rows.
 
-The rare reads go through a Session on the same connection, with the per-item path's
-own functions: the target queue (and its "no such queue" refusal), and the stored
+The rare cases go through a Session on the same connection, with the per-item path's
+own code: the refusal of an unknown queue (``inbound.target_queue``), and the stored
 copy a retried external id resolves to.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from repository.core.inbound import InboundItem, IngestResult, target_queue
-from repository.core.models import LIVE_STATUSES, Customer, Event, Identity, Interaction, utcnow
-from repository.core.row_objects import (
-    as_stored,
-    insert_values,
-    loaded,
-    new_object,
-    new_values,
-    set_stored,
-    table_of,
-)
-from repository.events.bus import BusMessage, InteractionEvent, InteractionUpdated, topics_for
-from repository.events.outbox import OutboxRow
-from repository.search.index import INDEXED_KINDS, index_event, reindex_customer
+from repository.core.ingest_writes import Placed, Writes, write
+from repository.core.models import LIVE_STATUSES, Customer, Event, Identity, Interaction, Queue, utcnow
+from repository.core.row_objects import loaded, new_object, new_values, set_stored, table_of
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-    from repository.core.models import Queue
 
 _customers = table_of(Customer)
 _identities = table_of(Identity)
 _interactions = table_of(Interaction)
 _events = table_of(Event)
-_outbox = table_of(OutboxRow)
-# Customer columns an ingest may change; the search index reads the first three.
+_queues = table_of(Queue)
+# Customer columns an ingest may change that the search index reads.
 _SEARCHED = ("display_name", "email", "phone")
-
-
-@dataclass
-class _Placed:
-    """One item as it will be stored: its customer, interaction and event (or the stored copy)."""
-
-    customer: Customer
-    interaction: Interaction
-    event: Event
-    duplicate: bool = False
-    new_interaction: bool = False
-
-    def result(self) -> IngestResult:
-        return IngestResult(self.customer, self.interaction, self.event, self.duplicate, self.new_interaction)
+# The batch's reads, built once (their compiled forms are cached).
+_STORED_IDS = select(_events.c.external_id).where(
+    _events.c.channel == bindparam("channel"), _events.c.external_id.in_(bindparam("ids", expanding=True))
+)
+_OWNERS = select(_identities.c.kind, _identities.c.value, _identities.c.customer_id).where(
+    _identities.c.kind.in_(bindparam("kinds", expanding=True)),
+    _identities.c.value.in_(bindparam("values", expanding=True)),
+)
+_LIVE = select(_interactions).where(
+    _interactions.c.channel.in_(bindparam("channels", expanding=True)),
+    _interactions.c.thread_key.in_(bindparam("keys", expanding=True)),
+    _interactions.c.status.in_(LIVE_STATUSES),
+)
+_CUSTOMERS = select(_customers).where(_customers.c.id.in_(bindparam("ids", expanding=True)))
+_NAMED_QUEUE = select(_queues.c.id, _queues.c.priority).where(_queues.c.id == bindparam("id"))
+# As inbound.target_queue picks one: the default, else the first.
+_DEFAULT_QUEUE = (
+    select(_queues.c.id, _queues.c.priority).order_by(_queues.c.is_default.desc(), _queues.c.id).limit(1)
+)
 
 
 class _Batch:
@@ -78,13 +70,13 @@ class _Batch:
         self.customers: dict[int, Customer] = {}  # every stored customer read, by id
         self.live: dict[tuple[str, str], Interaction] = {}  # (channel, thread key) -> live interaction
         self.owner_of: dict[int, Customer] = {}  # id(interaction) -> the customer it belongs to
-        self.queues: dict[int | None, Queue] = {}
-        self.events: dict[tuple[str, str], _Placed] = {}  # external ids placed in this batch
+        self.queues: dict[int | None, tuple[int, int]] = {}  # queue asked for -> (id, priority)
+        self.events: dict[tuple[str, str], Placed] = {}  # external ids placed in this batch
         self.new_customers: list[Customer] = []
         self.changed: dict[int, tuple[Customer, set[str]]] = {}  # id(customer) -> columns to UPDATE
         self.new_identities: list[tuple[Customer, str, str]] = []
         self.reindex: dict[int, Customer] = {}
-        self.placed: list[_Placed] = []
+        self.placed: list[Placed] = []
 
     @property
     def session(self) -> Session:
@@ -99,55 +91,39 @@ class _Batch:
 
     def read(self, prepared: list[tuple[InboundItem, list[tuple[str, str]]]]) -> None:
         """Everything the items may need from the store, one query per table."""
+        conn = self.conn
         by_channel: dict[str, list[str]] = {}
         for item, _ in prepared:
             if item.external_id:
                 by_channel.setdefault(item.channel, []).append(item.external_id)
         for channel, external_ids in by_channel.items():
-            rows = self.conn.execute(
-                select(_events.c.external_id).where(
-                    _events.c.channel == channel, _events.c.external_id.in_(external_ids)
-                )
-            )
+            rows = conn.execute(_STORED_IDS, {"channel": channel, "ids": external_ids})
             self.stored_ids.update((channel, external_id) for (external_id,) in rows)
         wanted = {pair for _, identities in prepared for pair in identities}
-        owner_ids: dict[tuple[str, str], int] = {}
-        if wanted:
-            rows = self.conn.execute(
-                select(_identities.c.kind, _identities.c.value, _identities.c.customer_id).where(
-                    _identities.c.kind.in_({kind for kind, _ in wanted}),
-                    _identities.c.value.in_({value for _, value in wanted}),
-                )
-            )
-            owner_ids = {(kind, value): cid for kind, value, cid in rows if (kind, value) in wanted}
+        rows = conn.execute(
+            _OWNERS, {"kinds": list({k for k, _ in wanted}), "values": list({v for _, v in wanted})}
+        )
+        owner_ids = {(kind, value): cid for kind, value, cid in rows if (kind, value) in wanted}
         threads = {(item.channel, item.thread_key) for item, _ in prepared}
-        interactions = [
-            loaded(Interaction, dict(row._mapping))
-            for row in self.conn.execute(
-                select(_interactions).where(
-                    _interactions.c.channel.in_({channel for channel, _ in threads}),
-                    _interactions.c.thread_key.in_({key for _, key in threads}),
-                    _interactions.c.status.in_(LIVE_STATUSES),
-                )
-            )
-        ]
+        parameters = {"channels": list({c for c, _ in threads}), "keys": list({k for _, k in threads})}
+        interactions = [loaded(Interaction, dict(row._mapping)) for row in conn.execute(_LIVE, parameters)]
         live = [i for i in interactions if (i.channel, i.thread_key) in threads]
         customer_ids = set(owner_ids.values()) | {i.customer_id for i in live}
         if customer_ids:
-            for row in self.conn.execute(select(_customers).where(_customers.c.id.in_(customer_ids))):
+            for row in conn.execute(_CUSTOMERS, {"ids": list(customer_ids)}):
                 self.customers[row.id] = loaded(Customer, dict(row._mapping))
         self.owners = {pair: self.customers[cid] for pair, cid in owner_ids.items()}
         for interaction in live:
             self.live[(interaction.channel, interaction.thread_key)] = interaction
             self.owner_of[id(interaction)] = self.customers[interaction.customer_id]
 
-    def place(self, item: InboundItem, identities: list[tuple[str, str]]) -> _Placed:
+    def place(self, item: InboundItem, identities: list[tuple[str, str]]) -> Placed:
         """Work out one item, in order, exactly as ``ingest._ingest`` would store it."""
         key = (item.channel, item.external_id or "")
         if item.external_id:
             earlier = self.events.get(key)
             if earlier is not None:
-                copy = _Placed(
+                copy = Placed(
                     self.owner_of[id(earlier.interaction)], earlier.interaction, earlier.event, True
                 )
                 self.placed.append(copy)
@@ -168,8 +144,8 @@ class _Batch:
                     channel=item.channel,
                     thread_key=item.thread_key,
                     status="queued",
-                    queue_id=queue.id,
-                    priority=queue.priority,
+                    queue_id=queue[0],
+                    priority=queue[1],
                     subject=item.subject[:300],
                 ),
             )
@@ -188,13 +164,13 @@ class _Batch:
                 external_id=item.external_id,
             ),
         )
-        placed = _Placed(customer, interaction, event, new_interaction=new_interaction)
+        placed = Placed(customer, interaction, event, new_interaction=new_interaction)
         if item.external_id:
             self.events[key] = placed
         self.placed.append(placed)
         return placed
 
-    def _stored_copy(self, item: InboundItem) -> _Placed:
+    def _stored_copy(self, item: InboundItem) -> Placed:
         session = self.session
         existing = session.exec(
             orm_select(Event).where(Event.channel == item.channel, Event.external_id == item.external_id)
@@ -202,11 +178,19 @@ class _Batch:
         interaction = session.get(Interaction, existing.interaction_id)
         customer = session.get(Customer, existing.customer_id)
         assert interaction is not None and customer is not None
-        return _Placed(customer, interaction, existing, duplicate=True)
+        return Placed(customer, interaction, existing, duplicate=True)
 
-    def _queue(self, queue_id: int | None) -> Queue:
+    def _queue(self, queue_id: int | None) -> tuple[int, int]:
+        """The (id, priority) of the queue a new interaction joins, as ``inbound.target_queue`` picks it."""
         if queue_id not in self.queues:
-            self.queues[queue_id] = target_queue(self.session, queue_id)
+            if queue_id is None:
+                row = self.conn.execute(_DEFAULT_QUEUE).first()
+            else:
+                row = self.conn.execute(_NAMED_QUEUE, {"id": queue_id}).first()
+            if row is None:
+                target_queue(self.session, queue_id)  # raises its NotFound
+            assert row is not None
+            self.queues[queue_id] = (row.id, row.priority)
         return self.queues[queue_id]
 
     def _resolve(self, identities: list[tuple[str, str]], display_name: str) -> Customer:
@@ -241,75 +225,18 @@ class _Batch:
                 self.reindex[id(customer)] = customer
 
     def write(self) -> None:
-        """Every placed row, one statement per table, in the order the per-item path gives ids."""
-        conn = self.conn
-        _insert_returning_ids(conn, _customers, self.new_customers)
-        if self.new_identities:
-            conn.execute(
-                insert(_identities),
-                [new_values(Identity, customer_id=c.id, kind=k, value=v) for c, k, v in self.new_identities],
-            )
-        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for customer, names in self.changed.values():
-            columns = tuple(sorted(names))
-            by_columns.setdefault(columns, []).append(
-                {"customer_id": customer.id, **{name: getattr(customer, name) for name in columns}}
-            )
-        for columns, rows in by_columns.items():
-            conn.execute(
-                update(_customers)
-                .where(_customers.c.id == bindparam("customer_id"))
-                .values({name: bindparam(name) for name in columns}),
-                rows,
-            )
-        fresh = [p for p in self.placed if p.new_interaction]
-        for placed in fresh:
-            set_stored(placed.interaction, "customer_id", placed.customer.id)
-        _insert_returning_ids(conn, _interactions, [p.interaction for p in fresh])
-        written = [p for p in self.placed if not p.duplicate]
-        for placed in written:
-            event = placed.event
-            set_stored(event, "interaction_id", placed.interaction.id)
-            set_stored(event, "customer_id", placed.interaction.customer_id)
-            set_stored(event, "author_id", placed.customer.id)
-        _insert_returning_ids(conn, _events, [p.event for p in written])
-        messages: list[BusMessage] = []
-        for placed in written:
-            if placed.new_interaction:
-                messages.append(InteractionUpdated(placed.interaction, {"created": True}))
-            messages.append(InteractionEvent(placed.event, placed.interaction))
-        if messages:
-            conn.execute(insert(_outbox), [_outbox_row(message) for message in messages])
-        for placed in written:
-            if placed.event.kind in INDEXED_KINDS:
-                index_event(conn, placed.event.id, placed.event.body or "")  # type: ignore[arg-type]
-        for customer_id in sorted(c.id for c in self.reindex.values()):  # type: ignore[type-var]
-            reindex_customer(conn, customer_id)  # type: ignore[arg-type]
+        """Every placed row, one statement per table (ingest_writes.py)."""
+        changed = list(self.changed.values())
+        write(
+            self.conn,
+            Writes(
+                self.placed, self.new_customers, self.new_identities, changed, list(self.reindex.values())
+            ),
+        )
 
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
-
-
-def _insert_returning_ids(conn: Connection, table: Any, objects: list[Any]) -> None:
-    """INSERT new objects in one statement, give each its id, and make it a stored row."""
-    if not objects:
-        return
-    rows = conn.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [insert_values(obj, table) for obj in objects],
-    )
-    for obj, (row_id,) in zip(objects, rows, strict=True):
-        obj.__dict__["id"] = row_id
-        as_stored(obj)
-
-
-def _outbox_row(message: BusMessage) -> dict[str, Any]:
-    """The row ``outbox.emit`` writes for ``message``: type, topics, the rest as payload."""
-    data = message.as_dict()
-    topics = topics_for(data)
-    kind = data.pop("type")
-    return new_values(OutboxRow, type=kind, topics=topics, payload=data)
 
 
 def store_batch(
