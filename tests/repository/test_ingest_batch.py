@@ -98,17 +98,14 @@ def snapshot(db: Database) -> dict[str, Any]:
             for table in [SQLModel.metadata.tables[name]]
         }
         if db.dialect == "sqlite":
-            rows["search_events"] = conn.execute(text("SELECT rowid FROM search_events ORDER BY rowid")).all()
-            rows["search_customers"] = conn.execute(
-                text("SELECT rowid, name, contact FROM search_customers ORDER BY rowid")
-            ).all()
+            index = ("SELECT rowid FROM search_events", "SELECT rowid, name, contact FROM search_customers")
         else:
-            rows["search_events"] = conn.execute(
-                text("SELECT event_id, terms::text FROM search_events ORDER BY 1")
-            ).all()
-            rows["search_customers"] = conn.execute(
-                text("SELECT customer_id, terms::text FROM search_customers ORDER BY 1")
-            ).all()
+            index = (
+                "SELECT event_id, terms::text FROM search_events",
+                "SELECT customer_id, terms::text FROM search_customers",
+            )
+        for name, query in zip(("search_events", "search_customers"), index, strict=True):
+            rows[name] = [tuple(r) for r in conn.execute(text(f"{query} ORDER BY 1"))]
     for row in rows["outbox"]:
         assert row["position"] is None  # no relay runs here
     return rows
