@@ -92,8 +92,22 @@ def message_ids(value: str | None) -> list[str]:
     return _MSGID.findall(value or "")
 
 
+# What a plain Message-ID looks like: <dot-atom@dot-atom>. Parsing one through the modern
+# policy (the slowest header parser it has, and each mail's ids are new, so nothing is
+# cached) gives back exactly this text; anything else still goes through the parser.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
+_PLAIN_MESSAGE_ID = re.compile(rf"\s*<{_DOT_ATOM}@{_DOT_ATOM}>\s*")
+# Headers the modern policy reads as unstructured text: for ASCII without encoded-words
+# its parse returns the text as it is.
+_UNSTRUCTURED = frozenset({"in-reply-to", "references", "content-id"})
+
+
 def header_text(msg: Message, name: str) -> str:
     """A header's decoded value on one line, or "" when absent or unreadable."""
+    plain = _plain_value(msg, name)
+    if plain is not None:
+        return " ".join(plain.split())
     try:
         value = msg.get(name)
     except Exception:  # a header the modern policy cannot even represent
@@ -101,6 +115,19 @@ def header_text(msg: Message, name: str) -> str:
     if value is None:
         return ""
     return " ".join(str(value).split())
+
+
+def _plain_value(msg: Message, name: str) -> str | None:
+    """The raw value when parsing it could not change it (see above), else None."""
+    key = name.lower()
+    if key != "message-id" and key not in _UNSTRUCTURED:
+        return None
+    raw = next((str(v) for k, v in msg.raw_items() if k.lower() == key), None)
+    if raw is None or not raw.isascii():
+        return None
+    if key == "message-id":
+        return raw if _PLAIN_MESSAGE_ID.fullmatch(raw) else None
+    return raw if "=?" not in raw else None
 
 
 def valid_address(addr: str) -> bool:
