@@ -5,6 +5,10 @@ append the event, commit. The event's external id makes a retry a no-op, so a
 channel may safely deliver the same item twice. The bus events of a new item
 (``interaction.updated`` for a new interaction, then ``interaction.event``) go into
 the outbox in the same transaction; the relay publishes them after the commit.
+
+Written twice, to the same rows: the Core batch path (ingest_batch.py), which every
+call without ``also`` takes, and the per-item ORM path below, for a channel that adds
+its own writes to the transaction through a Session (``also``).
 """
 
 from __future__ import annotations
