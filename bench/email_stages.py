@@ -1,7 +1,7 @@
 """Where one message's ingest time goes, stage by stage, without the app around it.
 
 The same functions the channel runs per FETCH chunk (parse, the planning read,
-``ingest_many`` in slices, the Message-ID index), timed on a private SQLite store with
+``ingest_many`` in the channel's slices, the Message-ID index), timed on a private SQLite store with
 no router, no bus and no IMAP, so the split says what the channel itself costs.
 """
 
@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from channels.email.mailbox_sync import STORE_SLICE
+from channels.email.mailbox_sync import store_slices
 from channels.email.mime import parse
 from channels.email.payload import external_id_for, payload
 from repository import Database, upgrade
 from repository.core.ingest import InboundItem, ingest_many
+from repository.core.models import stored_id
 from repository.directory import create_queue
 from repository.email.inbound_plan import PlanRequest, plan_many
 from repository.email.models import Mailbox
@@ -38,9 +39,10 @@ def stage_split(raws: list[bytes], path: Path) -> dict[str, float]:
     }
     names = list(spent)
     for start in range(0, len(raws), CHUNK):
-        for first in range(start, min(start + CHUNK, len(raws)), STORE_SLICE):
+        chunk = raws[start : start + CHUNK]
+        for first, end in store_slices(list(enumerate(chunk))):
             t0 = time.perf_counter()
-            mails = [parse(raw) for raw in raws[first : first + STORE_SLICE]]
+            mails = [parse(raw) for raw in chunk[first:end]]
             t1 = time.perf_counter()
             plans = plan_many(
                 db,
@@ -70,9 +72,9 @@ def stage_split(raws: list[bytes], path: Path) -> dict[str, float]:
             record_message_ids(
                 db,
                 [
-                    (m.message_id or "", r.customer.id, r.interaction.id, r.event.id, "in")
+                    (m.message_id or "", stored_id(r.customer), stored_id(r.interaction), r.event.id, "in")
                     for m, r in zip(mails, results, strict=True)
-                ],  # type: ignore[misc]
+                ],
             )
             t4 = time.perf_counter()
             for name, seconds in zip(names, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):

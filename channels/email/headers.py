@@ -10,8 +10,11 @@ empty. Address lists and free text are decoded in ``header_words.py``.
 from __future__ import annotations
 
 import re
+from email import policy
 from email.headerregistry import Address
 from email.message import Message
+from functools import lru_cache
+from typing import Any
 
 _MSGID = re.compile(r"<([^<>\s]{1,250})>")
 _ENCODED_WORD = re.compile(rb"=\?([A-Za-z0-9_.:-]{1,40})(?:\*[A-Za-z-]+)?\?[BbQq]\?")
@@ -33,6 +36,35 @@ CHARSET_ALIASES = {
     "x-sjis": "cp932",
     "unicode-1-1-utf-7": "utf-7",
 }
+
+
+class _ParsedOncePolicy(policy.EmailPolicy):
+    """``policy.default``, except that a header value is parsed once, not on every read.
+
+    The modern policy parses a header each time it is read, and reading a part's
+    type, charset, disposition and filename reads its Content-Type and
+    Content-Disposition again and again: two thirds of a plain mail's parse. The
+    parsed header objects are immutable, so equal (name, value) pairs share one.
+    """
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name"):
+            return value
+        if len(value) > _CACHED_VALUE_CHARS:  # a hostile 1 MB header is not kept around
+            return policy.default.header_fetch_parse(name, value)
+        return _parsed_header(name, value)
+
+
+_CACHED_VALUE_CHARS = 2000
+
+
+@lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str) -> Any:
+    return policy.default.header_fetch_parse(name, value)
+
+
+# What inbound mail is parsed with (channels/email/mime.py).
+PARSE_POLICY = _ParsedOncePolicy()
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -60,8 +92,22 @@ def message_ids(value: str | None) -> list[str]:
     return _MSGID.findall(value or "")
 
 
+# What a plain Message-ID looks like: <dot-atom@dot-atom>. Parsing one through the modern
+# policy (the slowest header parser it has, and each mail's ids are new, so nothing is
+# cached) gives back exactly this text; anything else still goes through the parser.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATEXT}(?:\.{_ATEXT})*"
+_PLAIN_MESSAGE_ID = re.compile(rf"\s*<{_DOT_ATOM}@{_DOT_ATOM}>\s*")
+# Headers the modern policy reads as unstructured text: for ASCII without encoded-words
+# its parse returns the text as it is.
+_UNSTRUCTURED = frozenset({"in-reply-to", "references", "content-id"})
+
+
 def header_text(msg: Message, name: str) -> str:
     """A header's decoded value on one line, or "" when absent or unreadable."""
+    plain = _plain_value(msg, name)
+    if plain is not None:
+        return " ".join(plain.split())
     try:
         value = msg.get(name)
     except Exception:  # a header the modern policy cannot even represent
@@ -69,6 +115,19 @@ def header_text(msg: Message, name: str) -> str:
     if value is None:
         return ""
     return " ".join(str(value).split())
+
+
+def _plain_value(msg: Message, name: str) -> str | None:
+    """The raw value when parsing it could not change it (see above), else None."""
+    key = name.lower()
+    if key != "message-id" and key not in _UNSTRUCTURED:
+        return None
+    raw = next((str(v) for k, v in msg.raw_items() if k.lower() == key), None)
+    if raw is None or not raw.isascii():
+        return None
+    if key == "message-id":
+        return raw if _PLAIN_MESSAGE_ID.fullmatch(raw) else None
+    return raw if "=?" not in raw else None
 
 
 def valid_address(addr: str) -> bool:

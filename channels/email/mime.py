@@ -1,6 +1,7 @@
 """Turning raw RFC 5322 bytes into what the CCR stores, with the standard library.
 
-``email`` with ``policy.default`` decodes RFC 2047 headers and RFC 2231 filenames;
+``email`` with ``policy.default`` (each header value parsed once, ``headers.PARSE_POLICY``)
+decodes RFC 2047 headers and RFC 2231 filenames;
 ``headers.py`` decodes mislabelled charsets and reads headers leniently,
 ``parts.py`` walks the MIME tree, ``parsed.py`` holds the result's dataclasses.
 Anything that raises while parsing becomes :class:`MailParseError`, and the caller
@@ -10,11 +11,12 @@ quarantines the raw bytes instead of stopping.
 from __future__ import annotations
 
 import hashlib
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.message import EmailMessage, Message
 
 from channels.email.header_words import decoded_addresses, decoded_header
 from channels.email.headers import (
+    PARSE_POLICY,
     encoded_word_charsets,
     format_address,
     header_text,
@@ -49,7 +51,7 @@ _KEPT_HEADERS = (
 def parse(raw: bytes, sender: tuple[str, str] | None = None) -> ParsedMail:
     """``sender`` (name, address) replaces From: a human releasing a quarantined mail chose it."""
     try:
-        msg = message_from_bytes(raw, policy=policy.default)
+        msg = message_from_bytes(raw, policy=PARSE_POLICY)
         return _parse(msg, raw, sender)
     except MailParseError:
         raise
@@ -97,7 +99,7 @@ def _parse(msg: EmailMessage | Message, raw: bytes, sender: tuple[str, str] | No
     headers = {
         name.lower(): decoded_header(msg, name, declared)[:300]
         for name in _KEPT_HEADERS
-        if msg.get(name) is not None
+        if name in msg  # not msg.get(): that parses the header only to test it is there
     }
     return ParsedMail(
         message_id=mid[0] if mid else None,

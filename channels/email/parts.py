@@ -11,12 +11,12 @@ and :data:`MAX_PARTS`.
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, policy
+from email import message_from_bytes
 from email.message import Message
 from email.utils import collapse_rfc2231_value
 
 from channels.email.header_words import decoded_header
-from channels.email.headers import decode_bytes, header_text, message_ids
+from channels.email.headers import PARSE_POLICY, decode_bytes, header_text, message_ids
 from channels.email.parsed import Dsn, Forwarded, MailParseError, MailPart
 
 MAX_DEPTH = 40
@@ -142,7 +142,7 @@ def _with_found_boundary(part: Message, ctype: str) -> Message | None:
     if found is None:
         return None
     head = f'Content-Type: {ctype}; boundary="{found.group(1).decode("ascii")}"\r\n\r\n'.encode()
-    repaired = message_from_bytes(head + payload, policy=policy.default)
+    repaired = message_from_bytes(head + payload, policy=PARSE_POLICY)
     children = repaired.get_payload()
     return repaired if repaired.is_multipart() and isinstance(children, list) and children else None
 

@@ -5,20 +5,30 @@ append the event, commit. The event's external id makes a retry a no-op, so a
 channel may safely deliver the same item twice. The bus events of a new item
 (``interaction.updated`` for a new interaction, then ``interaction.event``) go into
 the outbox in the same transaction; the relay publishes them after the commit.
+
+Written twice, to the same rows: the Core batch path (ingest_batch.py), which every
+call without ``also`` takes, and the per-item ORM path below, for a channel that adds
+its own writes to the transaction through a Session (``also``).
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from repository.core.identity import normalise
-from repository.core.models import LIVE_STATUSES, Customer, Event, Identity, Interaction, Queue, utcnow
+from repository.core.inbound import (
+    MAX_BODY_CHARS,
+    AlsoInTransaction,
+    InboundItem,
+    IngestResult,
+    nfc,
+    prepared,
+    target_queue,
+)
+from repository.core.ingest_batch import store_batch
+from repository.core.models import LIVE_STATUSES, Customer, Event, Identity, Interaction, utcnow
 from repository.errors import Conflict, InvalidInput, NotFound
 from repository.events import outbox
 from repository.events.bus import InteractionEvent, InteractionUpdated
@@ -27,41 +37,17 @@ from repository.routing.sla_flags import answered_in_time
 if TYPE_CHECKING:
     from repository.db import Database
 
-MAX_BODY_CHARS = 20_000
-
-
-@dataclass(frozen=True)
-class InboundItem:
-    """One normalised inbound contact, whatever channel it came from."""
-
-    channel: str
-    identities: list[tuple[str, str]]
-    thread_key: str
-    body: str
-    external_id: str | None = None
-    display_name: str = ""
-    subject: str = ""
-    queue_id: int | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class IngestResult:
-    customer: Customer
-    interaction: Interaction
-    event: Event
-    duplicate: bool
-    new_interaction: bool
-
-
-def nfc(text: str) -> str:
-    """Text as stored: exactly as received, in Unicode NFC (one code point per é, 發)."""
-    return unicodedata.normalize("NFC", text)
-
-
-# Extra writes a channel makes in the ingest's own transaction (e.g. a call's record and
-# its target agent), so they commit together and nobody sees one without the other.
-AlsoInTransaction = Callable[[Session, IngestResult], None]
+__all__ = [
+    "MAX_BODY_CHARS",
+    "AlsoInTransaction",
+    "InboundItem",
+    "IngestResult",
+    "append_event",
+    "ingest",
+    "ingest_many",
+    "nfc",
+    "resolve_customer",
+]
 
 
 def ingest(db: Database, item: InboundItem, *, also: AlsoInTransaction | None = None) -> IngestResult:
@@ -74,32 +60,26 @@ def ingest_many(
 ) -> list[IngestResult]:
     """Store several items in one transaction (one commit), each exactly as :func:`ingest` would.
 
-    For a channel that receives in batches (an email FETCH chunk): the per-item steps
-    are the same function, only the commit is shared. An item may follow an earlier
-    one of the same batch into its thread (it sees the earlier one's rows).
+    For a channel that receives in batches (an email FETCH chunk). An item may follow an
+    earlier one of the same batch into its thread (it sees the earlier one's rows).
+    Without ``also`` the items take the Core batch path (ingest_batch.py: a few
+    statements for the whole batch); ``also`` needs a Session, so with it each item
+    takes the per-item ORM path below. Both store the same rows and answer the same.
     """
-    prepared = [_prepared(item) for item in items]
+    items_prepared = [prepared(item) for item in items]
     for attempt in range(3):
         try:
+            if also is None:
+                with db.write_connection() as conn:
+                    return store_batch(conn, items_prepared)
             with db.write() as session:
-                return [_store_one(session, item, normalised, also) for item, normalised in prepared]
+                return [_store_one(session, item, normalised, also) for item, normalised in items_prepared]
         except IntegrityError:
             # A concurrent ingest of the same identity or external id won the race on
             # PostgreSQL; the retry finds its row and resolves to it.
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
-
-
-def _prepared(item: InboundItem) -> tuple[InboundItem, list[tuple[str, str]]]:
-    item = replace(item, body=nfc(item.body), display_name=nfc(item.display_name), subject=nfc(item.subject))
-    if len(item.body) > MAX_BODY_CHARS:
-        raise InvalidInput(
-            "message is longer than %(max)s characters", params={"max": MAX_BODY_CHARS}, field="body"
-        )
-    if not item.identities:
-        raise InvalidInput("an inbound item needs at least one identity")
-    return item, [(kind, normalise(kind, value)) for kind, value in item.identities]
 
 
 def _store_one(
@@ -137,7 +117,7 @@ def _ingest(session: Session, item: InboundItem, identities: list[tuple[str, str
     ).first()
     new_interaction = interaction is None
     if interaction is None:
-        queue = _target_queue(session, item.queue_id)
+        queue = target_queue(session, item.queue_id)
         interaction = Interaction(
             customer_id=customer.id,  # type: ignore[arg-type]
             channel=item.channel,
@@ -199,18 +179,6 @@ def resolve_customer(session: Session, identities: list[tuple[str, str]], displa
     session.add(customer)
     session.flush()
     return customer
-
-
-def _target_queue(session: Session, queue_id: int | None) -> Queue:
-    if queue_id is not None:
-        queue = session.get(Queue, queue_id)
-        if queue is None:
-            raise NotFound("no such queue", queue_id=queue_id)
-        return queue
-    queue = session.exec(select(Queue).order_by(col(Queue.is_default).desc(), col(Queue.id))).first()
-    if queue is None:
-        raise NotFound("no queue is configured; create one with `contact-center queue add`")
-    return queue
 
 
 def append_event(

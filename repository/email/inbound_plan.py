@@ -4,7 +4,8 @@ A reply is matched by its In-Reply-To/References against the Message-IDs of stor
 inbound and outbound mail, then by the ``[#id]`` token the product puts in reply
 subjects. Both lookups are limited to the sender's own customer record, so threading
 never crosses customers: a stranger quoting someone else's Message-ID or token
-starts a thread of their own. All of this is one read transaction per FETCH chunk,
+starts a thread of their own. All of this is one read transaction per FETCH chunk
+(stored copies and senders read for the whole chunk at once),
 kept apart from the writes that follow it (repository/email/threads.py: recording
 Message-IDs, reopening) because the channel plans a whole chunk before writing any.
 """
@@ -80,12 +81,35 @@ def plan_many(db: Database, requests: list[PlanRequest]) -> list[InboundPlan]:
     same text sent again days later is a new mail, stored under an id naming its copy.
     """
     with db.read() as session:
-        return [_plan(session, request) for request in requests]
+        known = _Known.read(session, requests)
+        return [_plan(session, request, known) for request in requests]
 
 
-def _plan(session: Any, request: PlanRequest) -> InboundPlan:
+@dataclass(frozen=True)
+class _Known:
+    """What the store holds for a chunk, read with one query per table, not per mail."""
+
+    events: dict[str, Event]  # stored email events by external id (either candidate id)
+    customers: dict[str, int]  # email address -> its customer
+
+    @classmethod
+    def read(cls, session: Any, requests: list[PlanRequest]) -> _Known:
+        candidates = {c for r in requests for c in _candidates(r.external_id, r.content_hash)}
+        events = session.exec(
+            select(Event).where(Event.channel == "email", col(Event.external_id).in_(candidates))
+        ).all()
+        addresses = {r.address for r in requests}
+        owners = session.exec(
+            select(Identity.value, Identity.customer_id).where(
+                Identity.kind == "email", col(Identity.value).in_(addresses)
+            )
+        ).all()
+        return cls({e.external_id: e for e in events}, dict(owners))
+
+
+def _plan(session: Any, request: PlanRequest, known: _Known) -> InboundPlan:
     external_id, copy = request.external_id, request.copy
-    free_id, stored = _free_external_id(session, external_id, request.content_hash)
+    free_id, stored = _free_external_id(known, external_id, request.content_hash)
     if stored is not None and copy is not None and not _same_copy(stored, copy):
         free_id = f"{external_id}@{copy[0]}.{copy[1]}.{copy[2]}"[:300]
         stored = session.exec(
@@ -93,13 +117,11 @@ def _plan(session: Any, request: PlanRequest) -> InboundPlan:
         ).first()
     if stored is not None:
         return InboundPlan(free_id, stored, stored.customer_id, None)
-    identity = session.exec(
-        select(Identity).where(Identity.kind == "email", Identity.value == request.address)
-    ).first()
-    if identity is None:
+    customer_id = known.customers.get(request.address)
+    if customer_id is None:
         return InboundPlan(free_id, None, None, None)
-    match = _find_thread(session, identity.customer_id, request.references, request.token_id)
-    return InboundPlan(free_id, None, identity.customer_id, match)
+    match = _find_thread(session, customer_id, request.references, request.token_id)
+    return InboundPlan(free_id, None, customer_id, match)
 
 
 def _same_copy(stored: Event, copy: tuple[int, int, int]) -> bool:
@@ -110,20 +132,23 @@ def _same_copy(stored: Event, copy: tuple[int, int, int]) -> bool:
     return utcnow() - created < CONTENT_DEDUPE_WINDOW
 
 
-def _free_external_id(session: Any, external_id: str, content_hash: str) -> tuple[str, Event | None]:
+def _candidates(external_id: str, content_hash: str) -> tuple[str, str]:
+    """The ids a mail may be stored under: its own, then (a second mail claiming it) plus its hash."""
+    return external_id[:300], f"{external_id}#{content_hash[:16]}"[:300]
+
+
+def _free_external_id(known: _Known, external_id: str, content_hash: str) -> tuple[str, Event | None]:
     """The id to store this mail under, and the stored event if this exact mail is already in.
 
     Two different mails that claim the same Message-ID (broken mailers do this) are
     both kept: the second is stored under the id plus its content hash.
     """
-    for candidate in (external_id, f"{external_id}#{content_hash[:16]}"):
-        event = session.exec(
-            select(Event).where(Event.channel == "email", Event.external_id == candidate[:300])
-        ).first()
+    for candidate in _candidates(external_id, content_hash):
+        event = known.events.get(candidate)
         if event is None:
-            return candidate[:300], None
+            return candidate, None
         if event.payload.get("content_hash") == content_hash:
-            return candidate[:300], event
+            return candidate, event
     # Even the content-qualified id is taken by other content: only a hash collision gets here.
     return f"sha256:{content_hash}", None
 

@@ -10,17 +10,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlalchemy import bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from repository.core.lifecycle import transition
 from repository.core.models import LIVE_STATUSES, Event, Interaction, utcnow
+from repository.core.row_objects import new_values, table_of
 from repository.email.models import EmailMessageId
 
 if TYPE_CHECKING:
     from repository.db import Database
 
 REOPENABLE = ("wrapup", "closed")
+_message_ids = table_of(EmailMessageId)
+_KNOWN_IDS = select(_message_ids.c.customer_id, _message_ids.c.message_id).where(
+    _message_ids.c.message_id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_IDS = insert(_message_ids)
 
 
 def reopen(
@@ -105,25 +112,24 @@ def record_message_ids(db: Database, rows: list[tuple[str, int, int, int | None,
     if not wanted:
         return
     try:
-        with db.write() as session:
-            known = set(
-                session.exec(
-                    select(EmailMessageId.customer_id, EmailMessageId.message_id).where(
-                        col(EmailMessageId.message_id).in_([key[1] for key in wanted])
-                    )
-                ).all()
-            )
-            for key, (mid, customer_id, interaction_id, event_id, direction) in wanted.items():
-                if key not in known:
-                    session.add(
-                        EmailMessageId(
-                            message_id=mid,
-                            customer_id=customer_id,
-                            interaction_id=interaction_id,
-                            event_id=event_id,
-                            direction=direction,
-                        )
-                    )
+        # Core, not the ORM: this runs for every stored chunk, and a SQLModel object per
+        # Message-ID cost more than the statements (bench/README.md, "Email ingestion").
+        with db.write_connection() as conn:
+            known = set(conn.execute(_KNOWN_IDS, {"ids": [key[1] for key in wanted]}).tuples())
+            new = [
+                new_values(
+                    EmailMessageId,
+                    message_id=mid,
+                    customer_id=customer_id,
+                    interaction_id=interaction_id,
+                    event_id=event_id,
+                    direction=direction,
+                )
+                for key, (mid, customer_id, interaction_id, event_id, direction) in wanted.items()
+                if key not in known
+            ]
+            if new:
+                conn.execute(_INSERT_IDS, new)
     except IntegrityError:
         # Another node indexed one of them at the same moment: fall back to one at a time.
         for row in wanted.values():

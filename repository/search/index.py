@@ -12,7 +12,7 @@ SQLite (``sqlite.py``), tables with a ``tsvector`` and a GIN index on PostgreSQL
 A SQLAlchemy ``after_flush`` hook indexes every Event, Customer and Identity the
 ORM writes, on the flush's own connection: the index commits or rolls back with the
 write it describes, whatever code path made it. Writes that bypass the ORM (raw
-SQL, bulk loads) must call :func:`index_event` / :func:`reindex_customer` or
+SQL, bulk loads) must call :func:`index_events` / :func:`reindex_customer` or
 :func:`rebuild` themselves.
 """
 
@@ -48,7 +48,13 @@ def create_tables(conn: Connection) -> None:
 
 
 def index_event(conn: Connection, event_id: int, body: str) -> None:
-    backend(conn.dialect.name).index_event(conn, event_id, tokens(body))
+    index_events(conn, [(event_id, body)])
+
+
+def index_events(conn: Connection, rows: list[tuple[int, str]]) -> None:
+    """Index events (id, body); one statement for all of them."""
+    if rows:
+        backend(conn.dialect.name).index_events(conn, [(event_id, tokens(body)) for event_id, body in rows])
 
 
 def unindex_event(conn: Connection, event_id: int, old_body: str) -> None:
@@ -148,7 +154,6 @@ def _keep_index_in_step(session: Session, _flush_context: Any) -> None:
     conn = session.connection()
     for event_id, old_body in removed:
         unindex_event(conn, event_id, old_body)
-    for item in added:
-        index_event(conn, item.id, item.body or "")  # type: ignore[arg-type]
+    index_events(conn, [(item.id, item.body or "") for item in added])  # type: ignore[misc]
     for customer_id in sorted(c for c in customers if c is not None):
         reindex_customer(conn, customer_id)

@@ -59,13 +59,16 @@ def tsvector_literal(weighted: list[tuple[list[str], str]]) -> str:
     return " ".join(_lexeme(token) + ":" + ",".join(where[:256]) for token, where in positions.items())
 
 
-def index_event(conn: Connection, event_id: int, terms: list[str]) -> None:
+_INDEX_EVENT = text(
+    "INSERT INTO search_events(event_id, terms) VALUES (:id, CAST(:terms AS tsvector))"
+    " ON CONFLICT (event_id) DO UPDATE SET terms = EXCLUDED.terms"
+)
+
+
+def index_events(conn: Connection, rows: list[tuple[int, list[str]]]) -> None:
+    """Index events (id, tokens) with one executemany."""
     conn.execute(
-        text(
-            "INSERT INTO search_events(event_id, terms) VALUES (:id, CAST(:terms AS tsvector))"
-            " ON CONFLICT (event_id) DO UPDATE SET terms = EXCLUDED.terms"
-        ),
-        {"id": event_id, "terms": tsvector_literal([(terms, "")])},
+        _INDEX_EVENT, [{"id": event_id, "terms": tsvector_literal([(terms, "")])} for event_id, terms in rows]
     )
 
 

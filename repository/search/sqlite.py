@@ -30,11 +30,12 @@ def match(terms: list[Term]) -> str:
     return " AND ".join(quoted(t.tokens) + (" *" if t.prefix else "") for t in terms)
 
 
-def index_event(conn: Connection, event_id: int, terms: list[str]) -> None:
-    conn.execute(
-        text("INSERT INTO search_events(rowid, terms) VALUES (:id, :terms)"),
-        {"id": event_id, "terms": " ".join(terms)},
-    )
+_INDEX_EVENT = text("INSERT INTO search_events(rowid, terms) VALUES (:id, :terms)")
+
+
+def index_events(conn: Connection, rows: list[tuple[int, list[str]]]) -> None:
+    """Index events (id, tokens) with one executemany."""
+    conn.execute(_INDEX_EVENT, [{"id": event_id, "terms": " ".join(terms)} for event_id, terms in rows])
 
 
 def unindex_event(conn: Connection, event_id: int, old_terms: list[str]) -> None:
