@@ -18,6 +18,8 @@ from repository.search.text import Term
 class SearchBackend(Protocol):
     DDL: tuple[str, ...]
     EVENT_KEY: str  # the index column holding an event id, for joins
+    NEWEST_ID_SQL: str  # the highest indexed event id
+    NEWEST_WINDOW: int  # look among this many newest ids first; 0: never
 
     def match(self, terms: list[Term]) -> str: ...
     def index_event(self, conn: Connection, event_id: int, terms: list[str]) -> None: ...
