@@ -93,16 +93,18 @@ def _message_sql(store: SearchBackend, filters: Filters, include_notes: bool, *,
     if filters.label_id is not None:
         where.append(EVENT_CARRIES_LABEL)
     key = store.EVENT_KEY
-    extra = "".join(" AND " + w for w in where) + (f" AND {key} > :floor" if floor else "")
     # Join only what the filters need: most searches are plain keyword searches.
     needs_events = bool(where)
+    if floor:  # on both ids: the planner does not carry a range across the join
+        where.append(f"{key} > :floor" + (" AND e.id > :floor" if needs_events else ""))
+    extra = "".join(" AND " + w for w in where)
     needs_interactions = any(w.startswith("i.") for w in where)
     joins = (f" JOIN events e ON e.id = {key}" if needs_events else "") + (
         " JOIN interactions i ON i.id = e.interaction_id" if needs_interactions else ""
     )
     # Rank the newest CANDIDATES matches, not every match: a word in a quarter of a
     # million messages would otherwise be scored a quarter of a million times.
-    return store.message_sql(joins, extra)
+    return store.message_sql(joins, extra, window=floor)
 
 
 def _newest_first(
@@ -118,7 +120,8 @@ def _newest_first(
     top = conn.execute(text(store.NEWEST_ID_SQL)).scalar() if store.NEWEST_WINDOW else None
     window = store.NEWEST_WINDOW
     for _ in range(2):
-        if not top or window >= top:
+        # A walk past the cap costs more than the GIN index's whole list of matches.
+        if not top or window >= top or window > 8 * store.NEWEST_WINDOW:
             break
         ranked = rank(top - window)
         found = ranked[0][2] if ranked else 0

@@ -63,7 +63,7 @@ def clear(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM search_customers")
 
 
-def message_sql(joins: str, extra: str) -> str:
+def message_sql(joins: str, extra: str, window: bool = False) -> str:
     """Rank the newest ``:candidates`` matches by bm25 (lower is better), then page.
 
     ``found`` is how many candidates were ranked (at most ``:candidates``).
