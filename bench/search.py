@@ -2,6 +2,10 @@
 
     python bench/search.py                      # 1,000,000 messages in a temp dir
     python bench/search.py --messages 200000 --keep /tmp/search-bench
+    python bench/search.py --database-url postgresql://postgres@127.0.0.1:5432/cc_search_bench
+
+With ``--database-url`` the same corpus goes into a PostgreSQL database the bench
+creates and drops (``search_corpus_pg.py``), and the baselines are raw tsquery queries.
 
 Builds a SQLite store the product's way (``repository.upgrade``), then loads
 customers, interactions and messages with ``executemany`` in one transaction:
