@@ -2,6 +2,10 @@
 
     python bench/search.py                      # 1,000,000 messages in a temp dir
     python bench/search.py --messages 200000 --keep /tmp/search-bench
+    python bench/search.py --database-url postgresql://postgres@127.0.0.1:5432/cc_search_bench
+
+With ``--database-url`` the same corpus goes into a PostgreSQL database the bench
+creates and drops (``search_corpus_pg.py``), and the baselines are raw tsquery queries.
 
 Builds a SQLite store the product's way (``repository.upgrade``), then loads
 customers, interactions and messages with ``executemany`` in one transaction:
@@ -24,11 +28,15 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search_corpus import load  # noqa: E402
 from repository import Database  # noqa: E402
+from repository.search.postgres import match as pg_query  # noqa: E402
 from repository.search.query import CANDIDATES, Filters, search_customers, search_messages
 from repository.search.sqlite import match as fts5_query  # noqa: E402
 from repository.search.text import query_terms  # noqa: E402
@@ -47,9 +55,48 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return q[49], q[94], q[98]
 
 
-def run(url: str, path: Path, rounds: int) -> None:
+class RawQueries:
+    """The two raw baselines, straight on the store's index table with its own driver."""
+
+    def __init__(self, url: str, path: Path | None) -> None:
+        self.postgres = path is None
+        if self.postgres:
+            from bench.search_corpus_pg import dsn
+
+            self.conn: Any = psycopg.connect(dsn(url), autocommit=True)
+            self.match = pg_query
+        else:
+            self.conn = sqlite3.connect(path)  # type: ignore[arg-type]
+            self.match = fts5_query
+
+    def statements(self, table: str) -> tuple[str, str]:
+        """(every match ranked, newest CANDIDATES matches ranked), both LIMIT 20."""
+        if not self.postgres:
+            return (
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT 20",  # noqa: S608
+                f"SELECT id FROM (SELECT rowid AS id, bm25({table}) AS score FROM {table} WHERE {table} MATCH ?"  # noqa: S608
+                f" ORDER BY rowid DESC LIMIT {CANDIDATES}) ORDER BY score LIMIT 20",
+            )
+        key = "event_id" if table == "search_events" else "customer_id"
+        rank = "ts_rank(terms, CAST(%s AS tsquery), 1)"
+        where = "terms @@ CAST(%s AS tsquery)"
+        return (
+            f"SELECT {key} FROM {table} WHERE {where} ORDER BY {rank} DESC LIMIT 20",  # noqa: S608
+            f"SELECT id FROM (SELECT {key} AS id, {rank} AS score FROM {table} WHERE {where}"  # noqa: S608
+            f" ORDER BY {key} DESC LIMIT {CANDIDATES}) AS newest ORDER BY score DESC LIMIT 20",
+        )
+
+    def timed(self, statement: str, match: str) -> float:
+        args = (match, match) if self.postgres and statement.count("%s") == 2 else (match,)
+        t0 = time.perf_counter()
+        self.conn.execute(statement, args).fetchall()
+        return (time.perf_counter() - t0) * 1000
+
+
+def run(url: str, path: Path | None, rounds: int) -> None:
     db = Database(url)
-    raw = sqlite3.connect(path)
+    raw = RawQueries(url, path)
+    store = "PostgreSQL tsquery" if raw.postgres else "FTS5 MATCH"
     now = datetime.now(UTC)
     mix: list[tuple[str, object]] = []
     for q in QUERIES:
@@ -67,24 +114,15 @@ def run(url: str, path: Path, rounds: int) -> None:
         for kind, arg in mix:
             if kind == "messages":
                 q, filters = arg  # type: ignore[misc]
-                match = fts5_query(query_terms(q))
+                match = raw.match(query_terms(q))
                 table = "search_events"
             else:
                 q, filters = arg, None  # type: ignore[assignment]
-                match = fts5_query(query_terms(q, phone=True))
+                match = raw.match(query_terms(q, phone=True))
                 table = "search_customers"
-            t0 = time.perf_counter()
-            raw.execute(
-                f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rank LIMIT 20", (match,)
-            ).fetchall()  # noqa: S608
-            baseline.append((time.perf_counter() - t0) * 1000)
-            t0 = time.perf_counter()
-            raw.execute(
-                f"SELECT id FROM (SELECT rowid AS id, bm25({table}) AS score FROM {table} WHERE {table} MATCH ?"  # noqa: S608
-                f" ORDER BY rowid DESC LIMIT {CANDIDATES}) ORDER BY score LIMIT 20",
-                (match,),
-            ).fetchall()
-            capped.append((time.perf_counter() - t0) * 1000)
+            every, newest = raw.statements(table)
+            baseline.append(raw.timed(every, match))
+            capped.append(raw.timed(newest, match))
             t0 = time.perf_counter()
             if kind == "messages":
                 search_messages(db, q, filters=filters, include_notes=True, limit=20)
@@ -96,14 +134,38 @@ def run(url: str, path: Path, rounds: int) -> None:
     p = percentiles(product)
     b = percentiles(baseline)
     c = percentiles(capped)
-    print(f"\n{len(product)} searches ({len(mix)} distinct, {rounds} rounds)")
-    print(f"{'':34}{'p50':>9}{'p95':>9}{'p99':>9}  (ms)")
-    print(f"{'product search (ranked+snippets)':34}{p[0]:9.1f}{p[1]:9.1f}{p[2]:9.1f}")
-    print(f"{'raw FTS5 MATCH ORDER BY rank':34}{b[0]:9.1f}{b[1]:9.1f}{b[2]:9.1f}")
-    print(f"{'raw FTS5, newest 1,100 ranked':34}{c[0]:9.1f}{c[1]:9.1f}{c[2]:9.1f}")
+    print(f"\n{len(product)} searches ({len(mix)} distinct, {rounds} rounds) on {db.dialect}")
+    print(f"{'':44}{'p50':>9}{'p95':>9}{'p99':>9}  (ms)")
+    print(f"{'product search (ranked+snippets)':44}{p[0]:9.1f}{p[1]:9.1f}{p[2]:9.1f}")
+    print(f"{'raw ' + store + ', all ranked':44}{b[0]:9.1f}{b[1]:9.1f}{b[2]:9.1f}")
+    print(f"{'raw ' + store + ', newest 1,100 ranked':44}{c[0]:9.1f}{c[1]:9.1f}{c[2]:9.1f}")
     print("slowest:", ", ".join(f"{label} {ms:.0f} ms" for ms, label in sorted(slowest, reverse=True)[:5]))
-    raw.close()
+    with open("/proc/loadavg") as f:
+        print("load average:", " ".join(f.read().split()[:3]))
+    raw.conn.close()
     db.dispose()
+
+
+def run_postgres(url: str, messages: int, seed: int, rounds: int, keep: bool) -> None:
+    from bench import search_corpus_pg as pg
+
+    if pg.database_exists(url):
+        if not keep:
+            raise SystemExit(f"database {pg.database_name(url)} exists: pass --keep-database to reuse it")
+        print(f"reusing {pg.database_name(url)} ({pg.message_count(url):,} messages)")
+    else:
+        pg.create_database(url)
+        try:
+            seconds = pg.load(url, messages, seed)
+        except BaseException:
+            pg.drop_database(url)
+            raise
+        print(f"loaded {messages:,} messages + index in {seconds:.0f} s; database {pg.size(url)}")
+    try:
+        run(url, None, rounds)
+    finally:
+        if not keep:
+            pg.drop_database(url)
 
 
 def main() -> None:
@@ -113,8 +175,18 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the store in this directory")
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the SQLite store in this directory")
+    parser.add_argument(
+        "--database-url",
+        help="run on PostgreSQL instead: postgresql://USER@HOST:PORT/NEW_DB (created, loaded, dropped)",
+    )
+    parser.add_argument(
+        "--keep-database", action="store_true", help="with --database-url: reuse it if present, keep it after"
+    )
     args = parser.parse_args()
+    if args.database_url:
+        run_postgres(args.database_url, args.messages, args.seed, args.rounds, args.keep_database)
+        return
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="cc-search-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     path = workdir / "ccr.db"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -94,7 +95,76 @@ class TextMaker:
         return text
 
 
-def load(url: str, path: Path, messages: int, seed: int) -> float:
+STATUSES = ["closed"] * 8 + ["wrapup", "active"]
+Rows = list[dict[str, object]]
+
+
+def corpus(messages: int, seed: int, now: datetime, batch: int = 50_000) -> Iterator[tuple[str, Rows]]:
+    """("customers", rows), ("interactions", rows), then ("events", rows) in batches.
+
+    Each row holds only the columns that differ from the template row; the same seed
+    gives the same corpus, whichever store it is written to.
+    """
+    maker = TextMaker(seed)
+    rng = maker.rng
+    customers_n, interactions_n = max(1, messages // 50), max(1, messages // 10)
+    customers: Rows = []
+    for cid in range(2, customers_n + 2):
+        name = rng.choice(ZH_NAMES) if rng.random() < 0.5 else f"{rng.choice(NAMES)} {rng.choice(NAMES)}"
+        customers.append(
+            {
+                "id": cid,
+                "display_name": name,
+                "email": f"{name.split()[0].lower()}.{cid}@example.com"
+                if " " in name
+                else f"user{cid}@example.cn",
+                "phone": f"+1415{rng.randint(0, 9_999_999):07d}",
+            }
+        )
+    yield "customers", customers
+    interactions: Rows = [
+        {
+            "id": iid,
+            "customer_id": rng.randint(2, customers_n + 1),
+            "channel": rng.choice(["chat", "chat", "email", "sms"]),
+            "thread_key": f"bench-{iid}",
+            "status": rng.choice(STATUSES),
+            "agent_id": None,
+        }
+        for iid in range(2, interactions_n + 2)
+    ]
+    yield "interactions", interactions
+    by_id = {c["id"]: c for c in interactions}
+    for first in range(2, messages + 2, batch):
+        events: Rows = []
+        for eid in range(first, min(first + batch, messages + 2)):
+            iid = rng.randint(2, interactions_n + 1)
+            interaction = by_id[iid]
+            # Ids follow time, as they do when the product stores messages as they arrive.
+            when = now - timedelta(seconds=(messages + 2 - eid) * 365 * 86400 // messages)
+            events.append(
+                {
+                    "id": eid,
+                    "interaction_id": iid,
+                    "customer_id": interaction["customer_id"],
+                    "channel": interaction["channel"],
+                    "kind": "note" if rng.random() < 0.05 else "message",
+                    "author_type": rng.choice(["customer", "customer", "agent"]),
+                    "body": maker.message(),
+                    "external_id": None,
+                    "created_at": when,
+                }
+            )
+        yield "events", events
+
+
+def customer_index_sections(customer: dict[str, object]) -> tuple[list[str], list[str]]:
+    """What the write hook indexes for a customer with no identities besides its columns."""
+    return customer_sections(str(customer["display_name"]), [str(customer["email"]), str(customer["phone"])])
+
+
+def seed_store(url: str) -> None:
+    """The schema, a default queue and one real ingest, whose rows the bulk load clones."""
     upgrade(url)
     db = Database(url)
     with db.write() as session:
@@ -102,8 +172,11 @@ def load(url: str, path: Path, messages: int, seed: int) -> float:
     # One real ingest gives template rows with every column the current schema has.
     ingest(db, InboundItem(channel="chat", identities=[("webchat", "template")], thread_key="t", body="seed"))
     db.dispose()
-    maker = TextMaker(seed)
-    rng = maker.rng
+
+
+def load(url: str, path: Path, messages: int, seed: int) -> float:
+    """Build the SQLite store at ``path``; returns the seconds the bulk load took."""
+    seed_store(url)
     start = time.perf_counter()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -114,80 +187,33 @@ def load(url: str, path: Path, messages: int, seed: int) -> float:
         cursor = conn.execute(f"SELECT * FROM {table} ORDER BY id LIMIT 1")  # noqa: S608
         tables[table] = ([d[0] for d in cursor.description], cursor.fetchone())
 
-    def rows(table: str, changes: list[dict[str, object]]) -> tuple[str, list[tuple[object, ...]]]:
+    def rows(table: str, changes: Rows) -> tuple[str, list[tuple[object, ...]]]:
         columns, template = tables[table]
         base = dict(zip(columns, template, strict=True))
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # noqa: S608
         return sql, [tuple({**base, **change}[c] for c in columns) for change in changes]
 
-    customers_n, interactions_n = max(1, messages // 50), max(1, messages // 10)
-    now = datetime.now(UTC)
     conn.execute("BEGIN")
-    customer_changes = []
-    for cid in range(2, customers_n + 2):
-        name = rng.choice(ZH_NAMES) if rng.random() < 0.5 else f"{rng.choice(NAMES)} {rng.choice(NAMES)}"
-        customer_changes.append(
-            {
-                "id": cid,
-                "display_name": name,
-                "email": f"{name.split()[0].lower()}.{cid}@example.com"
-                if " " in name
-                else f"user{cid}@example.cn",
-                "phone": f"+1415{rng.randint(0, 9_999_999):07d}",
-            }
-        )
-    sql, data = rows("customers", customer_changes)
-    conn.executemany(sql, data)
-    conn.executemany(
-        "INSERT INTO search_customers(rowid, name, contact) VALUES (?, ?, ?)",
-        [
-            (c["id"], " ".join(n), " ".join(k))
-            for c in customer_changes
-            for n, k in [customer_sections(str(c["display_name"]), [str(c["email"]), str(c["phone"])])]
-        ],
-    )
-    statuses = ["closed"] * 8 + ["wrapup", "active"]
-    interaction_changes = [
-        {
-            "id": iid,
-            "customer_id": rng.randint(2, customers_n + 1),
-            "channel": rng.choice(["chat", "chat", "email", "sms"]),
-            "thread_key": f"bench-{iid}",
-            "status": rng.choice(statuses),
-            "agent_id": None,
-        }
-        for iid in range(2, interactions_n + 2)
-    ]
-    sql, data = rows("interactions", interaction_changes)
-    conn.executemany(sql, data)
-    by_id = {c["id"]: c for c in interaction_changes}
-    batch = 50_000
-    for first in range(2, messages + 2, batch):
-        event_changes = []
-        for eid in range(first, min(first + batch, messages + 2)):
-            iid = rng.randint(2, interactions_n + 1)
-            interaction = by_id[iid]
-            # Ids follow time, as they do when the product stores messages as they arrive.
-            when = now - timedelta(seconds=(messages + 2 - eid) * 365 * 86400 // messages)
-            event_changes.append(
-                {
-                    "id": eid,
-                    "interaction_id": iid,
-                    "customer_id": interaction["customer_id"],
-                    "channel": interaction["channel"],
-                    "kind": "note" if rng.random() < 0.05 else "message",
-                    "author_type": rng.choice(["customer", "customer", "agent"]),
-                    "body": maker.message(),
-                    "external_id": None,
-                    "created_at": when.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                }
-            )
-        sql, data = rows("events", event_changes)
+    for table, changes in corpus(messages, seed, datetime.now(UTC)):
+        if table == "events":
+            for e in changes:
+                e["created_at"] = e["created_at"].strftime("%Y-%m-%d %H:%M:%S.%f")  # type: ignore[attr-defined]
+        sql, data = rows(table, changes)
         conn.executemany(sql, data)
-        conn.executemany(
-            "INSERT INTO search_events(rowid, terms) VALUES (?, ?)",
-            [(e["id"], " ".join(tokens(str(e["body"])))) for e in event_changes],
-        )
+        if table == "customers":
+            conn.executemany(
+                "INSERT INTO search_customers(rowid, name, contact) VALUES (?, ?, ?)",
+                [
+                    (c["id"], " ".join(n), " ".join(k))
+                    for c in changes
+                    for n, k in [customer_index_sections(c)]
+                ],
+            )
+        elif table == "events":
+            conn.executemany(
+                "INSERT INTO search_events(rowid, terms) VALUES (?, ?)",
+                [(e["id"], " ".join(tokens(str(e["body"])))) for e in changes],
+            )
     conn.execute("COMMIT")
     conn.execute("PRAGMA optimize")
     conn.close()

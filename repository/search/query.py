@@ -26,6 +26,10 @@ from repository.search.highlight import snippet
 from repository.search.text import Term, query_terms
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.engine import Connection
+
     from repository.db import Database
 
 MAX_LIMIT = 100
@@ -70,7 +74,7 @@ def _page_args(offset: int, limit: int) -> tuple[int, int]:
     return offset, max(1, min(limit, MAX_LIMIT))
 
 
-def _message_sql(store: SearchBackend, filters: Filters, include_notes: bool) -> str:
+def _message_sql(store: SearchBackend, filters: Filters, include_notes: bool, *, floor: bool) -> str:
     where = []
     if not include_notes:
         where.append("e.kind = 'message'")
@@ -88,17 +92,45 @@ def _message_sql(store: SearchBackend, filters: Filters, include_notes: bool) ->
         where.append("e.created_at < :until")
     if filters.label_id is not None:
         where.append(EVENT_CARRIES_LABEL)
-    extra = "".join(" AND " + w for w in where)
+    key = store.EVENT_KEY
     # Join only what the filters need: most searches are plain keyword searches.
     needs_events = bool(where)
+    if floor:  # on both ids: the planner does not carry a range across the join
+        where.append(f"{key} > :floor" + (" AND e.id > :floor" if needs_events else ""))
+    extra = "".join(" AND " + w for w in where)
     needs_interactions = any(w.startswith("i.") for w in where)
-    key = store.EVENT_KEY
     joins = (f" JOIN events e ON e.id = {key}" if needs_events else "") + (
         " JOIN interactions i ON i.id = e.interaction_id" if needs_interactions else ""
     )
     # Rank the newest CANDIDATES matches, not every match: a word in a quarter of a
     # million messages would otherwise be scored a quarter of a million times.
-    return store.message_sql(joins, extra)
+    return store.message_sql(joins, extra, window=floor)
+
+
+def _newest_first(
+    store: SearchBackend, conn: Connection, rank: Callable[[int | None], list[Any]]
+) -> list[Any]:
+    """``rank(floor)``'s page, looking among the newest ids first where the store wants it.
+
+    If the newest ``NEWEST_WINDOW`` ids hold ``CANDIDATES`` matches that pass the
+    filters, they are the newest ``CANDIDATES`` of all, so the page is the same as an
+    unbounded search's. Otherwise the window is widened once to where that many matches
+    should be, judging by how many it held, and then dropped.
+    """
+    top = conn.execute(text(store.NEWEST_ID_SQL)).scalar() if store.NEWEST_WINDOW else None
+    window = store.NEWEST_WINDOW
+    for _ in range(2):
+        # A walk past the cap costs more than the GIN index's whole list of matches.
+        if not top or window >= top or window > 8 * store.NEWEST_WINDOW:
+            break
+        ranked = rank(top - window)
+        found = ranked[0][2] if ranked else 0
+        if found >= CANDIDATES:
+            return ranked
+        if not found:
+            break
+        window = window * CANDIDATES * 2 // found
+    return rank(None)
 
 
 def search_messages(
@@ -130,12 +162,16 @@ def search_messages(
             for k in ("channel", "queue_id", "agent_id", "status", "since", "until", "label_id")
         },
     }
-    stmt = text(_message_sql(store, filters, include_notes))
     binds = [bindparam(name, type_=_WHEN) for name in ("since", "until") if params[name] is not None]
-    stmt = stmt.bindparams(*binds)
     used = {k: v for k, v in params.items() if v is not None}
+
+    def rank(floor: int | None) -> list[Any]:
+        stmt = text(_message_sql(store, filters, include_notes, floor=floor is not None)).bindparams(*binds)
+        args = used if floor is None else {**used, "floor": floor}
+        return [(row[0], row[1], row[2]) for row in session.connection().execute(stmt, args)]
+
     with db.read() as session:
-        ranked = session.connection().execute(stmt, used).all()
+        ranked = _newest_first(store, session.connection(), rank)
         more = len(ranked) > limit
         ranked = ranked[:limit]
         ids = [row[0] for row in ranked]
@@ -155,7 +191,7 @@ def search_messages(
             )
         }
     hits = []
-    for event_id, score in ranked:
+    for event_id, score, _found in ranked:
         event = events[event_id]
         hits.append(
             _message_hit(

@@ -19,6 +19,9 @@ DDL = (
 )
 # The index's column that holds an event id, as the message query joins on it.
 EVENT_KEY = "search_events.rowid"
+NEWEST_ID_SQL = "SELECT max(rowid) FROM search_events"
+# FTS5 walks a term's rowids newest first by itself: no id window needed (query.py).
+NEWEST_WINDOW = 0
 
 
 def match(terms: list[Term]) -> str:
@@ -61,10 +64,13 @@ def clear(conn: Connection) -> None:
     conn.exec_driver_sql("DELETE FROM search_customers")
 
 
-def message_sql(joins: str, extra: str) -> str:
-    """Rank the newest ``:candidates`` matches by bm25 (lower is better), then page."""
+def message_sql(joins: str, extra: str, window: bool = False) -> str:
+    """Rank the newest ``:candidates`` matches by bm25 (lower is better), then page.
+
+    ``found`` is how many candidates were ranked (at most ``:candidates``).
+    """
     return (
-        "SELECT id, score FROM ("
+        "SELECT id, score, count(*) OVER () AS found FROM ("
         f" SELECT {EVENT_KEY} AS id, bm25(search_events) AS score FROM search_events{joins}"
         f" WHERE search_events MATCH :match{extra}"
         f" ORDER BY {EVENT_KEY} DESC LIMIT :candidates)"

@@ -10,6 +10,8 @@ from sqlmodel import select
 from repository import Database, InboundItem, append_event, ingest
 from repository.core.customers import create_customer, update_customer
 from repository.core.models import Event, Interaction, utcnow
+from repository.search import query as search_query
+from repository.search.backend import backend
 from repository.search.index import rebuild
 from repository.search.query import Filters, search_customers, search_messages
 from repository.search.text import query_terms, tokens
@@ -278,6 +280,45 @@ def test_a_failed_write_leaves_no_index_row_behind(store: Database) -> None:
 
     assert found(store, "幽灵") == []
     assert found(store, "回滚") == ["rollback me 回滚"]
+
+
+def test_looking_among_the_newest_ids_first_finds_the_same_page(
+    store: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id window (query._newest_first) only saves work: the hits never change."""
+    monkeypatch.setattr(search_query, "CANDIDATES", 3)
+    store_module = backend(store.dialect)
+    old = [say(store, f"订单 old {n}") for n in range(4)]
+    with store.write() as session:
+        for event in old:
+            interaction = session.get(Interaction, event.interaction_id)
+            assert interaction is not None
+            interaction.status = "closed"
+            session.add(interaction)
+    for n in range(6):
+        say(store, f"订单 new {n} 订单" if n == 4 else f"订单 new {n}")
+    searches = [
+        ("订单", Filters(), 0),
+        ("订单", Filters(), 2),
+        ("订单", Filters(status="closed"), 0),
+        ("old", Filters(), 0),
+        ("new", Filters(), 1),
+    ]
+
+    def pages() -> list[list[int]]:
+        return [
+            [h["event_id"] for h in search_messages(store, q, filters=f, offset=o, limit=2).hits]
+            for q, f, o in searches
+        ]
+
+    monkeypatch.setattr(store_module, "NEWEST_WINDOW", 0)
+    everything = pages()
+    for window in (1, 2, 5):
+        monkeypatch.setattr(store_module, "NEWEST_WINDOW", window)
+        assert pages() == everything
+    # Ranked among the newest 3 matches: the denser one first, then newest first.
+    assert [found(store, "订单", limit=3)] == [["订单 new 4 订单", "订单 new 5", "订单 new 3"]]
+    assert len(everything[2]) == 2 and everything[3] != []
 
 
 def test_rebuild_gives_the_same_answers(store: Database) -> None:
