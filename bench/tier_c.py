@@ -61,6 +61,7 @@ from bench.harness import (  # noqa: E402
 from bench.harness.idle_widgets import IdleWidgets  # noqa: E402
 from bench.harness.load import drain  # noqa: E402
 from bench.harness.process import rss_kib  # noqa: E402
+from bench.harness.report import gc_pauses  # noqa: E402
 from bench.supervisor_push_clients import supervisor_socket  # noqa: E402
 from bench.tier_c_clients import Load, Record, Visitor, desk, new_visitor, print_table  # noqa: E402
 
@@ -270,6 +271,7 @@ async def main() -> int:
             await asyncio.sleep(2)
             rows.append(await step(rate, args.seconds, args.pops_per_second, pid, load, talking, pop))
             print(rows[-1], flush=True)
+            print(gc_pauses(server.base), flush=True)
         stop_server(server)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -14,4 +14,10 @@ QUEUE_DEPTH = Gauge("cc_queue_depth", "Contacts waiting, by queue", ["queue"])
 AGENTS_AVAILABLE = Gauge("cc_agents_routable", "Agents available with a live desktop")
 WS_CONNECTIONS = Gauge("cc_websocket_connections", "Open websockets", ["kind"])
 ROUTER_PASS = Histogram("cc_router_pass_seconds", "Time one routing pass takes")
+GC_PAUSE = Histogram(
+    "cc_gc_pause_seconds",
+    "Garbage-collection pauses of the serving process (contact_center/gc_pauses.py)",
+    ["generation"],
+    buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
+)
 BAD_FRAMES = Counter("cc_rejected_frames_total", "Websocket frames refused", ["kind", "code"])

@@ -30,6 +30,8 @@ import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from contact_center import gc_pauses
+
 if TYPE_CHECKING:
     import socket
     from collections.abc import Awaitable
@@ -132,6 +134,7 @@ class FreezingServer(uvicorn.Server):
         if not self.should_exit:
             gc.collect()
             gc.freeze()
+            gc_pauses.watch()
 
 
 def uvicorn_config(

@@ -60,3 +60,25 @@ def print_header(title: str, store: str, load_before: str) -> None:
         f"1-min load average before {load_before}, after {load_average()} (anything above ~1 is other work)"
     )
     print(RULE)
+
+
+def gc_pauses(base: str) -> str:
+    """The server's garbage-collection pauses so far, from its /metrics (contact_center/gc_pauses.py)."""
+    import re
+
+    import httpx
+
+    text = httpx.get(base + "/metrics", timeout=10).text
+    parts = []
+    for generation in ("1", "2"):
+        count = re.search(rf'cc_gc_pause_seconds_count\{{generation="{generation}"\}} (\S+)', text)
+        total = re.search(rf'cc_gc_pause_seconds_sum\{{generation="{generation}"\}} (\S+)', text)
+        under = re.search(rf'cc_gc_pause_seconds_bucket\{{generation="{generation}",le="0.25"\}} (\S+)', text)
+        if count is None or total is None or under is None:
+            parts.append(f"generation {generation}: none")
+            continue
+        n, slow = float(count.group(1)), float(count.group(1)) - float(under.group(1))
+        parts.append(
+            f"generation {generation}: {n:,.0f} pauses, {float(total.group(1)):.2f} s in all, {slow:.0f} over 0.25 s"
+        )
+    return "server GC pauses since start-up: " + "; ".join(parts)
