@@ -15,36 +15,16 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from config import Settings
-from contact_center.bus import Bus
-from contact_center.hub import Hub
 from contact_center.supervision.live import SupervisorFeed
 from contact_center.supervision.snapshot import compute
 from repository import Database
 from repository.core.models import Agent, Customer, Interaction, Queue, utcnow
-from tests.channel_kinds import shipped_channels
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def feed(
-    db: Database, bus: Bus, make_settings: Callable[..., Settings]
-) -> AsyncIterator[SupervisorFeed]:
-    settings = make_settings(SUPERVISOR_SNAPSHOT_PROCESS="true")
-    hub = Hub(settings, db, bus, shipped_channels())
-    instance = SupervisorFeed(SimpleNamespace(db=db, bus=bus, settings=settings, hub=hub))  # type: ignore[arg-type]
-    await hub.start()
-    await instance.start()
-    yield instance
-    await instance.stop()
-    await hub.stop()
 
 
 def child_pids(feed: SupervisorFeed) -> list[int]:
