@@ -44,3 +44,10 @@ def watch() -> None:
     """Start timing collections (idempotent)."""
     if _on_collection not in gc.callbacks:
         gc.callbacks.append(_on_collection)
+
+
+def unwatch() -> None:
+    """Stop timing collections (tests; a serving process keeps the watch for its life)."""
+    if _on_collection in gc.callbacks:
+        gc.callbacks.remove(_on_collection)
+    _started.clear()

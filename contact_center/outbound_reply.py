@@ -12,7 +12,7 @@ delivery status set by the channel, so nothing the agent wrote is lost.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from contact_center import metrics
 from repository.core.browse import get_interaction
@@ -22,14 +22,26 @@ from repository.core.replay import stored_copy
 from repository.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:
-    from contact_center.hub import Hub
+    from channels.base import ChannelRegistry
+    from contact_center.group_commit import GroupCommit
     from repository.core.models import Agent, Event, Interaction
+    from repository.db import Database
 
 log = logging.getLogger(__name__)
 
 
+class ReplyingHub(Protocol):
+    """What a reply needs of the hub (contact_center/hub.py), which calls this module."""
+
+    db: Database
+    channels: ChannelRegistry
+    group_commit: GroupCommit
+
+    def committed(self) -> None: ...
+
+
 async def send_reply(
-    hub: Hub,
+    hub: ReplyingHub,
     agent: Agent,
     interaction_id: int,
     body: str,

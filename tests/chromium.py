@@ -73,3 +73,27 @@ class OtherOriginSite:
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+# Where the page comes to rest: two frames (so a transition just triggered has started),
+# then every finite animation and transition ends, in the document and in open shadow
+# roots (the widget lives in one). Infinite ones (a typing pulse) never end: not waited for.
+_SETTLE = """async () => {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const finite = () => {
+    const all = [...document.getAnimations()];
+    for (const el of document.querySelectorAll("*")) if (el.shadowRoot) all.push(...el.shadowRoot.getAnimations());
+    return all.filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity && a.playState !== "finished");
+  };
+  for (let round = 0; round < 20; round++) {
+    await frame();
+    const moving = finite();
+    if (!moving.length) return;
+    await Promise.all(moving.map((a) => a.finished.catch(() => null)));
+  }
+}"""
+
+
+async def settle(page: Any) -> None:
+    """Wait until nothing on ``page`` is mid-animation (fades, slide-ins, open/close transitions)."""
+    await page.evaluate(_SETTLE)

@@ -18,7 +18,7 @@ import pytest
 from repository import Database, upgrade
 from repository.directory import create_agent, create_queue, create_wrapup_code
 from tests.browser.desk_flow import ZONE_PICKER, agent_signs_in, customer_starts_chat
-from tests.chromium import ARTIFACTS
+from tests.chromium import ARTIFACTS, settle
 from tests.live import ServerProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
@@ -59,11 +59,7 @@ async def off_screen(desk: Any, *testids: str) -> list[str]:
     problems = []
     # Where things come to rest, not mid slide-in (an offer enters 30 px from the right):
     # wait for every finite animation; infinite ones (the offer's pulse) never end.
-    await desk.evaluate(
-        "() => Promise.all(document.getAnimations()"
-        ".filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity)"
-        ".map((a) => a.finished.catch(() => null)))"
-    )
+    await settle(desk)
     for testid in testids:
         seen = await desk.get_by_test_id(testid).first.evaluate(ON_SCREEN)
         if not (seen["inside"] and seen["reached"]):

@@ -139,7 +139,9 @@ async def test_agent_reads_folded_quotes_and_sandboxed_html_and_sees_the_reply_s
     assert (await fold.text_content()) == "Show quoted text"
     await fold.click()
     await quoted.get_by_text("Please restart the router.").wait_for(state="visible")
-    # Open, the summary says what the next click does.
+    # Open, the summary says what the next click does (set by the "toggle" event, which
+    # the browser fires in a task after the content shows).
+    await quoted.locator("summary", has_text="Hide quoted text").wait_for()
     assert (await fold.text_content()) == "Hide quoted text"
 
     # The agent answers; the SMTP server receives it and the desktop says so.
@@ -165,6 +167,7 @@ async def test_agent_reads_folded_quotes_and_sandboxed_html_and_sees_the_reply_s
     await formatted.click()
     frame_node = messages.get_by_test_id("email-html")
     await frame_node.wait_for(state="visible")
+    await messages.locator("details.email-formatted summary", has_text="Hide formatted message").wait_for()
     assert (await formatted.text_content()) == "Hide formatted message"
     assert await frame_node.get_attribute("sandbox") == ""
     srcdoc = await frame_node.get_attribute("srcdoc") or ""
