@@ -88,7 +88,9 @@ class Product:
                         self.latency[body] = time.perf_counter() - self.sent[body]
 
     async def visitor(self, index: int) -> None:
-        ws = await connect(self.ws_base + "/channels/webchat/ws", open_timeout=120, ping_interval=None)
+        ws = await connect(
+            self.ws_base + "/channels/webchat/ws", open_timeout=120, ping_interval=20, ping_timeout=None
+        )
         await ws.send(json.dumps({"type": "hello", "name": f"fan {index}"}))
         await asyncio.wait_for(ws.recv(), 60)
         self.visitors.append(ws)
@@ -141,11 +143,13 @@ async def main() -> int:
     args = parser.parse_args()
     levels = [int(x) for x in args.idle.split(",")]
     raise_open_files_limit(max(levels) + args.visitors + args.agents + 200)
-    compression = load_settings().serve_ws_compression
+    settings = load_settings()
+    compression = settings.serve_ws_compression
     load_before = load_average()
     print_header(
         "Fan-out: one message's cost with idle widget sockets open",
-        f"SQLite, memory://, websocket compression {'on' if compression else 'off'}",
+        f"SQLite, memory://, websocket compression {'on' if compression else 'off'}, "
+        f"protocol pings {f'every {settings.serve_ws_ping_seconds:g} s' if settings.serve_ws_ping_seconds else 'off'}",
         load_before,
     )
     tmp = Path(tempfile.mkdtemp(prefix="cc-bench-fanout-"))
@@ -199,7 +203,8 @@ async def main() -> int:
         await widgets.close()
         stop_server(server)
 
-        async with app_process(f"COMPRESSION = {compression}\n" + RELAY_APP) as (port, pid):
+        prefix = f"COMPRESSION = {compression}\nPROTOCOL_PING = {settings.serve_ws_ping_seconds}\n"
+        async with app_process(prefix + RELAY_APP) as (port, pid):
             raw = f"ws://127.0.0.1:{port}"
             sent: dict[str, float] = {}
             latency: dict[str, float] = {}

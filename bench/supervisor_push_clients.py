@@ -40,7 +40,8 @@ async def supervisor_socket(ws_base: str, cookie: str) -> ClientConnection:
         additional_headers={"Cookie": f"cc_session={cookie}"},
         max_size=2**24,
         open_timeout=60,
-        ping_interval=None,
+        ping_interval=20,
+        ping_timeout=None,
     )
     await ws.send(json.dumps({"type": "hello"}))
     return ws
@@ -112,7 +113,9 @@ class Agent:
 
 
 async def visitor_opens_chat(ws_base: str, name: str, rec: Record) -> ClientConnection:
-    ws = await connect(ws_base + "/channels/webchat/ws", max_size=2**22, open_timeout=60, ping_interval=None)
+    ws = await connect(
+        ws_base + "/channels/webchat/ws", max_size=2**22, open_timeout=60, ping_interval=20, ping_timeout=None
+    )
     await ws.send(json.dumps({"type": "hello", "name": name}))
     welcome = json.loads(await asyncio.wait_for(ws.recv(), 60))
     if welcome.get("type") != "welcome":

@@ -101,7 +101,9 @@ class Visitor:
 
 
 async def new_visitor(ws_base: str, name: str, load: Load) -> Visitor:
-    ws = await connect(ws_base + "/channels/webchat/ws", open_timeout=120, ping_interval=None)
+    ws = await connect(
+        ws_base + "/channels/webchat/ws", open_timeout=120, ping_interval=20, ping_timeout=None
+    )
     await ws.send(json.dumps({"type": "hello", "name": name}))
     await asyncio.wait_for(ws.recv(), 120)
     visitor = Visitor(ws)

@@ -97,6 +97,11 @@ class Settings:
     serve_limit_concurrency: int = 25000
     # permessage-deflate on websockets: each compressed socket keeps zlib state (tens of KiB).
     serve_ws_compression: bool = False
+    # Protocol-level pings from the server (uvicorn's keepalive); 0 = none. Every shipped
+    # client pings in the protocol itself, and WS_IDLE_TIMEOUT_SECONDS closes silent sockets.
+    serve_ws_ping_seconds: float = 0.0
+    # A websocket that has sent nothing for this long is closed (4410); 0 = never.
+    ws_idle_timeout_seconds: float = 75.0
     # The supervisor snapshot in a child process (supervision/snapshot_process.py), so a
     # large centre's snapshot does not hold the chat loop's interpreter lock.
     supervisor_snapshot_process: bool = True
@@ -218,6 +223,8 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
         serve_keep_alive_seconds=config("SERVE_KEEP_ALIVE_SECONDS", cast=float, default=5.0),
         serve_limit_concurrency=config("SERVE_LIMIT_CONCURRENCY", cast=int, default=25000),
         serve_ws_compression=config("SERVE_WS_COMPRESSION", cast=bool, default=False),
+        serve_ws_ping_seconds=config("SERVE_WS_PING_SECONDS", cast=float, default=0.0),
+        ws_idle_timeout_seconds=config("WS_IDLE_TIMEOUT_SECONDS", cast=float, default=75.0),
         supervisor_snapshot_process=config("SUPERVISOR_SNAPSHOT_PROCESS", cast=bool, default=True),
         outbound_quiet_hours=config("OUTBOUND_QUIET_HOURS", default="").strip(),
         outbound_time_zone=config("OUTBOUND_TIME_ZONE", default="UTC").strip(),

@@ -30,7 +30,7 @@ import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from contact_center import gc_pauses
+from contact_center import gc_pauses, ws_protocol
 
 if TYPE_CHECKING:
     import socket
@@ -158,7 +158,12 @@ def uvicorn_config(
         ws_max_size=WS_MAX_SIZE,
         # Off by default: each compressed socket keeps its own zlib state (docs/operations.md).
         ws_per_message_deflate=settings.serve_ws_compression,
+        # Off by default: clients ping in the protocol and silent sockets time out
+        # (contact_center/idle_sockets.py); a second heartbeat per socket is pure cost.
+        ws_ping_interval=settings.serve_ws_ping_seconds or None,
+        ws_ping_timeout=settings.serve_ws_ping_seconds or None,
         http=protocol_class(header_timeout),
+        ws=ws_protocol.protocol_class(settings.ws_idle_timeout_seconds),
         timeout_keep_alive=int(keep_alive),
         # Beyond this many connections and tasks uvicorn answers 503 instead of queueing work.
         limit_concurrency=limit or None,

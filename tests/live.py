@@ -192,7 +192,8 @@ class Client:
         waits as long as the server needs, and a slow machine cannot let it slip past.
         """
         before = len(self.of_type("pong"))
-        await self.send({"type": "ping"})
+        # Not the bare ping: that one is answered on receipt, ahead of the app (docs/protocol.md#heartbeat).
+        await self.send({"type": "ping", "barrier": True})
         await self.wait_for(lambda f: f.get("type") == "pong" and len(self.of_type("pong")) > before, timeout)
 
     async def close(self) -> None:

@@ -75,7 +75,8 @@ async def open_desktop(
         compression=compression,
         max_size=2**22,
         open_timeout=60,
-        ping_interval=None,
+        ping_interval=20,
+        ping_timeout=None,
     )
     await ws.send(json.dumps({"type": "hello"}))
     welcome = json.loads(await asyncio.wait_for(ws.recv(), 60))

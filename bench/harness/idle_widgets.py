@@ -23,7 +23,8 @@ from websockets.asyncio.client import ClientConnection, connect
 # The widget's own cadence: channels/webchat/static/widget/env.js.
 PING_SECONDS = 25.0
 PONG_TIMEOUT_SECONDS = 10.0
-PING = json.dumps({"type": "ping"})
+# As the browser writes it: JSON.stringify({type: "ping"}), no spaces.
+PING = json.dumps({"type": "ping"}, separators=(",", ":"))
 
 
 @dataclass

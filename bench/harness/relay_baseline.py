@@ -2,8 +2,9 @@
 
 One message goes in one websocket (``/send``) and out of another (``/recv``) while N
 others sit idle (``/idle``, answering the widget's ping). Run it with
-``bench.harness.baselines.app_process("COMPRESSION = False\\n" + RELAY_APP)``; the
-prefix sets uvicorn's permessage-deflate like the product's SERVE_WS_COMPRESSION.
+``bench.harness.baselines.app_process("COMPRESSION = False\\nPROTOCOL_PING = 0\\n" + RELAY_APP)``;
+the prefix sets uvicorn's permessage-deflate and protocol pings like the product's
+SERVE_WS_COMPRESSION and SERVE_WS_PING_SECONDS, so both sides keep sockets alive alike.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ RELAY_APP = textwrap.dedent(
         log_level="warning",
         ws_max_size=1024 * 1024,
         ws_per_message_deflate=COMPRESSION,
+        ws_ping_interval=PROTOCOL_PING or None,
+        ws_ping_timeout=PROTOCOL_PING or None,
     )
     """
 )
