@@ -33,7 +33,9 @@ BROWSER_PING = b'{"type":"ping"}'  # JSON.stringify({type: "ping"})
 class RawPeer:
     """A websocket client that answers nothing on its own: pongs only when told to."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, proto: ClientProtocol) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, proto: ClientProtocol
+    ) -> None:
         self.reader, self.writer, self.proto = reader, writer, proto
         self.frames: list[Frame] = []
 
