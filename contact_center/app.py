@@ -39,6 +39,7 @@ from contact_center.presence import PresenceKeeper
 from contact_center.router import Router
 from contact_center.serving import TrustedProxies
 from contact_center.sessions import Sessions
+from contact_center.socket_lane import SocketLane
 from repository import Database, upgrade
 
 if TYPE_CHECKING:
@@ -187,6 +188,8 @@ def create_app(
             ),
             # Inside the body limit and the session: records every admin post and who made it.
             Middleware(AdminAudit, ctx=ctx),
+            # Innermost: a websocket goes straight to its session (contact_center/socket_lane.py).
+            Middleware(SocketLane, routes=routes),
         ],
     )
     app.state.ctx = ctx

@@ -14,8 +14,6 @@ import time
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DBAPIError
-
 from contact_center import metrics
 from contact_center.aio import raise_if_cancelled, stop_tasks, wait_event
 from contact_center.bus.follow import follow
@@ -24,8 +22,8 @@ from contact_center.escalation import Escalation
 from contact_center.queue_positions import PositionPublisher
 from contact_center.reclaim import Reclaim
 from contact_center.routing import Selector
-from contact_center.routing_state import PassCursor, RoutingState
-from repository.core import lifecycle
+from contact_center.routing_offers import make_offers
+from contact_center.routing_state import RoutingState
 from repository.core.models import utcnow
 from repository.core.serialize import interaction_dict
 from repository.routing import fencing, requeue
@@ -254,47 +252,7 @@ class Router:
             await self._refresh()
         metrics.AGENTS_AVAILABLE.set(len(state.agents))
         now = utcnow()
-        offers = 0
-        cursor = PassCursor()
-        try:
-            while (proposal := state.next_proposal(now, self.selector, cursor)) is not None:
-                try:
-                    claimed = await hub.db.run(
-                        lifecycle.claim,
-                        proposal.interaction_id,
-                        proposal.agent_id,
-                        reserve_seconds=self.settings.reservation_timeout_seconds,
-                        defaults=hub.channels.capacity,
-                        fence=self._token,
-                    )
-                except DBAPIError as exc:
-                    if not exc.connection_invalidated:
-                        raise
-                    # The database ended this node's session (e.g. it sat frozen inside the
-                    # claim past IDLE_IN_TRANSACTION_MS): nothing was claimed; the pass ends
-                    # and the next one, on a fresh connection, re-checks the lease.
-                    log.warning("router: the database dropped the claim's connection: %s", exc.orig)
-                    state.lost(proposal)
-                    break
-                except Exception:
-                    # One bad contact must not stop everyone queued behind it.
-                    log.exception(
-                        "router: cannot offer interaction %s; skipping it this pass", proposal.interaction_id
-                    )
-                    state.lost(proposal)
-                    continue
-                if claimed is None:
-                    state.lost(proposal)
-                    continue
-                state.claimed(proposal, now)
-                offers += 1
-                metrics.OFFERS.labels(queue=str(proposal.queue_id)).inc()
-                try:
-                    await hub.publish_offer(claimed)
-                except Exception:
-                    log.exception("router: offer of interaction %s not published", proposal.interaction_id)
-        finally:
-            state.end_pass(cursor)
+        offers = await make_offers(hub, state, self.selector, now, fence=self._token)
         await self.positions.publish(state)
         metrics.ROUTER_PASS.observe(time.perf_counter() - started)
         return offers

@@ -31,6 +31,7 @@ from contact_center.i18n import LocaleMiddleware
 from contact_center.i18n.translate import locale_state
 from contact_center.serving import TrustedProxies
 from contact_center.sessions import Sessions
+from contact_center.socket_lane import SocketLane
 
 ROOT = Path(__file__).resolve().parents[2]
 SCOPE: dict[str, Any] = {"type": "websocket", "path": "/ws", "headers": [], "client": ("10.0.0.1", 5000)}
@@ -167,3 +168,63 @@ def test_the_server_freezes_what_start_up_left_alive() -> None:
     before, after = map(int, out.stdout.split())
     assert before == 0 and after > 10_000, out.stderr
     assert gc.get_freeze_count() == 0  # and the test process itself froze nothing
+
+
+def lane_app() -> tuple[SocketLane, list[str]]:
+    calls: list[str] = []
+
+    async def fixed(ws: WebSocket) -> None:
+        calls.append("fixed")
+
+    async def with_param(ws: WebSocket) -> None:
+        calls.append(ws.path_params["room"])
+
+    router = Inner()
+    routes = [
+        WebSocketRoute("/fixed", fixed),
+        WebSocketRoute("/rooms/{room}", with_param),
+        Route("/page", fixed),
+    ]
+    return SocketLane(router, routes), calls  # type: ignore[arg-type]
+
+
+async def test_a_websocket_on_a_fixed_path_goes_straight_to_its_endpoint() -> None:
+    lane, calls = lane_app()
+    step = lane({**SCOPE, "path": "/fixed", "app": None}, nothing, nothing)
+    # The endpoint's own coroutine: no router, route or exception layer in between.
+    assert step.cr_code.co_name == "fixed"  # type: ignore[attr-defined]
+    await step
+    assert calls == ["fixed"]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {**SCOPE, "path": "/rooms/blue"},  # path parameters: the router parses them
+        {**SCOPE, "path": "/nowhere"},  # unknown: the router answers it
+        {**SCOPE, "type": "http", "path": "/fixed"},  # not a websocket
+    ],
+    ids=["path-params", "unknown-path", "http"],
+)
+def test_everything_else_takes_the_router(scope: dict[str, Any]) -> None:
+    lane, calls = lane_app()
+    assert lane(scope, nothing, nothing) is Inner.marker
+    assert calls == []
+
+
+def test_the_lane_honours_the_root_path() -> None:
+    lane, _calls = lane_app()
+    step = lane({**SCOPE, "path": "/chat/fixed", "root_path": "/chat"}, nothing, nothing)
+    assert step.cr_code.co_name == "fixed"  # type: ignore[attr-defined]
+    step.close()  # type: ignore[attr-defined]
+
+
+def test_the_product_s_websockets_all_take_the_lane(make_settings: Any) -> None:
+    """The visitor, agent and supervisor sockets of the real app, with its middleware around the lane."""
+    from contact_center.app import create_app
+
+    app = create_app(make_settings())
+    layer: Any = app.user_middleware[-1]
+    assert layer.cls is SocketLane
+    lane = SocketLane(Inner(), layer.kwargs["routes"])  # type: ignore[arg-type]
+    assert {"/channels/webchat/ws", "/agent/ws", "/supervisor/ws"} <= set(lane.lanes)
