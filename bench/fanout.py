@@ -60,7 +60,7 @@ from bench.harness.idle_widgets import PING_SECONDS, IdleWidgets  # noqa: E402
 from bench.harness.load import drain, open_loop  # noqa: E402
 from bench.harness.process import raise_open_files_limit, rss_kib  # noqa: E402
 from bench.harness.relay_baseline import RELAY_APP  # noqa: E402
-from bench.harness.report import load_average  # noqa: E402
+from bench.harness.report import gc_pauses, load_average  # noqa: E402
 from config import load_settings  # noqa: E402
 
 
@@ -199,6 +199,8 @@ async def main() -> int:
                 )
             )
             print(rows[-1], flush=True)
+            # A full collection in the window shows as a p99 outlier; say whether one did.
+            print(f"after {level:,} idle: {gc_pauses(server.base)}", flush=True)
         heartbeats.append(f"product: {widgets.pings:,} idle pings, {widgets.late} answered after 10 s")
         await widgets.close()
         stop_server(server)
