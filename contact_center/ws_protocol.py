@@ -69,7 +69,16 @@ class ContactCenterWebSocket(WebSocketsSansIOProtocol):
         super().start_keepalive()
 
     def handle_text(self, event: Any) -> None:
-        if self.plain_pong and event.fin and not self.close_sent and bytes(event.data) in PINGS:
+        # Only while our write buffer drains: a client that pings without reading its pongs
+        # then goes the app's way, whose send waits for the buffer and stops reading from it
+        # (uvicorn's flow control), so it cannot make the server buffer pongs without bound.
+        if (
+            self.plain_pong
+            and event.fin
+            and not self.close_sent
+            and self.writable.is_set()
+            and bytes(event.data) in PINGS
+        ):
             self.conn.send_text(PONG)
             self.transport.write(b"".join(self.conn.data_to_send()))
             return
