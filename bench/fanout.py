@@ -186,6 +186,7 @@ async def main() -> int:
                 memory.append(
                     f"{level:,} idle widgets: server RSS +{grown / 1024:.1f} MiB, {grown / level:.1f} KiB per socket"
                 )
+            before = gc_pauses(server.base)
             rows.append(
                 await measure(
                     "product",
@@ -200,7 +201,7 @@ async def main() -> int:
             )
             print(rows[-1], flush=True)
             # A full collection in the window shows as a p99 outlier; say whether one did.
-            print(f"after {level:,} idle: {gc_pauses(server.base)}", flush=True)
+            print(f"  before the window: {before}\n  after it:          {gc_pauses(server.base)}", flush=True)
         heartbeats.append(f"product: {widgets.pings:,} idle pings, {widgets.late} answered after 10 s")
         await widgets.close()
         stop_server(server)
