@@ -159,7 +159,7 @@ def uvicorn_config(
         # Off by default: each compressed socket keeps its own zlib state (docs/operations.md).
         ws_per_message_deflate=settings.serve_ws_compression,
         # Off by default: clients ping in the protocol and silent sockets time out
-        # (contact_center/idle_sockets.py); a second heartbeat per socket is pure cost.
+        # (contact_center/ws_protocol.py); a second heartbeat per socket is pure cost.
         ws_ping_interval=settings.serve_ws_ping_seconds or None,
         ws_ping_timeout=settings.serve_ws_ping_seconds or None,
         http=protocol_class(header_timeout),
