@@ -166,8 +166,10 @@ def load_settings(environ: dict[str, str] | None = None, env_file: str | None = 
     data_dir = Path(config("DATA_DIR", default="./data"))
     default_db = f"sqlite:///{data_dir / 'contact_center.db'}"
     return Settings(
-        database_url=config("DATABASE_URL", default=default_db),
-        bus_url=config("BUS_URL", default="memory://"),
+        # An empty value (``DATABASE_URL=`` left in a .env or a compose file) means the
+        # default, as for SECRET_KEY, not a start-up crash deep inside the migrations.
+        database_url=config("DATABASE_URL", default="") or default_db,
+        bus_url=config("BUS_URL", default="") or "memory://",
         secret_key=_secret_key(config, data_dir),
         data_dir=data_dir,
         public_url=config("PUBLIC_URL", default="").rstrip("/"),
