@@ -28,7 +28,8 @@ import weakref
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
+from websockets.streams import StreamReader
 
 log = logging.getLogger(__name__)
 IDLE_CODE = 4410
@@ -38,6 +39,8 @@ PONG = b'{"type":"pong"}'
 PONG_FRAME = bytes((0x81, len(PONG))) + PONG  # FIN + text, unmasked (server to client)
 # A masked client frame: FIN + text, no RSV bits, the mask bit and a 7-bit length.
 _PING_HEADERS = {bytes((0x81, 0x80 | len(ping))): len(ping) for ping in PINGS}
+# What websockets' parser waits in when it has read whole frames and awaits the next one.
+_AT_EOF = StreamReader.at_eof.__code__
 # Sockets whose app answers a ping with a bare pong (the supervisor's pong carries a version).
 PLAIN_PONG_PATHS = frozenset({"/channels/webchat/ws", "/agent/ws"})
 
@@ -71,7 +74,9 @@ class ContactCenterWebSocket(WebSocketsSansIOProtocol):
         40,000 objects (bench/README.md). A whole ping in one read, with nothing buffered
         before it and no fragmented message in progress, is unambiguous: it can be answered
         from the bytes. Anything else (a compressed frame, a split read, a longer frame)
-        takes the parser.
+        takes the parser. "Nothing buffered" is not enough by itself: a frame whose header
+        came in an earlier read leaves the buffer empty too, so the parser's own position
+        is checked.
         """
         length = _PING_HEADERS.get(data[:2])
         if length is None or len(data) != 6 + length or not self.plain_pong:
@@ -83,6 +88,7 @@ class ContactCenterWebSocket(WebSocketsSansIOProtocol):
             or conn.current_size is not None
             or self.close_sent
             or not self.writable.is_set()
+            or not _between_frames(conn)
         ):
             return False
         mask = int.from_bytes((data[2:6] * 4)[:length])
@@ -100,6 +106,12 @@ class ContactCenterWebSocket(WebSocketsSansIOProtocol):
         # request and response (their headers: a list per name) are never read again, and an
         # idle socket would otherwise keep them, and the collector walk them, for its life.
         self.request = self.response = None  # type: ignore[assignment]
+        conn = self.conn
+        if conn.state is State.OPEN and _between_frames(conn):
+            # websockets' server parser read the request into a local of its generator and
+            # keeps it there; its frame loop is the base class's, so start that afresh.
+            conn.parser = Protocol.parse(conn)
+            next(conn.parser)
         super().start_keepalive()
 
     def handle_text(self, event: Any) -> None:
@@ -137,6 +149,14 @@ class ContactCenterWebSocket(WebSocketsSansIOProtocol):
             self.read_paused = False
             self.transport.resume_reading()
         self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
+
+
+def _between_frames(conn: Protocol) -> bool:
+    """Whether websockets' parser has consumed whole frames and waits for the next one."""
+    parser: Any = conn.parser
+    while parser.gi_yieldfrom is not None:  # parse() -> at_eof(), or -> Frame.parse() -> read_exact()
+        parser = parser.gi_yieldfrom
+    return parser.gi_code is _AT_EOF
 
 
 def _ensure_sweep(loop: asyncio.AbstractEventLoop, connections: set[Any], timeout: float) -> None:

@@ -16,7 +16,7 @@ import uvicorn
 from uvicorn.server import ServerState
 from websockets.client import ClientProtocol
 from websockets.frames import Frame, Opcode
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
 from websockets.uri import parse_uri
 
 from contact_center.ws_protocol import ContactCenterWebSocket
@@ -66,8 +66,11 @@ async def release_apps() -> AsyncIterator[None]:
 _releases: list[asyncio.Event] = []
 
 
-async def protocol_on(path: str) -> ContactCenterWebSocket:
-    """A protocol after a real opening handshake, so websockets' parser is reading frames."""
+async def protocol_on(path: str, early: bytes = b"") -> ContactCenterWebSocket:
+    """A protocol after a real opening handshake, so websockets' parser is reading frames.
+
+    ``early``: bytes the client sent right behind its request, before the app accepted.
+    """
     config = uvicorn.Config(app, lifespan="off", log_level="warning", ws_per_message_deflate=False)
     config.load()
     release = asyncio.Event()
@@ -76,7 +79,7 @@ async def protocol_on(path: str) -> ContactCenterWebSocket:
     proto.connection_made(FakeTransport())
     client = ClientProtocol(parse_uri(f"ws://127.0.0.1:5000{path}"))
     client.send_request(client.connect())
-    proto.data_received(b"".join(client.data_to_send()))
+    proto.data_received(b"".join(client.data_to_send()) + early)
     for _ in range(20):
         if proto.handshake_complete:
             break
@@ -180,3 +183,34 @@ async def test_a_compressed_or_stalled_ping_takes_the_parser() -> None:
     proto.data_received(client_frame(Opcode.TEXT, b'{"type":"ping"}', rsv1=True))
     assert len(parsed) == 2
     assert b'\x81\x0f{"type":"pong"}' not in proto.transport.written  # type: ignore[attr-defined]
+
+
+async def test_the_rest_of_a_frame_that_looks_like_a_ping_is_the_frame_s() -> None:
+    # A binary frame whose 2-byte header came in one read; its remaining 21 bytes start
+    # like a masked ping header and unmask (with the wrong key) to the ping's text.
+    # Nothing is buffered then, but the parser is inside the frame: it must get the bytes.
+    proto = await protocol_on("/channels/webchat/ws")
+    fake_key = b"\x01\x02\x03\x04"
+    fake_payload = bytes(b ^ fake_key[i % 4] for i, b in enumerate(b'{"type":"ping"}'))
+    rest = b"\x81\x8f" + fake_key + fake_payload  # the real key, then the masked payload
+    real_key, masked = rest[:4], rest[4:]
+    payload = bytes(b ^ real_key[i % 4] for i, b in enumerate(masked))
+    proto.data_received(bytes((0x82, 0x80 | len(masked))))
+    proto.data_received(rest)
+    assert b'\x81\x0f{"type":"pong"}' not in proto.transport.written  # type: ignore[attr-defined]
+    assert proto.queue.get_nowait() == {"type": "websocket.receive", "bytes": payload}
+
+
+async def test_after_the_handshake_the_parser_keeps_no_request() -> None:
+    proto = await protocol_on("/channels/webchat/ws")
+    # The frame loop itself, not the server parser whose frame holds the request's headers.
+    assert proto.conn.parser.gi_code is Protocol.parse.__code__  # type: ignore[attr-defined]
+    proto.data_received(client_frame(Opcode.TEXT, b'{"type":"hello"}'))
+    assert proto.queue.get_nowait()["text"] == '{"type":"hello"}'
+
+
+async def test_half_a_frame_sent_with_the_request_still_arrives_whole() -> None:
+    frame = client_frame(Opcode.TEXT, b'{"type":"hello","lang":"en"}')
+    proto = await protocol_on("/channels/webchat/ws", early=frame[:7])
+    proto.data_received(frame[7:])
+    assert proto.queue.get_nowait()["text"] == '{"type":"hello","lang":"en"}'
