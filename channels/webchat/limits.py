@@ -41,7 +41,8 @@ class VisitorSession(Protocol):
 
     ws: WebSocket
     interaction: Interaction | None
-    handlers: dict[str, Any]  # frame type -> async handler
+    # Awaited before each ``message`` frame is handled; raising refuses the message.
+    message_gate: Callable[[Any], Awaitable[None]] | None
 
 
 S = TypeVar("S", bound=VisitorSession)
@@ -126,13 +127,7 @@ class VisitorLimits:
 
     def wrap(self, session: S) -> S:
         """Put the message limits in front of the session's own ``message`` handler."""
-        handle: Callable[[dict[str, Any]], Awaitable[None]] = session.handlers["message"]
-
-        async def on_message(frame: dict[str, Any]) -> None:
-            await self.before_message(session)
-            await handle(frame)
-
-        session.handlers["message"] = on_message
+        session.message_gate = self.before_message
         return session
 
     async def before_left_message(self, address: str) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -19,7 +20,16 @@ from channels.webchat.identity import Claim, check_claim
 from channels.webchat.visitor_view import ConversationView
 from contact_center import metrics
 from contact_center.bus.outlet import Outlet
-from contact_center.frames import Frame, FrameError, dispatch, field, receive_frame, send_error, send_frame
+from contact_center.frames import (
+    Frame,
+    FrameError,
+    Handler,
+    dispatch,
+    field,
+    receive_frame,
+    send_error,
+    send_frame,
+)
 from contact_center.i18n import set_locale
 from contact_center.waiting import current_wait
 from repository.core import queries
@@ -56,14 +66,23 @@ class VisitorSession:
         # The identities of the last message stored for this conversation, when they
         # resolved to its customer: the next one with the same may take the lean path.
         self.lean_identities: list[tuple[str, str]] | None = None
-        self.handlers = {
-            "message": self.on_message,
-            "typing": self.on_typing,
-            "profile": self.on_profile,
-            "end": self.on_end,
-            "csat": self.on_csat,
-            "ping": self.on_ping,
-        }
+        # Awaited before a message is handled (the web chat limits, limits.py).
+        self.message_gate: Callable[[VisitorSession], Awaitable[None]] | None = None
+
+    # Frame type -> method name. Bound per frame, not kept per session: a table of bound
+    # methods would be a dozen more objects that every idle widget keeps for the collector.
+    HANDLERS: ClassVar[dict[str, str]] = {
+        "message": "on_message",
+        "typing": "on_typing",
+        "profile": "on_profile",
+        "end": "on_end",
+        "csat": "on_csat",
+        "ping": "on_ping",
+    }
+
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        return {kind: getattr(self, name) for kind, name in self.HANDLERS.items()}
 
     @property
     def interaction(self) -> Interaction | None:
@@ -205,6 +224,8 @@ class VisitorSession:
         )
 
     async def on_message(self, frame: Frame) -> None:
+        if self.message_gate is not None:
+            await self.message_gate(self)
         client_id = field(frame, "client_id", str, max_len=64)
         body = field(frame, "body", str, required=False, max_len=10_000) or ""
         attachment_tokens = field(frame, "attachments", list, required=False, max_len=5) or []
