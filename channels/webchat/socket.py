@@ -23,7 +23,6 @@ from contact_center.bus.outlet import Outlet
 from contact_center.frames import (
     Frame,
     FrameError,
-    Handler,
     dispatch,
     field,
     receive_frame,
@@ -69,20 +68,9 @@ class VisitorSession:
         # Awaited before a message is handled (the web chat limits, limits.py).
         self.message_gate: Callable[[VisitorSession], Awaitable[None]] | None = None
 
-    # Frame type -> method name. Bound per frame, not kept per session: a table of bound
-    # methods would be a dozen more objects that every idle widget keeps for the collector.
-    HANDLERS: ClassVar[dict[str, str]] = {
-        "message": "on_message",
-        "typing": "on_typing",
-        "profile": "on_profile",
-        "end": "on_end",
-        "csat": "on_csat",
-        "ping": "on_ping",
-    }
-
-    @property
-    def handlers(self) -> dict[str, Handler]:
-        return {kind: getattr(self, name) for kind, name in self.HANDLERS.items()}
+    # Each handled by its on_<type> method, bound per frame rather than kept per session:
+    # a table of bound methods is a dozen more objects every idle widget keeps for the collector.
+    FRAME_TYPES: ClassVar[frozenset[str]] = frozenset({"message", "typing", "profile", "end", "csat", "ping"})
 
     @property
     def interaction(self) -> Interaction | None:
@@ -204,7 +192,9 @@ class VisitorSession:
             except FrameError as exc:
                 await send_error(self.ws, "visitor", exc)
                 continue
-            await dispatch(self.ws, "visitor", self.handlers, frame)
+            kind = frame["type"]
+            handler = {kind: getattr(self, f"on_{kind}")} if kind in self.FRAME_TYPES else {}
+            await dispatch(self.ws, "visitor", handler, frame)
 
     # -- frame handlers ---------------------------------------------------------
     async def _set_profile(self, frame: Frame) -> None:
